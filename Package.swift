@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "Tally",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "TallyKit", targets: ["TallyKit"]),
+    .executable(name: "tally", targets: ["tally"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .target(name: "TallyKit"),
+    .executableTarget(
+      name: "tally",
+      dependencies: [
+        "TallyKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(
+      name: "TallyKitTests",
+      dependencies: ["TallyKit"],
+      exclude: ["Fixtures"]
+    ),
+    .testTarget(
+      name: "TallyCLITests",
+      dependencies: ["tally"],
+      exclude: ["Golden"]
+    ),
+  ]
+)

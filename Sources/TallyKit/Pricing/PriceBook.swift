@@ -1,0 +1,169 @@
+import Foundation
+
+/// A model name resolved to a row of the price tables.
+public struct ResolvedModel: Hashable, Sendable {
+  /// How the name matched.
+  public enum Match: Hashable, Sendable {
+    case id
+    case alias
+    /// The name was `base` plus a date suffix (`gpt-4o-mini-2024-07-18`), and `base` matched.
+    case datedSuffix(base: String)
+  }
+
+  public let id: String
+  public let provider: String
+  public let match: Match
+}
+
+/// Why usage could not be priced. Never treated as zero.
+public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
+  /// No row's id or alias matches the name, not even without a date suffix.
+  case unknownModel(String)
+  /// The model is known but no row is in force on that day.
+  case noRateInForce(model: String, on: CivilDate)
+  /// The row in force has no batch rates.
+  case noBatchRate(model: String, on: CivilDate)
+  /// The usage has web searches and the row in force has no web-search rate.
+  case noWebSearchRate(model: String, on: CivilDate)
+
+  public var description: String {
+    switch self {
+    case .unknownModel(let name):
+      "unknown model \"\(name)\": no price table row has that id or alias; add it with --pricing FILE"
+    case .noRateInForce(let model, let day):
+      "no rate for \(model) is in force on \(day)"
+    case .noBatchRate(let model, let day):
+      "\(model) has no batch rate in force on \(day)"
+    case .noWebSearchRate(let model, let day):
+      "\(model) has no web-search rate in force on \(day)"
+    }
+  }
+}
+
+/// Effective-dated rate cards: the bundled tables, overridden by user (contracted) tables.
+///
+/// Pure: built from parsed tables; resolving and pricing need no clock and no I/O.
+public struct PriceBook: Sendable {
+  /// The bundled rows, in file order.
+  public let bundled: [RateCard]
+  /// Rows from `--pricing` files, with `model` rewritten to the canonical id they override.
+  /// A later file's row wins over an earlier file's on the instants both cover.
+  public let overrides: [RateCard]
+  private let nameIndex: [String: (id: String, provider: String, match: ResolvedModel.Match)]
+  private let cardsByModel: [String: (bundled: [RateCard], overrides: [RateCard])]
+
+  public init(bundled: [RateCard], overrides: [RateCard] = []) {
+    var index: [String: (id: String, provider: String, match: ResolvedModel.Match)] = [:]
+    func register(_ cards: [RateCard]) {
+      for card in cards where index[card.model] == nil { index[card.model] = (card.model, card.provider, .id) }
+      for card in cards { for alias in card.aliases where index[alias] == nil { index[alias] = (card.model, card.provider, .alias) } }
+    }
+    register(bundled)
+    // An override row may name the model by alias or dated id; it then overrides that model.
+    let canonicalOverrides = overrides.map { card -> RateCard in
+      var card = card
+      if let known = PriceBook.lookUp(card.model, in: index) { card.model = known.id }
+      return card
+    }
+    register(canonicalOverrides)
+    var byModel: [String: (bundled: [RateCard], overrides: [RateCard])] = [:]
+    for card in bundled { byModel[card.model, default: ([], [])].bundled.append(card) }
+    for card in canonicalOverrides { byModel[card.model, default: ([], [])].overrides.append(card) }
+    self.bundled = bundled
+    self.overrides = canonicalOverrides
+    self.nameIndex = index
+    self.cardsByModel = byModel
+  }
+
+  /// Resolves a name by id, then alias, then (only for a name ending in a date) the name without
+  /// the date. Nothing else is guessed: `gpt-4o-mini` never resolves to `gpt-4o`.
+  public func resolve(_ name: String) -> ResolvedModel? {
+    PriceBook.lookUp(name, in: nameIndex).map { ResolvedModel(id: $0.id, provider: $0.provider, match: $0.match) }
+  }
+
+  private static func lookUp(
+    _ name: String, in index: [String: (id: String, provider: String, match: ResolvedModel.Match)]
+  ) -> (id: String, provider: String, match: ResolvedModel.Match)? {
+    if let hit = index[name] { return hit }
+    guard let base = withoutDateSuffix(name), let hit = index[base] else { return nil }
+    return (hit.id, hit.provider, .datedSuffix(base: base))
+  }
+
+  /// `name` without a trailing `-YYYY-MM-DD` or `-YYYYMMDD`, or nil when it has neither.
+  static func withoutDateSuffix(_ name: String) -> String? {
+    for (length, dashed) in [(11, true), (9, false)] {
+      guard name.count > length else { continue }
+      let suffix = name.suffix(length)
+      guard suffix.first == "-" else { continue }
+      let datePart = suffix.dropFirst()
+      let valid =
+        dashed
+        ? CivilDate(parsing: datePart) != nil
+        : datePart.allSatisfy(\.isASCII) && datePart.allSatisfy(\.isNumber)
+          && CivilDate(parsing: "\(datePart.prefix(4))-\(datePart.dropFirst(4).prefix(2))-\(datePart.suffix(2))") != nil
+      if valid { return String(name.dropLast(length)) }
+    }
+    return nil
+  }
+
+  /// The rows in force on `day` for a canonical model id, one per tier, user rows winning.
+  public func cardsInForce(model: String, on day: CivilDate) -> [RateCard] {
+    guard let cards = cardsByModel[model] else { return [] }
+    let tiers = Set((cards.bundled + cards.overrides).map(\.minInputTokens)).sorted()
+    return tiers.compactMap { tier in
+      cards.overrides.last { $0.minInputTokens == tier && $0.covers(day) }
+        ?? cards.bundled.first { $0.minInputTokens == tier && $0.covers(day) }
+    }
+  }
+
+  /// Every row in force on `day`, one per model and tier, sorted by provider, model and tier.
+  public func cardsInForce(on day: CivilDate, provider: String? = nil) -> [RateCard] {
+    cardsByModel.keys.sorted()
+      .flatMap { cardsInForce(model: $0, on: day) }
+      .filter { provider == nil || $0.provider == provider }
+      .sorted { ($0.provider, $0.model, $0.minInputTokens) < ($1.provider, $1.model, $1.minInputTokens) }
+  }
+
+  /// Every row of a canonical model id, bundled and user, ordered by tier and start date.
+  public func history(model: String) -> [RateCard] {
+    guard let cards = cardsByModel[model] else { return [] }
+    return (cards.bundled + cards.overrides).sorted {
+      ($0.minInputTokens, $0.effectiveFrom.daysSinceEpoch) < ($1.minInputTokens, $1.effectiveFrom.daysSinceEpoch)
+    }
+  }
+
+  /// The row that prices a request of `model` on `day` whose total input is `requestInputTokens`:
+  /// the highest tier whose threshold the request reaches (long context is a cliff).
+  public func card(model name: String, on day: CivilDate, requestInputTokens: Int) -> Result<RateCard, Unpriced> {
+    guard let model = resolve(name) else { return .failure(.unknownModel(name)) }
+    let card = cardsInForce(model: model.id, on: day).last { $0.minInputTokens <= requestInputTokens }
+    return card.map { .success($0) } ?? .failure(.noRateInForce(model: model.id, on: day))
+  }
+
+  /// Prices usage whose requests all fall in one tier, each with `requestInputTokens` of input.
+  public func cost(
+    of usage: Usage, model: String, mode: Mode, on day: CivilDate, requestInputTokens: Int
+  ) -> Result<Cost, Unpriced> {
+    card(model: model, on: day, requestInputTokens: requestInputTokens).flatMap { card in
+      Result { () throws(Unpriced) in try card.cost(of: usage, mode: mode, on: day) }
+    }
+  }
+}
+
+/// Price tables that failed validation; every problem, in file and line order.
+public struct PriceTableErrors: Error, Sendable, CustomStringConvertible {
+  public let problems: [PricingProblem]
+  public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+extension PriceBook {
+  /// The bundled tables plus user tables (`--pricing FILE`, given as file name and text), later
+  /// files overriding earlier ones. Throws every problem if any table does not validate.
+  public static func load(overrides sources: [(file: String, text: String)] = []) throws(PriceTableErrors) -> PriceBook {
+    let bundled = bundledTableSources.map { PriceTable.parse($0.text, file: $0.file) }
+    let user = sources.map { PriceTable.parse($0.text, file: $0.file) }
+    let problems = (bundled + user).flatMap(\.problems)
+    guard problems.isEmpty else { throw PriceTableErrors(problems: problems) }
+    return PriceBook(bundled: bundled.flatMap(\.table.cards), overrides: user.flatMap(\.table.cards))
+  }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+/// A problem in a price table, reported as `file:line: column NAME: what is wrong`.
+public struct PricingProblem: Error, Hashable, Sendable, CustomStringConvertible {
+  public let file: String
+  public let line: Int
+  public let column: String?
+  public let message: String
+
+  public var description: String {
+    if let column { return "\(file):\(line): column \(column): \(message)" }
+    return "\(file):\(line): \(message)"
+  }
+}
+
+/// The rows of one price table file (`pricing/<provider>.csv` or a `--pricing` file).
+public struct PriceTable: Sendable {
+  public let file: String
+  public let cards: [RateCard]
+
+  /// Providers a row may name.
+  public static let knownProviders = ["anthropic", "google", "openai"]
+
+  /// Columns every table must have; `notes` and `batch_web_search_per_1k` are optional.
+  public static let requiredColumns = [
+    "provider", "model", "aliases", "effective_from", "effective_to", "min_input_tokens",
+    "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
+    "batch_input", "batch_output", "batch_cache_write_5m", "batch_cache_write_1h", "batch_cache_read",
+    "web_search_per_1k",
+  ]
+
+  /// Parses and validates a table. Returns every problem found; rows with problems are left out
+  /// of `cards`, so callers must refuse to use a table whose problem list is not empty.
+  public static func parse(_ text: String, file: String) -> (table: PriceTable, problems: [PricingProblem]) {
+    var problems: [PricingProblem] = []
+    let records: [CSVRecord]
+    do {
+      records = try CSVReader.records(text)
+    } catch {
+      return (PriceTable(file: file, cards: []), [PricingProblem(file: file, line: error.line, column: nil, message: error.message)])
+    }
+    guard let header = records.first else {
+      return (PriceTable(file: file, cards: []), [PricingProblem(file: file, line: 1, column: nil, message: "the file is empty; expected a header row")])
+    }
+    let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    let missing = requiredColumns.filter { !columns.contains($0) }
+    for name in missing {
+      problems.append(PricingProblem(file: file, line: header.line, column: name, message: "required column is missing from the header"))
+    }
+    guard missing.isEmpty else { return (PriceTable(file: file, cards: []), problems) }
+
+    var cards: [RateCard] = []
+    for record in records.dropFirst() {
+      var row = RowReader(file: file, record: record, columns: columns)
+      guard record.fields.count == columns.count else {
+        problems.append(PricingProblem(
+          file: file, line: record.line, column: nil,
+          message: "expected \(columns.count) fields as in the header, found \(record.fields.count)"))
+        continue
+      }
+      if let card = row.card() { cards.append(card) }
+      problems += row.problems
+    }
+    problems += consistencyProblems(cards, file: file)
+    return (PriceTable(file: file, cards: cards), problems)
+  }
+
+  /// Overlapping periods of one model and tier, and aliases claimed by two models.
+  private static func consistencyProblems(_ cards: [RateCard], file: String) -> [PricingProblem] {
+    var problems: [PricingProblem] = []
+    for (index, card) in cards.enumerated() {
+      for earlier in cards[..<index]
+      where earlier.model == card.model && earlier.minInputTokens == card.minInputTokens && earlier.overlaps(card) {
+        problems.append(PricingProblem(
+          file: file, line: card.origin.line, column: "effective_from",
+          message: "\(card.model) (tier \(card.tierLabel)) from \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open") overlaps line \(earlier.origin.line) (\(earlier.effectiveFrom) to \(earlier.effectiveTo?.description ?? "open")); end one period where the next begins"))
+      }
+    }
+    var ownerOfName: [String: RateCard] = [:]
+    for card in cards { ownerOfName[card.model] = ownerOfName[card.model] ?? card }
+    for card in cards {
+      for alias in card.aliases {
+        if let owner = ownerOfName[alias], owner.model != card.model {
+          problems.append(PricingProblem(
+            file: file, line: card.origin.line, column: "aliases",
+            message: "alias \"\(alias)\" already names \(owner.model) (line \(owner.origin.line)); a name must mean one model"))
+        } else {
+          ownerOfName[alias] = card
+        }
+      }
+    }
+    return problems
+  }
+}
+
+/// Reads one data row field by field, collecting every problem instead of stopping at the first.
+private struct RowReader {
+  let file: String
+  let record: CSVRecord
+  let columns: [String]
+  var problems: [PricingProblem] = []
+
+  init(file: String, record: CSVRecord, columns: [String]) {
+    self.file = file
+    self.record = record
+    self.columns = columns
+  }
+
+  func text(_ column: String) -> String {
+    guard let index = columns.firstIndex(of: column), index < record.fields.count else { return "" }
+    return record.fields[index].trimmingCharacters(in: .whitespaces)
+  }
+
+  mutating func problem(_ column: String, _ message: String) {
+    problems.append(PricingProblem(file: file, line: record.line, column: column, message: message))
+  }
+
+  mutating func required(_ column: String) -> String? {
+    let value = text(column)
+    if value.isEmpty { problem(column, "a value is required") }
+    return value.isEmpty ? nil : value
+  }
+
+  mutating func date(_ column: String, required: Bool) -> CivilDate?? {
+    let value = text(column)
+    if value.isEmpty {
+      if required { problem(column, "a value is required (YYYY-MM-DD)") }
+      return required ? nil : .some(nil)
+    }
+    guard let date = CivilDate(parsing: value) else {
+      problem(column, "\"\(value)\" is not a date; expected YYYY-MM-DD (UTC)")
+      return nil
+    }
+    return .some(date)
+  }
+
+  /// A non-negative exact rate; `.some(nil)` for an empty optional cell.
+  mutating func rate(_ column: String, required: Bool) -> Decimal?? {
+    let value = text(column)
+    if value.isEmpty {
+      if required { problem(column, "a rate is required (USD per million tokens)") }
+      return required ? nil : .some(nil)
+    }
+    guard let rate = ExactDecimal.parse(value) else {
+      problem(column, "\"\(value)\" is not a decimal number")
+      return nil
+    }
+    guard rate >= 0 else {
+      problem(column, "\(value) is negative; a rate cannot be below zero")
+      return nil
+    }
+    return .some(rate)
+  }
+
+  mutating func rates(prefix: String, required: Bool) -> CategoryRates?? {
+    let names = ["input", "cache_write_5m", "cache_write_1h", "cache_read", "output"].map { prefix + $0 }
+    if !required && names.allSatisfy({ text($0).isEmpty }) { return .some(nil) }
+    let values = names.map { rate($0, required: true) }
+    guard case let .some(.some(input)) = values[0], case let .some(.some(write5m)) = values[1],
+      case let .some(.some(write1h)) = values[2], case let .some(.some(read)) = values[3],
+      case let .some(.some(output)) = values[4]
+    else { return nil }
+    return .some(CategoryRates(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
+  }
+
+  mutating func card() -> RateCard? {
+    let provider = required("provider")
+    if let provider, !PriceTable.knownProviders.contains(provider) {
+      problem("provider", "unknown provider \"\(provider)\"; expected one of \(PriceTable.knownProviders.joined(separator: ", "))")
+    }
+    let model = required("model")
+    if let model, model.contains(where: \.isWhitespace) {
+      problem("model", "\"\(model)\" contains whitespace; a model id is one word")
+    }
+    let aliases = text("aliases").split(whereSeparator: \.isWhitespace).map(String.init)
+    let from = date("effective_from", required: true)
+    let to = date("effective_to", required: false)
+    if case let .some(.some(start)) = from, case let .some(.some(end)) = to, end <= start {
+      problem("effective_to", "\(end) is not after effective_from \(start); effective_to is exclusive")
+    }
+    var minInput: Int?
+    let minText = text("min_input_tokens")
+    if let value = Int(minText), value >= 0 {
+      minInput = value
+    } else {
+      problem("min_input_tokens", minText.isEmpty
+        ? "a value is required (0 for the base tier)"
+        : "\"\(minText)\" is not a whole number of tokens >= 0")
+    }
+    let sync = rates(prefix: "", required: true)
+    let batch = rates(prefix: "batch_", required: false)
+    let webSearch = rate("web_search_per_1k", required: false)
+    let batchWebSearch = columns.contains("batch_web_search_per_1k") ? rate("batch_web_search_per_1k", required: false) : .some(nil)
+    guard problems.isEmpty, let provider, let model, case let .some(.some(effectiveFrom)) = from,
+      case let .some(effectiveTo) = to, let minInput, case let .some(.some(syncRates)) = sync,
+      case let .some(batchRates) = batch, case let .some(webSearchRate) = webSearch,
+      case let .some(batchWebSearchRate) = batchWebSearch
+    else { return nil }
+    return RateCard(
+      provider: provider, model: model, aliases: aliases, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo,
+      minInputTokens: minInput, sync: syncRates, batch: batchRates, webSearchPer1K: webSearchRate,
+      batchWebSearchPer1K: batchWebSearchRate, notes: text("notes"),
+      origin: SourceLocation(file: file, line: record.line))
+  }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// USD per million tokens for each token category, for one mode.
+public struct CategoryRates: Hashable, Sendable {
+  public var input: Decimal
+  public var cacheWrite5m: Decimal
+  public var cacheWrite1h: Decimal
+  public var cacheRead: Decimal
+  public var output: Decimal
+
+  public init(input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal) {
+    self.input = input
+    self.cacheWrite5m = cacheWrite5m
+    self.cacheWrite1h = cacheWrite1h
+    self.cacheRead = cacheRead
+    self.output = output
+  }
+
+  public subscript(category: TokenCategory) -> Decimal {
+    switch category {
+    case .input: input
+    case .cacheWrite5m: cacheWrite5m
+    case .cacheWrite1h: cacheWrite1h
+    case .cacheRead: cacheRead
+    case .output: output
+    }
+  }
+}
+
+/// Where a row came from, for messages such as `pricing/anthropic.csv:14`.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+  public let file: String
+  public let line: Int
+  public var description: String { "\(file):\(line)" }
+}
+
+/// One row of a price table: a model's rates in one effective period and context tier.
+public struct RateCard: Hashable, Sendable {
+  public var provider: String
+  public var model: String
+  public var aliases: [String]
+  /// First UTC day the rates apply (inclusive).
+  public var effectiveFrom: CivilDate
+  /// First UTC day the rates no longer apply (exclusive); nil while they still do.
+  public var effectiveTo: CivilDate?
+  /// The row applies to requests whose total input is at least this many tokens.
+  public var minInputTokens: Int
+  public var sync: CategoryRates
+  /// Nil when the model has no batch price: batch usage of it is unpriced.
+  public var batch: CategoryRates?
+  /// USD per 1,000 web searches; nil when not priced.
+  public var webSearchPer1K: Decimal?
+  /// USD per 1,000 web searches in batches; nil means the same as `webSearchPer1K`.
+  public var batchWebSearchPer1K: Decimal?
+  public var notes: String
+  public var origin: SourceLocation
+
+  /// Whether the rates are in force on `day`.
+  public func covers(_ day: CivilDate) -> Bool {
+    effectiveFrom <= day && (effectiveTo.map { day < $0 } ?? true)
+  }
+
+  /// Whether this row's period shares at least one day with `other`'s.
+  func overlaps(_ other: RateCard) -> Bool {
+    let endsAfterOtherStarts = effectiveTo.map { other.effectiveFrom < $0 } ?? true
+    let otherEndsAfterThisStarts = other.effectiveTo.map { effectiveFrom < $0 } ?? true
+    return endsAfterOtherStarts && otherEndsAfterThisStarts
+  }
+
+  /// The token rates for a mode; nil when the model has no rate for it.
+  public func rates(for mode: Mode) -> CategoryRates? {
+    mode == .sync ? sync : batch
+  }
+
+  /// The web-search rate for a mode (no batch discount unless the row gives a batch rate).
+  public func webSearchRate(for mode: Mode) -> Decimal? {
+    mode == .batch ? (batchWebSearchPer1K ?? webSearchPer1K) : webSearchPer1K
+  }
+
+  /// `base`, or the long-context threshold such as `>=200,001`.
+  public var tierLabel: String {
+    minInputTokens == 0 ? "base" : ">=" + ExactDecimal.fixed(Decimal(minInputTokens), scale: 0, grouping: true)
+  }
+}

@@ -1,0 +1,62 @@
+/// How a request was served: synchronously at standard rates, or through a batch API at batch rates.
+public enum Mode: String, Sendable, CaseIterable, Hashable {
+  case sync
+  case batch
+}
+
+/// The disjoint token categories every input format is normalised into.
+public enum TokenCategory: String, Sendable, CaseIterable, Hashable {
+  case input
+  case cacheWrite5m = "cache_write_5m"
+  case cacheWrite1h = "cache_write_1h"
+  case cacheRead = "cache_read"
+  case output
+}
+
+/// Token counts in disjoint categories (`input` excludes every cache category).
+public struct TokenCounts: Hashable, Sendable {
+  public var input: Int
+  public var cacheWrite5m: Int
+  public var cacheWrite1h: Int
+  public var cacheRead: Int
+  public var output: Int
+
+  public init(input: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0, output: Int = 0) {
+    self.input = input
+    self.cacheWrite5m = cacheWrite5m
+    self.cacheWrite1h = cacheWrite1h
+    self.cacheRead = cacheRead
+    self.output = output
+  }
+
+  public subscript(category: TokenCategory) -> Int {
+    switch category {
+    case .input: input
+    case .cacheWrite5m: cacheWrite5m
+    case .cacheWrite1h: cacheWrite1h
+    case .cacheRead: cacheRead
+    case .output: output
+    }
+  }
+
+  /// Input + cache writes + cache reads: what the long-context threshold looks at.
+  public var totalInput: Int { input + cacheWrite5m + cacheWrite1h + cacheRead }
+
+  public static func + (lhs: TokenCounts, rhs: TokenCounts) -> TokenCounts {
+    TokenCounts(
+      input: lhs.input + rhs.input, cacheWrite5m: lhs.cacheWrite5m + rhs.cacheWrite5m,
+      cacheWrite1h: lhs.cacheWrite1h + rhs.cacheWrite1h, cacheRead: lhs.cacheRead + rhs.cacheRead,
+      output: lhs.output + rhs.output)
+  }
+}
+
+/// Billable usage: tokens by category plus web searches (priced per 1,000).
+public struct Usage: Hashable, Sendable {
+  public var tokens: TokenCounts
+  public var webSearches: Int
+
+  public init(tokens: TokenCounts, webSearches: Int = 0) {
+    self.tokens = tokens
+    self.webSearches = webSearches
+  }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// CSV output: RFC 4180 quoting, UTF-8, a header row of contract keys, no totals row.
+///
+/// Text cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or
+/// carriage return) get a leading single quote; numeric cells stay plain numbers.
+public enum CSVRenderer {
+  /// A text field, neutralised and quoted as needed.
+  public static func textField(_ text: String) -> String {
+    var value = text
+    if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+      value = "'" + value
+    }
+    guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+    return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+
+  /// One cell as a CSV field, money and percentages rounded half-to-even to `precision`.
+  public static func field(_ cell: Cell, precision: Int) -> String {
+    switch cell {
+    case .text(let text): textField(text)
+    case .count(let value): String(value)
+    case .quantity(let value): value == ExactDecimal.rounded(value, scale: 0) ? ExactDecimal.plain(value) : ExactDecimal.fixed(value, scale: precision)
+    case .money(let money): money?.csv(precision: precision) ?? ""
+    case .percent(let value): value.map { ExactDecimal.fixed($0, scale: precision) } ?? ""
+    case .rate(let value): value.map(ExactDecimal.plain) ?? ""
+    case .date(let date): date?.description ?? ""
+    }
+  }
+}
+
+extension ReportTable {
+  public func renderCSV(precision: Int = 2) -> String {
+    var lines = [columns.map { CSVRenderer.textField($0.key) }.joined(separator: ",")]
+    for row in rows {
+      lines.append(row.map { CSVRenderer.field($0, precision: precision) }.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+extension RateCard {
+  /// The row's cells in the price-table column order (see `PriceTable.requiredColumns`).
+  fileprivate var cells: [Cell] {
+    [
+      .text(provider), .text(model), .text(aliases.joined(separator: " ")), .date(effectiveFrom), .date(effectiveTo),
+      .count(minInputTokens), .rate(sync.input), .rate(sync.output), .rate(sync.cacheWrite5m), .rate(sync.cacheWrite1h),
+      .rate(sync.cacheRead), .rate(batch?.input), .rate(batch?.output), .rate(batch?.cacheWrite5m),
+      .rate(batch?.cacheWrite1h), .rate(batch?.cacheRead), .rate(webSearchPer1K),
+    ]
+  }
+}
+
+/// `tally pricing list`: rate cards as a table whose CSV form is itself a valid price table,
+/// so `--format csv` output can be edited into a `--pricing` override file.
+public enum PricingListing {
+  public static func table(_ cards: [RateCard], at: CivilDate?, includeNotes: Bool) -> ReportTable {
+    let titles = [
+      ("provider", "Provider", 8), ("model", "Model", 0), ("aliases", "Aliases", 9), ("effective_from", "From", 4),
+      ("effective_to", "To", 4), ("min_input_tokens", "Min input", 0), ("input", "Input", 0), ("output", "Output", 0),
+      ("cache_write_5m", "5m write", 2), ("cache_write_1h", "1h write", 3), ("cache_read", "Cache read", 2),
+      ("batch_input", "Batch in", 0), ("batch_output", "Batch out", 0), ("batch_cache_write_5m", "B 5m write", 6),
+      ("batch_cache_write_1h", "B 1h write", 7), ("batch_cache_read", "B read", 6), ("web_search_per_1k", "Search/1k", 5),
+    ]
+    var columns = titles.map { Column($0.0, title: $0.1, dropPriority: $0.2) }
+    var rows = cards.map(\.cells)
+    if includeNotes {
+      columns.append(Column("notes", title: "Notes", dropPriority: 10))
+      rows = zip(rows, cards).map { $0 + [.text($1.notes)] }
+    }
+    return ReportTable(name: "pricing", columns: columns, rows: rows, header: at.map { [("at", .string($0.description))] } ?? [])
+  }
+}
+
+/// `tally pricing show MODEL`: one model's rates in force on a date, per tier and category.
+public struct ModelPricing: Sendable {
+  public let query: String
+  public let model: ResolvedModel
+  public let at: CivilDate
+  public let inForce: [RateCard]
+  public let history: [RateCard]
+
+  public init(query: String, model: ResolvedModel, at: CivilDate, prices: PriceBook) {
+    self.query = query
+    self.model = model
+    self.at = at
+    self.inForce = prices.cardsInForce(model: model.id, on: at)
+    self.history = prices.history(model: model.id)
+  }
+
+  /// How the name matched, for people: `alias of ...`, `dated name of ...`.
+  public var matchDescription: String {
+    switch model.match {
+    case .id: "\(model.id) (\(model.provider))"
+    case .alias: "\(model.id) (\(model.provider)), alias \"\(query)\""
+    case .datedSuffix(let base): "\(model.id) (\(model.provider)), \"\(query)\" read as \"\(base)\" without its date"
+    }
+  }
+
+  public var table: ReportTable {
+    let categories: [(String, KeyPath<CategoryRates, Decimal>)] = [
+      ("input", \.input), ("cache_write_5m", \.cacheWrite5m), ("cache_write_1h", \.cacheWrite1h),
+      ("cache_read", \.cacheRead), ("output", \.output),
+    ]
+    var rows: [[Cell]] = []
+    for card in inForce {
+      for (name, path) in categories {
+        rows.append([.count(card.minInputTokens), .text(name), .text("per 1M tokens"), .rate(card.sync[keyPath: path]), .rate(card.batch?[keyPath: path])])
+      }
+      rows.append([.count(card.minInputTokens), .text("web_search"), .text("per 1K searches"), .rate(card.webSearchPer1K), .rate(card.webSearchRate(for: .batch))])
+    }
+    let periods: [JSONValue] = history.map { card in
+      .object([
+        ("effective_from", .string(card.effectiveFrom.description)),
+        ("effective_to", card.effectiveTo.map { .string($0.description) } ?? .null),
+        ("min_input_tokens", .integer(card.minInputTokens)), ("source", .string(card.origin.description)),
+        ("notes", .string(card.notes)),
+      ])
+    }
+    return ReportTable(
+      name: "pricing",
+      columns: [
+        Column("min_input_tokens", title: "Min input"), Column("category", title: "Category"),
+        Column("unit", title: "Unit", dropPriority: 1), Column("sync_usd", title: "Sync USD"), Column("batch_usd", title: "Batch USD"),
+      ],
+      rows: rows,
+      header: [
+        ("model", .string(model.id)), ("provider", .string(model.provider)), ("query", .string(query)),
+        ("aliases", .array((history.first?.aliases ?? []).map { .string($0) })), ("at", .string(at.description)),
+      ],
+      trailer: [("periods", .array(periods))])
+  }
+
+  /// The lines printed above the table in terminal output.
+  public var heading: String {
+    var lines = [matchDescription]
+    let aliases = history.first?.aliases ?? []
+    if !aliases.isEmpty { lines.append("Aliases: " + aliases.joined(separator: ", ")) }
+    lines.append("Rates in force on \(at) (USD):")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// The lines printed below the table: every period the tables hold for the model.
+  public var footer: String {
+    var lines = ["Periods:"]
+    for card in history {
+      let tier = card.minInputTokens == 0 ? "" : ", requests with \(card.tierLabel) input tokens"
+      lines.append("  \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open")\(tier) (\(card.origin))\(card.notes.isEmpty ? "" : ": " + card.notes)")
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

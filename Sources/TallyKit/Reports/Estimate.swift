@@ -1,0 +1,99 @@
+import Foundation
+
+/// One workload priced per month at sync and at batch rates.
+public struct EstimateRow: Hashable, Sendable {
+  public let workload: String
+  /// The canonical model id the workload's model resolved to.
+  public let model: String
+  public let requests: Decimal
+  public let inputTokens: Decimal
+  public let outputTokens: Decimal
+  public let syncCost: Money
+  /// Nil when the model has no batch rate in force.
+  public let batchCost: Money?
+
+  public var savings: Money? { batchCost.map { syncCost - $0 } }
+  public var savingsPercent: Decimal? { savings.flatMap { percent($0, of: syncCost) } }
+}
+
+/// Gross margin at today's inference cost and at the scenario's, per month.
+public struct MarginProjection: Hashable, Sendable {
+  public let revenue: Money
+  public let otherCOGS: Money
+  public let baselineCost: Money
+  /// Nil when some scenario usage is unpriced.
+  public let scenarioCost: Money?
+
+  /// (revenue - inference cost - other COGS) / revenue, as a percentage.
+  public func grossMarginPercent(cost: Money) -> Decimal? {
+    percent(revenue - cost - otherCOGS, of: revenue)
+  }
+  public var baselineGrossMarginPercent: Decimal? { grossMarginPercent(cost: baselineCost) }
+  public var scenarioGrossMarginPercent: Decimal? { scenarioCost.flatMap { grossMarginPercent(cost: $0) } }
+}
+
+/// `tally estimate`: declared workloads priced per month at the rates in force on one date.
+public struct EstimateReport: Hashable, Sendable {
+  public let at: CivilDate
+  public let daysPerMonth: Decimal
+  public let rows: [EstimateRow]
+  /// The margin at sync rates (baseline) and at batch rates (scenario), with `[finance]`.
+  public let margin: MarginProjection?
+  /// Things the reader must know, such as a model without a batch rate.
+  public let warnings: [String]
+
+  public var totalRequests: Decimal { rows.reduce(0) { $0 + $1.requests } }
+  public var totalInputTokens: Decimal { rows.reduce(0) { $0 + $1.inputTokens } }
+  public var totalOutputTokens: Decimal { rows.reduce(0) { $0 + $1.outputTokens } }
+  public var totalSyncCost: Money { rows.map(\.syncCost).sum() }
+  /// Nil when any workload has no batch rate: a partial total would understate the cost.
+  public var totalBatchCost: Money? {
+    rows.allSatisfy { $0.batchCost != nil } ? rows.compactMap(\.batchCost).sum() : nil
+  }
+  public var totalSavings: Money? { totalBatchCost.map { totalSyncCost - $0 } }
+  public var totalSavingsPercent: Decimal? { totalSavings.flatMap { percent($0, of: totalSyncCost) } }
+
+  /// Prices every workload of `file` at the rates in force on `at`.
+  ///
+  /// An unknown model, or a model with no rate in force on `at`, is an error naming the
+  /// workload, model and date; estimates never price anything at zero.
+  public static func build(_ file: ScenarioFile, prices: PriceBook, at: CivilDate) throws(ScenarioFileError) -> EstimateReport {
+    var rows: [EstimateRow] = []
+    var warnings: [String] = []
+    for workload in file.workloads {
+      let tokens = workload.tokensPerRequest
+      let (numerator, denominator) = workload.per.perMonth(daysPerMonth: file.daysPerMonth)
+      let monthlyRequests = workload.requests * numerator / denominator
+      func monthly(_ perRequest: Money) -> Money { perRequest * workload.requests * numerator / denominator }
+
+      let card: RateCard
+      switch prices.card(model: workload.model, on: at, requestInputTokens: tokens.totalInput) {
+      case .success(let found): card = found
+      case .failure(let reason):
+        throw ScenarioFileError(file: file.file, line: workload.line, message: "workload \"\(workload.name)\": \(reason)")
+      }
+      let usage = Usage(tokens: tokens)
+      let syncCost = card.sync.price(usage.tokens)
+      let batchCost = card.batch?.price(usage.tokens)
+      if batchCost == nil {
+        warnings.append("workload \"\(workload.name)\": \(card.model) has no batch rate in force on \(at); batch totals are left empty")
+      }
+      rows.append(EstimateRow(
+        workload: workload.name, model: card.model, requests: monthlyRequests,
+        inputTokens: monthlyRequests * Decimal(tokens.input), outputTokens: monthlyRequests * Decimal(tokens.output),
+        syncCost: monthly(syncCost), batchCost: batchCost.map(monthly)))
+    }
+    let partial = EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: nil, warnings: warnings)
+    let margin = file.finance.map {
+      MarginProjection(
+        revenue: $0.revenue, otherCOGS: $0.otherCOGS, baselineCost: partial.totalSyncCost,
+        scenarioCost: partial.totalBatchCost)
+    }
+    return EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: margin, warnings: warnings)
+  }
+}
+
+/// `part / whole * 100`, or nil when `whole` is zero.
+func percent(_ part: Money, of whole: Money) -> Decimal? {
+  whole.isZero ? nil : part.amount * 100 / whole.amount
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import TallyKit
+
+struct EstimateCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "estimate",
+    abstract: "Price declared workloads per month at sync and batch rates, with gross margin.",
+    discussion: "Reads the [[workload]] entries and the optional [finance] table of a TOML file."
+  )
+
+  @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).")
+  var file: String
+
+  @Option(help: "Price at the rates in force on this UTC date (YYYY-MM-DD); default today.")
+  var at: String?
+
+  @OptionGroup var pricing: PricingOptions
+  @OptionGroup var output: OutputOptions
+
+  func run() throws {
+    let date = try at.map { try parseDate($0, option: "--at") } ?? Terminal.today
+    let text = try readInput(file)
+    let prices = try pricing.loadPriceBook()
+    let report: EstimateReport
+    do {
+      let scenarios = try ScenarioFile.parse(text, file: file)
+      guard !scenarios.workloads.isEmpty else {
+        fail(["\(file): no [[workload]] entries to estimate"], exitCode: 65)
+      }
+      report = try EstimateReport.build(scenarios, prices: prices, at: date)
+    } catch {
+      fail([error.description], exitCode: 65)
+    }
+    for warning in report.warnings { Terminal.warning(warning) }
+    let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
+    let margin = report.margin.map {
+      $0.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates").renderTable(output.renderOptions)
+    }
+    output.print(report.table, before: heading, after: margin.map { [$0] } ?? [])
+  }
+}

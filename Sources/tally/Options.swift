@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Output formats of reports.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, csv, json
+}
+
+/// `--format` and `--precision`, shared by every command that prints a report.
+struct OutputOptions: ParsableArguments {
+  @Option(help: "Output format: table, csv or json.")
+  var format: OutputFormat = .table
+
+  @Option(help: "Decimal places for money and percentages in tables and CSV (JSON is exact).")
+  var precision: Int = 2
+
+  func validate() throws {
+    guard (0...12).contains(precision) else { throw ValidationError("--precision must be between 0 and 12, not \(precision)") }
+  }
+
+  /// Precision plus what the terminal allows, read once.
+  var renderOptions: RenderOptions {
+    RenderOptions(precision: precision, width: Terminal.width, color: Terminal.colorAllowed)
+  }
+
+  /// Prints `table` in the chosen format; `before`/`after` surround terminal tables only.
+  func print(_ table: ReportTable, before: String = "", after: [String] = []) {
+    switch format {
+    case .table:
+      var out = before + table.renderTable(renderOptions)
+      for section in after { out += "\n" + section }
+      Swift.print(out, terminator: "")
+    case .csv: Swift.print(table.renderCSV(precision: precision), terminator: "")
+    case .json: Swift.print(table.renderJSON(), terminator: "")
+    }
+  }
+}
+
+/// `--pricing FILE`, repeatable: user price tables that override the bundled ones.
+struct PricingOptions: ParsableArguments {
+  @Option(name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable).")
+  var files: [String] = []
+
+  /// The bundled tables plus the user files; exits 65 listing every problem if one is invalid.
+  func loadPriceBook() throws -> PriceBook {
+    let sources = try files.map { (file: $0, text: try readInput($0)) }
+    do {
+      return try PriceBook.load(overrides: sources)
+    } catch {
+      fail(error.problems.map(\.description), exitCode: 65)
+    }
+  }
+}
+
+/// Reads a file named on the command line; a missing file is a usage error.
+func readInput(_ path: String) throws -> String {
+  guard FileManager.default.fileExists(atPath: path) else {
+    throw ValidationError("\(path): no such file")
+  }
+  do {
+    return try String(contentsOfFile: path, encoding: .utf8)
+  } catch {
+    Terminal.error("\(path): cannot be read as UTF-8 text (\(error.localizedDescription))")
+    throw ExitCode(1)
+  }
+}
+
+/// Prints messages to stderr and exits with `exitCode`.
+func fail(_ messages: [String], exitCode: Int32) -> Never {
+  for message in messages { Terminal.error(message) }
+  Foundation.exit(exitCode)
+}
+
+/// Parses `YYYY-MM-DD` for an option; anything else is a usage error naming the option.
+func parseDate(_ text: String, option: String) throws -> CivilDate {
+  guard let date = CivilDate(parsing: text) else {
+    throw ValidationError("\(option): \"\(text)\" is not a date; expected YYYY-MM-DD")
+  }
+  return date
+}
+
+/// What the process environment says, read once: today's date, terminal width, colour.
+enum Terminal {
+  /// Today in UTC.
+  static let today: CivilDate = {
+    let seconds = Int(Date().timeIntervalSince1970)
+    return CivilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+  }()
+
+  static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+
+  /// `$COLUMNS` when set, else the terminal's width, else unlimited (output is piped).
+  static let width: Int? = {
+    if let columns = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(columns), value > 0 { return value }
+    guard stdoutIsTerminal else { return nil }
+    var size = winsize()
+    guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+    return Int(size.ws_col)
+  }()
+
+  /// Colour only on a terminal and never with `NO_COLOR` set.
+  static let colorAllowed = stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+
+  static func error(_ message: String) {
+    FileHandle.standardError.write(Data(("tally: " + message + "\n").utf8))
+  }
+
+  static func warning(_ message: String) {
+    FileHandle.standardError.write(Data(("tally: warning: " + message + "\n").utf8))
+  }
+}

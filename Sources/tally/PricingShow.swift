@@ -1,0 +1,29 @@
+import ArgumentParser
+import TallyKit
+
+struct PricingShow: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "show",
+    abstract: "Show one model's rates: resolved by id, alias or dated name."
+  )
+
+  @Argument(help: "A model id, alias or dated name such as gpt-4o-mini-2024-07-18.")
+  var model: String
+
+  @Option(help: "Rates in force on this UTC date (YYYY-MM-DD); default today.")
+  var at: String?
+
+  @OptionGroup var pricing: PricingOptions
+  @OptionGroup var output: OutputOptions
+
+  func run() throws {
+    let date = try at.map { try parseDate($0, option: "--at") } ?? Terminal.today
+    let prices = try pricing.loadPriceBook()
+    guard let resolved = prices.resolve(model) else { fail([Unpriced.unknownModel(model).description], exitCode: 65) }
+    let shown = ModelPricing(query: model, model: resolved, at: date, prices: prices)
+    if shown.inForce.isEmpty {
+      Terminal.warning(Unpriced.noRateInForce(model: resolved.id, on: date).description)
+    }
+    output.print(shown.table, before: shown.heading, after: [shown.footer])
+  }
+}
