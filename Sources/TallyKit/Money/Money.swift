@@ -2,32 +2,40 @@ import Foundation
 
 /// An exact amount of US dollars.
 ///
-/// Arithmetic is exact decimal (Foundation `Decimal`, 38 significant digits); nothing is rounded
-/// until an amount is presented with `terminal`, `csv` or one of the rounding helpers. `json`
-/// is the unrounded value.
-public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomStringConvertible {
+/// Arithmetic is exact (`Exact`: a decimal over an integer denominator, so even a monthly
+/// scaling by 30/7 stays exact); nothing is rounded until an amount is presented with
+/// `terminal` or `csv`. `json` is the unrounded value.
+public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
   /// The exact amount in dollars.
-  public var amount: Decimal
+  public var value: Exact
 
-  public init(_ amount: Decimal) { self.amount = amount }
+  public init(_ value: Exact) { self.value = value }
+  public init(_ amount: Decimal) { self.value = Exact(amount) }
 
   /// Parses a plain decimal dollar amount such as `1234.56` exactly; nil for anything else.
   public init?(parsing text: some StringProtocol) {
     guard let amount = ExactDecimal.parse(text) else { return nil }
-    self.amount = amount
+    self.init(amount)
   }
 
-  public static let zero = Money(0)
+  public static let zero = Money(Exact(0))
 
-  public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.amount + rhs.amount) }
-  public static func - (lhs: Money, rhs: Money) -> Money { Money(lhs.amount - rhs.amount) }
-  public static prefix func - (value: Money) -> Money { Money(-value.amount) }
-  public static func * (lhs: Money, rhs: Decimal) -> Money { Money(lhs.amount * rhs) }
-  public static func * (lhs: Decimal, rhs: Money) -> Money { Money(lhs * rhs.amount) }
-  public static func / (lhs: Money, rhs: Decimal) -> Money { Money(lhs.amount / rhs) }
-  public static func < (lhs: Money, rhs: Money) -> Bool { lhs.amount < rhs.amount }
+  /// The amount as a `Decimal`: exact when it terminates, else 38 significant digits.
+  public var amount: Decimal { value.decimal }
 
-  public var isZero: Bool { amount.isZero }
+  public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.value + rhs.value) }
+  public static func - (lhs: Money, rhs: Money) -> Money { Money(lhs.value - rhs.value) }
+  public static prefix func - (money: Money) -> Money { Money(-money.value) }
+  public static func * (lhs: Money, rhs: Exact) -> Money { Money(lhs.value * rhs) }
+  public static func / (lhs: Money, rhs: Exact) -> Money { Money(lhs.value / rhs) }
+  public static func < (lhs: Money, rhs: Money) -> Bool { lhs.value < rhs.value }
+
+  public var isZero: Bool { value.isZero }
+
+  /// `self / whole * 100`, or nil when `whole` is zero.
+  public func percent(of whole: Money) -> Exact? {
+    whole.isZero ? nil : value * 100 / whole.value
+  }
 
   /// Rounded half-to-even to `precision` decimal places (cents by default).
   public func rounded(precision: Int = 2) -> Money {
@@ -45,35 +53,36 @@ public struct Money: Hashable, Comparable, Sendable, AdditiveArithmetic, CustomS
     ExactDecimal.fixed(amount, scale: precision)
   }
 
-  /// JSON rendering: the exact, unrounded decimal as a string's contents (`1234.5625`).
-  public var json: String { ExactDecimal.plain(amount) }
+  /// JSON rendering: the unrounded decimal (`1234.5625`), exact when it terminates.
+  public var json: String { value.description }
 
   public var description: String { json }
 
   /// Rounds each amount to `precision` places so that the rounded amounts sum exactly to the
   /// rounded total (largest-remainder method).
   ///
-  /// Each amount is first rounded down; the cents still missing from the rounded total go one
+  /// Each amount is first rounded down; the units still missing from the rounded total go one
   /// by one to the amounts with the largest remainders. Ties go to the larger exact amount, then
   /// to the smaller `names` entry, so the result does not depend on input order.
   /// `names` must be empty or have one entry per amount.
   public static func allocate(_ amounts: [Money], precision: Int = 2, names: [String] = []) -> [Money] {
     precondition(names.isEmpty || names.count == amounts.count, "one name per amount")
     let unit = Decimal(sign: .plus, exponent: -precision, significand: 1)
-    let total = amounts.reduce(Money.zero, +).rounded(precision: precision).amount
-    var result = amounts.map { Money(ExactDecimal.floor($0.amount, scale: precision)) }
-    let floorSum = result.reduce(Money.zero, +).amount
+    let total = amounts.sum().rounded(precision: precision).amount
+    let floors = amounts.map { ExactDecimal.floor($0.amount, scale: precision) }
+    let floorSum = floors.reduce(Decimal(0), +)
     // The difference is a whole number of units between 0 and amounts.count.
     let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
     let order = amounts.indices.sorted { left, right in
-      let leftRemainder = amounts[left].amount - result[left].amount
-      let rightRemainder = amounts[right].amount - result[right].amount
+      let leftRemainder = amounts[left].value - Exact(floors[left])
+      let rightRemainder = amounts[right].value - Exact(floors[right])
       if leftRemainder != rightRemainder { return leftRemainder > rightRemainder }
       if amounts[left] != amounts[right] { return amounts[left] > amounts[right] }
       if !names.isEmpty, names[left] != names[right] { return names[left] < names[right] }
       return left < right
     }
-    for index in order.prefix(missingUnits) { result[index].amount += unit }
+    var result = floors.map { Money($0) }
+    for index in order.prefix(missingUnits) { result[index] = Money(floors[index] + unit) }
     return result
   }
 }

@@ -20,9 +20,9 @@ public enum CSVRenderer {
     switch cell {
     case .text(let text): textField(text)
     case .count(let value): String(value)
-    case .quantity(let value): value == ExactDecimal.rounded(value, scale: 0) ? ExactDecimal.plain(value) : ExactDecimal.fixed(value, scale: precision)
+    case .quantity(let value): ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision)
     case .money(let money): money?.csv(precision: precision) ?? ""
-    case .percent(let value): value.map { ExactDecimal.fixed($0, scale: precision) } ?? ""
+    case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision) } ?? ""
     case .rate(let value): value.map(ExactDecimal.plain) ?? ""
     case .date(let date): date?.description ?? ""
     }

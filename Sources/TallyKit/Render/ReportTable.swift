@@ -6,11 +6,11 @@ public enum Cell: Hashable, Sendable {
   /// A whole count (requests, tokens): a JSON integer.
   case count(Int)
   /// A non-integer quantity (monthly requests, averages): exact in JSON, rounded in tables and CSV.
-  case quantity(Decimal)
+  case quantity(Exact)
   /// Dollars; nil when unpriced (empty cell, JSON `null`), never shown as zero.
   case money(Money?)
   /// A percentage (`85` is 85%); nil when undefined, such as a share of zero.
-  case percent(Decimal?)
+  case percent(Exact?)
   /// A price in USD per million tokens, shown with every digit it has; nil when absent.
   case rate(Decimal?)
   case date(CivilDate?)

@@ -56,10 +56,9 @@ enum TableRenderer {
     switch cell {
     case .text(let text): text.replacingOccurrences(of: "\n", with: " ")
     case .count(let value): ExactDecimal.fixed(Decimal(value), scale: 0, grouping: true)
-    case .quantity(let value):
-      ExactDecimal.fixed(value, scale: value == ExactDecimal.rounded(value, scale: 0) ? 0 : precision, grouping: true)
+    case .quantity(let value): ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision, grouping: true)
     case .money(let money): money?.terminal(precision: precision) ?? ""
-    case .percent(let value): value.map { ExactDecimal.fixed($0, scale: precision, grouping: true) + "%" } ?? ""
+    case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""
     case .rate(let value): value.map { ExactDecimal.atLeast($0, minimumScale: 2, grouping: true) } ?? ""
     case .date(let date): date?.description ?? ""
     }

@@ -5,15 +5,15 @@ public struct EstimateRow: Hashable, Sendable {
   public let workload: String
   /// The canonical model id the workload's model resolved to.
   public let model: String
-  public let requests: Decimal
-  public let inputTokens: Decimal
-  public let outputTokens: Decimal
+  public let requests: Exact
+  public let inputTokens: Exact
+  public let outputTokens: Exact
   public let syncCost: Money
   /// Nil when the model has no batch rate in force.
   public let batchCost: Money?
 
   public var savings: Money? { batchCost.map { syncCost - $0 } }
-  public var savingsPercent: Decimal? { savings.flatMap { percent($0, of: syncCost) } }
+  public var savingsPercent: Exact? { savings.flatMap { $0.percent(of: syncCost) } }
 }
 
 /// Gross margin at today's inference cost and at the scenario's, per month.
@@ -25,11 +25,11 @@ public struct MarginProjection: Hashable, Sendable {
   public let scenarioCost: Money?
 
   /// (revenue - inference cost - other COGS) / revenue, as a percentage.
-  public func grossMarginPercent(cost: Money) -> Decimal? {
-    percent(revenue - cost - otherCOGS, of: revenue)
+  public func grossMarginPercent(cost: Money) -> Exact? {
+    (revenue - cost - otherCOGS).percent(of: revenue)
   }
-  public var baselineGrossMarginPercent: Decimal? { grossMarginPercent(cost: baselineCost) }
-  public var scenarioGrossMarginPercent: Decimal? { scenarioCost.flatMap { grossMarginPercent(cost: $0) } }
+  public var baselineGrossMarginPercent: Exact? { grossMarginPercent(cost: baselineCost) }
+  public var scenarioGrossMarginPercent: Exact? { scenarioCost.flatMap { grossMarginPercent(cost: $0) } }
 }
 
 /// `tally estimate`: declared workloads priced per month at the rates in force on one date.
@@ -42,16 +42,16 @@ public struct EstimateReport: Hashable, Sendable {
   /// Things the reader must know, such as a model without a batch rate.
   public let warnings: [String]
 
-  public var totalRequests: Decimal { rows.reduce(0) { $0 + $1.requests } }
-  public var totalInputTokens: Decimal { rows.reduce(0) { $0 + $1.inputTokens } }
-  public var totalOutputTokens: Decimal { rows.reduce(0) { $0 + $1.outputTokens } }
+  public var totalRequests: Exact { rows.reduce(0) { $0 + $1.requests } }
+  public var totalInputTokens: Exact { rows.reduce(0) { $0 + $1.inputTokens } }
+  public var totalOutputTokens: Exact { rows.reduce(0) { $0 + $1.outputTokens } }
   public var totalSyncCost: Money { rows.map(\.syncCost).sum() }
   /// Nil when any workload has no batch rate: a partial total would understate the cost.
   public var totalBatchCost: Money? {
     rows.allSatisfy { $0.batchCost != nil } ? rows.compactMap(\.batchCost).sum() : nil
   }
   public var totalSavings: Money? { totalBatchCost.map { totalSyncCost - $0 } }
-  public var totalSavingsPercent: Decimal? { totalSavings.flatMap { percent($0, of: totalSyncCost) } }
+  public var totalSavingsPercent: Exact? { totalSavings.flatMap { $0.percent(of: totalSyncCost) } }
 
   /// Prices every workload of `file` at the rates in force on `at`.
   ///
@@ -62,26 +62,21 @@ public struct EstimateReport: Hashable, Sendable {
     var warnings: [String] = []
     for workload in file.workloads {
       let tokens = workload.tokensPerRequest
-      let (numerator, denominator) = workload.per.perMonth(daysPerMonth: file.daysPerMonth)
-      let monthlyRequests = workload.requests * numerator / denominator
-      func monthly(_ perRequest: Money) -> Money { perRequest * workload.requests * numerator / denominator }
-
       let card: RateCard
       switch prices.card(model: workload.model, on: at, requestInputTokens: tokens.totalInput) {
       case .success(let found): card = found
       case .failure(let reason):
         throw ScenarioFileError(file: file.file, line: workload.line, message: "workload \"\(workload.name)\": \(reason)")
       }
-      let usage = Usage(tokens: tokens)
-      let syncCost = card.sync.price(usage.tokens)
-      let batchCost = card.batch?.price(usage.tokens)
+      let monthlyRequests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
+      let batchCost = card.batch?.price(tokens)
       if batchCost == nil {
         warnings.append("workload \"\(workload.name)\": \(card.model) has no batch rate in force on \(at); batch totals are left empty")
       }
       rows.append(EstimateRow(
         workload: workload.name, model: card.model, requests: monthlyRequests,
-        inputTokens: monthlyRequests * Decimal(tokens.input), outputTokens: monthlyRequests * Decimal(tokens.output),
-        syncCost: monthly(syncCost), batchCost: batchCost.map(monthly)))
+        inputTokens: monthlyRequests * Exact(Decimal(tokens.input)), outputTokens: monthlyRequests * Exact(Decimal(tokens.output)),
+        syncCost: card.sync.price(tokens) * monthlyRequests, batchCost: batchCost.map { $0 * monthlyRequests }))
     }
     let partial = EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: nil, warnings: warnings)
     let margin = file.finance.map {
@@ -91,9 +86,4 @@ public struct EstimateReport: Hashable, Sendable {
     }
     return EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: margin, warnings: warnings)
   }
-}
-
-/// `part / whole * 100`, or nil when `whole` is zero.
-func percent(_ part: Money, of whole: Money) -> Decimal? {
-  whole.isZero ? nil : part.amount * 100 / whole.amount
 }

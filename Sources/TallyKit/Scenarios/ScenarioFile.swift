@@ -12,13 +12,12 @@ public struct ScenarioFileError: Error, Hashable, Sendable, CustomStringConverti
 public enum Period: String, Sendable, CaseIterable {
   case day, week, month
 
-  /// Periods per month as an exact fraction (`numerator / denominator`), so that a weekly
-  /// workload is scaled by `daysPerMonth / 7` with the division done last.
-  func perMonth(daysPerMonth: Decimal) -> (numerator: Decimal, denominator: Decimal) {
+  /// Periods per month, exactly (`daysPerMonth / 7` for a week).
+  func perMonth(daysPerMonth: Decimal) -> Exact {
     switch self {
-    case .day: (daysPerMonth, 1)
-    case .week: (daysPerMonth, 7)
-    case .month: (1, 1)
+    case .day: Exact(daysPerMonth)
+    case .week: Exact(daysPerMonth, over: 7)
+    case .month: 1
     }
   }
 }
