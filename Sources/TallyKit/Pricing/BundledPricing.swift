@@ -30,6 +30,7 @@ anthropic,claude-opus-5-5,,2026-04-01,,0,4,20,5,8,0.20,2,10,2.50,4,0.10,10,"unco
 anthropic,claude-sonnet-5,,2026-04-01,,0,2,10,2.50,4,0.20,1,5,1.25,2,0.10,10,"unconfirmed: A4 only, introductory price kept; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
 anthropic,claude-fable-5,,2026-04-01,,0,10,50,12.50,20,1,5,25,6.25,10,0.50,10,"unconfirmed: A4 only; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
 anthropic,claude-fable-5-1,,2026-04-01,,0,10,50,12.50,20,0.25,5,25,6.25,10,0.125,10,"unconfirmed: A4 only; as Fable 5 with cache read 0.25; batch rates derived by the 50% rule (A5); effective_from is a lower bound; new tokenizer"
+
 """#),
     ("pricing/openai.csv", #"""
 provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
@@ -46,6 +47,7 @@ openai,gpt-5-mini,,2025-08-07,,0,0.25,2,0.25,0.25,0.025,0.125,1,0.125,0.125,0.01
 openai,gpt-5-nano,,2025-08-07,,0,0.05,0.40,0.05,0.05,0.005,0.025,0.20,0.025,0.025,0.0025,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
 openai,gpt-5.1,,2025-11-12,,0,1.25,10,1.25,1.25,0.125,0.625,5,0.625,0.625,0.0625,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
 openai,gpt-5.2,,2025-12-11,,0,1.75,14,1.75,1.75,0.175,0.875,7,0.875,0.875,0.0875,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+
 """#),
   ]
 }

@@ -200,6 +200,6 @@ private struct RowReader {
       provider: provider, model: model, aliases: aliases, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo,
       minInputTokens: minInput, sync: syncRates, batch: batchRates, webSearchPer1K: webSearchRate,
       batchWebSearchPer1K: batchWebSearchRate, notes: text("notes"),
-      origin: SourceLocation(file: file, line: record.line))
+      origin: FileLocation(file: file, line: record.line))
   }
 }

@@ -28,7 +28,7 @@ public struct CategoryRates: Hashable, Sendable {
 }
 
 /// Where a row came from, for messages such as `pricing/anthropic.csv:14`.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+public struct FileLocation: Hashable, Sendable, CustomStringConvertible {
   public let file: String
   public let line: Int
   public var description: String { "\(file):\(line)" }
@@ -53,7 +53,7 @@ public struct RateCard: Hashable, Sendable {
   /// USD per 1,000 web searches in batches; nil means the same as `webSearchPer1K`.
   public var batchWebSearchPer1K: Decimal?
   public var notes: String
-  public var origin: SourceLocation
+  public var origin: FileLocation
 
   /// Whether the rates are in force on `day`.
   public func covers(_ day: CivilDate) -> Bool {

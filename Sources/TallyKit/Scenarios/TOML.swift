@@ -25,14 +25,10 @@ public struct TOMLTable: Sendable, Equatable {
   public let line: Int
 
   /// The value stored under `key`, if any.
-  public subscript(key: String) -> TOMLValue? {
-    entries.first { $0.key == key }?.value
-  }
+  public subscript(key: String) -> TOMLValue? { entries.first { $0.key == key }?.value }
 
   /// The 1-based line that defined `key`, if present.
-  public func line(of key: String) -> Int? {
-    entries.first { $0.key == key }?.line
-  }
+  public func line(of key: String) -> Int? { entries.first { $0.key == key }?.line }
 
   /// The keys in file order.
   public var keys: [String] { entries.map(\.key) }
@@ -56,7 +52,7 @@ public enum TOML {
 
 // MARK: - Table tree under construction
 
-/// A mutable table used while parsing; it remembers how each table came to exist.
+/// A mutable table used while parsing; it remembers how it came to exist.
 private final class Node {
   /// How a table was created, which decides whether it may be reopened.
   enum Origin { case implicit, header, dotted }
@@ -88,18 +84,17 @@ private final class Node {
 
   /// Converts the tree into public values.
   func build() -> TOMLTable {
-    let entries = order.compactMap { key in
-      slots[key].map { TOMLTable.Entry(key: key, value: Node.value(of: $0.item), line: $0.line) }
+    let entries = order.compactMap { key -> TOMLTable.Entry? in
+      guard let slot = slots[key] else { return nil }
+      let value: TOMLValue
+      switch slot.item {
+      case .value(let plain): value = plain
+      case .table(let node): value = .table(node.build())
+      case .tables(let nodes): value = .array(nodes.map { .table($0.build()) })
+      }
+      return TOMLTable.Entry(key: key, value: value, line: slot.line)
     }
     return TOMLTable(entries: entries, line: line)
-  }
-
-  private static func value(of item: Item) -> TOMLValue {
-    switch item {
-    case .value(let value): value
-    case .table(let node): .table(node.build())
-    case .tables(let nodes): .array(nodes.map { .table($0.build()) })
-    }
   }
 }
 
@@ -111,7 +106,6 @@ private struct Parser {
   private var pos = 0
   private var line = 1
   private var depth = 0
-  private static let maxDepth = 100
   private static let valueHint = "expected a value (string, number, true/false, array or inline table)"
 
   init(bytes: [UInt8]) {
@@ -126,13 +120,12 @@ private struct Parser {
     while pos < bytes.count {
       skipBlanks()
       if try consumeNewline() { continue }
-      guard let c = peek() else { break }
-      if c == .hash {
+      if peek() == .hash {
         try skipComment()
-      } else if c == .lbracket {
+      } else if peek() == .lbracket {
         current = try parseHeader(root: root)
         try expectLineEnd(after: "the table header")
-      } else {
+      } else if peek() != nil {
         try parseKeyValue(into: current)
         try expectLineEnd(after: "the value")
       }
@@ -157,14 +150,9 @@ private struct Parser {
 
   /// Consumes an LF or CRLF line ending if one is next; a lone CR is an error.
   private mutating func consumeNewline() throws(TOMLError) -> Bool {
-    if peek() == .lf {
-      pos += 1
-    } else if peek() == .cr {
-      guard peek(1) == .lf else { throw fail("expected a line feed after a carriage return") }
-      pos += 2
-    } else {
-      return false
-    }
+    if peek() == .cr && peek(1) != .lf { throw fail("expected a line feed after a carriage return") }
+    guard let c = peek(), c == .lf || c == .cr else { return false }
+    pos += c == .cr ? 2 : 1
     line += 1
     return true
   }
@@ -180,11 +168,10 @@ private struct Parser {
 
   /// Skips blanks, comments and newlines, as allowed between array elements.
   private mutating func skipTrivia() throws(TOMLError) {
-    while true {
+    repeat {
       skipBlanks()
       try skipComment()
-      if try !consumeNewline() { return }
-    }
+    } while try consumeNewline()
   }
 
   /// Requires only blanks and an optional comment before the end of the line.
@@ -196,7 +183,7 @@ private struct Parser {
     throw fail("expected end of line after \(what), found \(snippet())")
   }
 
-  /// Describes the text at the cursor for error messages.
+  /// Describes the text at the cursor for error messages: one word, or the line or file end.
   private func snippet() -> String {
     guard let first = peek() else { return "end of file" }
     if first == .lf || first == .cr { return "end of line" }
@@ -207,66 +194,41 @@ private struct Parser {
     {
       end += 1
     }
-    return "`" + String(decoding: bytes[pos..<end], as: UTF8.self) + "`"
+    return "`\(String(decoding: bytes[pos..<end], as: UTF8.self))`"
   }
 
-  // MARK: Statements
+  // MARK: Statements and tables
 
   /// Parses a `[table]` or `[[array]]` header and returns the table it opens.
   private mutating func parseHeader(root: Node) throws(TOMLError) -> Node {
     let headerLine = line
-    pos += 1
-    let isArray = peek() == .lbracket
-    if isArray { pos += 1 }
+    let isArray = peek(1) == .lbracket
+    pos += isArray ? 2 : 1
     skipBlanks()
     let path = try parseKey()
-    skipBlanks()
     guard peek() == .rbracket, !isArray || peek(1) == .rbracket else {
       throw fail("expected `\(isArray ? "]]" : "]")` to close the table header, found \(snippet())")
     }
     pos += isArray ? 2 : 1
-    guard let last = path.last else { throw fail("expected a key in the table header") }
+    let parent = try walk(path, from: root, line: headerLine, header: true)
+    guard let last = path.last else { throw fail("expected a key") }
     let name = "[\(Self.display(path))]"
-
-    var node = root
-    for (index, key) in path.dropLast().enumerated() {
-      let prefix = "\"\(Self.display(path[...index]))\""
-      switch node[key] {
-      case nil:
-        let child = Node(.implicit, line: headerLine)
-        node.set(key, .table(child), line: headerLine)
-        node = child
-      case (.table(let child), _)?:
-        node = child
-      case (.tables(let elements), _)?:
-        guard let element = elements.last else { throw fail("empty array of tables \(prefix)") }
-        node = element
-      case (.value(let value), let valueLine)?:
-        throw fail(Self.valueConflict(prefix, value, valueLine))
-      }
-    }
-
-    switch (node[last], isArray) {
-    case (nil, false):
-      let table = Node(.header, line: headerLine)
-      node.set(last, .table(table), line: headerLine)
-      return table
-    case (nil, true):
-      let table = Node(.header, line: headerLine)
-      node.set(last, .tables([table]), line: headerLine)
-      return table
+    let fresh = Node(.header, line: headerLine)
+    switch (parent[last], isArray) {
+    case (nil, _):
+      parent.set(last, isArray ? .tables([fresh]) : .table(fresh), line: headerLine)
+      return fresh
     case ((.table(let table), _)?, false) where table.origin == .implicit:
       table.origin = .header
       table.line = headerLine
-      node.set(last, .table(table), line: headerLine)
+      parent.set(last, .table(table), line: headerLine)
       return table
     case ((.table(let table), _)?, _):
       let how = table.origin == .dotted ? "by dotted keys " : ""
       throw fail("table \(name) is already defined \(how)on line \(table.line)")
     case ((.tables(let tables), let arrayLine)?, true):
-      let table = Node(.header, line: headerLine)
-      node.set(last, .tables(tables + [table]), line: arrayLine)
-      return table
+      parent.set(last, .tables(tables + [fresh]), line: arrayLine)
+      return fresh
     case ((.tables, let arrayLine)?, false):
       throw fail("\(name) is already an array of tables (line \(arrayLine)); use [\(name)] to add to it")
     case ((.value(.array), let valueLine)?, true):
@@ -276,43 +238,50 @@ private struct Parser {
     }
   }
 
-  /// Parses `key = value` and stores it in `table`.
+  /// Parses `key = value` and stores it in `table`, refusing duplicates.
   private mutating func parseKeyValue(into table: Node) throws(TOMLError) {
     let keyLine = line
     let path = try parseKey()
-    skipBlanks()
     guard peek() == .equals else {
       throw fail("expected `=` after key \"\(Self.display(path))\", found \(snippet())")
     }
     pos += 1
     skipBlanks()
     let value = try parseValue()
-    try insert(value, at: path, into: table, line: keyLine)
+    let parent = try walk(path, from: table, line: keyLine, header: false)
+    guard let last = path.last, parent[last] == nil else {
+      throw fail("duplicate key \"\(Self.display(path))\"", line: keyLine)
+    }
+    parent.set(last, .value(value), line: keyLine)
   }
 
-  /// Stores `value` under a possibly dotted key, creating intermediate tables.
-  private func insert(_ value: TOMLValue, at path: [String], into table: Node, line: Int) throws(TOMLError) {
-    var node = table
-    for (index, key) in path.dropLast().enumerated() {
-      let prefix = "\"\(Self.display(path[...index]))\""
-      switch node[key] {
+  /// Walks to the table that holds a key path's last part, creating missing tables on the way.
+  /// Headers may pass through any table; dotted keys only through tables that dotted keys created.
+  private func walk(_ path: [String], from start: Node, line: Int, header: Bool) throws(TOMLError) -> Node {
+    var node = start
+    for index in path.indices.dropLast() {
+      let name = "\"\(Self.display(path[...index]))\""
+      switch node[path[index]] {
       case nil:
-        let child = Node(.dotted, line: line)
-        node.set(key, .table(child), line: line)
+        let child = Node(header ? .implicit : .dotted, line: line)
+        node.set(path[index], .table(child), line: line)
         node = child
-      case (.table(let child), _)? where child.origin == .dotted:
+      case (.table(let child), _)? where header || child.origin == .dotted:
         node = child
       case (.table(let child), _)?:
-        throw fail("table \(prefix) was opened by a [header] on line \(child.line); dotted keys cannot extend it", line: line)
-      case (.tables, let arrayLine)?:
-        throw fail("\(prefix) is an array of tables (line \(arrayLine)); dotted keys cannot extend it", line: line)
-      case (.value(let existing), let valueLine)?:
-        throw fail(Self.valueConflict(prefix, existing, valueLine), line: line)
+        let reason = "was opened by a [header] on line \(child.line); dotted keys cannot extend it"
+        throw fail("table \(name) \(reason)", line: line)
+      case (.tables(let elements), let arrayLine)?:
+        guard header, let element = elements.last else {
+          throw fail(
+            "\(name) is an array of tables (line \(arrayLine)); dotted keys cannot extend it", line: line)
+        }
+        node = element
+      case (.value(let value), let valueLine)?:
+        throw fail(Self.valueConflict(name, value, valueLine), line: line)
       }
     }
-    guard let last = path.last else { throw fail("expected a key", line: line) }
-    guard node[last] == nil else { throw fail("duplicate key \"\(Self.display(path))\"", line: line) }
-    node.set(last, .value(value), line: line)
+    return node
   }
 
   /// Explains why a key that already holds a value cannot be used as a table.
@@ -324,46 +293,40 @@ private struct Parser {
   /// Renders a key path for messages, quoting parts that are not bare keys.
   private static func display(_ path: some Collection<String>) -> String {
     path.map { part in
-      let bare = !part.isEmpty && part.utf8.allSatisfy(\.isBareKey)
-      if bare { return part }
-      return part.contains("'") ? "\"\(part.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\"" : "'\(part)'"
+      if !part.isEmpty && part.utf8.allSatisfy(\.isBareKey) { return part }
+      if !part.contains("'") { return "'\(part)'" }
+      return "\"\(part.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\""))\""
     }.joined(separator: ".")
   }
 
   // MARK: Keys
 
-  /// Parses a bare, quoted or dotted key into its parts.
+  /// Parses a bare, quoted or dotted key into its parts, and the blanks after it.
   private mutating func parseKey() throws(TOMLError) -> [String] {
     var parts: [String] = []
     while true {
-      parts.append(try parseSimpleKey())
+      skipBlanks()
+      if let c = peek(), c == .quote || c == .apostrophe {
+        if peek(1) == c && peek(2) == c { throw fail("multi-line strings cannot be used as keys") }
+        parts.append(try parseString())
+      } else {
+        let start = pos
+        while let c = peek(), c.isBareKey { pos += 1 }
+        guard pos > start else { throw fail("expected a key, found \(snippet())") }
+        parts.append(String(decoding: bytes[start..<pos], as: UTF8.self))
+      }
       skipBlanks()
       guard peek() == .dot else { return parts }
       pos += 1
-      skipBlanks()
     }
-  }
-
-  /// Parses one bare or quoted key.
-  private mutating func parseSimpleKey() throws(TOMLError) -> String {
-    if let c = peek(), c == .quote || c == .apostrophe {
-      if peek(1) == c && peek(2) == c { throw fail("multi-line strings cannot be used as keys") }
-      return try parseString()
-    }
-    let start = pos
-    while let c = peek(), c.isBareKey { pos += 1 }
-    guard pos > start else { throw fail("expected a key, found \(snippet())") }
-    return String(decoding: bytes[start..<pos], as: UTF8.self)
   }
 
   // MARK: Values
 
   /// Parses any value at the cursor.
   private mutating func parseValue() throws(TOMLError) -> TOMLValue {
-    guard let c = peek(), c != .lf, c != .cr, c != .hash else {
-      throw fail("missing value: expected a value after `=`")
-    }
-    switch c {
+    switch peek() {
+    case nil, .lf, .cr, .hash: throw fail("missing value: expected a value after `=`")
     case .quote, .apostrophe: return .string(try parseString())
     case .lbracket: return try parseArray()
     case .lbrace: return try parseInlineTable()
@@ -378,16 +341,17 @@ private struct Parser {
     defer { depth -= 1 }
     pos += 1
     var items: [TOMLValue] = []
-    while true {
-      try skipTrivia()
-      guard let c = peek() else { throw fail("unterminated array: expected `]`", line: startLine) }
-      if c == .rbracket { break }
+    try skipTrivia()
+    while peek() != .rbracket {
+      guard peek() != nil else { throw fail("unterminated array: expected `]`", line: startLine) }
       items.append(try parseValue())
       try skipTrivia()
-      guard let next = peek() else { throw fail("unterminated array: expected `]`", line: startLine) }
-      if next == .rbracket { break }
-      guard next == .comma else { throw fail("expected `,` or `]` in array, found \(snippet())") }
-      pos += 1
+      if peek() == .comma {
+        pos += 1
+        try skipTrivia()
+      } else if peek() != .rbracket && peek() != nil {
+        throw fail("expected `,` or `]` in array, found \(snippet())")
+      }
     }
     pos += 1
     return .array(items)
@@ -400,20 +364,8 @@ private struct Parser {
     defer { depth -= 1 }
     pos += 1
     skipBlanks()
-    if peek() == .rbrace {
-      pos += 1
-      return .table(table.build())
-    }
-    while true {
-      let keyLine = line
-      let path = try parseKey()
-      skipBlanks()
-      guard peek() == .equals else {
-        throw fail("expected `=` after key \"\(Self.display(path))\", found \(snippet())")
-      }
-      pos += 1
-      skipBlanks()
-      try insert(try parseValue(), at: path, into: table, line: keyLine)
+    while peek() != .rbrace {
+      try parseKeyValue(into: table)
       skipBlanks()
       if peek() == .rbrace { break }
       guard peek() == .comma else {
@@ -427,52 +379,44 @@ private struct Parser {
     return .table(table.build())
   }
 
-  /// Guards against pathological nesting.
+  /// Guards against pathological nesting of arrays and inline tables.
   private mutating func enterNesting() throws(TOMLError) {
     depth += 1
-    if depth > Self.maxDepth { throw fail("arrays and inline tables are nested too deeply") }
+    if depth > 100 { throw fail("arrays and inline tables are nested too deeply") }
   }
 
-  /// Parses a basic, literal or multi-line string starting at the cursor.
+  /// Parses a basic, literal or multi-line string starting at its opening quote.
   private mutating func parseString() throws(TOMLError) -> String {
     let startLine = line
     let delimiter = bytes[pos]
     let literal = delimiter == .apostrophe
     let multiline = peek(1) == delimiter && peek(2) == delimiter
     let closer = String(repeating: literal ? "'" : "\"", count: multiline ? 3 : 1)
+    let end = multiline ? "file" : "line"
     let unterminated = fail(
-      "unterminated string: expected a closing `\(closer)` before the end of the \(multiline ? "file" : "line")",
-      line: startLine)
+      "unterminated string: expected a closing `\(closer)` before the end of the \(end)", line: startLine)
     pos += multiline ? 3 : 1
     if multiline { _ = try consumeNewline() }
     var out: [UInt8] = []
     while true {
       guard let c = peek() else { throw unterminated }
       if c == delimiter {
-        guard multiline else {
-          pos += 1
-          break
-        }
-        var run = 0
-        while peek(run) == delimiter { run += 1 }
-        if run >= 3 {
-          guard run <= 5 else { throw fail("too many quotes in a row; escape them or split the string") }
-          out += repeatElement(delimiter, count: run - 3)
-          pos += run
-          break
-        }
-        out += repeatElement(delimiter, count: run)
+        var run = 1
+        while multiline && peek(run) == delimiter { run += 1 }
         pos += run
+        if !multiline { break }
+        if run > 5 { throw fail("too many quotes in a row; escape them or split the string") }
+        out += repeatElement(delimiter, count: run >= 3 ? run - 3 : run)
+        if run >= 3 { break }
       } else if c == .lf || c == .cr {
         guard multiline else { throw unterminated }
         _ = try consumeNewline()
         out.append(.lf)
       } else if c == .backslash && !literal {
         try parseEscape(into: &out, multiline: multiline)
+      } else if c.isControl && c != .tab {
+        throw fail("control characters are not allowed in strings; use an escape sequence")
       } else {
-        if c.isControl && c != .tab {
-          throw fail("control characters are not allowed in strings; use an escape sequence")
-        }
         out.append(c)
         pos += 1
       }
@@ -495,26 +439,24 @@ private struct Parser {
       let start = pos
       pos += 1
       var code: UInt32 = 0
-      for _ in 0..<count {
-        guard let digit = peek().flatMap(\.hexValue) else {
-          let text = String(decoding: bytes[start..<pos], as: UTF8.self)
-          throw fail("invalid escape sequence `\\\(text)`: expected \(count) hex digits")
-        }
+      while pos - start <= count, let digit = peek().flatMap(\.hexValue) {
         code = code << 4 | UInt32(digit)
         pos += 1
       }
+      let text = "`\\\(String(decoding: bytes[start..<pos], as: UTF8.self))`"
+      guard pos - start > count else {
+        throw fail("invalid escape sequence \(text): expected \(count) hex digits")
+      }
       guard let scalar = Unicode.Scalar(code) else {
-        let text = String(decoding: bytes[start..<pos], as: UTF8.self)
-        throw fail("invalid escape sequence `\\\(text)`: not a Unicode scalar value")
+        throw fail("invalid escape sequence \(text): not a Unicode scalar value")
       }
       out += Array(String(Character(scalar)).utf8)
     } else if multiline && (c == .space || c == .tab || c == .lf || c == .cr) {
       skipBlanks()
-      guard try consumeNewline() else { throw fail("invalid escape sequence: `\\` followed by spaces must end the line") }
-      while true {
-        skipBlanks()
-        if try !consumeNewline() { break }
+      guard try consumeNewline() else {
+        throw fail("invalid escape sequence: `\\` followed by spaces must end the line")
       }
+      repeat { skipBlanks() } while try consumeNewline()
     } else if c == .lf || c == .cr {
       throw fail("invalid escape sequence `\\` at the end of a single-line string")
     } else {
@@ -538,120 +480,119 @@ private struct Parser {
     default: break
     }
     let datePrefix = token.count >= 5 && token[0..<4].allSatisfy(\.isDigit) && token[4] == .minus
-    if token.contains(.colon) || datePrefix {
+    if datePrefix || token.contains(.colon) {
       throw fail("dates and times are not supported here; write them as a quoted string")
     }
     guard first.isDigit || first == .plus || first == .minus || first == .dot else {
       throw fail("\(Self.valueHint), found `\(text)`")
     }
-    return try parseNumber(token, text: text)
+    var number = NumberScanner(token: token, text: text, line: line)
+    return try number.scan()
+  }
+}
+
+// MARK: - Numbers
+
+/// Turns a bare number token into an `Int` or an exact `Decimal`.
+private struct NumberScanner {
+  let token: [UInt8]
+  let text: String
+  let line: Int
+  var i = 0
+
+  private func invalid(_ reason: String) -> TOMLError {
+    TOMLError(line: line, message: "invalid number `\(text)`: \(reason)")
   }
 
-  /// Parses an integer (decimal, 0x, 0o, 0b) or an exact decimal from a bare token.
-  private func parseNumber(_ token: [UInt8], text: String) throws(TOMLError) -> TOMLValue {
-    func invalid(_ reason: String) -> TOMLError { fail("invalid number `\(text)`: \(reason)") }
-    var i = 0
-    let negative = token[0] == .minus
-    if token[0] == .minus || token[0] == .plus { i = 1 }
+  private func next(_ candidates: UInt8...) -> Bool { i < token.count && candidates.contains(token[i]) }
 
-    if i + 1 < token.count, token[i] == .zero, let radix = Self.radix(of: token[i + 1]) {
+  /// Scans the whole token: prefixed integer, decimal integer, or fraction and/or exponent.
+  mutating func scan() throws(TOMLError) -> TOMLValue {
+    let negative = next(.minus)
+    if next(.minus, .plus) { i += 1 }
+    if next(.zero), i + 1 < token.count, let radix = [UInt8.x: 16, .o: 8, .b: 2][token[i + 1]] {
       guard i == 0 else { throw invalid("a sign is not allowed before 0x, 0o or 0b") }
       i += 2
-      let digits = try digitRun(token, &i, radix: radix, text: text)
-      guard !digits.isEmpty, i == token.count else { throw invalid("expected base-\(radix) digits after the prefix") }
-      return .integer(try integer(digits, radix: radix, negative: false, text: text))
+      let digits = try digits(radix: radix)
+      guard !digits.isEmpty, i == token.count else {
+        throw invalid("expected base-\(radix) digits after the prefix")
+      }
+      return .integer(try integer(digits, radix: radix, negative: false))
     }
-
-    let whole = try digitRun(token, &i, radix: 10, text: text)
-    guard !whole.isEmpty else {
-      throw invalid(i < token.count && token[i] == .dot ? "expected digits before the decimal point" : "expected digits")
+    let whole = try digits(radix: 10)
+    if whole.isEmpty {
+      throw invalid(next(.dot) ? "expected digits before the decimal point" : "expected digits")
     }
     if whole.count > 1 && whole[0] == 0 { throw invalid("leading zeros are not allowed") }
     var fraction: [Int] = []
     var exponent = 0
-    var isDecimal = false
-    if i < token.count, token[i] == .dot {
+    let isDecimal = next(.dot, .e, .upperE)
+    if next(.dot) {
       i += 1
-      isDecimal = true
-      fraction = try digitRun(token, &i, radix: 10, text: text)
+      fraction = try digits(radix: 10)
       if fraction.isEmpty { throw invalid("expected digits after the decimal point") }
     }
-    if i < token.count, token[i] == .e || token[i] == .upperE {
+    if next(.e, .upperE) {
       i += 1
-      isDecimal = true
-      let negativeExponent = i < token.count && token[i] == .minus
-      if i < token.count, token[i] == .minus || token[i] == .plus { i += 1 }
-      let digits = try digitRun(token, &i, radix: 10, text: text)
-      if digits.isEmpty { throw invalid("expected digits in the exponent") }
-      for digit in digits {
-        exponent = exponent * 10 + digit
-        if exponent > 10_000 { throw invalid("exponent is out of range") }
-      }
+      let negativeExponent = next(.minus)
+      if next(.minus, .plus) { i += 1 }
+      let exponentDigits = try digits(radix: 10)
+      if exponentDigits.isEmpty { throw invalid("expected digits in the exponent") }
+      for digit in exponentDigits where exponent <= 10_000 { exponent = exponent * 10 + digit }
       if negativeExponent { exponent = -exponent }
     }
-    if i < token.count {
-      throw invalid("unexpected `\(String(decoding: token[i...], as: UTF8.self))`")
-    }
-    guard isDecimal else { return .integer(try integer(whole, radix: 10, negative: negative, text: text)) }
-
-    // Exact decimal: significand from the digits, scaled by the exponent.
-    var digits = ArraySlice(whole + fraction).drop(while: { $0 == 0 })
-    exponent -= fraction.count
-    while digits.last == 0 {
-      digits.removeLast()
-      exponent += 1
-    }
-    guard !digits.isEmpty else { return .decimal(Decimal(0)) }
-    guard digits.count <= 38 else { throw invalid("more than 38 significant digits cannot be kept exact") }
-    guard (-128...127).contains(exponent) else { throw invalid("exponent is out of range") }
-    var significand = Decimal(0)
-    for digit in digits { significand = significand * 10 + Decimal(digit) }
-    return .decimal(Decimal(sign: negative ? .minus : .plus, exponent: exponent, significand: significand))
+    if i < token.count { throw invalid("unexpected `\(String(decoding: token[i...], as: UTF8.self))`") }
+    guard isDecimal else { return .integer(try integer(whole, radix: 10, negative: negative)) }
+    return .decimal(try decimal(whole + fraction, exponent: exponent - fraction.count, negative: negative))
   }
 
-  /// Reads digits with single `_` separators between them, advancing `i`.
-  private func digitRun(_ token: [UInt8], _ i: inout Int, radix: Int, text: String) throws(TOMLError) -> [Int] {
+  /// Reads digits with single `_` separators between them.
+  private mutating func digits(radix: Int) throws(TOMLError) -> [Int] {
     var digits: [Int] = []
-    var lastWasUnderscore = false
+    var afterUnderscore = false
     while i < token.count {
-      let c = token[i]
-      if c == .underscore {
-        if digits.isEmpty || lastWasUnderscore {
-          throw fail("invalid number `\(text)`: underscores must be between digits")
-        }
-        lastWasUnderscore = true
-      } else if let value = c.hexValue, value < radix {
+      if token[i] == .underscore {
+        if digits.isEmpty || afterUnderscore { throw invalid("underscores must be between digits") }
+        afterUnderscore = true
+      } else if let value = token[i].hexValue, value < radix {
         digits.append(value)
-        lastWasUnderscore = false
+        afterUnderscore = false
       } else {
         break
       }
       i += 1
     }
-    if lastWasUnderscore { throw fail("invalid number `\(text)`: underscores must be between digits") }
+    if afterUnderscore { throw invalid("underscores must be between digits") }
     return digits
   }
 
   /// Combines digits into an `Int`, failing on overflow.
-  private func integer(_ digits: [Int], radix: Int, negative: Bool, text: String) throws(TOMLError) -> Int {
+  private func integer(_ digits: [Int], radix: Int, negative: Bool) throws(TOMLError) -> Int {
     var value = 0
     for digit in digits {
-      let (scaled, overflow1) = value.multipliedReportingOverflow(by: radix)
-      let (next, overflow2) =
+      let (scaled, overflow) = value.multipliedReportingOverflow(by: radix)
+      let (sum, carry) =
         negative ? scaled.subtractingReportingOverflow(digit) : scaled.addingReportingOverflow(digit)
-      if overflow1 || overflow2 { throw fail("invalid number `\(text)`: out of range for a 64-bit integer") }
-      value = next
+      if overflow || carry { throw invalid("out of range for a 64-bit integer") }
+      value = sum
     }
     return value
   }
 
-  private static func radix(of byte: UInt8) -> Int? {
-    switch byte {
-    case .x: 16
-    case .o: 8
-    case .b: 2
-    default: nil
+  /// Builds `digits × 10^exponent` exactly from an integer significand.
+  private func decimal(_ digits: [Int], exponent: Int, negative: Bool) throws(TOMLError) -> Decimal {
+    var significant = digits.drop(while: { $0 == 0 })
+    var exponent = exponent
+    while significant.last == 0 {
+      significant.removeLast()
+      exponent += 1
     }
+    if significant.isEmpty { return 0 }
+    if significant.count > 38 { throw invalid("more than 38 significant digits cannot be kept exact") }
+    if !(-128...127).contains(exponent) { throw invalid("exponent is out of range") }
+    var significand = Decimal(0)
+    for digit in significant { significand = significand * 10 + Decimal(digit) }
+    return Decimal(sign: negative ? .minus : .plus, exponent: exponent, significand: significand)
   }
 }
 
@@ -662,12 +603,13 @@ extension UInt8 {
   fileprivate static let quote = UInt8(ascii: "\""), hash = UInt8(ascii: "#"), apostrophe = UInt8(ascii: "'")
   fileprivate static let plus = UInt8(ascii: "+"), comma = UInt8(ascii: ","), minus = UInt8(ascii: "-")
   fileprivate static let dot = UInt8(ascii: "."), zero = UInt8(ascii: "0"), colon = UInt8(ascii: ":")
-  fileprivate static let equals = UInt8(ascii: "="), lbracket = UInt8(ascii: "["), rbracket = UInt8(ascii: "]")
-  fileprivate static let backslash = UInt8(ascii: "\\"), underscore = UInt8(ascii: "_")
-  fileprivate static let lbrace = UInt8(ascii: "{"), rbrace = UInt8(ascii: "}")
-  fileprivate static let b = UInt8(ascii: "b"), f = UInt8(ascii: "f"), n = UInt8(ascii: "n"), o = UInt8(ascii: "o")
-  fileprivate static let r = UInt8(ascii: "r"), t = UInt8(ascii: "t"), u = UInt8(ascii: "u"), x = UInt8(ascii: "x")
-  fileprivate static let e = UInt8(ascii: "e"), upperE = UInt8(ascii: "E"), upperU = UInt8(ascii: "U")
+  fileprivate static let equals = UInt8(ascii: "="), underscore = UInt8(ascii: "_")
+  fileprivate static let lbracket = UInt8(ascii: "["), rbracket = UInt8(ascii: "]")
+  fileprivate static let lbrace = UInt8(ascii: "{"), rbrace = UInt8(ascii: "}"), backslash: UInt8 = 0x5C
+  fileprivate static let b = UInt8(ascii: "b"), f = UInt8(ascii: "f"), n = UInt8(ascii: "n")
+  fileprivate static let o = UInt8(ascii: "o"), r = UInt8(ascii: "r"), t = UInt8(ascii: "t")
+  fileprivate static let u = UInt8(ascii: "u"), x = UInt8(ascii: "x"), e = UInt8(ascii: "e")
+  fileprivate static let upperE = UInt8(ascii: "E"), upperU = UInt8(ascii: "U")
 
   fileprivate var isDigit: Bool { self >= 0x30 && self <= 0x39 }
   fileprivate var isLetter: Bool { (self | 0x20) >= 0x61 && (self | 0x20) <= 0x7A }

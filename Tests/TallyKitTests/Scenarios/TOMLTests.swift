@@ -238,7 +238,9 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
     let third = try table(products[2])
     #expect(third.line == 7)
     #expect(third.keys == ["name", "variant", "meta"])
-    guard case .array(let variants)? = third["variant"] else { Issue.record("variant is not an array"); return }
+    guard case .array(let variants)? = third["variant"] else {
+      Issue.record("variant is not an array"); return
+    }
     #expect(try variants.map { try table($0).line } == [9, 11])
     #expect(try variants.map { try table($0)["size"] } == [.integer(1), .integer(2)])
     #expect(try table(third["meta"]).line == 13)
@@ -280,7 +282,10 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
     #expect(doc["empty"] == .array([]))
     guard case .array(let mixed)? = doc["mixed"] else { Issue.record("mixed is not an array"); return }
     #expect(mixed.count == 6)
-    #expect(Array(mixed.prefix(5)) == [.integer(1), .string("two"), .decimal(Decimal(35) / 10), .boolean(true), .array([.integer(4)])])
+    #expect(
+      Array(mixed.prefix(5)) == [
+        .integer(1), .string("two"), .decimal(Decimal(35) / 10), .boolean(true), .array([.integer(4)]),
+      ])
     #expect(try table(mixed[5])["k"] == .integer(5))
     #expect(doc["multi"] == .array([.integer(1), .integer(2)]))
     #expect(doc["nested"] == .array([.array([.integer(1), .integer(2)]), .array([.string("a")])]))
@@ -289,7 +294,8 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
   }
 
   @Test func crlfAndByteOrderMark() throws {
-    let source = "\u{FEFF}# costs\r\nrate = 0.65\r\n\r\n[plan]\r\nname = \"pro\" # c\r\ntext = \"\"\"\r\na\r\nb\"\"\"\r\nlist = [\r\n  1,\r\n]\r\n"
+    let source =
+      "\u{FEFF}# costs\r\nrate = 0.65\r\n\r\n[plan]\r\nname = \"pro\" # c\r\ntext = \"\"\"\r\na\r\nb\"\"\"\r\nlist = [\r\n  1,\r\n]\r\n"
     let doc = try TOML.parse(source)
     #expect(doc.keys == ["rate", "plan"])
     #expect(doc["rate"] == .decimal(Decimal(65) / 100))
@@ -332,9 +338,11 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
     .init(
       source: "a = 1\na.b = 2", line: 2,
       message: #"key "a" already has a value on line 1, so it cannot also be a table"#),
-    .init(source: "a = { b = 1 }\na.c = 2", line: 2, message: #"inline table "a" (line 1) cannot be extended"#),
+    .init(
+      source: "a = { b = 1 }\na.c = 2", line: 2, message: #"inline table "a" (line 1) cannot be extended"#),
     .init(source: "a = { b = 1 }\n[a.c]", line: 2, message: #"inline table "a" (line 1) cannot be extended"#),
-    .init(source: "a = [1]\n[[a]]", line: 2, message: #"cannot append to array "a" defined with `=` on line 1"#),
+    .init(
+      source: "a = [1]\n[[a]]", line: 2, message: #"cannot append to array "a" defined with `=` on line 1"#),
     .init(
       source: "[[a]]\n[a]", line: 2,
       message: "[a] is already an array of tables (line 1); use [[a]] to add to it"),
@@ -361,20 +369,29 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
       message: "unterminated string: expected a closing `'''` before the end of the file"),
     .init(source: #"a = "\q""#, line: 1, message: #"invalid escape sequence `\q`"#),
     .init(source: "x = 1\n\ny = \"ok \\x41\"", line: 3, message: #"invalid escape sequence `\x`"#),
-    .init(source: #"a = "\uD800""#, line: 1, message: #"invalid escape sequence `\uD800`: not a Unicode scalar value"#),
-    .init(source: #"a = "\u12""#, line: 1, message: #"invalid escape sequence `\u12`: expected 4 hex digits"#),
-    .init(source: "a = \"tab\u{01}\"", line: 1, message: "control characters are not allowed in strings; use an escape sequence"),
+    .init(
+      source: #"a = "\uD800""#, line: 1,
+      message: #"invalid escape sequence `\uD800`: not a Unicode scalar value"#),
+    .init(
+      source: #"a = "\u12""#, line: 1, message: #"invalid escape sequence `\u12`: expected 4 hex digits"#),
+    .init(
+      source: "a = \"tab\u{01}\"", line: 1,
+      message: "control characters are not allowed in strings; use an escape sequence"),
     // Numbers.
     .init(source: "a = 1.", line: 1, message: "invalid number `1.`: expected digits after the decimal point"),
-    .init(source: "a = .5", line: 1, message: "invalid number `.5`: expected digits before the decimal point"),
+    .init(
+      source: "a = .5", line: 1, message: "invalid number `.5`: expected digits before the decimal point"),
     .init(source: "a = 1__0", line: 1, message: "invalid number `1__0`: underscores must be between digits"),
     .init(source: "a = 1_", line: 1, message: "invalid number `1_`: underscores must be between digits"),
     .init(source: "a = 1_.5", line: 1, message: "invalid number `1_.5`: underscores must be between digits"),
     .init(source: "a = 01", line: 1, message: "invalid number `01`: leading zeros are not allowed"),
     .init(source: "a = 1e", line: 1, message: "invalid number `1e`: expected digits in the exponent"),
     .init(source: "a = 1.2.3", line: 1, message: "invalid number `1.2.3`: unexpected `.3`"),
-    .init(source: "a = 0x", line: 1, message: "invalid number `0x`: expected base-16 digits after the prefix"),
-    .init(source: "a = +0x10", line: 1, message: "invalid number `+0x10`: a sign is not allowed before 0x, 0o or 0b"),
+    .init(
+      source: "a = 0x", line: 1, message: "invalid number `0x`: expected base-16 digits after the prefix"),
+    .init(
+      source: "a = +0x10", line: 1,
+      message: "invalid number `+0x10`: a sign is not allowed before 0x, 0o or 0b"),
     .init(
       source: "a = 9223372036854775808", line: 1,
       message: "invalid number `9223372036854775808`: out of range for a 64-bit integer"),
@@ -385,14 +402,18 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
     .init(source: "b = 1\na = -nan", line: 2, message: "not a finite number: use a decimal"),
     .init(source: "a = +inf", line: 1, message: "not a finite number: use a decimal"),
     // Dates and bare words.
-    .init(source: "d = 1979-05-27", line: 1, message: "dates and times are not supported here; write them as a quoted string"),
+    .init(
+      source: "d = 1979-05-27", line: 1,
+      message: "dates and times are not supported here; write them as a quoted string"),
     .init(
       source: "d = 1979-05-27T07:32:00Z", line: 1,
       message: "dates and times are not supported here; write them as a quoted string"),
     .init(
       source: "x = 1\nd = 1979-05-27 07:32:00-08:00", line: 2,
       message: "dates and times are not supported here; write them as a quoted string"),
-    .init(source: "t = 07:32:00", line: 1, message: "dates and times are not supported here; write them as a quoted string"),
+    .init(
+      source: "t = 07:32:00", line: 1,
+      message: "dates and times are not supported here; write them as a quoted string"),
     .init(
       source: "a = yes", line: 1,
       message: "expected a value (string, number, true/false, array or inline table), found `yes`"),
@@ -402,12 +423,16 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
     // Garbage after values and headers.
     .init(source: "a = 1 2", line: 1, message: "expected end of line after the value, found `2`"),
     .init(source: "a = \"x\" y = 2", line: 1, message: "expected end of line after the value, found `y`"),
-    .init(source: "a = truee", line: 1, message: "expected a value (string, number, true/false, array or inline table), found `truee`"),
+    .init(
+      source: "a = truee", line: 1,
+      message: "expected a value (string, number, true/false, array or inline table), found `truee`"),
     .init(source: "[t] x = 1", line: 1, message: "expected end of line after the table header, found `x`"),
     // Arrays and inline tables.
     .init(source: "a = [\n  1,\n  2", line: 1, message: "unterminated array: expected `]`"),
     .init(source: "a = [\n  1\n  2\n]", line: 3, message: "expected `,` or `]` in array, found `2`"),
-    .init(source: "a = [1,,2]", line: 1, message: "expected a value (string, number, true/false, array or inline table), found `,`"),
+    .init(
+      source: "a = [1,,2]", line: 1,
+      message: "expected a value (string, number, true/false, array or inline table), found `,`"),
     .init(source: "t = { a = 1, }", line: 1, message: "trailing comma is not allowed in an inline table"),
     .init(
       source: "t = { a = 1\n}", line: 1,
@@ -432,7 +457,9 @@ struct TOMLErrorCase: Sendable, CustomTestStringConvertible {
   // MARK: Helpers
 
   /// Unwraps a table value or fails the test.
-  private func table(_ value: TOMLValue?, sourceLocation: SourceLocation = #_sourceLocation) throws -> TOMLTable {
+  private func table(_ value: TOMLValue?, sourceLocation: SourceLocation = #_sourceLocation) throws
+    -> TOMLTable
+  {
     guard case .table(let table)? = value else {
       Issue.record("expected a table, got \(String(describing: value))", sourceLocation: sourceLocation)
       throw TOMLError(line: 0, message: "not a table")
