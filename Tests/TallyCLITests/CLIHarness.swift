@@ -1,0 +1,242 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What one run of the `tally` binary produced.
+struct CLIResult: Sendable, CustomStringConvertible {
+  let stdout: String
+  let stderr: String
+  let status: Int32
+
+  var description: String {
+    "exit status \(status)\n--- stdout ---\n\(stdout)--- stderr ---\n\(stderr)"
+  }
+}
+
+/// Runs the built `tally` executable as a user would, with a pinned environment.
+enum CLI {
+  /// The package root: three levels up from this file (`Tests/TallyCLITests/CLIHarness.swift`).
+  static let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+  /// `Tests/TallyCLITests/Golden`.
+  static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Golden", isDirectory: true)
+
+  /// `Tests/TallyCLITests/Golden/fixtures`: input files the tests run the binary on.
+  static let fixturesDirectory = goldenDirectory.appendingPathComponent("fixtures", isDirectory: true)
+
+  /// The `tally` binary in the products directory that holds this test bundle.
+  ///
+  /// On Linux the test bundle is an executable (`TallyPackageTests.xctest`) in the products
+  /// directory, so `CommandLine.arguments[0]`'s directory is where `tally` was linked. On macOS
+  /// `Bundle.main` is the xctest runner inside Xcode, so the test bundle's own location is
+  /// tried too, then `.build/debug/tally` under the package root.
+  static let executable: URL = {
+    var candidates: [URL] = []
+    let argv0 = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    candidates.append(argv0.deletingLastPathComponent())
+    candidates.append(Bundle.main.bundleURL)
+    for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+      candidates.append(bundle.bundleURL.deletingLastPathComponent())
+    }
+    candidates.append(packageRoot.appendingPathComponent(".build/debug", isDirectory: true))
+    for directory in candidates {
+      let binary = directory.appendingPathComponent("tally")
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+        FileManager.default.isExecutableFile(atPath: binary.path)
+      {
+        return binary
+      }
+    }
+    // Fail at run time with a message naming where we looked.
+    return packageRoot.appendingPathComponent(".build/debug/tally")
+  }()
+
+  /// Runs `tally` with `arguments`.
+  ///
+  /// The environment is pinned (`TZ=UTC`, `NO_COLOR=1`, `COLUMNS=width`, `LC_ALL=C`) and
+  /// otherwise only `PATH` and `HOME` are inherited, so a developer's `TALLY_LEDGER` or locale
+  /// cannot change the output. `width: nil` leaves `COLUMNS` unset (unlimited when piped);
+  /// `environment` adds or overrides variables, and a `nil` value removes one.
+  static func run(
+    _ arguments: [String],
+    in directory: URL? = nil,
+    width: Int? = 200,
+    environment extra: [String: String?] = [:],
+    executable: URL? = nil
+  ) throws -> CLIResult {
+    let binary = executable ?? CLI.executable
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+      throw HarnessError("tally binary not found at \(binary.path); run `swift build` first")
+    }
+    var environment: [String: String] = ["TZ": "UTC", "NO_COLOR": "1", "LC_ALL": "C"]
+    let inherited = ProcessInfo.processInfo.environment
+    for name in ["PATH", "HOME"] { environment[name] = inherited[name] }
+    if let width { environment["COLUMNS"] = String(width) }
+    for (name, value) in extra { environment[name] = value }
+
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.environment = environment
+    process.currentDirectoryURL = directory ?? packageRoot
+    let stdoutPipe = Pipe()
+    let stderrPipe = Pipe()
+    process.standardOutput = stdoutPipe
+    process.standardError = stderrPipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+
+    // Drain both pipes at once: a child that fills one pipe's buffer (64 KiB) while we wait on
+    // the other would otherwise block forever.
+    let stderrData = DrainedPipe(stderrPipe.fileHandleForReading)
+    let stdoutData = stdoutPipe.fileHandleForReading.readDataToEndOfFile()
+    let errorData = stderrData.wait()
+    process.waitUntilExit()
+
+    if process.terminationReason == .uncaughtSignal {
+      throw HarnessError("tally \(arguments.joined(separator: " ")) was killed by signal \(process.terminationStatus)")
+    }
+    return CLIResult(
+      stdout: String(decoding: stdoutData, as: UTF8.self),
+      stderr: String(decoding: errorData, as: UTF8.self),
+      status: process.terminationStatus)
+  }
+
+  /// Runs `command` under a pseudo-terminal (util-linux `script`), so that `tally` sees a TTY on
+  /// stdout. Returns nil where `script` is not available. stdout and stderr arrive merged.
+  static func runOnTerminal(_ arguments: [String], environment extra: [String: String?] = [:]) throws -> CLIResult? {
+    let script = URL(fileURLWithPath: "/usr/bin/script")
+    #if os(Linux)
+      guard FileManager.default.isExecutableFile(atPath: script.path) else { return nil }
+      let command = ([executable.path] + arguments).map(shellQuoted).joined(separator: " ")
+      return try run(["-q", "-e", "-c", command, "/dev/null"], environment: extra, executable: script)
+    #else
+      return nil
+    #endif
+  }
+
+  static func shellQuoted(_ word: String) -> String {
+    "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+
+  /// A fresh empty directory under the system temporary directory.
+  static func temporaryDirectory(_ label: String = "tally-cli-tests") throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// Reads a pipe to its end on its own thread.
+private final class DrainedPipe: @unchecked Sendable {
+  private let done = DispatchSemaphore(value: 0)
+  private var data = Data()
+
+  init(_ handle: FileHandle) {
+    let thread = Thread { [self] in
+      data = handle.readDataToEndOfFile()
+      done.signal()
+    }
+    thread.start()
+  }
+
+  /// The whole output; the semaphore orders the write above before this read.
+  func wait() -> Data {
+    done.wait()
+    return data
+  }
+}
+
+// MARK: - Golden files
+
+/// Compares `actual` with `Tests/TallyCLITests/Golden/<name>`.
+///
+/// With `RECORD_GOLDEN=1` in the environment it writes the file instead and records an issue
+/// saying so, so a recording run never passes silently; review the files, then run again
+/// without it. On a mismatch the issue shows a short diff of the first differing lines.
+func assertGolden(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+  let url = CLI.goldenDirectory.appendingPathComponent(name)
+  if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
+    do {
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try Data(actual.utf8).write(to: url, options: .atomic)
+      Issue.record("Recorded golden file Golden/\(name) (\(actual.utf8.count) bytes); review it, then run without RECORD_GOLDEN", sourceLocation: sourceLocation)
+    } catch {
+      Issue.record("Could not record golden file \(url.path): \(error)", sourceLocation: sourceLocation)
+    }
+    return
+  }
+  guard let data = FileManager.default.contents(atPath: url.path) else {
+    Issue.record("Golden file Golden/\(name) does not exist; run with RECORD_GOLDEN=1 to record it", sourceLocation: sourceLocation)
+    return
+  }
+  let expected = String(decoding: data, as: UTF8.self)
+  guard expected != actual else { return }
+  Issue.record("Output differs from Golden/\(name) (RECORD_GOLDEN=1 re-records):\n\(goldenDiff(expected: expected, actual: actual))", sourceLocation: sourceLocation)
+}
+
+/// A unified-style diff of the first region where `expected` and `actual` differ: up to three
+/// lines of context, then `-` expected and `+` actual lines with their 1-based line numbers.
+func goldenDiff(expected: String, actual: String, context: Int = 3, maxLines: Int = 12) -> String {
+  let old = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  let new = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  var prefix = 0
+  while prefix < old.count, prefix < new.count, old[prefix] == new[prefix] { prefix += 1 }
+  var suffix = 0
+  while suffix < old.count - prefix, suffix < new.count - prefix, old[old.count - 1 - suffix] == new[new.count - 1 - suffix] {
+    suffix += 1
+  }
+  let oldChanged = old[prefix..<(old.count - suffix)]
+  let newChanged = new[prefix..<(new.count - suffix)]
+
+  let width = String(max(old.count, new.count)).count
+  func number(_ n: Int) -> String { String(repeating: " ", count: max(0, width - String(n).count)) + String(n) }
+  /// Shows trailing spaces and control characters, which otherwise make two lines look equal.
+  func visible(_ line: String) -> String {
+    var out = ""
+    for scalar in line.unicodeScalars {
+      switch scalar {
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      case "\u{1B}": out += "\\e"
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    if out.hasSuffix(" ") { out += "⏎" }
+    return out
+  }
+
+  var lines = ["@@ -\(prefix + 1),\(oldChanged.count) +\(prefix + 1),\(newChanged.count) @@ (expected -, actual +)"]
+  for index in max(0, prefix - context)..<prefix { lines.append("  \(number(index + 1)) | \(visible(old[index]))") }
+  for (offset, line) in oldChanged.prefix(maxLines).enumerated() {
+    lines.append("- \(number(prefix + offset + 1)) | \(visible(line))")
+  }
+  if oldChanged.count > maxLines { lines.append("- ... \(oldChanged.count - maxLines) more expected lines") }
+  for (offset, line) in newChanged.prefix(maxLines).enumerated() {
+    lines.append("+ \(number(prefix + offset + 1)) | \(visible(line))")
+  }
+  if newChanged.count > maxLines { lines.append("+ ... \(newChanged.count - maxLines) more actual lines") }
+  if oldChanged.isEmpty && newChanged.isEmpty {
+    lines.append("(the texts differ only in a way lines cannot show)")
+  } else if old.last == "" && new.last != "" && Array(old.dropLast()) == new {
+    lines.append("(actual output lacks the final newline)")
+  } else if new.last == "" && old.last != "" && Array(new.dropLast()) == old {
+    lines.append("(actual output has an extra final newline)")
+  }
+  lines.append("expected \(old.count) lines, actual \(new.count) lines")
+  return lines.joined(separator: "\n")
+}
