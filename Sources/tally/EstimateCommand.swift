@@ -11,14 +11,16 @@ struct EstimateCommand: ParsableCommand {
   @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).")
   var file: String
 
-  @Option(help: "Price at the rates in force on this UTC date (YYYY-MM-DD); default today.")
-  var at: String?
+  @Option(help: ArgumentHelp("Price at the rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"), transform: CivilDate.argument)
+  var at: CivilDate?
 
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
+  func validate() throws { try validateFilesExist([file]) }
+
   func run() throws {
-    let date = try at.map { try parseDate($0, option: "--at") } ?? Terminal.today
+    let date = at ?? Terminal.today
     let text = try readInput(file)
     let prices = try pricing.loadPriceBook()
     let report: EstimateReport

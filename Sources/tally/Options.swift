@@ -48,6 +48,8 @@ struct PricingOptions: ParsableArguments {
   @Option(name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable).")
   var files: [String] = []
 
+  func validate() throws { try validateFilesExist(files, option: "--pricing") }
+
   /// The bundled tables plus the user files; exits 65 listing every problem if one is invalid.
   func loadPriceBook() throws -> PriceBook {
     let sources = try files.map { (file: $0, text: try readInput($0)) }
@@ -59,11 +61,8 @@ struct PricingOptions: ParsableArguments {
   }
 }
 
-/// Reads a file named on the command line; a missing file is a usage error.
+/// Reads a file named on the command line (its existence was checked in `validate()`).
 func readInput(_ path: String) throws -> String {
-  guard FileManager.default.fileExists(atPath: path) else {
-    throw ValidationError("\(path): no such file")
-  }
   do {
     return try String(contentsOfFile: path, encoding: .utf8)
   } catch {
@@ -78,12 +77,19 @@ func fail(_ messages: [String], exitCode: Int32) -> Never {
   Foundation.exit(exitCode)
 }
 
-/// Parses `YYYY-MM-DD` for an option; anything else is a usage error naming the option.
-func parseDate(_ text: String, option: String) throws -> CivilDate {
-  guard let date = CivilDate(parsing: text) else {
-    throw ValidationError("\(option): \"\(text)\" is not a date; expected YYYY-MM-DD")
+extension CivilDate {
+  /// Parses a date option; the usage error says what a date looks like.
+  static func argument(_ text: String) throws -> CivilDate {
+    guard let date = CivilDate(parsing: text) else { throw ValidationError("expected a calendar date written YYYY-MM-DD") }
+    return date
   }
-  return date
+}
+
+/// Fails validation (a usage error, exit 64) unless every path names an existing file.
+func validateFilesExist(_ paths: [String], option: String? = nil) throws {
+  for path in paths where !FileManager.default.fileExists(atPath: path) {
+    throw ValidationError("\(option.map { $0 + " " } ?? "")\(path): no such file")
+  }
 }
 
 /// What the process environment says, read once: today's date, terminal width, colour.

@@ -11,6 +11,8 @@ struct PricingCheck: ParsableCommand {
   @Argument(help: "Price table CSV files; default the bundled tables.")
   var files: [String] = []
 
+  func validate() throws { try validateFilesExist(files) }
+
   func run() throws {
     let sources = try files.isEmpty ? PriceBook.bundledTableSources : files.map { (file: $0, text: try readInput($0)) }
     let results = sources.map { PriceTable.parse($0.text, file: $0.file) }

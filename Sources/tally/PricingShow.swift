@@ -10,14 +10,14 @@ struct PricingShow: ParsableCommand {
   @Argument(help: "A model id, alias or dated name such as gpt-4o-mini-2024-07-18.")
   var model: String
 
-  @Option(help: "Rates in force on this UTC date (YYYY-MM-DD); default today.")
-  var at: String?
+  @Option(help: ArgumentHelp("Rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"), transform: CivilDate.argument)
+  var at: CivilDate?
 
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let date = try at.map { try parseDate($0, option: "--at") } ?? Terminal.today
+    let date = at ?? Terminal.today
     let prices = try pricing.loadPriceBook()
     guard let resolved = prices.resolve(model) else { fail([Unpriced.unknownModel(model).description], exitCode: 65) }
     let shown = ModelPricing(query: model, model: resolved, at: date, prices: prices)

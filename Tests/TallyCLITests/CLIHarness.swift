@@ -49,7 +49,8 @@ enum CLI {
     for directory in candidates {
       let binary = directory.appendingPathComponent("tally")
       var isDirectory: ObjCBool = false
-      if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+      if FileManager.default.fileExists(atPath: binary.path, isDirectory: &isDirectory),
+        !isDirectory.boolValue,
         FileManager.default.isExecutableFile(atPath: binary.path)
       {
         return binary
@@ -102,7 +103,8 @@ enum CLI {
     process.waitUntilExit()
 
     if process.terminationReason == .uncaughtSignal {
-      throw HarnessError("tally \(arguments.joined(separator: " ")) was killed by signal \(process.terminationStatus)")
+      throw HarnessError(
+        "tally \(arguments.joined(separator: " ")) was killed by signal \(process.terminationStatus)")
     }
     return CLIResult(
       stdout: String(decoding: stdoutData, as: UTF8.self),
@@ -112,7 +114,9 @@ enum CLI {
 
   /// Runs `command` under a pseudo-terminal (util-linux `script`), so that `tally` sees a TTY on
   /// stdout. Returns nil where `script` is not available. stdout and stderr arrive merged.
-  static func runOnTerminal(_ arguments: [String], environment extra: [String: String?] = [:]) throws -> CLIResult? {
+  static func runOnTerminal(_ arguments: [String], environment extra: [String: String?] = [:]) throws
+    -> CLIResult?
+  {
     let script = URL(fileURLWithPath: "/usr/bin/script")
     #if os(Linux)
       guard FileManager.default.isExecutableFile(atPath: script.path) else { return nil }
@@ -172,39 +176,74 @@ func assertGolden(_ actual: String, named name: String, sourceLocation: SourceLo
   let url = CLI.goldenDirectory.appendingPathComponent(name)
   if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] == "1" {
     do {
-      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
       try Data(actual.utf8).write(to: url, options: .atomic)
-      Issue.record("Recorded golden file Golden/\(name) (\(actual.utf8.count) bytes); review it, then run without RECORD_GOLDEN", sourceLocation: sourceLocation)
+      Issue.record(
+        "Recorded golden file Golden/\(name) (\(actual.utf8.count) bytes); review it, then run without RECORD_GOLDEN",
+        sourceLocation: sourceLocation)
     } catch {
       Issue.record("Could not record golden file \(url.path): \(error)", sourceLocation: sourceLocation)
     }
     return
   }
   guard let data = FileManager.default.contents(atPath: url.path) else {
-    Issue.record("Golden file Golden/\(name) does not exist; run with RECORD_GOLDEN=1 to record it", sourceLocation: sourceLocation)
+    Issue.record(
+      "Golden file Golden/\(name) does not exist; run with RECORD_GOLDEN=1 to record it",
+      sourceLocation: sourceLocation)
     return
   }
   let expected = String(decoding: data, as: UTF8.self)
   guard expected != actual else { return }
-  Issue.record("Output differs from Golden/\(name) (RECORD_GOLDEN=1 re-records):\n\(goldenDiff(expected: expected, actual: actual))", sourceLocation: sourceLocation)
+  Issue.record(
+    "Output differs from Golden/\(name) (RECORD_GOLDEN=1 re-records):\n\(goldenDiff(expected: expected, actual: actual))",
+    sourceLocation: sourceLocation)
 }
 
-/// A unified-style diff of the first region where `expected` and `actual` differ: up to three
-/// lines of context, then `-` expected and `+` actual lines with their 1-based line numbers.
-func goldenDiff(expected: String, actual: String, context: Int = 3, maxLines: Int = 12) -> String {
+/// A unified-style diff of where `expected` and `actual` differ: hunks with up to `context`
+/// lines around each change, `-` expected and `+` actual lines with their 1-based line numbers.
+/// Only the first `maxHunks` hunks are shown, so a wholesale change does not flood the log.
+func goldenDiff(expected: String, actual: String, context: Int = 3, maxHunks: Int = 3) -> String {
   let old = expected.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
   let new = actual.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+
+  // Line edit script: common prefix and suffix, then a longest-common-subsequence table over
+  // the middle (golden files are small enough for the quadratic table).
+  enum Edit { case same(Int, Int), removed(Int), added(Int) }
   var prefix = 0
   while prefix < old.count, prefix < new.count, old[prefix] == new[prefix] { prefix += 1 }
   var suffix = 0
-  while suffix < old.count - prefix, suffix < new.count - prefix, old[old.count - 1 - suffix] == new[new.count - 1 - suffix] {
+  while suffix < old.count - prefix, suffix < new.count - prefix,
+    old[old.count - 1 - suffix] == new[new.count - 1 - suffix]
+  {
     suffix += 1
   }
-  let oldChanged = old[prefix..<(old.count - suffix)]
-  let newChanged = new[prefix..<(new.count - suffix)]
+  let a = Array(old[prefix..<(old.count - suffix)])
+  let b = Array(new[prefix..<(new.count - suffix)])
+  var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+  for i in stride(from: a.count - 1, through: 0, by: -1) {
+    for j in stride(from: b.count - 1, through: 0, by: -1) {
+      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+    }
+  }
+  var edits: [Edit] = (0..<prefix).map { .same($0, $0) }
+  var i = 0
+  var j = 0
+  while i < a.count || j < b.count {
+    if i < a.count, j < b.count, a[i] == b[j] {
+      edits.append(.same(prefix + i, prefix + j)); i += 1; j += 1
+    } else if i < a.count, j == b.count || lcs[i + 1][j] >= lcs[i][j + 1] {
+      edits.append(.removed(prefix + i)); i += 1
+    } else {
+      edits.append(.added(prefix + j)); j += 1
+    }
+  }
+  for k in 0..<suffix { edits.append(.same(old.count - suffix + k, new.count - suffix + k)) }
 
   let width = String(max(old.count, new.count)).count
-  func number(_ n: Int) -> String { String(repeating: " ", count: max(0, width - String(n).count)) + String(n) }
+  func number(_ n: Int) -> String {
+    String(repeating: " ", count: max(0, width - String(n).count)) + String(n)
+  }
   /// Shows trailing spaces and control characters, which otherwise make two lines look equal.
   func visible(_ line: String) -> String {
     var out = ""
@@ -219,18 +258,54 @@ func goldenDiff(expected: String, actual: String, context: Int = 3, maxLines: In
     if out.hasSuffix(" ") { out += "⏎" }
     return out
   }
+  func render(_ edit: Edit) -> String {
+    switch edit {
+    case .same(let o, _): "  \(number(o + 1)) | \(visible(old[o]))"
+    case .removed(let o): "- \(number(o + 1)) | \(visible(old[o]))"
+    case .added(let n): "+ \(number(n + 1)) | \(visible(new[n]))"
+    }
+  }
 
-  var lines = ["@@ -\(prefix + 1),\(oldChanged.count) +\(prefix + 1),\(newChanged.count) @@ (expected -, actual +)"]
-  for index in max(0, prefix - context)..<prefix { lines.append("  \(number(index + 1)) | \(visible(old[index]))") }
-  for (offset, line) in oldChanged.prefix(maxLines).enumerated() {
-    lines.append("- \(number(prefix + offset + 1)) | \(visible(line))")
+  // Group changes into hunks: changed edits plus `context` unchanged ones on each side.
+  let changed = edits.indices.filter { if case .same = edits[$0] { false } else { true } }
+  var hunks: [ClosedRange<Int>] = []
+  for index in changed {
+    let range = max(0, index - context)...min(edits.count - 1, index + context)
+    if let last = hunks.last, range.lowerBound <= last.upperBound + 1 {
+      hunks[hunks.count - 1] = last.lowerBound...range.upperBound
+    } else {
+      hunks.append(range)
+    }
   }
-  if oldChanged.count > maxLines { lines.append("- ... \(oldChanged.count - maxLines) more expected lines") }
-  for (offset, line) in newChanged.prefix(maxLines).enumerated() {
-    lines.append("+ \(number(prefix + offset + 1)) | \(visible(line))")
+  var lines = [
+    "(expected -, actual +; line numbers of the expected file for - and unchanged lines, of the actual output for +)"
+  ]
+  for hunk in hunks.prefix(maxHunks) {
+    let removed = edits[hunk].filter { if case .added = $0 { false } else { true } }.count
+    let added = edits[hunk].filter { if case .removed = $0 { false } else { true } }.count
+    let firstOld: Int
+    let firstNew: Int
+    switch edits[hunk.lowerBound] {
+    case .same(let o, let n): (firstOld, firstNew) = (o, n)
+    case .removed(let o):
+      (firstOld, firstNew) = (
+        o,
+        edits[..<hunk.lowerBound].reduce(0) { count, edit in
+          if case .removed = edit { count } else { count + 1 }
+        }
+      )
+    case .added(let n):
+      (firstOld, firstNew) = (
+        edits[..<hunk.lowerBound].reduce(0) { count, edit in
+          if case .added = edit { count } else { count + 1 }
+        }, n
+      )
+    }
+    lines.append("@@ -\(firstOld + 1),\(removed) +\(firstNew + 1),\(added) @@")
+    lines += edits[hunk].map(render)
   }
-  if newChanged.count > maxLines { lines.append("+ ... \(newChanged.count - maxLines) more actual lines") }
-  if oldChanged.isEmpty && newChanged.isEmpty {
+  if hunks.count > maxHunks { lines.append("... and \(hunks.count - maxHunks) more differing regions") }
+  if hunks.isEmpty {
     lines.append("(the texts differ only in a way lines cannot show)")
   } else if old.last == "" && new.last != "" && Array(old.dropLast()) == new {
     lines.append("(actual output lacks the final newline)")

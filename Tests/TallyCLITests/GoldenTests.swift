@@ -21,13 +21,24 @@ struct GoldenTests {
     GoldenCase(golden: "pricing-list.txt", arguments: ["pricing", "list"] + at),
     GoldenCase(golden: "pricing-list.csv", arguments: ["pricing", "list"] + at + ["--format", "csv"]),
     GoldenCase(golden: "pricing-list.json", arguments: ["pricing", "list"] + at + ["--format", "json"]),
-    GoldenCase(golden: "pricing-list-openai.csv", arguments: ["pricing", "list"] + at + ["--provider", "openai", "--format", "csv"]),
-    GoldenCase(golden: "pricing-show-claude-sonnet-4-5.txt", arguments: ["pricing", "show", "claude-sonnet-4-5"] + at),
-    GoldenCase(golden: "pricing-show-claude-sonnet-4-5.json", arguments: ["pricing", "show", "claude-sonnet-4-5"] + at + ["--format", "json"]),
-    GoldenCase(golden: "pricing-show-gpt-4o-mini-2024-07-18.txt", arguments: ["pricing", "show", "gpt-4o-mini-2024-07-18"] + at),
+    GoldenCase(
+      golden: "pricing-list-openai.csv",
+      arguments: ["pricing", "list"] + at + ["--provider", "openai", "--format", "csv"]),
+    GoldenCase(
+      golden: "pricing-show-claude-sonnet-4-5.txt", arguments: ["pricing", "show", "claude-sonnet-4-5"] + at),
+    GoldenCase(
+      golden: "pricing-show-claude-sonnet-4-5.json",
+      arguments: ["pricing", "show", "claude-sonnet-4-5"] + at + ["--format", "json"]),
+    GoldenCase(
+      golden: "pricing-show-gpt-4o-mini-2024-07-18.txt",
+      arguments: ["pricing", "show", "gpt-4o-mini-2024-07-18"] + at),
     GoldenCase(golden: "estimate-workloads.txt", arguments: ["estimate", "examples/workloads.toml"] + at),
-    GoldenCase(golden: "estimate-workloads.csv", arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "csv"]),
-    GoldenCase(golden: "estimate-workloads.json", arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "json"]),
+    GoldenCase(
+      golden: "estimate-workloads.csv",
+      arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "csv"]),
+    GoldenCase(
+      golden: "estimate-workloads.json",
+      arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "json"]),
   ]
 
   @Test("Report output matches its golden file", arguments: cases)
@@ -49,9 +60,18 @@ struct GoldenTests {
     let lines = result.stdout.split(separator: "\n").map(String.init)
     #expect(lines.contains(#"bad-pricing.csv:2: column batch_input: "1,50" is not a decimal number"#))
     #expect(lines.contains("bad-pricing.csv:3: column output: -15 is negative; a rate cannot be below zero"))
-    #expect(lines.contains { $0.hasPrefix("bad-pricing.csv:5: column effective_from: acme-overlap") && $0.contains("overlaps line 4") })
-    #expect(lines.contains { $0.hasPrefix(#"bad-pricing.csv:6: column provider: unknown provider "mistral""#) })
-    #expect(lines.contains { $0.hasPrefix("bad-pricing.csv:7: column effective_to: 2026-04-01 is not after effective_from 2026-05-01") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("bad-pricing.csv:5: column effective_from: acme-overlap")
+          && $0.contains("overlaps line 4")
+      })
+    #expect(
+      lines.contains { $0.hasPrefix(#"bad-pricing.csv:6: column provider: unknown provider "mistral""#) })
+    #expect(
+      lines.contains {
+        $0.hasPrefix(
+          "bad-pricing.csv:7: column effective_to: 2026-04-01 is not after effective_from 2026-05-01")
+      })
     #expect(!result.stdout.contains("bad-pricing.csv:8"), "line 8 is a valid row")
   }
 
@@ -60,18 +80,22 @@ struct GoldenTests {
     #expect(result.status == 65, "\(result)")
     #expect(result.stderr == "tally: 1 problem in 1 of 1 file\n")
     assertGolden(result.stdout, named: "pricing-check-missing-column.txt")
-    #expect(result.stdout == "missing-column.csv:1: column batch_output: required column is missing from the header\n")
+    #expect(
+      result.stdout
+        == "missing-column.csv:1: column batch_output: required column is missing from the header\n")
   }
 
   /// The exact figures published in DESIGN.md, read from the JSON (money is a decimal string).
   @Test func estimateJSONHasThePublishedFigures() throws {
     let result = try CLI.run(["estimate", "examples/workloads.toml"] + Self.at + ["--format", "json"])
     #expect(result.status == 0, "\(result)")
-    let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     #expect(json["report"] as? String == "estimate")
     #expect(json["at"] as? String == "2026-11-21")
     let rows = try #require(json["rows"] as? [[String: Any]])
-    let byWorkload = Dictionary(uniqueKeysWithValues: rows.compactMap { row in (row["workload"] as? String).map { ($0, row) } })
+    let byWorkload = Dictionary(
+      uniqueKeysWithValues: rows.compactMap { row in (row["workload"] as? String).map { ($0, row) } })
 
     let contract = try #require(byWorkload["contract-review"])
     #expect(contract["sync_cost_usd"] as? String == "855")

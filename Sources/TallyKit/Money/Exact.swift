@@ -40,7 +40,11 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
   /// Whether the value is a whole number.
   public var isWhole: Bool { terminates && numerator == ExactDecimal.rounded(numerator, scale: 0) }
 
-  public var description: String { ExactDecimal.plain(decimal) }
+  /// For output: the exact value when it terminates, else rounded half-to-even to 20 decimal
+  /// places (at least 12, as the JSON contract asks, for any amount below 10^18).
+  public var displayDecimal: Decimal { terminates ? numerator : ExactDecimal.rounded(decimal, scale: 20) }
+
+  public var description: String { ExactDecimal.plain(displayDecimal) }
 
   public static func + (lhs: Exact, rhs: Exact) -> Exact {
     if lhs.denominator == rhs.denominator { return Exact(lhs.numerator + rhs.numerator, over: lhs.denominator) }

@@ -62,7 +62,9 @@ public struct PriceTable: Sendable {
       problems += row.problems
     }
     problems += consistencyProblems(cards, file: file)
-    return (PriceTable(file: file, cards: cards), problems)
+    // Stable: a line's field problems keep their column order, consistency problems follow.
+    let ordered = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+    return (PriceTable(file: file, cards: cards), ordered)
   }
 
   /// Overlapping periods of one model and tier, and aliases claimed by two models.

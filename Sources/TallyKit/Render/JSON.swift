@@ -88,9 +88,9 @@ extension Cell {
     switch self {
     case .text(let text): .string(text)
     case .count(let value): .integer(value)
-    case .quantity(let value): .decimal(value.decimal)
-    case .money(let money): money.map { .decimal($0.amount) } ?? .null
-    case .percent(let value): value.map { .decimal($0.decimal) } ?? .null
+    case .quantity(let value): .decimal(value.displayDecimal)
+    case .money(let money): money.map { .decimal($0.value.displayDecimal) } ?? .null
+    case .percent(let value): value.map { .decimal($0.displayDecimal) } ?? .null
     case .rate(let value): value.map { .decimal($0) } ?? .null
     case .date(let date): date.map { .string($0.description) } ?? .null
     }

@@ -17,9 +17,9 @@ extension RateCard {
 public enum PricingListing {
   public static func table(_ cards: [RateCard], at: CivilDate?, includeNotes: Bool) -> ReportTable {
     let titles = [
-      ("provider", "Provider", 8), ("model", "Model", 0), ("aliases", "Aliases", 9), ("effective_from", "From", 4),
-      ("effective_to", "To", 4), ("min_input_tokens", "Min input", 0), ("input", "Input", 0), ("output", "Output", 0),
-      ("cache_write_5m", "5m write", 2), ("cache_write_1h", "1h write", 3), ("cache_read", "Cache read", 2),
+      ("provider", "Provider", 9), ("model", "Model", 0), ("aliases", "Aliases", 10), ("effective_from", "From", 3),
+      ("effective_to", "To", 8), ("min_input_tokens", "Min input", 0), ("input", "Input", 0), ("output", "Output", 0),
+      ("cache_write_5m", "5m write", 2), ("cache_write_1h", "1h write", 4), ("cache_read", "Cache read", 2),
       ("batch_input", "Batch in", 0), ("batch_output", "Batch out", 0), ("batch_cache_write_5m", "B 5m write", 6),
       ("batch_cache_write_1h", "B 1h write", 7), ("batch_cache_read", "B read", 6), ("web_search_per_1k", "Search/1k", 5),
     ]

@@ -66,7 +66,7 @@ public struct EstimateReport: Hashable, Sendable {
       switch prices.card(model: workload.model, on: at, requestInputTokens: tokens.totalInput) {
       case .success(let found): card = found
       case .failure(let reason):
-        throw ScenarioFileError(file: file.file, line: workload.line, message: "workload \"\(workload.name)\": \(reason)")
+        throw ScenarioFileError(file: file.file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
       }
       let monthlyRequests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
       let batchCost = card.batch?.price(tokens)

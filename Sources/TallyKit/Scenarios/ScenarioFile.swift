@@ -35,6 +35,8 @@ public struct Workload: Hashable, Sendable {
   public var job: String?
   /// The line of the `[[workload]]` header.
   public var line: Int
+  /// The line of its `model` key, for pricing errors.
+  public var modelLine: Int
 }
 
 /// Monthly revenue and other costs of goods sold, for gross-margin projections.
@@ -192,6 +194,6 @@ private struct Reader {
     return Workload(
       name: name, model: model, requests: requests, per: per, tokensPerRequest: tokens, mode: mode,
       tenant: try string(table, "tenant", context: context), job: try string(table, "job", context: context),
-      line: table.line)
+      line: table.line, modelLine: table.line(of: "model") ?? table.line)
   }
 }
