@@ -11,7 +11,10 @@ struct EstimateCommand: ParsableCommand {
   @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).")
   var file: String
 
-  @Option(help: ArgumentHelp("Price at the rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"), transform: CivilDate.argument)
+  @Option(
+    help: ArgumentHelp(
+      "Price at the rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"),
+    transform: CivilDate.argument)
   var at: CivilDate?
 
   @OptionGroup var pricing: PricingOptions
@@ -36,7 +39,8 @@ struct EstimateCommand: ParsableCommand {
     for warning in report.warnings { Terminal.warning(warning) }
     let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
     let margin = report.margin.map {
-      $0.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates").renderTable(output.renderOptions)
+      $0.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates").renderTable(
+        output.renderOptions)
     }
     output.print(report.table, before: heading, after: margin.map { [$0] } ?? [])
   }

@@ -22,7 +22,9 @@ struct OutputOptions: ParsableArguments {
   var precision: Int = 2
 
   func validate() throws {
-    guard (0...12).contains(precision) else { throw ValidationError("--precision must be between 0 and 12, not \(precision)") }
+    guard (0...12).contains(precision) else {
+      throw ValidationError("--precision must be between 0 and 12, not \(precision)")
+    }
   }
 
   /// Precision plus what the terminal allows, read once.
@@ -45,7 +47,9 @@ struct OutputOptions: ParsableArguments {
 
 /// `--pricing FILE`, repeatable: user price tables that override the bundled ones.
 struct PricingOptions: ParsableArguments {
-  @Option(name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable).")
+  @Option(
+    name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable)."
+  )
   var files: [String] = []
 
   func validate() throws { try validateFilesExist(files, option: "--pricing") }
@@ -80,7 +84,9 @@ func fail(_ messages: [String], exitCode: Int32) -> Never {
 extension CivilDate {
   /// Parses a date option; the usage error says what a date looks like.
   static func argument(_ text: String) throws -> CivilDate {
-    guard let date = CivilDate(parsing: text) else { throw ValidationError("expected a calendar date written YYYY-MM-DD") }
+    guard let date = CivilDate(parsing: text) else {
+      throw ValidationError("expected a calendar date written YYYY-MM-DD")
+    }
     return date
   }
 }
@@ -104,7 +110,9 @@ enum Terminal {
 
   /// `$COLUMNS` when set, else the terminal's width, else unlimited (output is piped).
   static let width: Int? = {
-    if let columns = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(columns), value > 0 { return value }
+    if let columns = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(columns), value > 0 {
+      return value
+    }
     guard stdoutIsTerminal else { return nil }
     var size = winsize()
     guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }

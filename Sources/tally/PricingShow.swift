@@ -10,7 +10,9 @@ struct PricingShow: ParsableCommand {
   @Argument(help: "A model id, alias or dated name such as gpt-4o-mini-2024-07-18.")
   var model: String
 
-  @Option(help: ArgumentHelp("Rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"), transform: CivilDate.argument)
+  @Option(
+    help: ArgumentHelp("Rates in force on this UTC date (YYYY-MM-DD); default today.", valueName: "date"),
+    transform: CivilDate.argument)
   var at: CivilDate?
 
   @OptionGroup var pricing: PricingOptions
@@ -19,7 +21,9 @@ struct PricingShow: ParsableCommand {
   func run() throws {
     let date = at ?? Terminal.today
     let prices = try pricing.loadPriceBook()
-    guard let resolved = prices.resolve(model) else { fail([Unpriced.unknownModel(model).description], exitCode: 65) }
+    guard let resolved = prices.resolve(model) else {
+      fail([Unpriced.unknownModel(model).description], exitCode: 65)
+    }
     let shown = ModelPricing(query: model, model: resolved, at: date, prices: prices)
     if shown.inForce.isEmpty {
       Terminal.warning(Unpriced.noRateInForce(model: resolved.id, on: date).description)

@@ -22,7 +22,10 @@ struct ExitStatusTests {
     let result = try CLI.run(["estimate", "examples/workloads.toml", "--at", "2026-13-01"])
     #expect(result.status == 64, "\(result)")
     #expect(result.stdout == "")
-    #expect(result.stderr.hasPrefix("Error: The value '2026-13-01' is invalid for '--at <date>': expected a calendar date written YYYY-MM-DD\n"), "\(result)")
+    #expect(
+      result.stderr.hasPrefix(
+        "Error: The value '2026-13-01' is invalid for '--at <date>': expected a calendar date written YYYY-MM-DD\n"
+      ), "\(result)")
   }
 
   @Test func unknownPeriodIsBadInput() throws {
@@ -199,7 +202,8 @@ struct TerminalOutputTests {
   @Test func narrowTerminalDropsColumns() throws {
     let result = try CLI.run(["pricing", "list", "--at", "2026-11-21"], width: 80)
     #expect(result.status == 0)
-    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(
+      String.init)
     let header = try #require(lines.dropFirst().first)
     #expect(
       header.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")

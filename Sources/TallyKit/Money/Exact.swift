@@ -47,11 +47,14 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
   public var description: String { ExactDecimal.plain(displayDecimal) }
 
   public static func + (lhs: Exact, rhs: Exact) -> Exact {
-    if lhs.denominator == rhs.denominator { return Exact(lhs.numerator + rhs.numerator, over: lhs.denominator) }
+    if lhs.denominator == rhs.denominator {
+      return Exact(lhs.numerator + rhs.numerator, over: lhs.denominator)
+    }
     guard case (let common, false) = lhs.denominator.multipliedReportingOverflow(by: rhs.denominator) else {
       return Exact(lhs.decimal + rhs.decimal)
     }
-    return Exact(lhs.numerator * Decimal(rhs.denominator) + rhs.numerator * Decimal(lhs.denominator), over: common)
+    return Exact(
+      lhs.numerator * Decimal(rhs.denominator) + rhs.numerator * Decimal(lhs.denominator), over: common)
   }
 
   public static prefix func - (value: Exact) -> Exact {
@@ -75,7 +78,8 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
     // rhs = m * 10^e / d, so lhs / rhs = lhs * d * 10^-e / m, with m a whole number.
     let (digits, exponent) = Exact.integerDigits(rhs.numerator)
     guard let magnitude = UInt64(digits) else { return Exact(lhs.decimal / rhs.decimal) }
-    let scaled = lhs.numerator * Decimal(rhs.denominator) * Decimal(sign: .plus, exponent: -exponent, significand: 1)
+    let scaled =
+      lhs.numerator * Decimal(rhs.denominator) * Decimal(sign: .plus, exponent: -exponent, significand: 1)
     let signed = rhs.numerator < 0 ? -scaled : scaled
     guard case (let denominator, false) = lhs.denominator.multipliedReportingOverflow(by: magnitude) else {
       return Exact(lhs.decimal / rhs.decimal)
@@ -104,7 +108,9 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
     guard denominator <= UInt64.max / 10 else { return }
     let (digits, _) = Exact.integerDigits(numerator)
     var remainder: UInt64 = 0
-    for digit in digits.utf8 { remainder = (remainder * 10 + UInt64(digit - UInt8(ascii: "0"))) % denominator }
+    for digit in digits.utf8 {
+      remainder = (remainder * 10 + UInt64(digit - UInt8(ascii: "0"))) % denominator
+    }
     let divisor = Exact.gcd(denominator, remainder)
     if divisor > 1 {
       denominator /= divisor

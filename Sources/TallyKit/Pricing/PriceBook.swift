@@ -55,8 +55,14 @@ public struct PriceBook: Sendable {
   public init(bundled: [RateCard], overrides: [RateCard] = []) {
     var index: [String: (id: String, provider: String, match: ResolvedModel.Match)] = [:]
     func register(_ cards: [RateCard]) {
-      for card in cards where index[card.model] == nil { index[card.model] = (card.model, card.provider, .id) }
-      for card in cards { for alias in card.aliases where index[alias] == nil { index[alias] = (card.model, card.provider, .alias) } }
+      for card in cards where index[card.model] == nil {
+        index[card.model] = (card.model, card.provider, .id)
+      }
+      for card in cards {
+        for alias in card.aliases where index[alias] == nil {
+          index[alias] = (card.model, card.provider, .alias)
+        }
+      }
     }
     register(bundled)
     // An override row may name the model by alias or dated id; it then overrides that model.
@@ -78,7 +84,9 @@ public struct PriceBook: Sendable {
   /// Resolves a name by id, then alias, then (only for a name ending in a date) the name without
   /// the date. Nothing else is guessed: `gpt-4o-mini` never resolves to `gpt-4o`.
   public func resolve(_ name: String) -> ResolvedModel? {
-    PriceBook.lookUp(name, in: nameIndex).map { ResolvedModel(id: $0.id, provider: $0.provider, match: $0.match) }
+    PriceBook.lookUp(name, in: nameIndex).map {
+      ResolvedModel(id: $0.id, provider: $0.provider, match: $0.match)
+    }
   }
 
   private static func lookUp(
@@ -100,7 +108,8 @@ public struct PriceBook: Sendable {
         dashed
         ? CivilDate(parsing: datePart) != nil
         : datePart.allSatisfy(\.isASCII) && datePart.allSatisfy(\.isNumber)
-          && CivilDate(parsing: "\(datePart.prefix(4))-\(datePart.dropFirst(4).prefix(2))-\(datePart.suffix(2))") != nil
+          && CivilDate(
+            parsing: "\(datePart.prefix(4))-\(datePart.dropFirst(4).prefix(2))-\(datePart.suffix(2))") != nil
       if valid { return String(name.dropLast(length)) }
     }
     return nil
@@ -128,13 +137,17 @@ public struct PriceBook: Sendable {
   public func history(model: String) -> [RateCard] {
     guard let cards = cardsByModel[model] else { return [] }
     return (cards.bundled + cards.overrides).sorted {
-      ($0.minInputTokens, $0.effectiveFrom.daysSinceEpoch) < ($1.minInputTokens, $1.effectiveFrom.daysSinceEpoch)
+      ($0.minInputTokens, $0.effectiveFrom.daysSinceEpoch) < (
+        $1.minInputTokens, $1.effectiveFrom.daysSinceEpoch
+      )
     }
   }
 
   /// The row that prices a request of `model` on `day` whose total input is `requestInputTokens`:
   /// the highest tier whose threshold the request reaches (long context is a cliff).
-  public func card(model name: String, on day: CivilDate, requestInputTokens: Int) -> Result<RateCard, Unpriced> {
+  public func card(model name: String, on day: CivilDate, requestInputTokens: Int) -> Result<
+    RateCard, Unpriced
+  > {
     guard let model = resolve(name) else { return .failure(.unknownModel(name)) }
     let card = cardsInForce(model: model.id, on: day).last { $0.minInputTokens <= requestInputTokens }
     return card.map { .success($0) } ?? .failure(.noRateInForce(model: model.id, on: day))
@@ -159,7 +172,9 @@ public struct PriceTableErrors: Error, Sendable, CustomStringConvertible {
 extension PriceBook {
   /// The bundled tables plus user tables (`--pricing FILE`, given as file name and text), later
   /// files overriding earlier ones. Throws every problem if any table does not validate.
-  public static func load(overrides sources: [(file: String, text: String)] = []) throws(PriceTableErrors) -> PriceBook {
+  public static func load(overrides sources: [(file: String, text: String)] = []) throws(PriceTableErrors)
+    -> PriceBook
+  {
     let bundled = bundledTableSources.map { PriceTable.parse($0.text, file: $0.file) }
     let user = sources.map { PriceTable.parse($0.text, file: $0.file) }
     let problems = (bundled + user).flatMap(\.problems)

@@ -37,15 +37,26 @@ public struct PriceTable: Sendable {
     do {
       records = try CSVReader.records(text)
     } catch {
-      return (PriceTable(file: file, cards: []), [PricingProblem(file: file, line: error.line, column: nil, message: error.message)])
+      return (
+        PriceTable(file: file, cards: []),
+        [PricingProblem(file: file, line: error.line, column: nil, message: error.message)]
+      )
     }
     guard let header = records.first else {
-      return (PriceTable(file: file, cards: []), [PricingProblem(file: file, line: 1, column: nil, message: "the file is empty; expected a header row")])
+      return (
+        PriceTable(file: file, cards: []),
+        [
+          PricingProblem(
+            file: file, line: 1, column: nil, message: "the file is empty; expected a header row")
+        ]
+      )
     }
     let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
     let missing = requiredColumns.filter { !columns.contains($0) }
     for name in missing {
-      problems.append(PricingProblem(file: file, line: header.line, column: name, message: "required column is missing from the header"))
+      problems.append(
+        PricingProblem(
+          file: file, line: header.line, column: name, message: "required column is missing from the header"))
     }
     guard missing.isEmpty else { return (PriceTable(file: file, cards: []), problems) }
 
@@ -53,9 +64,10 @@ public struct PriceTable: Sendable {
     for record in records.dropFirst() {
       var row = RowReader(file: file, record: record, columns: columns)
       guard record.fields.count == columns.count else {
-        problems.append(PricingProblem(
-          file: file, line: record.line, column: nil,
-          message: "expected \(columns.count) fields as in the header, found \(record.fields.count)"))
+        problems.append(
+          PricingProblem(
+            file: file, line: record.line, column: nil,
+            message: "expected \(columns.count) fields as in the header, found \(record.fields.count)"))
         continue
       }
       if let card = row.card() { cards.append(card) }
@@ -63,7 +75,8 @@ public struct PriceTable: Sendable {
     }
     problems += consistencyProblems(cards, file: file)
     // Stable: a line's field problems keep their column order, consistency problems follow.
-    let ordered = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+    let ordered = problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+      .map(\.element)
     return (PriceTable(file: file, cards: cards), ordered)
   }
 
@@ -72,10 +85,15 @@ public struct PriceTable: Sendable {
     var problems: [PricingProblem] = []
     for (index, card) in cards.enumerated() {
       for earlier in cards[..<index]
-      where earlier.model == card.model && earlier.minInputTokens == card.minInputTokens && earlier.overlaps(card) {
-        problems.append(PricingProblem(
-          file: file, line: card.origin.line, column: "effective_from",
-          message: "\(card.model) (tier \(card.tierLabel)) from \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open") overlaps line \(earlier.origin.line) (\(earlier.effectiveFrom) to \(earlier.effectiveTo?.description ?? "open")); end one period where the next begins"))
+      where earlier.model == card.model && earlier.minInputTokens == card.minInputTokens
+        && earlier.overlaps(card)
+      {
+        problems.append(
+          PricingProblem(
+            file: file, line: card.origin.line, column: "effective_from",
+            message:
+              "\(card.model) (tier \(card.tierLabel)) from \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open") overlaps line \(earlier.origin.line) (\(earlier.effectiveFrom) to \(earlier.effectiveTo?.description ?? "open")); end one period where the next begins"
+          ))
       }
     }
     var ownerOfName: [String: RateCard] = [:]
@@ -83,9 +101,12 @@ public struct PriceTable: Sendable {
     for card in cards {
       for alias in card.aliases {
         if let owner = ownerOfName[alias], owner.model != card.model {
-          problems.append(PricingProblem(
-            file: file, line: card.origin.line, column: "aliases",
-            message: "alias \"\(alias)\" already names \(owner.model) (line \(owner.origin.line)); a name must mean one model"))
+          problems.append(
+            PricingProblem(
+              file: file, line: card.origin.line, column: "aliases",
+              message:
+                "alias \"\(alias)\" already names \(owner.model) (line \(owner.origin.line)); a name must mean one model"
+            ))
         } else {
           ownerOfName[alias] = card
         }
@@ -162,13 +183,18 @@ private struct RowReader {
       case let .some(.some(write1h)) = values[2], case let .some(.some(read)) = values[3],
       case let .some(.some(output)) = values[4]
     else { return nil }
-    return .some(CategoryRates(input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
+    return .some(
+      CategoryRates(
+        input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
   }
 
   mutating func card() -> RateCard? {
     let provider = required("provider")
     if let provider, !PriceTable.knownProviders.contains(provider) {
-      problem("provider", "unknown provider \"\(provider)\"; expected one of \(PriceTable.knownProviders.joined(separator: ", "))")
+      problem(
+        "provider",
+        "unknown provider \"\(provider)\"; expected one of \(PriceTable.knownProviders.joined(separator: ", "))"
+      )
     }
     let model = required("model")
     if let model, model.contains(where: \.isWhitespace) {
@@ -185,21 +211,26 @@ private struct RowReader {
     if let value = Int(minText), value >= 0 {
       minInput = value
     } else {
-      problem("min_input_tokens", minText.isEmpty
-        ? "a value is required (0 for the base tier)"
-        : "\"\(minText)\" is not a whole number of tokens >= 0")
+      problem(
+        "min_input_tokens",
+        minText.isEmpty
+          ? "a value is required (0 for the base tier)"
+          : "\"\(minText)\" is not a whole number of tokens >= 0")
     }
     let sync = rates(prefix: "", required: true)
     let batch = rates(prefix: "batch_", required: false)
     let webSearch = rate("web_search_per_1k", required: false)
-    let batchWebSearch = columns.contains("batch_web_search_per_1k") ? rate("batch_web_search_per_1k", required: false) : .some(nil)
+    let batchWebSearch =
+      columns.contains("batch_web_search_per_1k")
+      ? rate("batch_web_search_per_1k", required: false) : .some(nil)
     guard problems.isEmpty, let provider, let model, case let .some(.some(effectiveFrom)) = from,
       case let .some(effectiveTo) = to, let minInput, case let .some(.some(syncRates)) = sync,
       case let .some(batchRates) = batch, case let .some(webSearchRate) = webSearch,
       case let .some(batchWebSearchRate) = batchWebSearch
     else { return nil }
     return RateCard(
-      provider: provider, model: model, aliases: aliases, effectiveFrom: effectiveFrom, effectiveTo: effectiveTo,
+      provider: provider, model: model, aliases: aliases, effectiveFrom: effectiveFrom,
+      effectiveTo: effectiveTo,
       minInputTokens: minInput, sync: syncRates, batch: batchRates, webSearchPer1K: webSearchRate,
       batchWebSearchPer1K: batchWebSearchRate, notes: text("notes"),
       origin: FileLocation(file: file, line: record.line))

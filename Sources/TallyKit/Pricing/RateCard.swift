@@ -8,7 +8,9 @@ public struct CategoryRates: Hashable, Sendable {
   public var cacheRead: Decimal
   public var output: Decimal
 
-  public init(input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal) {
+  public init(
+    input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal
+  ) {
     self.input = input
     self.cacheWrite5m = cacheWrite5m
     self.cacheWrite1h = cacheWrite1h
@@ -79,6 +81,7 @@ public struct RateCard: Hashable, Sendable {
 
   /// `base`, or the long-context threshold such as `>=200,001`.
   public var tierLabel: String {
-    minInputTokens == 0 ? "base" : ">=" + ExactDecimal.fixed(Decimal(minInputTokens), scale: 0, grouping: true)
+    minInputTokens == 0
+      ? "base" : ">=" + ExactDecimal.fixed(Decimal(minInputTokens), scale: 0, grouping: true)
   }
 }

@@ -21,7 +21,9 @@ public struct TokenCounts: Hashable, Sendable {
   public var cacheRead: Int
   public var output: Int
 
-  public init(input: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0, output: Int = 0) {
+  public init(
+    input: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0, output: Int = 0
+  ) {
     self.input = input
     self.cacheWrite5m = cacheWrite5m
     self.cacheWrite1h = cacheWrite1h

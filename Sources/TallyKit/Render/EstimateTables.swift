@@ -22,19 +22,24 @@ extension EstimateReport {
       ]
     }
     let totals: [Cell] = [
-      .text("Total"), .text(""), .quantity(totalRequests), .quantity(totalInputTokens), .quantity(totalOutputTokens),
+      .text("Total"), .text(""), .quantity(totalRequests), .quantity(totalInputTokens),
+      .quantity(totalOutputTokens),
       .money(totalSyncCost), .money(totalBatchCost), .money(totalSavings), .percent(totalSavingsPercent),
     ]
     var trailer: [(key: String, value: JSONValue)] = []
     if let margin {
-      trailer.append(("margin", .object([
-        ("revenue_usd", Cell.money(margin.revenue).json),
-        ("other_cogs_usd", Cell.money(margin.otherCOGS).json),
-        ("baseline_cost_usd", Cell.money(margin.baselineCost).json),
-        ("scenario_cost_usd", Cell.money(margin.scenarioCost).json),
-        ("baseline_gross_margin_pct", Cell.percent(margin.baselineGrossMarginPercent).json),
-        ("scenario_gross_margin_pct", Cell.percent(margin.scenarioGrossMarginPercent).json),
-      ])))
+      trailer.append(
+        (
+          "margin",
+          .object([
+            ("revenue_usd", Cell.money(margin.revenue).json),
+            ("other_cogs_usd", Cell.money(margin.otherCOGS).json),
+            ("baseline_cost_usd", Cell.money(margin.baselineCost).json),
+            ("scenario_cost_usd", Cell.money(margin.scenarioCost).json),
+            ("baseline_gross_margin_pct", Cell.percent(margin.baselineGrossMarginPercent).json),
+            ("scenario_gross_margin_pct", Cell.percent(margin.scenarioGrossMarginPercent).json),
+          ])
+        ))
     }
     return ReportTable(
       name: "estimate", columns: columns, rows: rows, totals: totals,
@@ -47,13 +52,21 @@ extension MarginProjection {
   public func table(baselineTitle: String, scenarioTitle: String) -> ReportTable {
     ReportTable(
       name: "margin",
-      columns: [Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle), Column("scenario", title: scenarioTitle)],
+      columns: [
+        Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
+        Column("scenario", title: scenarioTitle),
+      ],
       rows: [
         [.text("Revenue"), .money(revenue), .money(revenue)],
         [.text("Inference cost"), .money(baselineCost), .money(scenarioCost)],
         [.text("Other COGS"), .money(otherCOGS), .money(otherCOGS)],
-        [.text("Gross margin"), .money(revenue - baselineCost - otherCOGS), .money(scenarioCost.map { revenue - $0 - otherCOGS })],
-        [.text("Gross margin %"), .percent(baselineGrossMarginPercent), .percent(scenarioGrossMarginPercent)],
+        [
+          .text("Gross margin"), .money(revenue - baselineCost - otherCOGS),
+          .money(scenarioCost.map { revenue - $0 - otherCOGS }),
+        ],
+        [
+          .text("Gross margin %"), .percent(baselineGrossMarginPercent), .percent(scenarioGrossMarginPercent),
+        ],
       ])
   }
 }

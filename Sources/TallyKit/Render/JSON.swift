@@ -102,9 +102,14 @@ extension ReportTable {
   public func renderJSON() -> String {
     var members: [(key: String, value: JSONValue)] = [("report", .string(name))]
     members += header
-    members.append(("rows", .array(rows.map { row in
-      .object(zip(columns, row).map { ($0.key, $1.json) })
-    })))
+    members.append(
+      (
+        "rows",
+        .array(
+          rows.map { row in
+            .object(zip(columns, row).map { ($0.key, $1.json) })
+          })
+      ))
     if let totals {
       let money = zip(columns, totals).filter { if case .text = $1 { false } else { true } }
       members.append(("totals", .object(money.map { ($0.key, $1.json) })))

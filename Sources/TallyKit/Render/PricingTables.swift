@@ -4,8 +4,10 @@ extension RateCard {
   /// The row's cells in the price-table column order (see `PriceTable.requiredColumns`).
   fileprivate var cells: [Cell] {
     [
-      .text(provider), .text(model), .text(aliases.joined(separator: " ")), .date(effectiveFrom), .date(effectiveTo),
-      .count(minInputTokens), .rate(sync.input), .rate(sync.output), .rate(sync.cacheWrite5m), .rate(sync.cacheWrite1h),
+      .text(provider), .text(model), .text(aliases.joined(separator: " ")), .date(effectiveFrom),
+      .date(effectiveTo),
+      .count(minInputTokens), .rate(sync.input), .rate(sync.output), .rate(sync.cacheWrite5m),
+      .rate(sync.cacheWrite1h),
       .rate(sync.cacheRead), .rate(batch?.input), .rate(batch?.output), .rate(batch?.cacheWrite5m),
       .rate(batch?.cacheWrite1h), .rate(batch?.cacheRead), .rate(webSearchPer1K),
     ]
@@ -17,11 +19,15 @@ extension RateCard {
 public enum PricingListing {
   public static func table(_ cards: [RateCard], at: CivilDate?, includeNotes: Bool) -> ReportTable {
     let titles = [
-      ("provider", "Provider", 9), ("model", "Model", 0), ("aliases", "Aliases", 10), ("effective_from", "From", 3),
-      ("effective_to", "To", 8), ("min_input_tokens", "Min input", 0), ("input", "Input", 0), ("output", "Output", 0),
+      ("provider", "Provider", 9), ("model", "Model", 0), ("aliases", "Aliases", 10),
+      ("effective_from", "From", 3),
+      ("effective_to", "To", 8), ("min_input_tokens", "Min input", 0), ("input", "Input", 0),
+      ("output", "Output", 0),
       ("cache_write_5m", "5m write", 2), ("cache_write_1h", "1h write", 4), ("cache_read", "Cache read", 2),
-      ("batch_input", "Batch in", 0), ("batch_output", "Batch out", 0), ("batch_cache_write_5m", "B 5m write", 6),
-      ("batch_cache_write_1h", "B 1h write", 7), ("batch_cache_read", "B read", 6), ("web_search_per_1k", "Search/1k", 5),
+      ("batch_input", "Batch in", 0), ("batch_output", "Batch out", 0),
+      ("batch_cache_write_5m", "B 5m write", 6),
+      ("batch_cache_write_1h", "B 1h write", 7), ("batch_cache_read", "B read", 6),
+      ("web_search_per_1k", "Search/1k", 5),
     ]
     var columns = titles.map { Column($0.0, title: $0.1, dropPriority: $0.2) }
     var rows = cards.map(\.cells)
@@ -29,7 +35,9 @@ public enum PricingListing {
       columns.append(Column("notes", title: "Notes", dropPriority: 10))
       rows = zip(rows, cards).map { $0 + [.text($1.notes)] }
     }
-    return ReportTable(name: "pricing", columns: columns, rows: rows, header: at.map { [("at", .string($0.description))] } ?? [])
+    return ReportTable(
+      name: "pricing", columns: columns, rows: rows,
+      header: at.map { [("at", .string($0.description))] } ?? [])
   }
 }
 
@@ -54,7 +62,8 @@ public struct ModelPricing: Sendable {
     switch model.match {
     case .id: "\(model.id) (\(model.provider))"
     case .alias: "\(model.id) (\(model.provider)), alias \"\(query)\""
-    case .datedSuffix(let base): "\(model.id) (\(model.provider)), \"\(query)\" read as \"\(base)\" without its date"
+    case .datedSuffix(let base):
+      "\(model.id) (\(model.provider)), \"\(query)\" read as \"\(base)\" without its date"
     }
   }
 
@@ -66,9 +75,15 @@ public struct ModelPricing: Sendable {
     var rows: [[Cell]] = []
     for card in inForce {
       for (name, path) in categories {
-        rows.append([.count(card.minInputTokens), .text(name), .text("per 1M tokens"), .rate(card.sync[keyPath: path]), .rate(card.batch?[keyPath: path])])
+        rows.append([
+          .count(card.minInputTokens), .text(name), .text("per 1M tokens"), .rate(card.sync[keyPath: path]),
+          .rate(card.batch?[keyPath: path]),
+        ])
       }
-      rows.append([.count(card.minInputTokens), .text("web_search"), .text("per 1K searches"), .rate(card.webSearchPer1K), .rate(card.webSearchRate(for: .batch))])
+      rows.append([
+        .count(card.minInputTokens), .text("web_search"), .text("per 1K searches"),
+        .rate(card.webSearchPer1K), .rate(card.webSearchRate(for: .batch)),
+      ])
     }
     let periods: [JSONValue] = history.map { card in
       .object([
@@ -82,12 +97,14 @@ public struct ModelPricing: Sendable {
       name: "pricing",
       columns: [
         Column("min_input_tokens", title: "Min input"), Column("category", title: "Category"),
-        Column("unit", title: "Unit", dropPriority: 1), Column("sync_usd", title: "Sync USD"), Column("batch_usd", title: "Batch USD"),
+        Column("unit", title: "Unit", dropPriority: 1), Column("sync_usd", title: "Sync USD"),
+        Column("batch_usd", title: "Batch USD"),
       ],
       rows: rows,
       header: [
         ("model", .string(model.id)), ("provider", .string(model.provider)), ("query", .string(query)),
-        ("aliases", .array((history.first?.aliases ?? []).map { .string($0) })), ("at", .string(at.description)),
+        ("aliases", .array((history.first?.aliases ?? []).map { .string($0) })),
+        ("at", .string(at.description)),
       ],
       trailer: [("periods", .array(periods))])
   }
@@ -106,7 +123,9 @@ public struct ModelPricing: Sendable {
     var lines = ["Periods:"]
     for card in history {
       let tier = card.minInputTokens == 0 ? "" : ", requests with \(card.tierLabel) input tokens"
-      lines.append("  \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open")\(tier) (\(card.origin))\(card.notes.isEmpty ? "" : ": " + card.notes)")
+      lines.append(
+        "  \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open")\(tier) (\(card.origin))\(card.notes.isEmpty ? "" : ": " + card.notes)"
+      )
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -9,7 +9,9 @@ extension ReportTable {
     let body = rows.map { $0.map { TableRenderer.text($0, precision: options.precision) } }
     let footer = totals.map { $0.map { TableRenderer.text($0, precision: options.precision) } }
     let sample = rows.first ?? totals
-    let rightAligned = columns.indices.map { index in sample.map { TableRenderer.isNumeric($0[index]) } ?? false }
+    let rightAligned = columns.indices.map { index in
+      sample.map { TableRenderer.isNumeric($0[index]) } ?? false
+    }
     let widths = columns.indices.map { index in
       ([header[index]] + body.map { $0[index] } + (footer.map { [$0[index]] } ?? [])).map(\.count).max() ?? 0
     }
@@ -18,7 +20,9 @@ extension ReportTable {
     func totalWidth() -> Int { visible.map { widths[$0] }.reduce(0, +) + gap * max(0, visible.count - 1) }
     if let limit = options.width {
       while totalWidth() > limit,
-        let drop = visible.filter({ columns[$0].dropPriority > 0 }).max(by: { columns[$0].dropPriority < columns[$1].dropPriority })
+        let drop = visible.filter({ columns[$0].dropPriority > 0 }).max(by: {
+          columns[$0].dropPriority < columns[$1].dropPriority
+        })
       {
         visible.removeAll { $0 == drop }
       }
@@ -56,9 +60,11 @@ enum TableRenderer {
     switch cell {
     case .text(let text): text.replacingOccurrences(of: "\n", with: " ")
     case .count(let value): ExactDecimal.fixed(Decimal(value), scale: 0, grouping: true)
-    case .quantity(let value): ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision, grouping: true)
+    case .quantity(let value):
+      ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision, grouping: true)
     case .money(let money): money?.terminal(precision: precision) ?? ""
-    case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""
+    case .percent(let value):
+      value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""
     case .rate(let value): value.map { ExactDecimal.atLeast($0, minimumScale: 2, grouping: true) } ?? ""
     case .date(let date): date?.description ?? ""
     }

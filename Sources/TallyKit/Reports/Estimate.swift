@@ -57,7 +57,9 @@ public struct EstimateReport: Hashable, Sendable {
   ///
   /// An unknown model, or a model with no rate in force on `at`, is an error naming the
   /// workload, model and date; estimates never price anything at zero.
-  public static func build(_ file: ScenarioFile, prices: PriceBook, at: CivilDate) throws(ScenarioFileError) -> EstimateReport {
+  public static func build(_ file: ScenarioFile, prices: PriceBook, at: CivilDate) throws(ScenarioFileError)
+    -> EstimateReport
+  {
     var rows: [EstimateRow] = []
     var warnings: [String] = []
     for workload in file.workloads {
@@ -66,24 +68,32 @@ public struct EstimateReport: Hashable, Sendable {
       switch prices.card(model: workload.model, on: at, requestInputTokens: tokens.totalInput) {
       case .success(let found): card = found
       case .failure(let reason):
-        throw ScenarioFileError(file: file.file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
+        throw ScenarioFileError(
+          file: file.file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
       }
       let monthlyRequests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
       let batchCost = card.batch?.price(tokens)
       if batchCost == nil {
-        warnings.append("workload \"\(workload.name)\": \(card.model) has no batch rate in force on \(at); batch totals are left empty")
+        warnings.append(
+          "workload \"\(workload.name)\": \(card.model) has no batch rate in force on \(at); batch totals are left empty"
+        )
       }
-      rows.append(EstimateRow(
-        workload: workload.name, model: card.model, requests: monthlyRequests,
-        inputTokens: monthlyRequests * Exact(Decimal(tokens.input)), outputTokens: monthlyRequests * Exact(Decimal(tokens.output)),
-        syncCost: card.sync.price(tokens) * monthlyRequests, batchCost: batchCost.map { $0 * monthlyRequests }))
+      rows.append(
+        EstimateRow(
+          workload: workload.name, model: card.model, requests: monthlyRequests,
+          inputTokens: monthlyRequests * Exact(Decimal(tokens.input)),
+          outputTokens: monthlyRequests * Exact(Decimal(tokens.output)),
+          syncCost: card.sync.price(tokens) * monthlyRequests,
+          batchCost: batchCost.map { $0 * monthlyRequests }))
     }
-    let partial = EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: nil, warnings: warnings)
+    let partial = EstimateReport(
+      at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: nil, warnings: warnings)
     let margin = file.finance.map {
       MarginProjection(
         revenue: $0.revenue, otherCOGS: $0.otherCOGS, baselineCost: partial.totalSyncCost,
         scenarioCost: partial.totalBatchCost)
     }
-    return EstimateReport(at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: margin, warnings: warnings)
+    return EstimateReport(
+      at: at, daysPerMonth: file.daysPerMonth, rows: rows, margin: margin, warnings: warnings)
   }
 }

@@ -77,7 +77,9 @@ private struct Reader {
 
   func checkKeys(_ table: TOMLTable, allowed: [String], context: String) throws(ScenarioFileError) {
     for key in table.keys where !allowed.contains(key) {
-      throw fail(table.line(of: key) ?? table.line, "\(context)unknown key \"\(key)\"; expected one of \(allowed.joined(separator: ", "))")
+      throw fail(
+        table.line(of: key) ?? table.line,
+        "\(context)unknown key \"\(key)\"; expected one of \(allowed.joined(separator: ", "))")
     }
   }
 
@@ -92,7 +94,9 @@ private struct Reader {
 
   func nonNegative(_ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> Decimal? {
     guard let value = try number(table, key, context: context) else { return nil }
-    guard value >= 0 else { throw fail(table.line(of: key) ?? table.line, "\(context)\(key): \(value) is negative") }
+    guard value >= 0 else {
+      throw fail(table.line(of: key) ?? table.line, "\(context)\(key): \(value) is negative")
+    }
     return value
   }
 
@@ -101,9 +105,12 @@ private struct Reader {
     case nil: return nil
     case .integer(let value) where value >= 0: return value
     case .integer(let value):
-      throw fail(table.line(of: key) ?? table.line, "\(context)\(key): \(value) is negative; expected a whole number of tokens")
+      throw fail(
+        table.line(of: key) ?? table.line,
+        "\(context)\(key): \(value) is negative; expected a whole number of tokens")
     case .decimal(let value):
-      throw fail(table.line(of: key) ?? table.line, "\(context)\(key): \(value) is not a whole number of tokens")
+      throw fail(
+        table.line(of: key) ?? table.line, "\(context)\(key): \(value) is not a whole number of tokens")
     default:
       throw fail(table.line(of: key) ?? table.line, "\(context)\(key): expected a whole number of tokens")
     }
@@ -117,7 +124,9 @@ private struct Reader {
     }
   }
 
-  func required<T>(_ value: T?, _ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> T {
+  func required<T>(_ value: T?, _ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError)
+    -> T
+  {
     guard let value else { throw fail(table.line, "\(context)\(key) is required") }
     return value
   }
@@ -148,17 +157,24 @@ private struct Reader {
     for table in try tables(root, "workload") {
       let workload = try self.workload(table)
       if let earlier = workloads.first(where: { $0.name == workload.name }) {
-        throw fail(table.line, "workload \"\(workload.name)\" is declared twice (also at line \(earlier.line)); names must be unique")
+        throw fail(
+          table.line,
+          "workload \"\(workload.name)\" is declared twice (also at line \(earlier.line)); names must be unique"
+        )
       }
       workloads.append(workload)
     }
     var finance: Finance?
     if let value = root["finance"] {
-      guard case .table(let table) = value else { throw fail(root.line(of: "finance") ?? 1, "finance must be a [finance] table") }
+      guard case .table(let table) = value else {
+        throw fail(root.line(of: "finance") ?? 1, "finance must be a [finance] table")
+      }
       try checkKeys(table, allowed: ["revenue", "other_cogs"], context: "finance: ")
-      let revenue = try required(try nonNegative(table, "revenue", context: "finance: "), table, "revenue", context: "finance: ")
+      let revenue = try required(
+        try nonNegative(table, "revenue", context: "finance: "), table, "revenue", context: "finance: ")
       guard revenue > 0 else {
-        throw fail(table.line(of: "revenue") ?? table.line, "finance: revenue must be above zero for a gross margin")
+        throw fail(
+          table.line(of: "revenue") ?? table.line, "finance: revenue must be above zero for a gross margin")
       }
       let otherCOGS = try nonNegative(table, "other_cogs", context: "finance: ") ?? 0
       finance = Finance(revenue: Money(revenue), otherCOGS: Money(otherCOGS))
@@ -174,23 +190,31 @@ private struct Reader {
       "cache_write_tokens", "mode", "tenant", "job",
     ]
     try checkKeys(table, allowed: keys, context: "workload: ")
-    let name = try required(try string(table, "name", context: "workload: "), table, "name", context: "workload: ")
+    let name = try required(
+      try string(table, "name", context: "workload: "), table, "name", context: "workload: ")
     let context = "workload \"\(name)\": "
     let model = try required(try string(table, "model", context: context), table, "model", context: context)
-    let requests = try required(try nonNegative(table, "requests", context: context), table, "requests", context: context)
+    let requests = try required(
+      try nonNegative(table, "requests", context: context), table, "requests", context: context)
     let perText = try required(try string(table, "per", context: context), table, "per", context: context)
     guard let per = Period(rawValue: perText) else {
-      throw fail(table.line(of: "per") ?? table.line, "\(context)per: \"\(perText)\" is not a period; expected day, week or month")
+      throw fail(
+        table.line(of: "per") ?? table.line,
+        "\(context)per: \"\(perText)\" is not a period; expected day, week or month")
     }
     let modeText = try string(table, "mode", context: context) ?? "sync"
     guard let mode = Mode(rawValue: modeText) else {
-      throw fail(table.line(of: "mode") ?? table.line, "\(context)mode: \"\(modeText)\" is not a mode; expected sync or batch")
+      throw fail(
+        table.line(of: "mode") ?? table.line,
+        "\(context)mode: \"\(modeText)\" is not a mode; expected sync or batch")
     }
     let tokens = TokenCounts(
-      input: try required(try self.tokens(table, "input_tokens", context: context), table, "input_tokens", context: context),
+      input: try required(
+        try self.tokens(table, "input_tokens", context: context), table, "input_tokens", context: context),
       cacheWrite5m: try self.tokens(table, "cache_write_tokens", context: context) ?? 0,
       cacheRead: try self.tokens(table, "cache_read_tokens", context: context) ?? 0,
-      output: try required(try self.tokens(table, "output_tokens", context: context), table, "output_tokens", context: context))
+      output: try required(
+        try self.tokens(table, "output_tokens", context: context), table, "output_tokens", context: context))
     return Workload(
       name: name, model: model, requests: requests, per: per, tokensPerRequest: tokens, mode: mode,
       tenant: try string(table, "tenant", context: context), job: try string(table, "job", context: context),

@@ -62,7 +62,9 @@ public enum CSVReader {
           throw CSVSyntaxError(line: openedOn, message: "a quoted field is never closed (missing \")")
         }
         if index < scalars.endIndex, !["," as Unicode.Scalar, "\n", "\r"].contains(scalars[index]) {
-          throw CSVSyntaxError(line: line, message: "unexpected text after a closing quote; double a quote inside a quoted field (\"\")")
+          throw CSVSyntaxError(
+            line: line,
+            message: "unexpected text after a closing quote; double a quote inside a quoted field (\"\")")
         }
         continue
       case ",":

@@ -21,8 +21,10 @@ private func cost(
   @Test func bundledTablesAreTheFilesInPricingFolder() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent()
-    let files = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("pricing").path)
-      .filter { $0.hasSuffix(".csv") }.sorted()
+    let files = try FileManager.default.contentsOfDirectory(
+      atPath: root.appendingPathComponent("pricing").path
+    )
+    .filter { $0.hasSuffix(".csv") }.sorted()
     #expect(PriceBook.bundledTableSources.map(\.file) == files.map { "pricing/" + $0 })
     for source in PriceBook.bundledTableSources {
       let onDisk = try String(contentsOf: root.appendingPathComponent(source.file), encoding: .utf8)
@@ -40,7 +42,8 @@ private func cost(
   @Test func everyClaudeModelOfTheFactsIsPresent() {
     let ids = [
       "claude-opus-4-6", "claude-opus-4-5-20251101", "claude-opus-4-1-20250805", "claude-opus-4-20250514",
-      "claude-sonnet-4-6", "claude-sonnet-4-5-20250929", "claude-sonnet-4-20250514", "claude-3-7-sonnet-20250219",
+      "claude-sonnet-4-6", "claude-sonnet-4-5-20250929", "claude-sonnet-4-20250514",
+      "claude-3-7-sonnet-20250219",
       "claude-3-5-sonnet-20240620", "claude-3-5-sonnet-20241022", "claude-haiku-4-5-20251001",
       "claude-3-5-haiku-20241022", "claude-3-opus-20240229", "claude-3-haiku-20240307",
     ]
@@ -48,9 +51,12 @@ private func cost(
     let aliases = [
       "claude-opus-4-5": "claude-opus-4-5-20251101", "claude-opus-4-0": "claude-opus-4-20250514",
       "claude-4-opus-20250514": "claude-opus-4-20250514", "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
-      "claude-sonnet-4-0": "claude-sonnet-4-20250514", "claude-3-7-sonnet-latest": "claude-3-7-sonnet-20250219",
-      "claude-3-5-sonnet-latest": "claude-3-5-sonnet-20241022", "claude-haiku-4-5": "claude-haiku-4-5-20251001",
-      "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022", "claude-3-opus-latest": "claude-3-opus-20240229",
+      "claude-sonnet-4-0": "claude-sonnet-4-20250514",
+      "claude-3-7-sonnet-latest": "claude-3-7-sonnet-20250219",
+      "claude-3-5-sonnet-latest": "claude-3-5-sonnet-20241022",
+      "claude-haiku-4-5": "claude-haiku-4-5-20251001",
+      "claude-3-5-haiku-latest": "claude-3-5-haiku-20241022",
+      "claude-3-opus-latest": "claude-3-opus-20240229",
     ]
     for (alias, id) in aliases { #expect(bundled.resolve(alias)?.id == id, "\(alias)") }
   }
@@ -71,13 +77,17 @@ private func cost(
   @Test func claimsCost412_50SyncAnd206_25BatchAMonth() throws {
     let perRequest = TokenCounts(input: 2_000, output: 150)
     #expect(try cost("claude-sonnet-4-5", perRequest).get().actual * Exact(50_000) == dollars("412.50"))
-    #expect(try cost("claude-sonnet-4-5", perRequest, mode: .batch).get().actual * Exact(50_000) == dollars("206.25"))
+    #expect(
+      try cost("claude-sonnet-4-5", perRequest, mode: .batch).get().actual * Exact(50_000)
+        == dollars("206.25"))
   }
 }
 
 @Suite struct RateTests {
   @Test func haiku3UsesItsTableValuesNotTheMultipliers() throws {
-    let card = try bundled.card(model: "claude-3-haiku-20240307", on: day("2025-06-01"), requestInputTokens: 0).get()
+    let card = try bundled.card(
+      model: "claude-3-haiku-20240307", on: day("2025-06-01"), requestInputTokens: 0
+    ).get()
     #expect(card.sync.cacheWrite5m == Decimal(string: "0.30"))  // 1.25 x 0.25 would be 0.3125
     #expect(card.sync.cacheRead == Decimal(string: "0.03"))  // 0.1 x 0.25 would be 0.025
     #expect(card.sync.cacheWrite1h == Decimal(string: "0.50"))
@@ -119,7 +129,9 @@ private func cost(
     #expect(try cost("claude-opus-4-6", long, on: "2026-04-01").get().actual == dollars("1.525"))
     // The model's first day (inclusive) is priced, the day before is not.
     #expect(try cost("claude-opus-4-6", long, on: "2026-02-04").get().actual == dollars("3.0375"))
-    #expect(cost("claude-opus-4-6", long, on: "2026-02-03") == .failure(.noRateInForce(model: "claude-opus-4-6", on: day("2026-02-03"))))
+    #expect(
+      cost("claude-opus-4-6", long, on: "2026-02-03")
+        == .failure(.noRateInForce(model: "claude-opus-4-6", on: day("2026-02-03"))))
   }
 
   @Test func webSearchesArePricedPer1000WithoutBatchDiscount() throws {
@@ -129,13 +141,17 @@ private func cost(
     let batch = try cost("claude-sonnet-4-5", tokens, mode: .batch, webSearches: 3).get()
     #expect(batch.actual == dollars("0.03225"))  // tokens halved, searches not
     // OpenAI rows carry no web-search rate: the usage is unpriced, not free.
-    #expect(cost("gpt-4o", tokens, webSearches: 1) == .failure(.noWebSearchRate(model: "gpt-4o", on: day("2026-11-21"))))
+    #expect(
+      cost("gpt-4o", tokens, webSearches: 1)
+        == .failure(.noWebSearchRate(model: "gpt-4o", on: day("2026-11-21"))))
   }
 }
 
 @Suite struct ResolutionTests {
   @Test func resolvesIdAliasAndDatedSuffix() {
-    #expect(bundled.resolve("gpt-4o-mini-2024-07-18") == ResolvedModel(id: "gpt-4o-mini", provider: "openai", match: .datedSuffix(base: "gpt-4o-mini")))
+    #expect(
+      bundled.resolve("gpt-4o-mini-2024-07-18")
+        == ResolvedModel(id: "gpt-4o-mini", provider: "openai", match: .datedSuffix(base: "gpt-4o-mini")))
     #expect(bundled.resolve("gpt-5-2025-08-07")?.id == "gpt-5")
     #expect(bundled.resolve("claude-sonnet-4-5-20991231")?.id == "claude-sonnet-4-5-20250929")
     #expect(bundled.resolve("claude-opus-4-6-20260205")?.id == "claude-opus-4-6")
@@ -155,13 +171,18 @@ private func cost(
   @Test func unpricedIsNeverZero() throws {
     let tokens = TokenCounts(input: 1_000)
     #expect(cost("mystery-model", tokens) == .failure(.unknownModel("mystery-model")))
-    #expect(cost("claude-sonnet-4-5", tokens, on: "2025-01-01") == .failure(.noRateInForce(model: "claude-sonnet-4-5-20250929", on: day("2025-01-01"))))
+    #expect(
+      cost("claude-sonnet-4-5", tokens, on: "2025-01-01")
+        == .failure(.noRateInForce(model: "claude-sonnet-4-5-20250929", on: day("2025-01-01"))))
     let noBatch = PriceTable.parse(
-      PriceTable.requiredColumns.joined(separator: ",") + "\nanthropic,house-model,,2026-01-01,,0,1,2,1,1,1,,,,,,\n",
+      PriceTable.requiredColumns.joined(separator: ",")
+        + "\nanthropic,house-model,,2026-01-01,,0,1,2,1,1,1,,,,,,\n",
       file: "house.csv")
     #expect(noBatch.problems == [])
     let book = PriceBook(bundled: noBatch.table.cards)
-    #expect(cost("house-model", tokens, mode: .batch, book: book) == .failure(.noBatchRate(model: "house-model", on: day("2026-11-21"))))
+    #expect(
+      cost("house-model", tokens, mode: .batch, book: book)
+        == .failure(.noBatchRate(model: "house-model", on: day("2026-11-21"))))
     #expect(try cost("house-model", tokens, book: book).get().actual == dollars("0.001"))
   }
 }
@@ -175,10 +196,15 @@ private func cost(
   @Test func anOverrideWinsOnlyInItsOwnPeriod() throws {
     let book = try PriceBook.load(overrides: [(file: "contract.csv", text: Self.contract)])
     let tokens = TokenCounts(input: 15_000, output: 800)
-    #expect(try cost("claude-sonnet-4-5", tokens, on: "2026-10-31", book: book).get().actual == dollars("0.057"))
-    #expect(try cost("claude-sonnet-4-5", tokens, on: "2026-11-01", book: book).get().actual == dollars("0.038"))
-    #expect(try cost("claude-sonnet-4-5-20250929", tokens, on: "2026-11-30", book: book).get().actual == dollars("0.038"))
-    #expect(try cost("claude-sonnet-4-5", tokens, on: "2026-12-01", book: book).get().actual == dollars("0.057"))
+    #expect(
+      try cost("claude-sonnet-4-5", tokens, on: "2026-10-31", book: book).get().actual == dollars("0.057"))
+    #expect(
+      try cost("claude-sonnet-4-5", tokens, on: "2026-11-01", book: book).get().actual == dollars("0.038"))
+    #expect(
+      try cost("claude-sonnet-4-5-20250929", tokens, on: "2026-11-30", book: book).get().actual
+        == dollars("0.038"))
+    #expect(
+      try cost("claude-sonnet-4-5", tokens, on: "2026-12-01", book: book).get().actual == dollars("0.057"))
     // The override names the model by alias; it replaces the base tier only.
     #expect(book.overrides.first?.model == "claude-sonnet-4-5-20250929")
     let long = TokenCounts(input: 300_000)
@@ -187,14 +213,17 @@ private func cost(
 
   @Test func aBrokenOverrideIsRefusedWithEveryProblem() {
     let broken = Self.contract.replacingOccurrences(of: ",1,5,1.25,", with: ",\"1,50\",-5,1.25,")
-    #expect(throws: PriceTableErrors.self) { try PriceBook.load(overrides: [(file: "contract.csv", text: broken)]) }
+    #expect(throws: PriceTableErrors.self) {
+      try PriceBook.load(overrides: [(file: "contract.csv", text: broken)])
+    }
     do {
       _ = try PriceBook.load(overrides: [(file: "contract.csv", text: broken)])
     } catch {
-      #expect(error.problems.map(\.description) == [
-        "contract.csv:2: column batch_input: \"1,50\" is not a decimal number",
-        "contract.csv:2: column batch_output: -5 is negative; a rate cannot be below zero",
-      ])
+      #expect(
+        error.problems.map(\.description) == [
+          "contract.csv:2: column batch_input: \"1,50\" is not a decimal number",
+          "contract.csv:2: column batch_output: -5 is negative; a rate cannot be below zero",
+        ])
     }
   }
 }

@@ -69,16 +69,22 @@ import Testing
   }
 
   @Test func unknownModelsAndDatesWithoutRatesAreErrors() {
-    #expect(throws: ScenarioFileError(
-      file: "w.toml", line: 3,
-      message: "workload \"contract-review\": unknown model \"claude-sonnet-9\": no price table row has that id or alias; add it with --pricing FILE"
-    )) {
+    #expect(
+      throws: ScenarioFileError(
+        file: "w.toml", line: 3,
+        message:
+          "workload \"contract-review\": unknown model \"claude-sonnet-9\": no price table row has that id or alias; add it with --pricing FILE"
+      )
+    ) {
       try estimate(Self.published.replacingOccurrences(of: "claude-sonnet-4-5", with: "claude-sonnet-9"))
     }
-    #expect(throws: ScenarioFileError(
-      file: "w.toml", line: 3,
-      message: "workload \"contract-review\": no rate for claude-sonnet-4-5-20250929 is in force on 2024-01-01"
-    )) {
+    #expect(
+      throws: ScenarioFileError(
+        file: "w.toml", line: 3,
+        message:
+          "workload \"contract-review\": no rate for claude-sonnet-4-5-20250929 is in force on 2024-01-01"
+      )
+    ) {
       try estimate(Self.published, at: CivilDate(parsing: "2024-01-01")!)
     }
   }
