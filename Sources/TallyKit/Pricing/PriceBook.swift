@@ -49,18 +49,18 @@ public struct PriceBook: Sendable {
   /// Rows from `--pricing` files, with `model` rewritten to the canonical id they override.
   /// A later file's row wins over an earlier file's on the instants both cover.
   public let overrides: [RateCard]
-  private let nameIndex: [String: (id: String, provider: String, match: ResolvedModel.Match)]
+  private let nameIndex: [String: ResolvedModel]
   private let cardsByModel: [String: (bundled: [RateCard], overrides: [RateCard])]
 
   public init(bundled: [RateCard], overrides: [RateCard] = []) {
-    var index: [String: (id: String, provider: String, match: ResolvedModel.Match)] = [:]
+    var index: [String: ResolvedModel] = [:]
     func register(_ cards: [RateCard]) {
       for card in cards where index[card.model] == nil {
-        index[card.model] = (card.model, card.provider, .id)
+        index[card.model] = ResolvedModel(id: card.model, provider: card.provider, match: .id)
       }
       for card in cards {
         for alias in card.aliases where index[alias] == nil {
-          index[alias] = (card.model, card.provider, .alias)
+          index[alias] = ResolvedModel(id: card.model, provider: card.provider, match: .alias)
         }
       }
     }
@@ -84,17 +84,13 @@ public struct PriceBook: Sendable {
   /// Resolves a name by id, then alias, then (only for a name ending in a date) the name without
   /// the date. Nothing else is guessed: `gpt-4o-mini` never resolves to `gpt-4o`.
   public func resolve(_ name: String) -> ResolvedModel? {
-    PriceBook.lookUp(name, in: nameIndex).map {
-      ResolvedModel(id: $0.id, provider: $0.provider, match: $0.match)
-    }
+    PriceBook.lookUp(name, in: nameIndex)
   }
 
-  private static func lookUp(
-    _ name: String, in index: [String: (id: String, provider: String, match: ResolvedModel.Match)]
-  ) -> (id: String, provider: String, match: ResolvedModel.Match)? {
+  private static func lookUp(_ name: String, in index: [String: ResolvedModel]) -> ResolvedModel? {
     if let hit = index[name] { return hit }
     guard let base = withoutDateSuffix(name), let hit = index[base] else { return nil }
-    return (hit.id, hit.provider, .datedSuffix(base: base))
+    return ResolvedModel(id: hit.id, provider: hit.provider, match: .datedSuffix(base: base))
   }
 
   /// `name` without a trailing `-YYYY-MM-DD` or `-YYYYMMDD`, or nil when it has neither.
