@@ -130,3 +130,32 @@ enum Terminal {
     FileHandle.standardError.write(Data(("tally: warning: " + message + "\n").utf8))
   }
 }
+
+/// `--ledger PATH`, default `$TALLY_LEDGER` or `./tally.sqlite`.
+struct LedgerOptions: ParsableArguments {
+  @Option(help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).")
+  var ledger: String?
+
+  var path: String { ledger ?? ProcessInfo.processInfo.environment["TALLY_LEDGER"] ?? "tally.sqlite" }
+
+  func open() throws -> Ledger {
+    do {
+      return try Ledger(path: path)
+    } catch {
+      fail(["\(error)"], exitCode: 1)
+    }
+  }
+}
+
+/// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).
+struct TimeZoneOptions: ParsableArguments {
+  @Option(help: "Time zone for day, week and month buckets, such as Europe/Berlin (default UTC).")
+  var tz = "UTC"
+
+  func validate() throws { _ = try timeZone() }
+
+  func timeZone() throws -> TimeZone {
+    guard let zone = TimeZone(identifier: tz) else { throw ValidationError("--tz: unknown time zone \"\(tz)\"") }
+    return zone
+  }
+}

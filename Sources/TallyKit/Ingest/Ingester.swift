@@ -1,0 +1,237 @@
+import Foundation
+
+/// A problem at a line of an input file: `file:line: what is wrong`.
+public struct IngestProblem: Hashable, Sendable, CustomStringConvertible {
+  public let file: String
+  public let line: Int
+  public let message: String
+  public var description: String { "\(file):\(line): \(message)" }
+}
+
+/// Fills tenant and job, in the DESIGN.md order: the record's own fields, the mapping file,
+/// the `--id-pattern` groups on `custom_id`, then the flags. What stays unknown stays nil and
+/// is reported as `(unattributed)`.
+public struct Attribution {
+  /// `custom_id` → (tenant, job) from a `custom_id,tenant,job` CSV; empty cells are absent.
+  public var map: [String: (tenant: String?, job: String?)] = [:]
+  /// A regex with named groups `tenant` and/or `job`, matched against the whole `custom_id`.
+  public var idPattern: Regex<AnyRegexOutput>?
+  public var tenant: String?
+  public var job: String?
+
+  public init() {}
+
+  /// Reads a `custom_id,tenant,job` mapping file; problems name file and line.
+  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (tenant: String?, job: String?)] {
+    let records: [CSVRecord]
+    do {
+      records = try CSVReader.records(text)
+    } catch {
+      throw .invalidInput([IngestProblem(file: file, line: error.line, message: error.message)])
+    }
+    guard let header = records.first, header.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["custom_id", "tenant", "job"] else {
+      throw .invalidInput([IngestProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")])
+    }
+    var map: [String: (tenant: String?, job: String?)] = [:]
+    var problems: [IngestProblem] = []
+    for record in records.dropFirst() {
+      guard record.fields.count == 3, !record.fields[0].isEmpty else {
+        problems.append(IngestProblem(file: file, line: record.line, message: "expected custom_id,tenant,job with a custom_id"))
+        continue
+      }
+      let tenant = record.fields[1].isEmpty ? nil : record.fields[1]
+      let job = record.fields[2].isEmpty ? nil : record.fields[2]
+      if let earlier = map[record.fields[0]], earlier.tenant != tenant || earlier.job != job {
+        problems.append(IngestProblem(file: file, line: record.line, message: "custom_id \"\(record.fields[0])\" is mapped twice, differently"))
+      }
+      map[record.fields[0]] = (tenant, job)
+    }
+    guard problems.isEmpty else { throw .invalidInput(problems) }
+    return map
+  }
+
+  func apply(to record: inout UsageRecord) {
+    if record.tenant != nil && record.job != nil { return }
+    var fromPattern: (tenant: String?, job: String?) = (nil, nil)
+    if let customID = record.customID, let idPattern, let match = try? idPattern.wholeMatch(in: customID) {
+      fromPattern = (match.output["tenant"]?.substring.map(String.init), match.output["job"]?.substring.map(String.init))
+    }
+    let mapped = record.customID.flatMap { map[$0] }
+    record.tenant = record.tenant ?? mapped?.tenant ?? fromPattern.tenant ?? tenant
+    record.job = record.job ?? mapped?.job ?? fromPattern.job ?? job
+  }
+}
+
+/// How a file is ingested (the `tally ingest` options).
+public struct IngestOptions {
+  /// Nil: detect from the first record.
+  public var format: InputFormat?
+  /// The batch object given with `--batch FILE.json`.
+  public var batch: BatchInfo?
+  public var batchID: String?
+  public var date: CivilDate?
+  public var attribution = Attribution()
+  public var skipInvalid = false
+  public var dryRun = false
+
+  public init() {}
+}
+
+/// What one file's ingest did, for the summary on stderr (and JSON on stdout).
+public struct IngestSummary: Sendable {
+  public var file: String
+  public var format: InputFormat?
+  public var formatDetected = false
+  public var read = 0
+  public var new = 0
+  public var duplicates = 0
+  public var notBilled = 0
+  public var invalid = 0
+  /// Model name → records whose usage could not be priced (stored, never dropped).
+  public var unpricedModels: [String: Int] = [:]
+  /// Usage Tally stores but does not price yet, such as `inference_geo us` → records.
+  public var notPricedFeatures: [String: Int] = [:]
+  /// The first problems found (at most ten are kept), in line order.
+  public var problems: [IngestProblem] = []
+  public var contentHash = ""
+  public var bytes: Int64 = 0
+}
+
+/// Why an ingest did not happen.
+public enum IngestFailure: Error, Sendable {
+  /// A usage error (exit 64): missing batch id or time, conflicting flags.
+  case usage(String)
+  /// Bad input (exit 65): nothing of the file was written.
+  case invalidInput([IngestProblem])
+  /// The file could not be read, or the ledger not written (exit 1).
+  case failed(String)
+}
+
+/// Reads input files into the ledger: one transaction per file, idempotent by request key.
+public struct Ingester {
+  public let prices: PriceBook
+  /// Problems kept for the report; the count of invalid lines has them all.
+  public static let problemLimit = 10
+
+  public init(prices: PriceBook) { self.prices = prices }
+
+  /// Ingests one file. Either every valid line is written (bad lines skipped and counted with
+  /// `skipInvalid`) or nothing is: a bad line without `skipInvalid` rolls the file back.
+  public func ingest(
+    path: String, into ledger: Ledger, options: IngestOptions, now: String, progress: ((Int64) -> Void)? = nil
+  ) throws(IngestFailure) -> IngestSummary {
+    var summary = IngestSummary(file: path, format: options.format)
+    var reader: (any UsageReader)?
+    struct Rollback: Error {}
+    do {
+      try ledger.transaction(commit: !options.dryRun) { writer in
+        let sourceID = try writer.addSource(
+          path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
+        let pass = try LineReader(path: path, progress: progress).forEachLine { lineNumber, bytes in
+          if reader == nil {
+            let format = try options.format ?? detect(bytes, path: path, line: lineNumber, summary: &summary)
+            summary.format = format
+            reader = try makeReader(format, path: path, options: options, writer: writer)
+          }
+          summary.read += 1
+          var record: UsageRecord?
+          do {
+            record = try reader!.record(from: bytes)
+          } catch let error as LineError {
+            summary.invalid += 1
+            if summary.problems.count < Ingester.problemLimit {
+              summary.problems.append(IngestProblem(file: path, line: lineNumber, message: error.message))
+            }
+            return
+          }
+          guard var record else { return }
+          options.attribution.apply(to: &record)
+          let modelID = record.model.flatMap { prices.resolve($0)?.id }
+          switch try writer.insert(record, modelID: modelID, sourceID: sourceID) {
+          case .new:
+            summary.new += 1
+            if !record.billed { summary.notBilled += 1 }
+            noteUnpriced(record, summary: &summary)
+          case .duplicate:
+            summary.duplicates += 1
+          case .conflict(let existing):
+            summary.invalid += 1
+            if summary.problems.count < Ingester.problemLimit {
+              summary.problems.append(IngestProblem(
+                file: path, line: lineNumber,
+                message: "request \(record.key) is already in the ledger (from \(existing)) with different usage"))
+            }
+            return
+          }
+        }
+        summary.contentHash = pass.contentHash
+        summary.bytes = pass.bytes
+        if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
+        try writer.finishSource(
+          sourceID, read: summary.read, new: summary.new, duplicates: summary.duplicates, notBilled: summary.notBilled,
+          invalid: summary.invalid)
+        try writer.setContentHash(sourceID, hash: pass.contentHash, format: summary.format?.rawValue ?? "empty")
+      }
+    } catch is Rollback {
+      throw .invalidInput(summary.problems)
+    } catch let failure as IngestFailure {
+      throw failure
+    } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+      throw .usage("\(path): no such file")
+    } catch {
+      throw .failed("\(path): \(error)")
+    }
+    return summary
+  }
+
+  private func detect(_ bytes: Data, path: String, line: Int, summary: inout IngestSummary) throws -> InputFormat {
+    guard let format = InputFormat.detect(firstLine: bytes) else {
+      throw IngestFailure.invalidInput([IngestProblem(
+        file: path, line: line,
+        message: "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")])
+    }
+    summary.formatDetected = true
+    return format
+  }
+
+  private func makeReader(_ format: InputFormat, path: String, options: IngestOptions, writer: LedgerWriter) throws -> any UsageReader {
+    if options.batch != nil && options.date != nil {
+      throw IngestFailure.usage("give the batch's time with --batch FILE.json or with --date, not both")
+    }
+    switch format {
+    case .anthropicBatch:
+      let fileName = URL(fileURLWithPath: path).lastPathComponent
+      let fromName = fileName.firstMatch(of: /msgbatch_[A-Za-z0-9]+/).map { String($0.output) }
+      guard let batchID = options.batch?.id ?? options.batchID ?? fromName else {
+        throw IngestFailure.usage(
+          "\(path): Anthropic batch results carry no batch id; give the batch object with --batch FILE.json, or --batch-id msgbatch_…")
+      }
+      let timestamp = options.batch?.createdAt ?? options.date.map(Timestamp.startOf)
+      guard let timestamp else {
+        throw IngestFailure.usage(
+          "\(path): Anthropic batch results carry no time; give the batch object with --batch FILE.json (its created_at dates the requests) or the day with --date YYYY-MM-DD")
+      }
+      if let batch = options.batch { try writer.upsert(batch: batch) }
+      return AnthropicBatchReader(batchID: batchID, timestamp: timestamp)
+    case .openaiBatch:
+      if let batch = options.batch { try writer.upsert(batch: batch) }
+      return OpenAIBatchReader(
+        batchID: options.batch?.id ?? options.batchID,
+        fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf))
+    case .apiLog:
+      let prices = self.prices
+      return APILogReader(providerOfModel: { prices.resolve($0)?.provider })
+    }
+  }
+
+  private func noteUnpriced(_ record: UsageRecord, summary: inout IngestSummary) {
+    if record.inferenceGeo == "us" { summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1 }
+    if record.serviceTier == "priority" { summary.notPricedFeatures["service_tier priority", default: 0] += 1 }
+    guard record.billed, let model = record.model else { return }
+    let day = Timestamp.utcDay(record.timestamp)
+    let usage = Usage(tokens: record.tokens, webSearches: record.webSearches)
+    if case .failure = prices.cost(of: usage, model: model, mode: record.mode, on: day, requestInputTokens: record.tokens.totalInput) {
+      summary.unpricedModels[model, default: 0] += 1
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/// What became of a request. Only `succeeded` is billed.
+public enum RequestStatus: String, Sendable, CaseIterable {
+  case succeeded, errored, canceled, expired
+}
+
+/// One request, normalised from any input format: the unit the ledger stores.
+public struct UsageRecord: Hashable, Sendable {
+  /// The idempotency key: `anthropic-batch:<batch id>:<custom_id>`, `openai-batch:<id>`,
+  /// `api:<request id or response id>`.
+  public var key: String
+  public var provider: String
+  /// The model as the record names it; nil for a failed batch line that names none.
+  public var model: String?
+  public var mode: Mode
+  /// When the request was made (seconds since the epoch, UTC).
+  public var timestamp: Int64
+  public var status: RequestStatus
+  public var tenant: String?
+  public var job: String?
+  public var customID: String?
+  public var batchID: String?
+  public var tokens: TokenCounts
+  public var webSearches: Int
+  /// `standard`, `priority`, `batch`, as the provider reported it.
+  public var serviceTier: String?
+  /// `global`, `us`, `not_available`, as the provider reported it.
+  public var inferenceGeo: String?
+
+  public var billed: Bool { status == .succeeded }
+
+  public init(
+    key: String, provider: String, model: String?, mode: Mode, timestamp: Int64, status: RequestStatus,
+    tenant: String? = nil, job: String? = nil, customID: String? = nil, batchID: String? = nil,
+    tokens: TokenCounts = TokenCounts(), webSearches: Int = 0, serviceTier: String? = nil, inferenceGeo: String? = nil
+  ) {
+    self.key = key
+    self.provider = provider
+    self.model = model
+    self.mode = mode
+    self.timestamp = timestamp
+    self.status = status
+    self.tenant = tenant
+    self.job = job
+    self.customID = customID
+    self.batchID = batchID
+    self.tokens = tokens
+    self.webSearches = webSearches
+    self.serviceTier = serviceTier
+    self.inferenceGeo = inferenceGeo
+  }
+
+  /// Whether two records of one key describe the same usage (a re-downloaded copy).
+  public func sameUsage(as other: UsageRecord) -> Bool {
+    model == other.model && status == other.status && tokens == other.tokens && webSearches == other.webSearches
+  }
+}
+
+/// A batch as the provider describes it (Anthropic message batch or OpenAI batch object).
+public struct BatchInfo: Hashable, Sendable {
+  public var id: String
+  public var provider: String
+  public var createdAt: Int64
+  public var endedAt: Int64?
+  public var status: String?
+
+  public init(id: String, provider: String, createdAt: Int64, endedAt: Int64?, status: String?) {
+    self.id = id
+    self.provider = provider
+    self.createdAt = createdAt
+    self.endedAt = endedAt
+    self.status = status
+  }
+}

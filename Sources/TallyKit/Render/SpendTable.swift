@@ -1,0 +1,47 @@
+extension SpendReport {
+  /// The contract columns: the `--by` dimensions, token counts, list cost, cost, savings,
+  /// unpriced requests; totals cover priced usage only.
+  public var table: ReportTable {
+    let dimensionColumns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
+    let columns =
+      dimensionColumns + [
+        Column("requests", title: "Requests"),
+        Column("input_tokens", title: "Input", dropPriority: 3),
+        Column("cache_write_5m_tokens", title: "5m writes", dropPriority: 5),
+        Column("cache_write_1h_tokens", title: "1h writes", dropPriority: 6),
+        Column("cache_read_tokens", title: "Cache reads", dropPriority: 4),
+        Column("output_tokens", title: "Output", dropPriority: 3),
+        Column("web_searches", title: "Searches", dropPriority: 7),
+        Column("list_cost_usd", title: "List cost", dropPriority: 2),
+        Column("cost_usd", title: "Cost"),
+        Column("batch_savings_usd", title: "Batch savings", dropPriority: 1),
+        Column("unpriced_requests", title: "Unpriced", dropPriority: 2),
+      ]
+    func cells(_ row: SpendRow) -> [Cell] {
+      [
+        .count(row.requests), .count(row.tokens.input), .count(row.tokens.cacheWrite5m), .count(row.tokens.cacheWrite1h),
+        .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.webSearches), .money(row.listCost),
+        .money(row.cost), .money(row.batchSavings), .count(row.unpricedRequests),
+      ]
+    }
+    let total = totals
+    var header: [(key: String, value: JSONValue)] = [
+      ("by", .array(by.map { .string($0.rawValue) })),
+      ("from", window.from.map { .string($0.description) } ?? .null),
+      ("to", window.to.map { .string($0.description) } ?? .null),
+      ("tz", .string(window.timeZone.identifier)),
+    ]
+    header.append(("unpriced_models", .array(unpricedModels.keys.sorted().map { .string($0) })))
+    return ReportTable(
+      name: "spend", columns: columns, rows: rows.map { $0.values.map(Cell.text) + cells($0) },
+      totals: [.text("Total")] + Array(repeating: .text(""), count: max(0, by.count - 1)) + cells(total),
+      header: header)
+  }
+
+  /// Lines for stderr: which models were left unpriced and that totals exclude them.
+  public var warnings: [String] {
+    guard !unpricedModels.isEmpty else { return [] }
+    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }.joined(separator: ", ")
+    return ["unpriced usage, excluded from every cost and from the totals: \(list); add their rates with --pricing FILE"]
+  }
+}

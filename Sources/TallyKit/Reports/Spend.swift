@@ -1,0 +1,174 @@
+import Foundation
+
+/// A report dimension (`--by`, `--where`).
+public enum ReportDimension: String, Sendable, CaseIterable {
+  case tenant, job, provider, model, mode, day, week, month, context, batch
+
+  /// The rollup column grouped by for this dimension, if it is one.
+  var groupColumn: String? {
+    switch self {
+    case .tenant, .job, .provider: rawValue
+    case .batch: "batch_id"
+    default: nil
+    }
+  }
+
+  /// Parses `--by tenant,month`.
+  public static func list(_ text: String) throws(ReportError) -> [ReportDimension] {
+    var dimensions: [ReportDimension] = []
+    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+      guard let dimension = ReportDimension(rawValue: part) else {
+        throw ReportError("unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      guard !dimensions.contains(dimension) else { throw ReportError("dimension \"\(part)\" is given twice") }
+      dimensions.append(dimension)
+    }
+    guard !dimensions.isEmpty else { throw ReportError("no dimension given") }
+    return dimensions
+  }
+}
+
+/// A report that cannot be made as asked (a usage error).
+public struct ReportError: Error, Sendable, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// The label of usage with no tenant, job or batch.
+public let unattributed = "(unattributed)"
+
+/// Report time settings: the reporting window and the zone days and months are read in.
+public struct ReportWindow: Sendable {
+  public var from: CivilDate?
+  /// Inclusive.
+  public var to: CivilDate?
+  public var timeZone: TimeZone
+
+  public init(from: CivilDate? = nil, to: CivilDate? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+    self.from = from
+    self.to = to
+    self.timeZone = timeZone
+  }
+
+  var isUTC: Bool { ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier) }
+
+  func offset(at instant: Int64) -> Int64 {
+    Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
+  }
+
+  /// The local calendar day of an instant.
+  func localDay(_ instant: Int64) -> CivilDate { Timestamp.utcDay(instant + offset(at: instant)) }
+
+  /// The instant local midnight starts `day`.
+  func start(of day: CivilDate) -> Int64 {
+    let utcMidnight = Timestamp.startOf(day)
+    let guess = utcMidnight - offset(at: utcMidnight)
+    return utcMidnight - offset(at: guess)
+  }
+
+  var instants: (from: Int64?, to: Int64?) { (from.map(start(of:)), to.map { start(of: $0.adding(days: 1)) }) }
+}
+
+/// One row of `tally report spend`.
+public struct SpendRow: Sendable {
+  /// One value per `--by` dimension.
+  public var values: [String]
+  /// Billed requests, unpriced ones included.
+  public var requests = 0
+  public var tokens = TokenCounts()
+  public var webSearches = 0
+  /// Nil when every request of the row is unpriced.
+  public var listCost: Money?
+  public var cost: Money?
+  public var unpricedRequests = 0
+
+  public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+}
+
+/// `tally report spend`: billed usage and its cost per group, at list and paid rates.
+public struct SpendReport: Sendable {
+  public let by: [ReportDimension]
+  public let window: ReportWindow
+  public let rows: [SpendRow]
+  /// Model name → billed requests that could not be priced (excluded from every cost).
+  public let unpricedModels: [String: Int]
+
+  public var totals: SpendRow {
+    var total = SpendRow(values: [])
+    for row in rows {
+      total.requests += row.requests
+      total.tokens = total.tokens + row.tokens
+      total.webSearches += row.webSearches
+      total.unpricedRequests += row.unpricedRequests
+      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
+      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
+    }
+    return total
+  }
+
+  /// Aggregates the ledger per `by` and prices each (model, mode, UTC day, context) sum once.
+  public static func build(
+    ledger: Ledger, prices: PriceBook, by: [ReportDimension], filters: [(ReportDimension, String)], window: ReportWindow
+  ) throws -> SpendReport {
+    let tiers = Set((prices.bundled + prices.overrides).map(\.minInputTokens))
+    guard tiers.isSubset(of: [0, 200_001]) else {
+      throw ReportError("reports support the 200,000-token long-context tier only; a price table uses \(tiers.sorted())")
+    }
+    var query = UsageQuery()
+    query.groupBy = Array(Set((by + filters.map(\.0)).compactMap(\.groupColumn))).sorted()
+    query.fineBuckets = !window.isUTC
+    (query.from, query.to) = window.instants
+    var timeFilters: [(ReportDimension, String)] = []
+    for (dimension, value) in filters {
+      switch dimension {
+      case .tenant, .job, .batch: query.filters[dimension.groupColumn!] = value == unattributed ? "" : value
+      case .provider, .mode: query.filters[dimension.rawValue] = value
+      case .model: query.filters["model"] = prices.resolve(value)?.id ?? value
+      case .context:
+        guard value == "0-200k" || value == "200k+" else { throw ReportError("context is 0-200k or 200k+, not \"\(value)\"") }
+        query.filters["long_context"] = value == "200k+" ? "1" : "0"
+      case .day, .week, .month: timeFilters.append((dimension, value))
+      }
+    }
+
+    var rows: [[String]: SpendRow] = [:]
+    var unpricedModels: [String: Int] = [:]
+    for aggregate in try ledger.usage(query) {
+      let localDay = window.localDay(aggregate.bucketStart)
+      func value(_ dimension: ReportDimension) -> String {
+        switch dimension {
+        case .tenant, .job, .batch:
+          let text = aggregate.keys[dimension.groupColumn!] ?? ""
+          return text.isEmpty ? (dimension == .batch ? "(none)" : unattributed) : text
+        case .provider: return aggregate.keys["provider"] ?? ""
+        case .model: return aggregate.model
+        case .mode: return aggregate.mode.rawValue
+        case .context: return aggregate.longContext ? "200k+" : "0-200k"
+        case .day: return localDay.description
+        case .week: return localDay.adding(days: -((localDay.daysSinceEpoch % 7 + 10) % 7)).description
+        case .month: return String(localDay.description.prefix(7))
+        }
+      }
+      guard timeFilters.allSatisfy({ value($0.0) == $0.1 }) else { continue }
+      let values = by.map(value)
+      var row = rows[values] ?? SpendRow(values: values)
+      row.requests += aggregate.requests
+      row.tokens = row.tokens + aggregate.usage.tokens
+      row.webSearches += aggregate.usage.webSearches
+      let cost = prices.cost(
+        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode, on: Timestamp.utcDay(aggregate.bucketStart),
+        requestInputTokens: aggregate.longContext ? 200_001 : 0)
+      switch cost {
+      case .success(let cost):
+        row.listCost = (row.listCost ?? .zero) + cost.list
+        row.cost = (row.cost ?? .zero) + cost.actual
+      case .failure:
+        row.unpricedRequests += aggregate.requests
+        unpricedModels[aggregate.model, default: 0] += aggregate.requests
+      }
+      rows[values] = row
+    }
+    let sorted = rows.values.sorted { $0.values.lexicographicallyPrecedes($1.values) }
+    return SpendReport(by: by, window: window, rows: sorted, unpricedModels: unpricedModels)
+  }
+}

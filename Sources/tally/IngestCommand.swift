@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+extension InputFormat: ExpressibleByArgument {}
+
+struct IngestCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ingest",
+    abstract: "Add usage files to the ledger: batch results, API logs, OpenAI batch output.",
+    discussion: """
+      Each file is one transaction: a malformed line rejects the whole file (exit 65, nothing
+      written) unless --skip-invalid. Ingest is idempotent by request key: the same file twice,
+      or a re-downloaded copy in another order, adds nothing. The summary goes to stderr.
+      """
+  )
+
+  @Argument(help: "Input files (JSON Lines).")
+  var files: [String]
+
+  @Option(help: "auto (detect from the first record), anthropic-batch, openai-batch or api-log.")
+  var format: String = "auto"
+
+  @Option(help: ArgumentHelp("The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"))
+  var batch: String?
+
+  @Option(help: "The batch id, when no batch object is given.")
+  var batchID: String?
+
+  @Option(help: ArgumentHelp("The day of a batch's requests, when no batch object is given.", valueName: "date"), transform: CivilDate.argument)
+  var date: CivilDate?
+
+  @Option(help: "Tenant for records that name none.")
+  var tenant: String?
+
+  @Option(help: "Job for records that name none.")
+  var job: String?
+
+  @Option(help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"))
+  var map: String?
+
+  @Option(help: ArgumentHelp("A regex with named groups tenant and job, matched against custom_id.", valueName: "REGEX"))
+  var idPattern: String?
+
+  @Flag(help: "Skip and count malformed lines instead of rejecting the file.")
+  var skipInvalid = false
+
+  @Flag(help: "Parse and report without writing.")
+  var dryRun = false
+
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var pricing: PricingOptions
+
+  func validate() throws {
+    if format != "auto" && InputFormat(rawValue: format) == nil {
+      throw ValidationError("--format: \"\(format)\" is not a format; expected auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    if batch != nil && date != nil { throw ValidationError("give the batch's time with --batch or with --date, not both") }
+    if batch != nil && batchID != nil { throw ValidationError("--batch already names the batch; drop --batch-id") }
+    if let idPattern {
+      do { _ = try Regex(idPattern) } catch { throw ValidationError("--id-pattern: not a valid regex: \(error)") }
+    }
+    try validateFilesExist(files)
+    try validateFilesExist([batch, map].compactMap { $0 })
+  }
+
+  func run() throws {
+    var options = IngestOptions()
+    options.format = InputFormat(rawValue: format)
+    options.batchID = batchID
+    options.date = date
+    options.skipInvalid = skipInvalid
+    options.dryRun = dryRun
+    options.attribution.tenant = tenant
+    options.attribution.job = job
+    options.attribution.idPattern = try idPattern.map { try Regex($0) }
+    do {
+      if let batch {
+        let data = try Data(contentsOf: URL(fileURLWithPath: batch))
+        do {
+          options.batch = try (data.contains(UInt8(ascii: "{")) && String(decoding: data, as: UTF8.self).contains("\"message_batch\""))
+            ? AnthropicBatchReader.batchInfo(from: data) : OpenAIBatchReader.batchInfo(from: data)
+        } catch {
+          fail(["\(batch): \(error.message)"], exitCode: 65)
+        }
+      }
+      if let map { options.attribution.map = try Attribution.parseMap(try readInput(map), file: map) }
+    } catch let failure as IngestFailure {
+      report(failure)
+    }
+    let prices = try pricing.loadPriceBook()
+    let database = try ledger.open()
+    let ingester = Ingester(prices: prices)
+    let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
+    var failed: Int32 = 0
+    for file in files {
+      let bar = ProgressBar(path: file)
+      do {
+        let summary = try ingester.ingest(path: file, into: database, options: options, now: now, progress: bar?.update)
+        bar?.finish()
+        print(summary: summary)
+        if summary.invalid > 0 { failed = max(failed, 0) }
+      } catch {
+        bar?.finish()
+        failed = max(failed, report(error, exit: false))
+      }
+    }
+    if failed != 0 { throw ExitCode(failed) }
+  }
+
+  /// Prints a failure; exits unless `exit` is false, else returns the exit status.
+  @discardableResult
+  func report(_ failure: IngestFailure, exit: Bool = true) -> Int32 {
+    let (messages, status): ([String], Int32)
+    switch failure {
+    case .usage(let message): (messages, status) = ([message], 64)
+    case .invalidInput(let problems):
+      let file = problems.first?.file ?? ""
+      (messages, status) = (problems.map(\.description) + ["\(file): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"], 65)
+    case .failed(let message): (messages, status) = ([message], 1)
+    }
+    if exit { fail(messages, exitCode: status) }
+    for message in messages { Terminal.error(message) }
+    return status
+  }
+
+  func print(summary: IngestSummary) {
+    let format = summary.format.map { $0.rawValue + (summary.formatDetected ? " (detected)" : "") } ?? "empty file"
+    var lines = [
+      "\(summary.file): \(format)\(dryRun ? ", dry run: nothing written" : "")",
+      "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)",
+    ]
+    for problem in summary.problems where summary.invalid > 0 { lines.append("  skipped \(problem)") }
+    if !summary.unpricedModels.isEmpty {
+      lines.append("  unpriced models (stored, excluded from costs): " + summary.unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+    }
+    if !summary.notPricedFeatures.isEmpty {
+      lines.append("  stored at standard rates' usage, surcharges not priced yet: " + summary.notPricedFeatures.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+    }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+  }
+}
+
+/// A one-line progress bar on stderr, only when stderr is a terminal.
+final class ProgressBar {
+  let total: Int64
+  let name: String
+  var lastPercent = -1
+
+  init?(path: String) {
+    guard isatty(STDERR_FILENO) == 1,
+      let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.int64Value > 0
+    else { return nil }
+    total = size.int64Value
+    name = URL(fileURLWithPath: path).lastPathComponent
+  }
+
+  func update(_ bytes: Int64) {
+    let percent = Int(bytes * 100 / total)
+    guard percent != lastPercent else { return }
+    lastPercent = percent
+    let filled = percent * 30 / 100
+    let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
+    FileHandle.standardError.write(Data("\r\(name) [\(bar)] \(percent)%".utf8))
+  }
+
+  func finish() {
+    guard lastPercent >= 0 else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}

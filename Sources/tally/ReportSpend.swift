@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+struct ReportSpend: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "spend",
+    abstract: "Billed usage and its cost per group: list cost, cost paid, batch savings."
+  )
+
+  @Option(help: "Group by these dimensions: tenant, job, provider, model, mode, day, week, month, context, batch.")
+  var by = "month,model"
+
+  @Option(help: ArgumentHelp("First day (inclusive).", valueName: "date"), transform: CivilDate.argument)
+  var from: CivilDate?
+
+  @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "date"), transform: CivilDate.argument)
+  var to: CivilDate?
+
+  @Option(name: .customLong("where"), help: ArgumentHelp("Only rows where DIM=VALUE (repeatable).", valueName: "DIM=VALUE"))
+  var filters: [String] = []
+
+  @OptionGroup var window: TimeZoneOptions
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var pricing: PricingOptions
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    _ = try dimensions()
+    _ = try parsedFilters()
+    if let from, let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
+  }
+
+  func dimensions() throws -> [ReportDimension] {
+    do { return try ReportDimension.list(by) } catch { throw ValidationError("--by: \(error)") }
+  }
+
+  func parsedFilters() throws -> [(ReportDimension, String)] {
+    try filters.map { text in
+      let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+      guard parts.count == 2, let dimension = ReportDimension(rawValue: parts[0]) else {
+        throw ValidationError("--where: \"\(text)\" is not DIM=VALUE with DIM one of \(ReportDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      return (dimension, parts[1])
+    }
+  }
+
+  func run() throws {
+    let prices = try pricing.loadPriceBook()
+    let database = try ledger.open()
+    let report: SpendReport
+    do {
+      report = try SpendReport.build(
+        ledger: database, prices: prices, by: try dimensions(), filters: try parsedFilters(),
+        window: ReportWindow(from: from, to: to, timeZone: try window.timeZone()))
+    } catch let error as ReportError {
+      throw ValidationError(error.description)
+    }
+    for warning in report.warnings { Terminal.warning(warning) }
+    let unpriced = report.totals.unpricedRequests
+    let note = unpriced > 0 ? ["Totals exclude the cost of \(unpriced) unpriced request\(unpriced == 1 ? "" : "s").\n"] : []
+    output.print(report.table, after: note)
+  }
+}
