@@ -23,7 +23,7 @@ let package = Package(
     ),
     .testTarget(
       name: "TallyKitTests",
-      dependencies: ["TallyKit"],
+      dependencies: ["TallyKit", .product(name: "GRDB", package: "GRDB.swift")],
       exclude: ["Fixtures"]
     ),
     .testTarget(

@@ -221,3 +221,10 @@ extension LedgerWriter {
     try db.execute(sql: "UPDATE source SET content_hash = ?, format = ? WHERE id = ?", arguments: [hash, format, id])
   }
 }
+
+extension Ledger {
+  /// Copies the WAL into the database file (so the file alone holds everything).
+  public func checkpoint() throws {
+    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+  }
+}
