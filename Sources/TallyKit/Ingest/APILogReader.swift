@@ -37,8 +37,10 @@ public struct APILogReader: UsageReader {
     self.providerOfModel = providerOfModel
   }
 
+  private let decoder = JSONDecoder()
+
   public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line)
+    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
     let body = decoded.response
     guard let usage = body?.usage ?? decoded.usage else {
       throw LineError("no usage: expected a response body with usage, or usage and model")

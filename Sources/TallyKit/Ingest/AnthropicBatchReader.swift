@@ -20,8 +20,7 @@ public struct AnthropicBatchReader: UsageReader {
 
   public let batchID: String
   public let timestamp: Int64
-  /// Usage seen per custom_id in this file, to refuse a custom_id repeated with other usage.
-  private var seen: [String: UsageRecord] = [:]
+  private let decoder = JSONDecoder()
 
   public init(batchID: String, timestamp: Int64) {
     self.batchID = batchID
@@ -29,7 +28,7 @@ public struct AnthropicBatchReader: UsageReader {
   }
 
   public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line)
+    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
     guard !decoded.custom_id.isEmpty else { throw LineError("custom_id is empty") }
     var record = UsageRecord(
       key: "anthropic-batch:\(batchID):\(decoded.custom_id)", provider: "anthropic", model: nil, mode: .batch,
@@ -49,12 +48,7 @@ public struct AnthropicBatchReader: UsageReader {
     default:
       throw LineError("result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
     }
-    if let earlier = seen[decoded.custom_id] {
-      guard earlier.sameUsage(as: record) else {
-        throw LineError("custom_id \"\(decoded.custom_id)\" appears twice in this batch with different results")
-      }
-    }
-    seen[decoded.custom_id] = record
+    // A custom_id repeated with other usage is caught when the ledger refuses the second key.
     return record
   }
 

@@ -32,9 +32,9 @@ public protocol UsageReader {
 }
 
 /// Decodes a line, turning decoding errors into messages that name the field.
-func decodeLine<T: Decodable>(_ type: T.Type, from line: Data) throws(LineError) -> T {
+func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDecoder = JSONDecoder()) throws(LineError) -> T {
   do {
-    return try JSONDecoder().decode(type, from: line)
+    return try decoder.decode(type, from: line)
   } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
     throw LineError("not valid JSON (a truncated or corrupted line?)")
   } catch let DecodingError.keyNotFound(key, context) {
@@ -64,6 +64,11 @@ struct TokenCount: Decodable, Hashable {
       value = 0
       return
     }
+    if let whole = try? container.decode(Int.self), whole >= 0 {
+      value = whole
+      return
+    }
+    // Not a non-negative whole number: decode again only to say what it is.
     guard let decimal = try? container.decode(Decimal.self) else {
       throw DecodingError.typeMismatch(Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number of tokens"))
     }

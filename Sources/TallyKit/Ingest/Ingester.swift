@@ -122,6 +122,7 @@ public struct Ingester {
   ) throws(IngestFailure) -> IngestSummary {
     var summary = IngestSummary(file: path, format: options.format)
     var reader: (any UsageReader)?
+    var pricedCache: [PricedKey: Bool] = [:]
     struct Rollback: Error {}
     do {
       try ledger.transaction(commit: !options.dryRun) { writer in
@@ -151,15 +152,17 @@ public struct Ingester {
           case .new:
             summary.new += 1
             if !record.billed { summary.notBilled += 1 }
-            noteUnpriced(record, summary: &summary)
+            noteUnpriced(record, summary: &summary, cache: &pricedCache)
           case .duplicate:
             summary.duplicates += 1
-          case .conflict(let existing):
+          case .conflict(let existingSourceID, let existingPath):
             summary.invalid += 1
             if summary.problems.count < Ingester.problemLimit {
-              summary.problems.append(IngestProblem(
-                file: path, line: lineNumber,
-                message: "request \(record.key) is already in the ledger (from \(existing)) with different usage"))
+              let message =
+                existingSourceID == sourceID
+                ? "\(record.customID.map { "custom_id \"\($0)\"" } ?? "request \(record.key)") appears twice in this file with different usage"
+                : "request \(record.key) is already in the ledger (from \(existingPath)) with different usage"
+              summary.problems.append(IngestProblem(file: path, line: lineNumber, message: message))
             }
             return
           }
@@ -224,14 +227,32 @@ public struct Ingester {
     }
   }
 
-  private func noteUnpriced(_ record: UsageRecord, summary: inout IngestSummary) {
+  /// What decides whether a record can be priced: the answer is cached per file.
+  private struct PricedKey: Hashable {
+    let model: String
+    let day: Int64
+    let mode: Mode
+    let longContext: Bool
+    let webSearches: Bool
+  }
+
+  private func noteUnpriced(_ record: UsageRecord, summary: inout IngestSummary, cache: inout [PricedKey: Bool]) {
     if record.inferenceGeo == "us" { summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1 }
     if record.serviceTier == "priority" { summary.notPricedFeatures["service_tier priority", default: 0] += 1 }
     guard record.billed, let model = record.model else { return }
-    let day = Timestamp.utcDay(record.timestamp)
-    let usage = Usage(tokens: record.tokens, webSearches: record.webSearches)
-    if case .failure = prices.cost(of: usage, model: model, mode: record.mode, on: day, requestInputTokens: record.tokens.totalInput) {
-      summary.unpricedModels[model, default: 0] += 1
-    }
+    let key = PricedKey(
+      model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode, longContext: record.tokens.totalInput > 200_000,
+      webSearches: record.webSearches > 0)
+    let priced =
+      cache[key]
+      ?? {
+        let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
+        let result = prices.cost(
+          of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
+          requestInputTokens: record.tokens.totalInput)
+        if case .success = result { return true } else { return false }
+      }()
+    cache[key] = priced
+    if !priced { summary.unpricedModels[model, default: 0] += 1 }
   }
 }

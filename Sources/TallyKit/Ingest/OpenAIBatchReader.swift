@@ -35,8 +35,10 @@ public struct OpenAIBatchReader: UsageReader {
     self.fallbackTimestamp = fallbackTimestamp
   }
 
+  private let decoder = JSONDecoder()
+
   public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line)
+    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
     let body = decoded.response?.body
     let succeeded = decoded.response?.status_code == 200 && body?.usage != nil
     guard let timestamp = body?.created ?? body?.created_at ?? fallbackTimestamp else {

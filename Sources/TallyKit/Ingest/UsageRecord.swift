@@ -48,11 +48,6 @@ public struct UsageRecord: Hashable, Sendable {
     self.serviceTier = serviceTier
     self.inferenceGeo = inferenceGeo
   }
-
-  /// Whether two records of one key describe the same usage (a re-downloaded copy).
-  public func sameUsage(as other: UsageRecord) -> Bool {
-    model == other.model && status == other.status && tokens == other.tokens && webSearches == other.webSearches
-  }
 }
 
 /// A batch as the provider describes it (Anthropic message batch or OpenAI batch object).

@@ -128,8 +128,9 @@ public enum InsertOutcome: Equatable, Sendable {
   case new
   /// The key was already in the ledger with the same usage.
   case duplicate
-  /// The key was already in the ledger with different usage (model, status or tokens).
-  case conflict(existingSource: String)
+  /// The key was already in the ledger with different usage (model, status or tokens),
+  /// written by the source with that id and path (possibly the file being ingested).
+  case conflict(sourceID: Int64, path: String)
 }
 
 /// Writes of one ingest transaction.
@@ -200,7 +201,7 @@ public struct LedgerWriter {
       db,
       sql: """
         SELECT r.model, r.status, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens,
-               r.output_tokens, r.web_searches, s.path
+               r.output_tokens, r.web_searches, s.id, s.path
         FROM request r JOIN source s ON s.id = r.source_id WHERE r.key = ?
         """, arguments: [record.key])
     guard let row else { return .duplicate }
@@ -211,7 +212,7 @@ public struct LedgerWriter {
       cacheRead: row["cache_read_tokens"], output: row["output_tokens"])
     let searches: Int = row["web_searches"]
     let same = model == record.model && status == record.status.rawValue && existing == tokens && searches == record.webSearches
-    return same ? .duplicate : .conflict(existingSource: row["path"])
+    return same ? .duplicate : .conflict(sourceID: row["id"], path: row["path"])
   }
 }
 
