@@ -21,13 +21,17 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "auto (detect from the first record), anthropic-batch, openai-batch or api-log.")
   var format: String = "auto"
 
-  @Option(help: ArgumentHelp("The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"))
+  @Option(
+    help: ArgumentHelp(
+      "The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"))
   var batch: String?
 
   @Option(help: "The batch id, when no batch object is given.")
   var batchID: String?
 
-  @Option(help: ArgumentHelp("The day of a batch's requests, when no batch object is given.", valueName: "date"), transform: CivilDate.argument)
+  @Option(
+    help: ArgumentHelp("The day of a batch's requests, when no batch object is given.", valueName: "date"),
+    transform: CivilDate.argument)
   var date: CivilDate?
 
   @Option(help: "Tenant for records that name none.")
@@ -39,7 +43,9 @@ struct IngestCommand: ParsableCommand {
   @Option(help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"))
   var map: String?
 
-  @Option(help: ArgumentHelp("A regex with named groups tenant and job, matched against custom_id.", valueName: "REGEX"))
+  @Option(
+    help: ArgumentHelp(
+      "A regex with named groups tenant and job, matched against custom_id.", valueName: "REGEX"))
   var idPattern: String?
 
   @Flag(help: "Skip and count malformed lines instead of rejecting the file.")
@@ -53,12 +59,20 @@ struct IngestCommand: ParsableCommand {
 
   func validate() throws {
     if format != "auto" && InputFormat(rawValue: format) == nil {
-      throw ValidationError("--format: \"\(format)\" is not a format; expected auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+      throw ValidationError(
+        "--format: \"\(format)\" is not a format; expected auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
     }
-    if batch != nil && date != nil { throw ValidationError("give the batch's time with --batch or with --date, not both") }
-    if batch != nil && batchID != nil { throw ValidationError("--batch already names the batch; drop --batch-id") }
+    if batch != nil && date != nil {
+      throw ValidationError("give the batch's time with --batch or with --date, not both")
+    }
+    if batch != nil && batchID != nil {
+      throw ValidationError("--batch already names the batch; drop --batch-id")
+    }
     if let idPattern {
-      do { _ = try Regex(idPattern) } catch { throw ValidationError("--id-pattern: not a valid regex: \(error)") }
+      do { _ = try Regex(idPattern) } catch {
+        throw ValidationError("--id-pattern: not a valid regex: \(error)")
+      }
     }
     try validateFilesExist(files)
     try validateFilesExist([batch, map].compactMap { $0 })
@@ -78,7 +92,10 @@ struct IngestCommand: ParsableCommand {
       if let batch {
         let data = try Data(contentsOf: URL(fileURLWithPath: batch))
         do {
-          options.batch = try (data.contains(UInt8(ascii: "{")) && String(decoding: data, as: UTF8.self).contains("\"message_batch\""))
+          options.batch =
+            try
+            (data.contains(UInt8(ascii: "{"))
+            && String(decoding: data, as: UTF8.self).contains("\"message_batch\""))
             ? AnthropicBatchReader.batchInfo(from: data) : OpenAIBatchReader.batchInfo(from: data)
         } catch {
           fail(["\(batch): \(error.message)"], exitCode: 65)
@@ -96,7 +113,8 @@ struct IngestCommand: ParsableCommand {
     for file in files {
       let bar = ProgressBar(path: file)
       do {
-        let summary = try ingester.ingest(path: file, into: database, options: options, now: now, progress: bar?.update)
+        let summary = try ingester.ingest(
+          path: file, into: database, options: options, now: now, progress: bar?.update)
         bar?.finish()
         print(summary: summary)
         if summary.invalid > 0 { failed = max(failed, 0) }
@@ -116,7 +134,11 @@ struct IngestCommand: ParsableCommand {
     case .usage(let message): (messages, status) = ([message], 64)
     case .invalidInput(let problems):
       let file = problems.first?.file ?? ""
-      (messages, status) = (problems.map(\.description) + ["\(file): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"], 65)
+      (messages, status) = (
+        problems.map(\.description) + [
+          "\(file): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"
+        ], 65
+      )
     case .failed(let message): (messages, status) = ([message], 1)
     }
     if exit { fail(messages, exitCode: status) }
@@ -125,17 +147,24 @@ struct IngestCommand: ParsableCommand {
   }
 
   func print(summary: IngestSummary) {
-    let format = summary.format.map { $0.rawValue + (summary.formatDetected ? " (detected)" : "") } ?? "empty file"
+    let format =
+      summary.format.map { $0.rawValue + (summary.formatDetected ? " (detected)" : "") } ?? "empty file"
     var lines = [
       "\(summary.file): \(format)\(dryRun ? ", dry run: nothing written" : "")",
       "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)",
     ]
     for problem in summary.problems where summary.invalid > 0 { lines.append("  skipped \(problem)") }
     if !summary.unpricedModels.isEmpty {
-      lines.append("  unpriced models (stored, excluded from costs): " + summary.unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+      lines.append(
+        "  unpriced models (stored, excluded from costs): "
+          + summary.unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(
+            separator: ", "))
     }
     if !summary.notPricedFeatures.isEmpty {
-      lines.append("  stored at standard rates' usage, surcharges not priced yet: " + summary.notPricedFeatures.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+      lines.append(
+        "  stored at standard rates' usage, surcharges not priced yet: "
+          + summary.notPricedFeatures.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(
+            separator: ", "))
     }
     FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
   }
@@ -149,7 +178,8 @@ final class ProgressBar {
 
   init?(path: String) {
     guard isatty(STDERR_FILENO) == 1,
-      let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.int64Value > 0
+      let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+      size.int64Value > 0
     else { return nil }
     total = size.int64Value
     name = URL(fileURLWithPath: path).lastPathComponent

@@ -152,10 +152,7 @@ struct TimeZoneOptions: ParsableArguments {
   @Option(help: "Time zone for day, week and month buckets, such as Europe/Berlin (default UTC).")
   var tz = "UTC"
 
-  func validate() throws { _ = try timeZone() }
-
-  func timeZone() throws -> TimeZone {
-    guard let zone = TimeZone(identifier: tz) else { throw ValidationError("--tz: unknown time zone \"\(tz)\"") }
-    return zone
+  func validate() throws {
+    guard TimeZone(identifier: tz) != nil else { throw ValidationError("--tz: unknown time zone \"\(tz)\"") }
   }
 }

@@ -8,7 +8,8 @@ struct ReportSpend: ParsableCommand {
     abstract: "Billed usage and its cost per group: list cost, cost paid, batch savings."
   )
 
-  @Option(help: "Group by these dimensions: tenant, job, provider, model, mode, day, week, month, context, batch.")
+  @Option(
+    help: "Group by these dimensions: tenant, job, provider, model, mode, day, week, month, context, batch.")
   var by = "month,model"
 
   @Option(help: ArgumentHelp("First day (inclusive).", valueName: "date"), transform: CivilDate.argument)
@@ -17,7 +18,9 @@ struct ReportSpend: ParsableCommand {
   @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "date"), transform: CivilDate.argument)
   var to: CivilDate?
 
-  @Option(name: .customLong("where"), help: ArgumentHelp("Only rows where DIM=VALUE (repeatable).", valueName: "DIM=VALUE"))
+  @Option(
+    name: .customLong("where"),
+    help: ArgumentHelp("Only rows where DIM=VALUE (repeatable).", valueName: "DIM=VALUE"))
   var filters: [String] = []
 
   @OptionGroup var window: TimeZoneOptions
@@ -39,7 +42,9 @@ struct ReportSpend: ParsableCommand {
     try filters.map { text in
       let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
       guard parts.count == 2, let dimension = ReportDimension(rawValue: parts[0]) else {
-        throw ValidationError("--where: \"\(text)\" is not DIM=VALUE with DIM one of \(ReportDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        throw ValidationError(
+          "--where: \"\(text)\" is not DIM=VALUE with DIM one of \(ReportDimension.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
       }
       return (dimension, parts[1])
     }
@@ -52,13 +57,15 @@ struct ReportSpend: ParsableCommand {
     do {
       report = try SpendReport.build(
         ledger: database, prices: prices, by: try dimensions(), filters: try parsedFilters(),
-        window: ReportWindow(from: from, to: to, timeZone: try window.timeZone()))
+        window: try ReportWindow(from: from, to: to, zone: window.tz))
     } catch let error as ReportError {
       throw ValidationError(error.description)
     }
     for warning in report.warnings { Terminal.warning(warning) }
     let unpriced = report.totals.unpricedRequests
-    let note = unpriced > 0 ? ["Totals exclude the cost of \(unpriced) unpriced request\(unpriced == 1 ? "" : "s").\n"] : []
+    let note =
+      unpriced > 0
+      ? ["Totals exclude the cost of \(unpriced) unpriced request\(unpriced == 1 ? "" : "s").\n"] : []
     output.print(report.table, after: note)
   }
 }

@@ -45,14 +45,18 @@ public struct APILogReader: UsageReader {
     guard let usage = body?.usage ?? decoded.usage else {
       throw LineError("no usage: expected a response body with usage, or usage and model")
     }
-    guard let model = body?.model ?? decoded.model else { throw LineError("no model: expected response.model or model") }
+    guard let model = body?.model ?? decoded.model else {
+      throw LineError("no model: expected response.model or model")
+    }
     let provider: String
     if let body {
       switch (body.type, body.object) {
       case ("message", _): provider = "anthropic"
       case (_, "chat.completion"), (_, "response"): provider = "openai"
       default:
-        throw LineError("response is neither an Anthropic message (\"type\":\"message\") nor an OpenAI chat.completion or response object")
+        throw LineError(
+          "response is neither an Anthropic message (\"type\":\"message\") nor an OpenAI chat.completion or response object"
+        )
       }
     } else if let given = decoded.provider {
       provider = given
@@ -81,9 +85,11 @@ public struct APILogReader: UsageReader {
       throw LineError("no request key: expected request_id or a response id")
     }
     var record = UsageRecord(
-      key: "api:\(key)", provider: provider, model: model, mode: usage.service_tier == "batch" ? .batch : .sync,
+      key: "api:\(key)", provider: provider, model: model,
+      mode: usage.service_tier == "batch" ? .batch : .sync,
       timestamp: timestamp, status: .succeeded, tenant: decoded.tenant ?? decoded.metadata?.tenant,
-      job: decoded.job ?? decoded.metadata?.job, serviceTier: usage.service_tier, inferenceGeo: usage.inference_geo)
+      job: decoded.job ?? decoded.metadata?.job, serviceTier: usage.service_tier,
+      inferenceGeo: usage.inference_geo)
     if provider == "anthropic" {
       (record.tokens, record.webSearches) = try usage.anthropicTokens()
     } else {

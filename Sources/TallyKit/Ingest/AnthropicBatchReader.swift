@@ -35,7 +35,9 @@ public struct AnthropicBatchReader: UsageReader {
       timestamp: timestamp, status: .succeeded, customID: decoded.custom_id, batchID: batchID)
     switch decoded.result.type {
     case "succeeded":
-      guard let message = decoded.result.message else { throw LineError("result.message is missing for a succeeded result") }
+      guard let message = decoded.result.message else {
+        throw LineError("result.message is missing for a succeeded result")
+      }
       let (tokens, searches) = try message.usage.anthropicTokens()
       record.model = message.model
       record.tokens = tokens
@@ -46,7 +48,8 @@ public struct AnthropicBatchReader: UsageReader {
     case "canceled": record.status = .canceled
     case "expired": record.status = .expired
     default:
-      throw LineError("result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
+      throw LineError(
+        "result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
     }
     // A custom_id repeated with other usage is caught when the ledger refuses the second key.
     return record
@@ -69,7 +72,8 @@ public struct AnthropicBatchReader: UsageReader {
       throw LineError("created_at \"\(object.created_at)\" is not an RFC 3339 time")
     }
     return BatchInfo(
-      id: object.id, provider: "anthropic", createdAt: created, endedAt: object.ended_at.flatMap(Timestamp.parse),
+      id: object.id, provider: "anthropic", createdAt: created,
+      endedAt: object.ended_at.flatMap(Timestamp.parse),
       status: object.processing_status)
   }
 }

@@ -8,7 +8,9 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
   /// Guesses the format from a file's first record; nil when it matches none.
   public static func detect(firstLine: Data) -> InputFormat? {
-    guard let object = try? JSONSerialization.jsonObject(with: firstLine) as? [String: Any] else { return nil }
+    guard let object = try? JSONSerialization.jsonObject(with: firstLine) as? [String: Any] else {
+      return nil
+    }
     if object["custom_id"] != nil, let result = object["result"] as? [String: Any], result["type"] != nil {
       return .anthropicBatch
     }
@@ -32,7 +34,9 @@ public protocol UsageReader {
 }
 
 /// Decodes a line, turning decoding errors into messages that name the field.
-func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDecoder = JSONDecoder()) throws(LineError) -> T {
+func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDecoder = JSONDecoder())
+  throws(LineError) -> T
+{
   do {
     return try decoder.decode(type, from: line)
   } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
@@ -70,13 +74,19 @@ struct TokenCount: Decodable, Hashable {
     }
     // Not a non-negative whole number: decode again only to say what it is.
     guard let decimal = try? container.decode(Decimal.self) else {
-      throw DecodingError.typeMismatch(Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number of tokens"))
+      throw DecodingError.typeMismatch(
+        Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number of tokens")
+      )
     }
     guard decimal >= 0 else {
-      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(decimal) is negative; token counts cannot be"))
+      throw DecodingError.dataCorrupted(
+        .init(
+          codingPath: decoder.codingPath, debugDescription: "\(decimal) is negative; token counts cannot be"))
     }
-    guard decimal == ExactDecimal.rounded(decimal, scale: 0), let whole = Int(ExactDecimal.plain(decimal)) else {
-      throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(decimal) is not a whole number of tokens"))
+    guard decimal == ExactDecimal.rounded(decimal, scale: 0), let whole = Int(ExactDecimal.plain(decimal))
+    else {
+      throw DecodingError.dataCorrupted(
+        .init(codingPath: decoder.codingPath, debugDescription: "\(decimal) is not a whole number of tokens"))
     }
     value = whole
   }
@@ -124,7 +134,8 @@ struct UsageFields: Decodable {
       write1h = split.ephemeral_1h_input_tokens.tokens
       if cache_creation_input_tokens != nil, write5m + write1h != writes {
         throw LineError(
-          "usage.cache_creation: 5m (\(write5m)) + 1h (\(write1h)) does not add up to cache_creation_input_tokens (\(writes))")
+          "usage.cache_creation: 5m (\(write5m)) + 1h (\(write1h)) does not add up to cache_creation_input_tokens (\(writes))"
+        )
       }
     }
     let tokens = TokenCounts(
@@ -139,7 +150,8 @@ struct UsageFields: Decodable {
     let prompt = chat ? prompt_tokens.tokens : input_tokens.tokens
     let cached = (chat ? prompt_tokens_details : input_tokens_details)?.cached_tokens.tokens ?? 0
     guard cached <= prompt else {
-      throw LineError("usage: cached_tokens (\(cached)) exceed \(chat ? "prompt_tokens" : "input_tokens") (\(prompt))")
+      throw LineError(
+        "usage: cached_tokens (\(cached)) exceed \(chat ? "prompt_tokens" : "input_tokens") (\(prompt))")
     }
     let output = chat ? completion_tokens.tokens : output_tokens.tokens
     return TokenCounts(input: prompt - cached, cacheRead: cached, output: output)

@@ -22,27 +22,38 @@ public struct Attribution {
   public init() {}
 
   /// Reads a `custom_id,tenant,job` mapping file; problems name file and line.
-  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (tenant: String?, job: String?)] {
+  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (
+    tenant: String?, job: String?
+  )] {
     let records: [CSVRecord]
     do {
       records = try CSVReader.records(text)
     } catch {
       throw .invalidInput([IngestProblem(file: file, line: error.line, message: error.message)])
     }
-    guard let header = records.first, header.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["custom_id", "tenant", "job"] else {
-      throw .invalidInput([IngestProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")])
+    guard let header = records.first,
+      header.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["custom_id", "tenant", "job"]
+    else {
+      throw .invalidInput([
+        IngestProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")
+      ])
     }
     var map: [String: (tenant: String?, job: String?)] = [:]
     var problems: [IngestProblem] = []
     for record in records.dropFirst() {
       guard record.fields.count == 3, !record.fields[0].isEmpty else {
-        problems.append(IngestProblem(file: file, line: record.line, message: "expected custom_id,tenant,job with a custom_id"))
+        problems.append(
+          IngestProblem(
+            file: file, line: record.line, message: "expected custom_id,tenant,job with a custom_id"))
         continue
       }
       let tenant = record.fields[1].isEmpty ? nil : record.fields[1]
       let job = record.fields[2].isEmpty ? nil : record.fields[2]
       if let earlier = map[record.fields[0]], earlier.tenant != tenant || earlier.job != job {
-        problems.append(IngestProblem(file: file, line: record.line, message: "custom_id \"\(record.fields[0])\" is mapped twice, differently"))
+        problems.append(
+          IngestProblem(
+            file: file, line: record.line,
+            message: "custom_id \"\(record.fields[0])\" is mapped twice, differently"))
       }
       map[record.fields[0]] = (tenant, job)
     }
@@ -54,7 +65,9 @@ public struct Attribution {
     if record.tenant != nil && record.job != nil { return }
     var fromPattern: (tenant: String?, job: String?) = (nil, nil)
     if let customID = record.customID, let idPattern, let match = try? idPattern.wholeMatch(in: customID) {
-      fromPattern = (match.output["tenant"]?.substring.map(String.init), match.output["job"]?.substring.map(String.init))
+      fromPattern = (
+        match.output["tenant"]?.substring.map(String.init), match.output["job"]?.substring.map(String.init)
+      )
     }
     let mapped = record.customID.flatMap { map[$0] }
     record.tenant = record.tenant ?? mapped?.tenant ?? fromPattern.tenant ?? tenant
@@ -171,9 +184,11 @@ public struct Ingester {
         summary.bytes = pass.bytes
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         try writer.finishSource(
-          sourceID, read: summary.read, new: summary.new, duplicates: summary.duplicates, notBilled: summary.notBilled,
+          sourceID, read: summary.read, new: summary.new, duplicates: summary.duplicates,
+          notBilled: summary.notBilled,
           invalid: summary.invalid)
-        try writer.setContentHash(sourceID, hash: pass.contentHash, format: summary.format?.rawValue ?? "empty")
+        try writer.setContentHash(
+          sourceID, hash: pass.contentHash, format: summary.format?.rawValue ?? "empty")
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)
@@ -187,17 +202,25 @@ public struct Ingester {
     return summary
   }
 
-  private func detect(_ bytes: Data, path: String, line: Int, summary: inout IngestSummary) throws -> InputFormat {
+  private func detect(_ bytes: Data, path: String, line: Int, summary: inout IngestSummary) throws
+    -> InputFormat
+  {
     guard let format = InputFormat.detect(firstLine: bytes) else {
-      throw IngestFailure.invalidInput([IngestProblem(
-        file: path, line: line,
-        message: "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))")])
+      throw IngestFailure.invalidInput([
+        IngestProblem(
+          file: path, line: line,
+          message:
+            "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+        )
+      ])
     }
     summary.formatDetected = true
     return format
   }
 
-  private func makeReader(_ format: InputFormat, path: String, options: IngestOptions, writer: LedgerWriter) throws -> any UsageReader {
+  private func makeReader(_ format: InputFormat, path: String, options: IngestOptions, writer: LedgerWriter)
+    throws -> any UsageReader
+  {
     if options.batch != nil && options.date != nil {
       throw IngestFailure.usage("give the batch's time with --batch FILE.json or with --date, not both")
     }
@@ -207,12 +230,14 @@ public struct Ingester {
       let fromName = fileName.firstMatch(of: /msgbatch_[A-Za-z0-9]+/).map { String($0.output) }
       guard let batchID = options.batch?.id ?? options.batchID ?? fromName else {
         throw IngestFailure.usage(
-          "\(path): Anthropic batch results carry no batch id; give the batch object with --batch FILE.json, or --batch-id msgbatch_…")
+          "\(path): Anthropic batch results carry no batch id; give the batch object with --batch FILE.json, or --batch-id msgbatch_…"
+        )
       }
       let timestamp = options.batch?.createdAt ?? options.date.map(Timestamp.startOf)
       guard let timestamp else {
         throw IngestFailure.usage(
-          "\(path): Anthropic batch results carry no time; give the batch object with --batch FILE.json (its created_at dates the requests) or the day with --date YYYY-MM-DD")
+          "\(path): Anthropic batch results carry no time; give the batch object with --batch FILE.json (its created_at dates the requests) or the day with --date YYYY-MM-DD"
+        )
       }
       if let batch = options.batch { try writer.upsert(batch: batch) }
       return AnthropicBatchReader(batchID: batchID, timestamp: timestamp)
@@ -236,12 +261,19 @@ public struct Ingester {
     let webSearches: Bool
   }
 
-  private func noteUnpriced(_ record: UsageRecord, summary: inout IngestSummary, cache: inout [PricedKey: Bool]) {
-    if record.inferenceGeo == "us" { summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1 }
-    if record.serviceTier == "priority" { summary.notPricedFeatures["service_tier priority", default: 0] += 1 }
+  private func noteUnpriced(
+    _ record: UsageRecord, summary: inout IngestSummary, cache: inout [PricedKey: Bool]
+  ) {
+    if record.inferenceGeo == "us" {
+      summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1
+    }
+    if record.serviceTier == "priority" {
+      summary.notPricedFeatures["service_tier priority", default: 0] += 1
+    }
     guard record.billed, let model = record.model else { return }
     let key = PricedKey(
-      model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode, longContext: record.tokens.totalInput > 200_000,
+      model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
+      longContext: record.tokens.totalInput > 200_000,
       webSearches: record.webSearches > 0)
     let priced =
       cache[key]

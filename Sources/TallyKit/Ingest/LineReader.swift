@@ -78,6 +78,7 @@ public struct LineReader {
     }
     if !pending.isEmpty { try emit(pending[...]) }
     let hex = String(hash, radix: 16)
-    return Pass(lines: lineNumber, bytes: total, contentHash: String(repeating: "0", count: 16 - hex.count) + hex)
+    return Pass(
+      lines: lineNumber, bytes: total, contentHash: String(repeating: "0", count: 16 - hex.count) + hex)
   }
 }

@@ -42,10 +42,13 @@ public struct OpenAIBatchReader: UsageReader {
     let body = decoded.response?.body
     let succeeded = decoded.response?.status_code == 200 && body?.usage != nil
     guard let timestamp = body?.created ?? body?.created_at ?? fallbackTimestamp else {
-      throw LineError("the line has no time (response.body.created); give the batch object with --batch FILE.json or the day with --date YYYY-MM-DD")
+      throw LineError(
+        "the line has no time (response.body.created); give the batch object with --batch FILE.json or the day with --date YYYY-MM-DD"
+      )
     }
     var record = UsageRecord(
-      key: "openai-batch:\(decoded.id)", provider: "openai", model: body?.model, mode: .batch, timestamp: timestamp,
+      key: "openai-batch:\(decoded.id)", provider: "openai", model: body?.model, mode: .batch,
+      timestamp: timestamp,
       status: succeeded ? .succeeded : (decoded.error?.code == "batch_expired" ? .expired : .errored),
       customID: decoded.custom_id, batchID: batchID)
     if succeeded, let usage = body?.usage {
@@ -66,6 +69,8 @@ public struct OpenAIBatchReader: UsageReader {
       let status: String?
     }
     let object = try decodeLine(Object.self, from: data)
-    return BatchInfo(id: object.id, provider: "openai", createdAt: object.created_at, endedAt: object.completed_at, status: object.status)
+    return BatchInfo(
+      id: object.id, provider: "openai", createdAt: object.created_at, endedAt: object.completed_at,
+      status: object.status)
   }
 }

@@ -31,7 +31,8 @@ public struct UsageRecord: Hashable, Sendable {
   public init(
     key: String, provider: String, model: String?, mode: Mode, timestamp: Int64, status: RequestStatus,
     tenant: String? = nil, job: String? = nil, customID: String? = nil, batchID: String? = nil,
-    tokens: TokenCounts = TokenCounts(), webSearches: Int = 0, serviceTier: String? = nil, inferenceGeo: String? = nil
+    tokens: TokenCounts = TokenCounts(), webSearches: Int = 0, serviceTier: String? = nil,
+    inferenceGeo: String? = nil
   ) {
     self.key = key
     self.provider = provider

@@ -79,27 +79,28 @@ public final class Ledger: Sendable {
       try db.create(index: "request_on_timestamp", on: "request", columns: ["timestamp"])
       // Sums per 15-minute slot and every report dimension, so reports read thousands of rows
       // instead of millions. Absent tenant, job and batch are '' (NULLs would defeat the key).
-      try db.execute(sql: """
-        CREATE TABLE usage_rollup (
-          slot INTEGER NOT NULL,
-          provider TEXT NOT NULL,
-          model TEXT NOT NULL,
-          mode TEXT NOT NULL,
-          status TEXT NOT NULL,
-          tenant TEXT NOT NULL,
-          job TEXT NOT NULL,
-          batch_id TEXT NOT NULL,
-          long_context INTEGER NOT NULL,
-          requests INTEGER NOT NULL,
-          input_tokens INTEGER NOT NULL,
-          cache_write_5m_tokens INTEGER NOT NULL,
-          cache_write_1h_tokens INTEGER NOT NULL,
-          cache_read_tokens INTEGER NOT NULL,
-          output_tokens INTEGER NOT NULL,
-          web_searches INTEGER NOT NULL,
-          PRIMARY KEY (slot, provider, model, mode, status, tenant, job, batch_id, long_context)
-        ) WITHOUT ROWID
-        """)
+      try db.execute(
+        sql: """
+          CREATE TABLE usage_rollup (
+            slot INTEGER NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            job TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            long_context INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            web_searches INTEGER NOT NULL,
+            PRIMARY KEY (slot, provider, model, mode, status, tenant, job, batch_id, long_context)
+          ) WITHOUT ROWID
+          """)
     }
     return migrator
   }
@@ -138,7 +139,8 @@ public struct LedgerWriter {
   let db: Database
 
   /// Starts a source row; its counts are filled by `finishSource`.
-  public func addSource(path: String, contentHash: String, format: String, ingestedAt: String) throws -> Int64 {
+  public func addSource(path: String, contentHash: String, format: String, ingestedAt: String) throws -> Int64
+  {
     try db.execute(
       sql: """
         INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed, invalid)
@@ -147,9 +149,12 @@ public struct LedgerWriter {
     return db.lastInsertedRowID
   }
 
-  public func finishSource(_ id: Int64, read: Int, new: Int, duplicates: Int, notBilled: Int, invalid: Int) throws {
+  public func finishSource(_ id: Int64, read: Int, new: Int, duplicates: Int, notBilled: Int, invalid: Int)
+    throws
+  {
     try db.execute(
-      sql: "UPDATE source SET records_read = ?, new_records = ?, duplicates = ?, not_billed = ?, invalid = ? WHERE id = ?",
+      sql:
+        "UPDATE source SET records_read = ?, new_records = ?, duplicates = ?, not_billed = ?, invalid = ? WHERE id = ?",
       arguments: [read, new, duplicates, notBilled, invalid, id])
     // Fold this source's new requests into the rollup, set-based.
     try db.execute(
@@ -191,9 +196,12 @@ public struct LedgerWriter {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
     try statement.execute(arguments: [
-      record.key, record.provider, record.model, modelID, record.mode.rawValue, record.timestamp, record.status.rawValue,
-      record.tenant, record.job, record.customID, record.batchID, tokens.input, tokens.cacheWrite5m, tokens.cacheWrite1h,
-      tokens.cacheRead, tokens.output, record.webSearches, tokens.totalInput, record.serviceTier, record.inferenceGeo,
+      record.key, record.provider, record.model, modelID, record.mode.rawValue, record.timestamp,
+      record.status.rawValue,
+      record.tenant, record.job, record.customID, record.batchID, tokens.input, tokens.cacheWrite5m,
+      tokens.cacheWrite1h,
+      tokens.cacheRead, tokens.output, record.webSearches, tokens.totalInput, record.serviceTier,
+      record.inferenceGeo,
       sourceID,
     ])
     if db.changesCount == 1 { return .new }
@@ -208,10 +216,13 @@ public struct LedgerWriter {
     let model: String? = row["model"]
     let status: String = row["status"]
     let existing = TokenCounts(
-      input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"], cacheWrite1h: row["cache_write_1h_tokens"],
+      input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+      cacheWrite1h: row["cache_write_1h_tokens"],
       cacheRead: row["cache_read_tokens"], output: row["output_tokens"])
     let searches: Int = row["web_searches"]
-    let same = model == record.model && status == record.status.rawValue && existing == tokens && searches == record.webSearches
+    let same =
+      model == record.model && status == record.status.rawValue && existing == tokens
+      && searches == record.webSearches
     return same ? .duplicate : .conflict(sourceID: row["id"], path: row["path"])
   }
 }
@@ -219,7 +230,8 @@ public struct LedgerWriter {
 extension LedgerWriter {
   /// Records the file's content hash and format once the whole file has been read.
   public func setContentHash(_ id: Int64, hash: String, format: String) throws {
-    try db.execute(sql: "UPDATE source SET content_hash = ?, format = ? WHERE id = ?", arguments: [hash, format, id])
+    try db.execute(
+      sql: "UPDATE source SET content_hash = ?, format = ? WHERE id = ?", arguments: [hash, format, id])
   }
 }
 

@@ -32,14 +32,18 @@ public struct UsageQuery: Sendable {
   public init() {}
 
   static let groupable: Set<String> = ["tenant", "job", "provider", "batch_id", "status"]
-  static let filterable: Set<String> = ["tenant", "job", "provider", "model", "mode", "batch_id", "status", "long_context"]
+  static let filterable: Set<String> = [
+    "tenant", "job", "provider", "model", "mode", "batch_id", "status", "long_context",
+  ]
 }
 
 extension Ledger {
   /// Sums the rollup per group. Slots are 15 minutes, so `from`/`to` are honoured exactly when
   /// they fall on a 15-minute boundary (all day boundaries do, in every time zone in use).
   public func usage(_ query: UsageQuery) throws -> [UsageAggregate] {
-    precondition(Set(query.groupBy).isSubset(of: UsageQuery.groupable) && Set(query.filters.keys).isSubset(of: UsageQuery.filterable))
+    precondition(
+      Set(query.groupBy).isSubset(of: UsageQuery.groupable)
+        && Set(query.filters.keys).isSubset(of: UsageQuery.filterable))
     let bucket = query.fineBuckets ? "slot" : "slot / 96"
     var conditions = ["status IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))"]
     var arguments: [(any DatabaseValueConvertible)?] = []
@@ -75,7 +79,8 @@ extension Ledger {
           requests: row["requests"],
           usage: Usage(
             tokens: TokenCounts(
-              input: row["input"], cacheWrite5m: row["write5m"], cacheWrite1h: row["write1h"], cacheRead: row["read"],
+              input: row["input"], cacheWrite5m: row["write5m"], cacheWrite1h: row["write1h"],
+              cacheRead: row["read"],
               output: row["output"]),
             webSearches: row["searches"]))
       }

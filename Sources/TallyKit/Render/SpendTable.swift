@@ -19,8 +19,10 @@ extension SpendReport {
       ]
     func cells(_ row: SpendRow) -> [Cell] {
       [
-        .count(row.requests), .count(row.tokens.input), .count(row.tokens.cacheWrite5m), .count(row.tokens.cacheWrite1h),
-        .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.webSearches), .money(row.listCost),
+        .count(row.requests), .count(row.tokens.input), .count(row.tokens.cacheWrite5m),
+        .count(row.tokens.cacheWrite1h),
+        .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.webSearches),
+        .money(row.listCost),
         .money(row.cost), .money(row.batchSavings), .count(row.unpricedRequests),
       ]
     }
@@ -29,7 +31,7 @@ extension SpendReport {
       ("by", .array(by.map { .string($0.rawValue) })),
       ("from", window.from.map { .string($0.description) } ?? .null),
       ("to", window.to.map { .string($0.description) } ?? .null),
-      ("tz", .string(window.timeZone.identifier)),
+      ("tz", .string(window.zoneName)),
     ]
     header.append(("unpriced_models", .array(unpricedModels.keys.sorted().map { .string($0) })))
     return ReportTable(
@@ -41,7 +43,10 @@ extension SpendReport {
   /// Lines for stderr: which models were left unpriced and that totals exclude them.
   public var warnings: [String] {
     guard !unpricedModels.isEmpty else { return [] }
-    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }.joined(separator: ", ")
-    return ["unpriced usage, excluded from every cost and from the totals: \(list); add their rates with --pricing FILE"]
+    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }.joined(
+      separator: ", ")
+    return [
+      "unpriced usage, excluded from every cost and from the totals: \(list); add their rates with --pricing FILE"
+    ]
   }
 }

@@ -18,7 +18,9 @@ public enum ReportDimension: String, Sendable, CaseIterable {
     var dimensions: [ReportDimension] = []
     for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
       guard let dimension = ReportDimension(rawValue: part) else {
-        throw ReportError("unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+        throw ReportError(
+          "unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+        )
       }
       guard !dimensions.contains(dimension) else { throw ReportError("dimension \"\(part)\" is given twice") }
       dimensions.append(dimension)
@@ -43,11 +45,17 @@ public struct ReportWindow: Sendable {
   /// Inclusive.
   public var to: CivilDate?
   public var timeZone: TimeZone
+  /// The zone as the user named it (Foundation calls UTC "GMT").
+  public var zoneName: String
 
-  public init(from: CivilDate? = nil, to: CivilDate? = nil, timeZone: TimeZone = TimeZone(identifier: "UTC")!) {
+  public init(from: CivilDate? = nil, to: CivilDate? = nil, zone: String = "UTC") throws(ReportError) {
+    guard let timeZone = TimeZone(identifier: zone) else {
+      throw ReportError("unknown time zone \"\(zone)\"")
+    }
     self.from = from
     self.to = to
     self.timeZone = timeZone
+    self.zoneName = zone
   }
 
   var isUTC: Bool { ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier) }
@@ -66,7 +74,9 @@ public struct ReportWindow: Sendable {
     return utcMidnight - offset(at: guess)
   }
 
-  var instants: (from: Int64?, to: Int64?) { (from.map(start(of:)), to.map { start(of: $0.adding(days: 1)) }) }
+  var instants: (from: Int64?, to: Int64?) {
+    (from.map(start(of:)), to.map { start(of: $0.adding(days: 1)) })
+  }
 }
 
 /// One row of `tally report spend`.
@@ -108,11 +118,13 @@ public struct SpendReport: Sendable {
 
   /// Aggregates the ledger per `by` and prices each (model, mode, UTC day, context) sum once.
   public static func build(
-    ledger: Ledger, prices: PriceBook, by: [ReportDimension], filters: [(ReportDimension, String)], window: ReportWindow
+    ledger: Ledger, prices: PriceBook, by: [ReportDimension], filters: [(ReportDimension, String)],
+    window: ReportWindow
   ) throws -> SpendReport {
     let tiers = Set((prices.bundled + prices.overrides).map(\.minInputTokens))
     guard tiers.isSubset(of: [0, 200_001]) else {
-      throw ReportError("reports support the 200,000-token long-context tier only; a price table uses \(tiers.sorted())")
+      throw ReportError(
+        "reports support the 200,000-token long-context tier only; a price table uses \(tiers.sorted())")
     }
     var query = UsageQuery()
     query.groupBy = Array(Set((by + filters.map(\.0)).compactMap(\.groupColumn))).sorted()
@@ -125,7 +137,9 @@ public struct SpendReport: Sendable {
       case .provider, .mode: query.filters[dimension.rawValue] = value
       case .model: query.filters["model"] = prices.resolve(value)?.id ?? value
       case .context:
-        guard value == "0-200k" || value == "200k+" else { throw ReportError("context is 0-200k or 200k+, not \"\(value)\"") }
+        guard value == "0-200k" || value == "200k+" else {
+          throw ReportError("context is 0-200k or 200k+, not \"\(value)\"")
+        }
         query.filters["long_context"] = value == "200k+" ? "1" : "0"
       case .day, .week, .month: timeFilters.append((dimension, value))
       }
@@ -156,7 +170,8 @@ public struct SpendReport: Sendable {
       row.tokens = row.tokens + aggregate.usage.tokens
       row.webSearches += aggregate.usage.webSearches
       let cost = prices.cost(
-        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode, on: Timestamp.utcDay(aggregate.bucketStart),
+        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode,
+        on: Timestamp.utcDay(aggregate.bucketStart),
         requestInputTokens: aggregate.longContext ? 200_001 : 0)
       switch cost {
       case .success(let cost):

@@ -8,14 +8,17 @@ public enum Timestamp {
     guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
       bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
       let date = CivilDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self)),
-      let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]), let second = number(bytes[17..<19]),
+      let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]),
+      let second = number(bytes[17..<19]),
       hour < 24, minute < 60, second < 61
     else { return nil }
     var index = 19
     if bytes[index] == UInt8(ascii: ".") {
       index += 1
       let start = index
-      while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+      while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+        index += 1
+      }
       guard index > start else { return nil }
     }
     guard index < bytes.count else { return nil }
@@ -25,7 +28,8 @@ public enum Timestamp {
       guard index + 1 == bytes.count else { return nil }
     case UInt8(ascii: "+"), UInt8(ascii: "-"):
       guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-        let hours = number(bytes[(index + 1)..<(index + 3)]), let minutes = number(bytes[(index + 4)..<(index + 6)]),
+        let hours = number(bytes[(index + 1)..<(index + 3)]),
+        let minutes = number(bytes[(index + 4)..<(index + 6)]),
         hours < 24, minutes < 60
       else { return nil }
       offset = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)

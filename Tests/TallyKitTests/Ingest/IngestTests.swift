@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import GRDB
+import Testing
 
 @testable import TallyKit
 
@@ -17,7 +16,8 @@ enum IngestFixtures {
 
   /// A fresh ledger in a temporary directory.
   static func ledger() throws -> (Ledger, String) {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("tally.sqlite").path
     return (try Ledger(path: path), path)
@@ -25,14 +25,19 @@ enum IngestFixtures {
 
   static func batchOptions() throws -> IngestOptions {
     var options = IngestOptions()
-    options.batch = try AnthropicBatchReader.batchInfo(from: Data(contentsOf: URL(fileURLWithPath: batchObject)))
+    options.batch = try AnthropicBatchReader.batchInfo(
+      from: Data(contentsOf: URL(fileURLWithPath: batchObject)))
     return options
   }
 
-  static func ingest(_ path: String, into ledger: Ledger, _ options: IngestOptions = IngestOptions(), prices: PriceBook = prices)
+  static func ingest(
+    _ path: String, into ledger: Ledger, _ options: IngestOptions = IngestOptions(),
+    prices: PriceBook = prices
+  )
     throws(IngestFailure) -> IngestSummary
   {
-    try Ingester(prices: prices).ingest(path: path, into: ledger, options: options, now: "2026-11-21T00:00:00Z")
+    try Ingester(prices: prices).ingest(
+      path: path, into: ledger, options: options, now: "2026-11-21T00:00:00Z")
   }
 
   /// Every row of every table, in key order: "the ledger's content".
@@ -47,12 +52,11 @@ enum IngestFixtures {
     }
   }
 
-  static func spend(_ ledger: Ledger, by: [ReportDimension], prices: PriceBook = prices) throws -> SpendReport {
-    try SpendReport.build(ledger: ledger, prices: prices, by: by, filters: [], window: ReportWindow())
+  static func spend(_ ledger: Ledger, by: [ReportDimension], prices: PriceBook = prices) throws -> SpendReport
+  {
+    try SpendReport.build(ledger: ledger, prices: prices, by: by, filters: [], window: try ReportWindow())
   }
 }
-
-
 
 @Suite struct IngestTests {
   typealias F = IngestFixtures
@@ -61,17 +65,26 @@ enum IngestFixtures {
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(F.results, into: ledger, try F.batchOptions())
     #expect((summary.format, summary.formatDetected) == (.anthropicBatch, true))
-    #expect((summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid) == (12, 12, 0, 4, 0))
+    #expect(
+      (summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid) == (12, 12, 0, 4, 0)
+    )
     #expect(summary.unpricedModels == ["claude-nonexistent-9": 1])
 
     let report = try F.spend(ledger, by: [.model])
-    #expect(report.rows.map(\.values) == [["claude-haiku-4-5-20251001"], ["claude-nonexistent-9"], ["claude-sonnet-4-5-20250929"]])
+    #expect(
+      report.rows.map(\.values) == [
+        ["claude-haiku-4-5-20251001"], ["claude-nonexistent-9"], ["claude-sonnet-4-5-20250929"],
+      ])
     let sonnet = report.rows[2]
-    #expect(sonnet.tokens == TokenCounts(input: 6819, cacheWrite5m: 2048, cacheWrite1h: 0, cacheRead: 6144, output: 3311))
+    #expect(
+      sonnet.tokens
+        == TokenCounts(input: 6819, cacheWrite5m: 2048, cacheWrite1h: 0, cacheRead: 6144, output: 3311))
     #expect(sonnet.webSearches == 3)
     #expect(sonnet.cost?.json == "0.0698226")
     #expect(sonnet.listCost?.json == "0.1096452")
-    #expect(report.rows[0].tokens == TokenCounts(input: 1043, cacheWrite5m: 5096, cacheWrite1h: 2512, cacheRead: 32480, output: 1197))
+    #expect(
+      report.rows[0].tokens
+        == TokenCounts(input: 1043, cacheWrite5m: 5096, cacheWrite1h: 2512, cacheRead: 32480, output: 1197))
     #expect(report.rows[0].cost?.json == "0.010835")
     #expect(report.rows[1].cost == nil && report.rows[1].unpricedRequests == 1)
     #expect(report.totals.cost?.json == "0.0806576")
@@ -89,12 +102,17 @@ enum IngestFixtures {
     let byModel = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.values[0], $0) })
     #expect(byModel["gpt-4o-mini"]?.tokens == TokenCounts(input: 1928, cacheRead: 3072, output: 750))
     #expect(byModel["gpt-4o"]?.tokens == TokenCounts(input: 2480, cacheRead: 5120, output: 1220))
-    #expect(byModel["claude-sonnet-4-5-20250929"]?.tokens == TokenCounts(input: 7960, cacheWrite5m: 1624, cacheWrite1h: 1200, cacheRead: 13096, output: 1935))
+    #expect(
+      byModel["claude-sonnet-4-5-20250929"]?.tokens
+        == TokenCounts(input: 7960, cacheWrite5m: 1624, cacheWrite1h: 1200, cacheRead: 13096, output: 1935))
     #expect(byModel["claude-sonnet-4-5-20250929"]?.webSearches == 2)
     #expect(report.totals.cost?.json == "0.1221784")
 
     let tenants = try F.spend(ledger, by: [.tenant])
-    #expect(tenants.rows.map(\.values[0]) == ["(unattributed)", "=cmd|' /C calc'!A0", "Müller & Söhne, \"GmbH\"", "acme", "globex", "initech"])
+    #expect(
+      tenants.rows.map(\.values[0]) == [
+        "(unattributed)", "=cmd|' /C calc'!A0", "Müller & Söhne, \"GmbH\"", "acme", "globex", "initech",
+      ])
     #expect(tenants.rows.first { $0.values[0] == "initech" }?.cost?.json == "0.0509")
   }
 
@@ -179,7 +197,9 @@ enum IngestFixtures {
       _ = try F.ingest(copy, into: ledger)
     } throws: { error in
       guard case IngestFailure.usage(let message) = error else { return false }
-      return message.hasSuffix("Anthropic batch results carry no batch id; give the batch object with --batch FILE.json, or --batch-id msgbatch_…")
+      return message.hasSuffix(
+        "Anthropic batch results carry no batch id; give the batch object with --batch FILE.json, or --batch-id msgbatch_…"
+      )
     }
     // The id is in the results file's name, but there is still no time.
     #expect {
@@ -202,10 +222,11 @@ enum IngestFixtures {
     let huge = try F.ingest(F.path("anthropic-batch/huge-content.jsonl"), into: ledger, options)
     #expect((huge.read, huge.new) == (3, 3))
     let report = try F.spend(ledger, by: [.batch])
-    #expect(report.rows.map(\.tokens) == [
-      TokenCounts(input: 3542, cacheWrite5m: 1024, cacheRead: 2048, output: 808),
-      TokenCounts(input: 4400, cacheWrite5m: 1024, cacheRead: 4096, output: 64850),
-    ])
+    #expect(
+      report.rows.map(\.tokens) == [
+        TokenCounts(input: 3542, cacheWrite5m: 1024, cacheRead: 2048, output: 808),
+        TokenCounts(input: 4400, cacheWrite5m: 1024, cacheRead: 4096, output: 64850),
+      ])
     // No generated text reaches the ledger: not in the database file, not in its WAL.
     try ledger.checkpoint()
     for file in [path, path + "-wal"] where FileManager.default.fileExists(atPath: file) {
@@ -223,7 +244,8 @@ enum IngestFixtures {
     _ = try F.ingest(F.results, into: ledger, options)
     let report = try F.spend(ledger, by: [.tenant])
     let costs = report.rows.map { "\($0.values[0])=\($0.cost?.json ?? "unpriced")" }
-    #expect(costs == ["(unattributed)=0.005843", "Initech, Inc.=0.04599", "acme=0.0238326", "globex=0.004992"])
+    #expect(
+      costs == ["(unattributed)=0.005843", "Initech, Inc.=0.04599", "acme=0.0238326", "globex=0.004992"])
   }
 
   @Test func aContractedRateRepricesOnlyItsPeriod() throws {
@@ -231,11 +253,16 @@ enum IngestFixtures {
     _ = try F.ingest(F.path("api-log/mixed.jsonl"), into: ledger)
     // Haiku 4.5 at half price in October 2026 only: its October request ($0.0027) halves, its
     // November one ($0.003585) does not.
-    let contract = PriceTable.requiredColumns.joined(separator: ",") + "\n"
+    let contract =
+      PriceTable.requiredColumns.joined(separator: ",") + "\n"
       + "anthropic,claude-haiku-4-5,,2026-10-01,2026-11-01,0,0.5,2.5,0.625,1,0.05,0.25,1.25,0.3125,0.5,0.025,10\n"
     let prices = try PriceBook.load(overrides: [(file: "contract.csv", text: contract)])
-    let bundled = try F.spend(ledger, by: [.month, .model]).rows.filter { $0.values[1] == "claude-haiku-4-5-20251001" }
-    let contracted = try F.spend(ledger, by: [.month, .model], prices: prices).rows.filter { $0.values[1] == "claude-haiku-4-5-20251001" }
+    let bundled = try F.spend(ledger, by: [.month, .model]).rows.filter {
+      $0.values[1] == "claude-haiku-4-5-20251001"
+    }
+    let contracted = try F.spend(ledger, by: [.month, .model], prices: prices).rows.filter {
+      $0.values[1] == "claude-haiku-4-5-20251001"
+    }
     #expect(bundled.map { $0.cost?.json } == ["0.0027", "0.003585"])
     #expect(contracted.map { $0.cost?.json } == ["0.00135", "0.003585"])
   }
