@@ -22,11 +22,26 @@ public final class Ledger: Sendable {
     configuration.label = "tally-ledger"
     do {
       pool = try DatabasePool(path: path, configuration: configuration)
-      try Ledger.migrator.migrate(pool)
+      try Ledger.migrate(pool)
     } catch {
       throw LedgerError(description: "\(path): cannot open the ledger: \(error)")
     }
     self.path = path
+  }
+
+  /// Migrates, tolerating another process migrating the same new ledger at the same moment:
+  /// the loser's migration fails (its tables now exist) and rolls back; on retry it finds the
+  /// migration recorded and has nothing left to do.
+  private static func migrate(_ pool: DatabasePool) throws {
+    for attempt in 1...5 {
+      do {
+        try migrator.migrate(pool)
+        return
+      } catch where attempt < 5 {
+        if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+        usleep(UInt32(20_000 * attempt))
+      }
+    }
   }
 
   /// Schema migrations. Never edit a migration that has shipped: add a new one.
