@@ -1,3 +1,5 @@
+import Foundation
+
 /// What became of a request. Only `succeeded` is billed.
 public enum RequestStatus: String, Sendable, CaseIterable {
   case succeeded, errored, canceled, expired
@@ -65,5 +67,25 @@ public struct BatchInfo: Hashable, Sendable {
     self.createdAt = createdAt
     self.endedAt = endedAt
     self.status = status
+  }
+}
+
+extension BatchInfo {
+  /// Reads a saved batch object: an Anthropic message batch (`"type":"message_batch"`) or an
+  /// OpenAI batch (`"object":"batch"`).
+  public static func parse(_ data: Data) throws(LineError) -> BatchInfo {
+    struct Kind: Decodable {
+      let type: String?
+      let object: String?
+    }
+    let kind = try decodeLine(Kind.self, from: data)
+    switch (kind.type, kind.object) {
+    case ("message_batch", _): return try AnthropicBatchReader.batchInfo(from: data)
+    case (_, "batch"): return try OpenAIBatchReader.batchInfo(from: data)
+    default:
+      throw LineError(
+        "not a batch object: expected \"type\": \"message_batch\" (Anthropic) or \"object\": \"batch\" (OpenAI)"
+      )
+    }
   }
 }
