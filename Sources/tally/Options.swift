@@ -101,10 +101,7 @@ func validateFilesExist(_ paths: [String], option: String? = nil) throws {
 /// What the process environment says, read once: today's date, terminal width, colour.
 enum Terminal {
   /// Today in UTC.
-  static let today: CivilDate = {
-    let seconds = Int(Date().timeIntervalSince1970)
-    return CivilDate(daysSinceEpoch: seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-  }()
+  static let today = Timestamp.utcDay(Int64(Date().timeIntervalSince1970))
 
   static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
 

@@ -106,8 +106,6 @@ public struct IngestSummary: Sendable {
   public var notPricedFeatures: [String: Int] = [:]
   /// The first problems found (at most ten are kept), in line order.
   public var problems: [IngestProblem] = []
-  public var contentHash = ""
-  public var bytes: Int64 = 0
 }
 
 /// Why an ingest did not happen.
@@ -141,7 +139,7 @@ public struct Ingester {
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
-        let pass = try LineReader(path: path, progress: progress).forEachLine { lineNumber, bytes in
+        let contentHash = try LineReader(path: path, progress: progress).forEachLine { lineNumber, bytes in
           if reader == nil {
             let format = try options.format ?? detect(bytes, path: path, line: lineNumber, summary: &summary)
             summary.format = format
@@ -180,15 +178,9 @@ public struct Ingester {
             return
           }
         }
-        summary.contentHash = pass.contentHash
-        summary.bytes = pass.bytes
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         try writer.finishSource(
-          sourceID, read: summary.read, new: summary.new, duplicates: summary.duplicates,
-          notBilled: summary.notBilled,
-          invalid: summary.invalid)
-        try writer.setContentHash(
-          sourceID, hash: pass.contentHash, format: summary.format?.rawValue ?? "empty")
+          sourceID, contentHash: contentHash, format: summary.format?.rawValue ?? "empty", summary: summary)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)
@@ -273,7 +265,7 @@ public struct Ingester {
     guard record.billed, let model = record.model else { return }
     let key = PricedKey(
       model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
-      longContext: record.tokens.totalInput > 200_000,
+      longContext: record.tokens.totalInput >= RateCard.longContextMinInputTokens,
       webSearches: record.webSearches > 0)
     let priced =
       cache[key]

@@ -21,15 +21,10 @@ public struct LineReader {
     self.progress = progress
   }
 
-  /// The result of a full pass: line count and content hash.
-  public struct Pass: Sendable {
-    public let lines: Int
-    public let bytes: Int64
-    public let contentHash: String
-  }
-
-  /// Calls `body` with each non-blank line's 1-based number and bytes (without the line ending).
-  public func forEachLine(_ body: (_ line: Int, _ bytes: Data) throws -> Void) throws -> Pass {
+  /// Calls `body` with each non-blank line's 1-based number and bytes (without the line ending);
+  /// returns the content hash as 16 hex digits.
+  @discardableResult
+  public func forEachLine(_ body: (_ line: Int, _ bytes: Data) throws -> Void) throws -> String {
     guard let handle = FileHandle(forReadingAtPath: path) else {
       throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
     }
@@ -78,7 +73,6 @@ public struct LineReader {
     }
     if !pending.isEmpty { try emit(pending[...]) }
     let hex = String(hash, radix: 16)
-    return Pass(
-      lines: lineNumber, bytes: total, contentHash: String(repeating: "0", count: 16 - hex.count) + hex)
+    return String(repeating: "0", count: 16 - hex.count) + hex
   }
 }

@@ -37,7 +37,7 @@ public final class Ledger: Sendable {
       do {
         try migrator.migrate(pool)
         return
-      } catch where attempt < 5 {
+      } catch  where attempt < 5 {
         if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
         usleep(UInt32(20_000 * attempt))
       }
@@ -164,19 +164,23 @@ public struct LedgerWriter {
     return db.lastInsertedRowID
   }
 
-  public func finishSource(_ id: Int64, read: Int, new: Int, duplicates: Int, notBilled: Int, invalid: Int)
-    throws
-  {
+  /// Records the file's hash, format and counts, and folds its new requests into the rollup.
+  public func finishSource(_ id: Int64, contentHash: String, format: String, summary: IngestSummary) throws {
     try db.execute(
-      sql:
-        "UPDATE source SET records_read = ?, new_records = ?, duplicates = ?, not_billed = ?, invalid = ? WHERE id = ?",
-      arguments: [read, new, duplicates, notBilled, invalid, id])
+      sql: """
+        UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
+          not_billed = ?, invalid = ? WHERE id = ?
+        """,
+      arguments: [
+        contentHash, format, summary.read, summary.new, summary.duplicates, summary.notBilled,
+        summary.invalid, id,
+      ])
     // Fold this source's new requests into the rollup, set-based.
     try db.execute(
       sql: """
         INSERT INTO usage_rollup
         SELECT timestamp / 900, provider, coalesce(model_id, model, ''), mode, status, coalesce(tenant, ''),
-               coalesce(job, ''), coalesce(batch_id, ''), total_input_tokens > 200000, count(*),
+               coalesce(job, ''), coalesce(batch_id, ''), total_input_tokens >= \(RateCard.longContextMinInputTokens), count(*),
                sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens),
                sum(output_tokens), sum(web_searches)
         FROM request WHERE source_id = ?
@@ -239,14 +243,6 @@ public struct LedgerWriter {
       model == record.model && status == record.status.rawValue && existing == tokens
       && searches == record.webSearches
     return same ? .duplicate : .conflict(sourceID: row["id"], path: row["path"])
-  }
-}
-
-extension LedgerWriter {
-  /// Records the file's content hash and format once the whole file has been read.
-  public func setContentHash(_ id: Int64, hash: String, format: String) throws {
-    try db.execute(
-      sql: "UPDATE source SET content_hash = ?, format = ? WHERE id = ?", arguments: [hash, format, id])
   }
 }
 

@@ -45,6 +45,10 @@ public struct RateCard: Hashable, Sendable {
   public var effectiveFrom: CivilDate
   /// First UTC day the rates no longer apply (exclusive); nil while they still do.
   public var effectiveTo: CivilDate?
+  /// The threshold of the long-context tier every bundled table uses (total input above
+  /// 200,000 tokens); the ledger's rollup and the `context` dimension are cut here.
+  public static let longContextMinInputTokens = 200_001
+
   /// The row applies to requests whose total input is at least this many tokens.
   public var minInputTokens: Int
   public var sync: CategoryRates

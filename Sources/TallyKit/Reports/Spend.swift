@@ -122,7 +122,7 @@ public struct SpendReport: Sendable {
     window: ReportWindow
   ) throws -> SpendReport {
     let tiers = Set((prices.bundled + prices.overrides).map(\.minInputTokens))
-    guard tiers.isSubset(of: [0, 200_001]) else {
+    guard tiers.isSubset(of: [0, RateCard.longContextMinInputTokens]) else {
       throw ReportError(
         "reports support the 200,000-token long-context tier only; a price table uses \(tiers.sorted())")
     }
@@ -172,7 +172,7 @@ public struct SpendReport: Sendable {
       let cost = prices.cost(
         of: aggregate.usage, model: aggregate.model, mode: aggregate.mode,
         on: Timestamp.utcDay(aggregate.bucketStart),
-        requestInputTokens: aggregate.longContext ? 200_001 : 0)
+        requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0)
       switch cost {
       case .success(let cost):
         row.listCost = (row.listCost ?? .zero) + cost.list
