@@ -25,15 +25,18 @@ public enum CSVRenderer {
     case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision) } ?? ""
     case .rate(let value): value.map(ExactDecimal.plain) ?? ""
     case .date(let date): date?.description ?? ""
+    case .presented(_, let shown): field(shown, precision: precision)
+    case .bar: ""
     }
   }
 }
 
 extension ReportTable {
   public func renderCSV(precision: Int = 2) -> String {
-    var lines = [columns.map { CSVRenderer.textField($0.key) }.joined(separator: ",")]
+    let exported = columns.indices.filter { !columns[$0].tableOnly }
+    var lines = [exported.map { CSVRenderer.textField(columns[$0].key) }.joined(separator: ",")]
     for row in rows {
-      lines.append(row.map { CSVRenderer.field($0, precision: precision) }.joined(separator: ","))
+      lines.append(exported.map { CSVRenderer.field(row[$0], precision: precision) }.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -93,6 +93,8 @@ extension Cell {
     case .percent(let value): value.map { .decimal($0.displayDecimal) } ?? .null
     case .rate(let value): value.map { .decimal($0) } ?? .null
     case .date(let date): date.map { .string($0.description) } ?? .null
+    case .presented(let exact, _): exact.json
+    case .bar(let fraction): .decimal(fraction.displayDecimal)
     }
   }
 }
@@ -107,11 +109,13 @@ extension ReportTable {
         "rows",
         .array(
           rows.map { row in
-            .object(zip(columns, row).map { ($0.key, $1.json) })
+            .object(zip(columns, row).filter { !$0.0.tableOnly }.map { ($0.key, $1.json) })
           })
       ))
     if let totals {
-      let money = zip(columns, totals).filter { if case .text = $1 { false } else { true } }
+      let money = zip(columns, totals).filter { column, cell in
+        if case .text = cell { false } else { !column.tableOnly }
+      }
       members.append(("totals", .object(money.map { ($0.key, $1.json) })))
     }
     members += trailer

@@ -14,6 +14,11 @@ public enum Cell: Hashable, Sendable {
   /// A price in USD per million tokens, shown with every digit it has; nil when absent.
   case rate(Decimal?)
   case date(CivilDate?)
+  /// A value shown rounded in tables and CSV as `shown` but written exactly in JSON as `exact`:
+  /// for columns whose rounded cells must add up to the rounded total (largest remainder).
+  indirect case presented(exact: Cell, shown: Cell)
+  /// A bar of `fraction` (0...1) of the column's width, for table-only trend columns.
+  case bar(Exact)
 }
 
 /// A column: its contract key (CSV header, JSON key) and its terminal title.
@@ -22,11 +27,14 @@ public struct Column: Hashable, Sendable {
   public let title: String
   /// Columns with a larger value are dropped first on a narrow terminal; 0 is never dropped.
   public let dropPriority: Int
+  /// Shown in terminal tables only, never in CSV or JSON (a bar, a visual aid).
+  public let tableOnly: Bool
 
-  public init(_ key: String, title: String, dropPriority: Int = 0) {
+  public init(_ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false) {
     self.key = key
     self.title = title
     self.dropPriority = dropPriority
+    self.tableOnly = tableOnly
   }
 }
 

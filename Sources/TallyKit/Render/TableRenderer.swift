@@ -51,7 +51,8 @@ extension ReportTable {
 enum TableRenderer {
   static func isNumeric(_ cell: Cell) -> Bool {
     switch cell {
-    case .text, .date: false
+    case .text, .date, .bar: false
+    case .presented(_, let shown): isNumeric(shown)
     default: true
     }
   }
@@ -67,7 +68,21 @@ enum TableRenderer {
       value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""
     case .rate(let value): value.map { ExactDecimal.atLeast($0, minimumScale: 2, grouping: true) } ?? ""
     case .date(let date): date?.description ?? ""
+    case .presented(_, let shown): text(shown, precision: precision)
+    case .bar(let fraction): bar(fraction, width: barWidth)
     }
+  }
+
+  /// Width of a full bar, in terminal columns.
+  static let barWidth = 20
+
+  /// A horizontal bar in eighth blocks; any non-zero fraction shows at least a sliver.
+  static func bar(_ fraction: Exact, width: Int) -> String {
+    let eighths = (fraction * Exact(Decimal(width * 8))).decimal
+    var count = Int(ExactDecimal.plain(ExactDecimal.rounded(eighths, scale: 0))) ?? 0
+    count = min(max(count, fraction.isZero ? 0 : 1), width * 8)
+    let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][count % 8]
+    return String(repeating: "█", count: count / 8) + partial
   }
 }
 
