@@ -11,11 +11,13 @@ import TallyKit
 /// Output formats of reports.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case table, csv, json
+  /// FinOps FOCUS 1.2 CSV: `tally report chargeback` only.
+  case focus
 }
 
 /// `--format` and `--precision`, shared by every command that prints a report.
 struct OutputOptions: ParsableArguments {
-  @Option(help: "Output format: table, csv or json.")
+  @Option(help: "Output format: table, csv or json (report chargeback also focus).")
   var format: OutputFormat = .table
 
   @Option(help: "Decimal places for money and percentages in tables and CSV (JSON is exact).")
@@ -41,6 +43,8 @@ struct OutputOptions: ParsableArguments {
       Swift.print(out, terminator: "")
     case .csv: Swift.print(table.renderCSV(precision: precision), terminator: "")
     case .json: Swift.print(table.renderJSON(), terminator: "")
+    case .focus:
+      fail(["--format focus is a chargeback export: use it with tally report chargeback"], exitCode: 64)
     }
   }
 }
@@ -142,6 +146,31 @@ struct LedgerOptions: ParsableArguments {
       fail(["\(error)"], exitCode: 1)
     }
   }
+}
+
+/// `--from DATE --to DATE`: the reporting window, both days inclusive, both optional.
+struct PeriodOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("First day (inclusive).", valueName: "date"), transform: CivilDate.argument)
+  var from: CivilDate?
+
+  @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "date"), transform: CivilDate.argument)
+  var to: CivilDate?
+
+  func validate() throws {
+    if let from, let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
+  }
+
+  /// The window in `zone` (validated by `TimeZoneOptions`).
+  func window(zone: String) throws -> ReportWindow {
+    do { return try ReportWindow(from: from, to: to, zone: zone) } catch {
+      throw ValidationError(error.description)
+    }
+  }
+}
+
+/// Runs a report builder, turning a report that cannot be made as asked into a usage error.
+func buildReport<T>(_ body: () throws -> T) throws -> T {
+  do { return try body() } catch let error as ReportError { throw ValidationError(error.description) }
 }
 
 /// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).

@@ -4,6 +4,6 @@ struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Reports on the ledger.",
-    subcommands: [ReportSpend.self]
+    subcommands: [ReportSpend.self, ReportChargeback.self, ReportJobs.self, ReportBatches.self]
   )
 }

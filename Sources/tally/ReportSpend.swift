@@ -12,11 +12,7 @@ struct ReportSpend: ParsableCommand {
     help: "Group by these dimensions: tenant, job, provider, model, mode, day, week, month, context, batch.")
   var by = "month,model"
 
-  @Option(help: ArgumentHelp("First day (inclusive).", valueName: "date"), transform: CivilDate.argument)
-  var from: CivilDate?
-
-  @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "date"), transform: CivilDate.argument)
-  var to: CivilDate?
+  @OptionGroup var period: PeriodOptions
 
   @Option(
     name: .customLong("where"),
@@ -31,7 +27,6 @@ struct ReportSpend: ParsableCommand {
   func validate() throws {
     _ = try dimensions()
     _ = try parsedFilters()
-    if let from, let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
   }
 
   func dimensions() throws -> [ReportDimension] {
@@ -53,19 +48,12 @@ struct ReportSpend: ParsableCommand {
   func run() throws {
     let prices = try pricing.loadPriceBook()
     let database = try ledger.open()
-    let report: SpendReport
-    do {
-      report = try SpendReport.build(
+    let report = try buildReport {
+      try SpendReport.build(
         ledger: database, prices: prices, by: try dimensions(), filters: try parsedFilters(),
-        window: try ReportWindow(from: from, to: to, zone: window.tz))
-    } catch let error as ReportError {
-      throw ValidationError(error.description)
+        window: try period.window(zone: window.tz))
     }
     for warning in report.warnings { Terminal.warning(warning) }
-    let unpriced = report.totals.unpricedRequests
-    let note =
-      unpriced > 0
-      ? ["Totals exclude the cost of \(unpriced) unpriced request\(unpriced == 1 ? "" : "s").\n"] : []
-    output.print(report.table, after: note)
+    output.print(report.table, after: unpricedNote(report.totals.unpricedRequests))
   }
 }

@@ -87,3 +87,41 @@ extension Ledger {
     }
   }
 }
+
+extension Ledger {
+  /// Requests per status and value of one rollup column (`job`, `batch_id`, …) in the half-open
+  /// interval of instants; absent values are "".
+  public func statusCounts(by column: String, from: Int64?, to: Int64?) throws -> [String: [RequestStatus:
+    Int]]
+  {
+    var query = UsageQuery()
+    query.groupBy = [column, "status"]
+    query.statuses = RequestStatus.allCases
+    (query.from, query.to) = (from, to)
+    var counts: [String: [RequestStatus: Int]] = [:]
+    for aggregate in try usage(query) {
+      guard let status = RequestStatus(rawValue: aggregate.keys["status"] ?? "") else { continue }
+      counts[aggregate.keys[column] ?? "", default: [:]][status, default: 0] += aggregate.requests
+    }
+    return counts
+  }
+
+  /// Every batch object ingested, by id.
+  public func batches() throws -> [String: BatchInfo] {
+    try read { db in
+      var batches: [String: BatchInfo] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT id, provider, created_at, ended_at, status FROM batch") {
+        let batch = BatchInfo(
+          id: row["id"], provider: row["provider"], createdAt: row["created_at"], endedAt: row["ended_at"],
+          status: row["status"])
+        batches[batch.id] = batch
+      }
+      return batches
+    }
+  }
+
+  /// The instant of the latest request in the ledger (any status), nil when it is empty.
+  public func latestRequestInstant() throws -> Int64? {
+    try read { db in try Int64.fetchOne(db, sql: "SELECT max(slot) * 900 FROM usage_rollup") }
+  }
+}

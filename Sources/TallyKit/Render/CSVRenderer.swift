@@ -20,7 +20,8 @@ public enum CSVRenderer {
     switch cell {
     case .text(let text): textField(text)
     case .count(let value): String(value)
-    case .quantity(let value): ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision)
+    case .quantity(let value):
+      value.map { ExactDecimal.fixed($0.decimal, scale: $0.isWhole ? 0 : precision) } ?? ""
     case .money(let money): money?.csv(precision: precision) ?? ""
     case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision) } ?? ""
     case .rate(let value): value.map(ExactDecimal.plain) ?? ""

@@ -88,7 +88,7 @@ extension Cell {
     switch self {
     case .text(let text): .string(text)
     case .count(let value): .integer(value)
-    case .quantity(let value): .decimal(value.displayDecimal)
+    case .quantity(let value): value.map { .decimal($0.displayDecimal) } ?? .null
     case .money(let money): money.map { .decimal($0.value.displayDecimal) } ?? .null
     case .percent(let value): value.map { .decimal($0.displayDecimal) } ?? .null
     case .rate(let value): value.map { .decimal($0) } ?? .null

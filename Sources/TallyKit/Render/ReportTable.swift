@@ -5,8 +5,9 @@ public enum Cell: Hashable, Sendable {
   case text(String)
   /// A whole count (requests, tokens): a JSON integer.
   case count(Int)
-  /// A non-integer quantity (monthly requests, averages): exact in JSON, rounded in tables and CSV.
-  case quantity(Exact)
+  /// A non-integer quantity (monthly requests, averages): exact in JSON, rounded in tables and CSV;
+  /// nil when undefined, such as an average over no requests.
+  case quantity(Exact?)
   /// Dollars; nil when unpriced (empty cell, JSON `null`), never shown as zero.
   case money(Money?)
   /// A percentage (`85` is 85%); nil when undefined, such as a share of zero.

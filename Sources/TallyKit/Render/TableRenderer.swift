@@ -62,7 +62,7 @@ enum TableRenderer {
     case .text(let text): text.replacingOccurrences(of: "\n", with: " ")
     case .count(let value): ExactDecimal.fixed(Decimal(value), scale: 0, grouping: true)
     case .quantity(let value):
-      ExactDecimal.fixed(value.decimal, scale: value.isWhole ? 0 : precision, grouping: true)
+      value.map { ExactDecimal.fixed($0.decimal, scale: $0.isWhole ? 0 : precision, grouping: true) } ?? ""
     case .money(let money): money?.terminal(precision: precision) ?? ""
     case .percent(let value):
       value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""

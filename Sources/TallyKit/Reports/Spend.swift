@@ -39,8 +39,26 @@ public struct ReportError: Error, Sendable, CustomStringConvertible {
 /// The label of usage with no tenant, job or batch.
 public let unattributed = "(unattributed)"
 
+/// The stderr warning of every report with unpriced usage: which models, and that totals exclude them.
+func unpricedWarnings(_ unpricedModels: [String: Int]) -> [String] {
+  guard !unpricedModels.isEmpty else { return [] }
+  let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }
+  return [
+    "unpriced usage, excluded from every cost and from the totals: \(list.joined(separator: ", ")); add their rates with --pricing FILE"
+  ]
+}
+
+/// The line under a table whose totals leave unpriced requests out.
+public func unpricedNote(_ unpricedRequests: Int) -> [String] {
+  unpricedRequests == 0
+    ? []
+    : [
+      "Totals exclude the cost of \(unpricedRequests) unpriced request\(unpricedRequests == 1 ? "" : "s").\n"
+    ]
+}
+
 /// Report time settings: the reporting window and the zone days and months are read in.
-public struct ReportWindow: Sendable {
+public struct ReportWindow: Sendable, CustomStringConvertible {
   public var from: CivilDate?
   /// Inclusive.
   public var to: CivilDate?
@@ -64,6 +82,11 @@ public struct ReportWindow: Sendable {
     Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
   }
 
+  /// An instant as RFC 3339 in this zone: `2026-10-05T14:00:00Z` in UTC, else with its offset.
+  public func format(_ instant: Int64) -> String {
+    Timestamp.format(instant, offset: isUTC ? 0 : offset(at: instant))
+  }
+
   /// The local calendar day of an instant.
   func localDay(_ instant: Int64) -> CivilDate { Timestamp.utcDay(instant + offset(at: instant)) }
 
@@ -72,6 +95,32 @@ public struct ReportWindow: Sendable {
     let utcMidnight = Timestamp.startOf(day)
     let guess = utcMidnight - offset(at: utcMidnight)
     return utcMidnight - offset(at: guess)
+  }
+
+  /// The whole calendar month `YYYY-MM`.
+  public init(month: String, zone: String = "UTC") throws(ReportError) {
+    let parts = month.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
+      let first = CivilDate(parsing: month + "-01")
+    else { throw ReportError("--month: expected a month written YYYY-MM, not \"\(month)\"") }
+    let next =
+      first.month == 12
+      ? CivilDate(year: first.year + 1, month: 1, day: 1)!
+      : CivilDate(year: first.year, month: first.month + 1, day: 1)!
+    try self.init(from: first, to: next.adding(days: -1), zone: zone)
+  }
+
+  /// For headings: `2026-10-01 to 2026-10-31`, `from 2026-10-01`, `all usage in the ledger`,
+  /// with the zone when it is not UTC.
+  public var description: String {
+    let days =
+      switch (from, to) {
+      case (let from?, let to?): "\(from) to \(to)"
+      case (let from?, nil): "from \(from)"
+      case (nil, let to?): "up to \(to)"
+      case (nil, nil): "all usage in the ledger"
+      }
+    return isUTC ? days : "\(days), \(zoneName) time"
   }
 
   var instants: (from: Int64?, to: Int64?) {

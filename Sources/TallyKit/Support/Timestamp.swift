@@ -47,12 +47,18 @@ public enum Timestamp {
   /// Midnight UTC at the start of `day`.
   public static func startOf(_ day: CivilDate) -> Int64 { Int64(day.daysSinceEpoch) * 86_400 }
 
-  /// `2026-11-03T10:22:11Z`.
-  public static func format(_ seconds: Int64) -> String {
-    let day = utcDay(seconds)
-    let within = Int(seconds - startOf(day))
+  /// `2026-11-03T10:22:11Z`, or with a UTC offset in seconds the local time, such as
+  /// `2026-11-03T11:22:11+01:00`.
+  public static func format(_ seconds: Int64, offset: Int64 = 0) -> String {
+    let local = seconds + offset
+    let day = utcDay(local)
+    let within = Int(local - startOf(day))
     func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(day)T\(pad(within / 3600)):\(pad(within % 3600 / 60)):\(pad(within % 60))Z"
+    let zone =
+      offset == 0
+      ? "Z"
+      : (offset < 0 ? "-" : "+") + pad(Int(abs(offset)) / 3600) + ":" + pad(Int(abs(offset)) % 3600 / 60)
+    return "\(day)T\(pad(within / 3600)):\(pad(within % 3600 / 60)):\(pad(within % 60))\(zone)"
   }
 
   private static func number(_ digits: ArraySlice<UInt8>) -> Int? {

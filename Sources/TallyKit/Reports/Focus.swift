@@ -1,0 +1,132 @@
+import Foundation
+
+/// What a FOCUS row charges for: one token category, or web searches.
+public enum FocusMeter: Hashable, Sendable, Comparable {
+  case tokens(TokenCategory)
+  case webSearches
+
+  var name: String {
+    switch self {
+    case .tokens(let category): category.rawValue.replacingOccurrences(of: "_", with: " ") + " tokens"
+    case .webSearches: "web searches"
+    }
+  }
+
+  var order: Int {
+    switch self {
+    case .tokens(let category): TokenCategory.allCases.firstIndex(of: category)!
+    case .webSearches: TokenCategory.allCases.count
+    }
+  }
+
+  public static func < (lhs: FocusMeter, rhs: FocusMeter) -> Bool { lhs.order < rhs.order }
+}
+
+/// One charge of the FOCUS export: a day x tenant x job x model x mode x context tier x meter,
+/// at one pair of rates.
+public struct FocusCharge: Hashable, Sendable {
+  /// The charge period: the local day's first instant and the next day's.
+  public var day: CivilDate
+  public var periodStart: Int64
+  public var periodEnd: Int64
+  public var billingPeriodStart: Int64
+  public var billingPeriodEnd: Int64
+  public var provider: String
+  public var tenant: String
+  public var job: String
+  public var model: String
+  public var mode: Mode
+  public var longContext: Bool
+  public var meter: FocusMeter
+  /// USD per pricing unit (1M tokens or 1K searches) at sync rates and at the rates paid.
+  public var listUnitPrice: Decimal
+  public var contractedUnitPrice: Decimal
+  /// The first day of the price-table row the rates come from.
+  public var priceEffectiveFrom: CivilDate
+  /// Tokens or searches.
+  public var quantity = 0
+
+  /// Tokens are priced per million, searches per thousand.
+  public var pricingUnitSize: Decimal { meter == .webSearches ? 1_000 : 1_000_000 }
+  public var pricingQuantity: Decimal { Decimal(quantity) / pricingUnitSize }
+  public var listCost: Decimal { pricingQuantity * listUnitPrice }
+  /// Cost at the rates paid: FOCUS `BilledCost`, `EffectiveCost` and `ContractedCost`.
+  public var cost: Decimal { pricingQuantity * contractedUnitPrice }
+}
+
+/// The FinOps FOCUS 1.2 export of `tally report chargeback --format focus`: the ledger's
+/// priced usage as cost and usage rows a FinOps tool loads as is.
+public struct FocusExport: Sendable {
+  public let window: ReportWindow
+  public let charges: [FocusCharge]
+  /// Usage left out because it cannot be priced: model → requests.
+  public let unpricedModels: [String: Int]
+
+  public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> FocusExport {
+    var query = UsageQuery()
+    query.groupBy = ["job", "provider", "tenant"]
+    query.fineBuckets = !window.isUTC
+    (query.from, query.to) = window.instants
+    var charges: [FocusCharge: Int] = [:]
+    var unpricedModels: [String: Int] = [:]
+    for aggregate in try ledger.usage(query) {
+      let utcDay = Timestamp.utcDay(aggregate.bucketStart)
+      let inputTokens = aggregate.longContext ? RateCard.longContextMinInputTokens : 0
+      let priced = prices.cost(
+        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode, on: utcDay,
+        requestInputTokens: inputTokens)
+      guard case .success = priced,
+        case .success(let card) = prices.card(
+          model: aggregate.model, on: utcDay, requestInputTokens: inputTokens),
+        let paid = card.rates(for: aggregate.mode)
+      else {
+        unpricedModels[aggregate.model, default: 0] += aggregate.requests
+        continue
+      }
+      let day = window.localDay(aggregate.bucketStart)
+      let monthStart = CivilDate(year: day.year, month: day.month, day: 1)!
+      let nextMonth = monthStart.adding(days: 31)
+      let billingEnd = CivilDate(year: nextMonth.year, month: nextMonth.month, day: 1)!
+      func label(_ key: String) -> String {
+        let value = aggregate.keys[key] ?? ""
+        return value.isEmpty ? unattributed : value
+      }
+      var meters: [(FocusMeter, Int, Decimal, Decimal)] = TokenCategory.allCases.map { category in
+        (.tokens(category), aggregate.usage.tokens[category], card.sync[category], paid[category])
+      }
+      if aggregate.usage.webSearches > 0, let list = card.webSearchRate(for: .sync),
+        let actual = card.webSearchRate(for: aggregate.mode)
+      {
+        meters.append((.webSearches, aggregate.usage.webSearches, list, actual))
+      }
+      for (meter, quantity, list, actual) in meters where quantity > 0 {
+        let charge = FocusCharge(
+          day: day, periodStart: window.start(of: day), periodEnd: window.start(of: day.adding(days: 1)),
+          billingPeriodStart: window.start(of: monthStart), billingPeriodEnd: window.start(of: billingEnd),
+          provider: aggregate.keys["provider"] ?? "", tenant: label("tenant"), job: label("job"),
+          model: aggregate.model, mode: aggregate.mode, longContext: aggregate.longContext, meter: meter,
+          listUnitPrice: list, contractedUnitPrice: actual, priceEffectiveFrom: card.effectiveFrom)
+        charges[charge, default: 0] += quantity
+      }
+    }
+    let rows = charges.map { charge, quantity in
+      var charge = charge
+      charge.quantity = quantity
+      return charge
+    }.sorted { l, r in
+      (l.day, l.tenant, l.job, l.provider, l.model) < (r.day, r.tenant, r.job, r.provider, r.model)
+        || (l.day, l.tenant, l.job, l.provider, l.model) == (r.day, r.tenant, r.job, r.provider, r.model)
+          && (l.mode.rawValue, l.longContext ? 1 : 0, l.meter.order, l.priceEffectiveFrom)
+            < (r.mode.rawValue, r.longContext ? 1 : 0, r.meter.order, r.priceEffectiveFrom)
+    }
+    return FocusExport(window: window, charges: rows, unpricedModels: unpricedModels)
+  }
+
+  public var warnings: [String] {
+    guard !unpricedModels.isEmpty else { return [] }
+    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }
+    return [
+      "unpriced usage is not in the FOCUS export (FOCUS costs cannot be empty): \(list.joined(separator: ", ")); add their rates with --pricing FILE"
+    ]
+  }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// One job's row of `tally report jobs`.
+public struct JobRow: Sendable {
+  public var job: String
+  public var billedRequests = 0
+  /// Errored, canceled and expired requests (batch results that were not billed).
+  public var failedRequests = 0
+  /// Billed requests made through a batch API.
+  public var batchRequests = 0
+  public var tokens = TokenCounts()
+  /// Cost at the rates paid; nil when every billed request is unpriced.
+  public var cost: Money?
+  public var listCost: Money?
+  public var unpricedRequests = 0
+
+  /// Billed plus failed.
+  public var requests: Int { billedRequests + failedRequests }
+
+  /// Share of billed requests that went through a batch API, in percent.
+  public var batchSharePercent: Exact? {
+    billedRequests == 0 ? nil : Exact(Decimal(batchRequests * 100)) / Exact(Decimal(billedRequests))
+  }
+
+  /// Average input per billed request, every input category counted.
+  public var averageInputTokens: Exact? { average(tokens.totalInput) }
+  public var averageOutputTokens: Exact? { average(tokens.output) }
+
+  /// Cost per priced billed request (failed requests cost nothing and are not counted).
+  public var costPerRequest: Money? {
+    let priced = billedRequests - unpricedRequests
+    return priced == 0 ? nil : cost.map { $0 / Exact(Decimal(priced)) }
+  }
+
+  private func average(_ total: Int) -> Exact? {
+    billedRequests == 0 ? nil : Exact(Decimal(total)) / Exact(Decimal(billedRequests))
+  }
+}
+
+/// `tally report jobs`: which jobs drive spend, how much of each already runs on batch, how
+/// often its requests fail, and what one request costs.
+public struct JobsReport: Sendable {
+  public let window: ReportWindow
+  /// By cost, largest first; jobs without a known cost last, then by name.
+  public let rows: [JobRow]
+  public let unpricedModels: [String: Int]
+
+  public var totals: JobRow {
+    var total = JobRow(job: "Total")
+    for row in rows {
+      total.billedRequests += row.billedRequests
+      total.failedRequests += row.failedRequests
+      total.batchRequests += row.batchRequests
+      total.tokens = total.tokens + row.tokens
+      total.unpricedRequests += row.unpricedRequests
+      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
+      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
+    }
+    return total
+  }
+
+  public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> JobsReport {
+    let spend = try SpendReport.build(
+      ledger: ledger, prices: prices, by: [.job, .mode], filters: [], window: window)
+    var rows: [String: JobRow] = [:]
+    for row in spend.rows {
+      let job = row.values[0]
+      var jobRow = rows[job] ?? JobRow(job: job)
+      jobRow.billedRequests += row.requests
+      if row.values[1] == Mode.batch.rawValue { jobRow.batchRequests += row.requests }
+      jobRow.tokens = jobRow.tokens + row.tokens
+      jobRow.unpricedRequests += row.unpricedRequests
+      if let cost = row.cost { jobRow.cost = (jobRow.cost ?? .zero) + cost }
+      if let list = row.listCost { jobRow.listCost = (jobRow.listCost ?? .zero) + list }
+      rows[job] = jobRow
+    }
+    let (from, to) = window.instants
+    for (job, counts) in try ledger.statusCounts(by: "job", from: from, to: to) {
+      let failed = counts.filter { $0.key != .succeeded }.values.reduce(0, +)
+      guard failed > 0 else { continue }
+      let name = job.isEmpty ? unattributed : job
+      rows[name, default: JobRow(job: name)].failedRequests += failed
+    }
+    return JobsReport(
+      window: window, rows: sortedByCost(Array(rows.values), cost: \.cost, name: \.job),
+      unpricedModels: spend.unpricedModels)
+  }
+}
+
+/// Largest cost first, unknown costs last, ties by name: the order of every per-entity report.
+func sortedByCost<Row>(_ rows: [Row], cost: (Row) -> Money?, name: (Row) -> String) -> [Row] {
+  rows.sorted { left, right in
+    switch (cost(left), cost(right)) {
+    case (let l?, let r?) where l != r: l > r
+    case (.some, nil): true
+    case (nil, .some): false
+    default: name(left) < name(right)
+    }
+  }
+}
