@@ -1,8 +1,15 @@
 extension SpendReport {
   /// The contract columns: the `--by` dimensions, token counts, list cost, cost, savings,
   /// unpriced requests; totals cover priced usage only.
+  ///
+  /// When the rows are split by day, week or month, terminal tables also show each row's cost
+  /// as a bar beside it (the table-only `trend` column, a fraction of the largest row cost),
+  /// dropped first on a narrow terminal.
   public var table: ReportTable {
     let dimensionColumns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
+    let showsTrend = by.contains { [.day, .week, .month].contains($0) }
+    // Priority 8, above every other column: a visual aid goes before any figure does.
+    let trendColumns = showsTrend ? [Column("trend", title: "Cost", dropPriority: 8, tableOnly: true)] : []
     let columns =
       dimensionColumns + [
         Column("requests", title: "Requests"),
@@ -14,17 +21,23 @@ extension SpendReport {
         Column("web_searches", title: "Searches", dropPriority: 7),
         Column("list_cost_usd", title: "List cost", dropPriority: 2),
         Column("cost_usd", title: "Cost"),
+      ] + trendColumns + [
         Column("batch_savings_usd", title: "Batch savings", dropPriority: 1),
         Column("unpriced_requests", title: "Unpriced", dropPriority: 2),
       ]
-    func cells(_ row: SpendRow) -> [Cell] {
+    let largestCost = rows.compactMap(\.cost).max()
+    func trend(_ cost: Money?) -> Cell {
+      guard let cost, let largestCost, cost > .zero, largestCost > .zero else { return .bar(0) }
+      return .bar(cost.value / largestCost.value)
+    }
+    func cells(_ row: SpendRow, trend: Cell) -> [Cell] {
       [
         .count(row.requests), .count(row.tokens.input), .count(row.tokens.cacheWrite5m),
         .count(row.tokens.cacheWrite1h),
         .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.webSearches),
         .money(row.listCost),
-        .money(row.cost), .money(row.batchSavings), .count(row.unpricedRequests),
-      ]
+        .money(row.cost),
+      ] + (showsTrend ? [trend] : []) + [.money(row.batchSavings), .count(row.unpricedRequests)]
     }
     let total = totals
     var header: [(key: String, value: JSONValue)] = [
@@ -35,8 +48,10 @@ extension SpendReport {
     ]
     header.append(("unpriced_models", .array(unpricedModels.keys.sorted().map { .string($0) })))
     return ReportTable(
-      name: "spend", columns: columns, rows: rows.map { $0.values.map(Cell.text) + cells($0) },
-      totals: [.text("Total")] + Array(repeating: .text(""), count: max(0, by.count - 1)) + cells(total),
+      name: "spend", columns: columns,
+      rows: rows.map { $0.values.map(Cell.text) + cells($0, trend: trend($0.cost)) },
+      totals: [.text("Total")] + Array(repeating: .text(""), count: max(0, by.count - 1))
+        + cells(total, trend: .text("")),
       header: header)
   }
 

@@ -1,8 +1,14 @@
 import Foundation
 
 /// Terminal tables: aligned columns (numbers right, text left), thousands separators, a rule
-/// under the header and above the totals row. Columns are dropped, least important first,
-/// until the table fits the terminal width.
+/// under the header and above the totals row.
+///
+/// Widths are terminal display widths (`displayWidth`), so CJK names and emoji line up. On a
+/// narrow terminal, columns are dropped, least important first (`Column.dropPriority`); if the
+/// table is still too wide, the widest text columns are cut to no less than
+/// `TableRenderer.minimumCutWidth` columns, ending in "…". Numbers, dates and bars are never
+/// cut. With `RenderOptions.color`, the header and totals row are bold and negative amounts red;
+/// without it the output has no escape codes.
 extension ReportTable {
   public func renderTable(_ options: RenderOptions = RenderOptions()) -> String {
     let header = columns.map(\.title)
@@ -12,8 +18,11 @@ extension ReportTable {
     let rightAligned = columns.indices.map { index in
       sample.map { TableRenderer.isNumeric($0[index]) } ?? false
     }
-    let widths = columns.indices.map { index in
-      ([header[index]] + body.map { $0[index] } + (footer.map { [$0[index]] } ?? [])).map(\.count).max() ?? 0
+    let allRows = rows + (totals.map { [$0] } ?? [])
+    let cuttable = columns.indices.map { index in allRows.allSatisfy { TableRenderer.isText($0[index]) } }
+    var widths = columns.indices.map { index in
+      let texts = [header[index]] + body.map { $0[index] } + (footer.map { [$0[index]] } ?? [])
+      return texts.map(\.displayWidth).max() ?? 0
     }
     var visible = Array(columns.indices)
     let gap = 2
@@ -26,29 +35,42 @@ extension ReportTable {
       {
         visible.removeAll { $0 == drop }
       }
+      // One column at a time, so that the widest text columns end up equally wide.
+      while totalWidth() > limit,
+        let widest = visible.filter({ cuttable[$0] && widths[$0] > TableRenderer.minimumCutWidth }).max(by: {
+          widths[$0] < widths[$1]
+        })
+      {
+        widths[widest] -= 1
+      }
     }
-    func line(_ cells: [String]) -> String {
+    func line(_ texts: [String], cells: [Cell]?) -> String {
       visible.map { index in
-        let cell = cells[index]
-        let padding = String(repeating: " ", count: widths[index] - cell.count)
-        return rightAligned[index] ? padding + cell : cell + padding
+        let text = texts[index].truncated(toDisplayWidth: widths[index])
+        let padding = String(repeating: " ", count: widths[index] - text.displayWidth)
+        let negative = cells.map { TableRenderer.isMoney($0[index]) && text.hasPrefix("-") } ?? false
+        let shown = options.color && negative ? TableRenderer.red(text) : text
+        return rightAligned[index] ? padding + shown : shown + padding
       }.joined(separator: String(repeating: " ", count: gap)).trimmingTrailingSpaces()
     }
+    func bold(_ text: String) -> String { options.color ? TableRenderer.bold(text) : text }
     let rule = String(repeating: "-", count: totalWidth())
     var lines: [String] = []
-    let headerLine = line(header)
-    lines.append(options.color ? "\u{1B}[1m" + headerLine + "\u{1B}[0m" : headerLine)
+    lines.append(bold(line(header, cells: nil)))
     lines.append(rule)
-    lines += body.map(line)
+    lines += zip(body, rows).map { line($0, cells: $1) }
     if let footer {
       lines.append(rule)
-      lines.append(line(footer))
+      lines.append(bold(line(footer, cells: totals)))
     }
     return lines.joined(separator: "\n") + "\n"
   }
 }
 
 enum TableRenderer {
+  /// Text columns are never cut below this many terminal columns.
+  static let minimumCutWidth = 12
+
   static func isNumeric(_ cell: Cell) -> Bool {
     switch cell {
     case .text, .date, .bar: false
@@ -56,6 +78,28 @@ enum TableRenderer {
     default: true
     }
   }
+
+  /// Whether the cell is free text (a name, an id): the only kind a narrow table may cut.
+  static func isText(_ cell: Cell) -> Bool {
+    switch cell {
+    case .text: true
+    case .presented(_, let shown): isText(shown)
+    default: false
+    }
+  }
+
+  static func isMoney(_ cell: Cell) -> Bool {
+    switch cell {
+    case .money: true
+    case .presented(_, let shown): isMoney(shown)
+    default: false
+    }
+  }
+
+  static func bold(_ text: String) -> String { "\u{1B}[1m" + text + "\u{1B}[0m" }
+
+  /// Red foreground, reset to the default foreground only, so that a bold line stays bold.
+  static func red(_ text: String) -> String { "\u{1B}[31m" + text + "\u{1B}[39m" }
 
   static func text(_ cell: Cell, precision: Int) -> String {
     switch cell {
@@ -87,7 +131,89 @@ enum TableRenderer {
 }
 
 extension String {
+  /// The number of terminal columns the text takes.
+  ///
+  /// Each character (grapheme cluster) counts 2 when it is East Asian Wide or Fullwidth (CJK
+  /// ideographs, Hangul, kana, fullwidth forms) or an emoji shown as such (including flags,
+  /// skin tones, ZWJ sequences and a base followed by U+FE0F); 0 when it is only combining
+  /// marks, format characters (zero-width joiners, variation selectors) or controls; else 1.
+  /// Ambiguous-width characters (box drawing, block elements, "…") count 1, as in a terminal
+  /// outside a CJK locale.
+  public var displayWidth: Int { reduce(0) { $0 + $1.displayWidth } }
+
+  /// The text cut to at most `width` terminal columns, ending in "…" when it was cut.
+  func truncated(toDisplayWidth width: Int) -> String {
+    guard displayWidth > width else { return self }
+    guard width > 1 else { return width == 1 ? "…" : "" }
+    var prefix = ""
+    var used = 0
+    for character in self {
+      let characterWidth = character.displayWidth
+      if used + characterWidth > width - 1 { break }
+      prefix.append(character)
+      used += characterWidth
+    }
+    return prefix.trimmingTrailingSpaces() + "…"
+  }
+
   func trimmingTrailingSpaces() -> String {
     String(self[..<(lastIndex { $0 != " " }.map { index(after: $0) } ?? startIndex)])
   }
+}
+
+extension Character {
+  /// Terminal columns: the widest scalar of the cluster, 2 when U+FE0F asks for the emoji
+  /// presentation of an emoji, 1 when U+FE0E asks for its text presentation.
+  var displayWidth: Int {
+    if isASCII { return asciiValue.map { $0 >= 0x20 && $0 < 0x7F ? 1 : 0 } ?? 1 }
+    let scalars = unicodeScalars
+    var width = scalars.reduce(0) { max($0, $1.displayWidth) }
+    if let base = scalars.first, base.properties.isEmoji, !base.isEastAsianWide {
+      if scalars.contains("\u{FE0F}") { width = 2 }
+      if scalars.contains("\u{FE0E}") { width = 1 }
+    }
+    return width
+  }
+}
+
+extension Unicode.Scalar {
+  var displayWidth: Int {
+    if value >= 0x20 && value < 0x7F { return 1 }
+    switch properties.generalCategory {
+    case .nonspacingMark, .enclosingMark, .format, .control: return 0
+    default: break
+    }
+    if value < 0x1100 { return 1 }
+    // Hangul medial vowels and final consonants join the syllable their leading consonant opened.
+    if (0x1160...0x11FF).contains(value) || (0xD7B0...0xD7FF).contains(value) { return 0 }
+    return isEastAsianWide || properties.isEmojiPresentation ? 2 : 1
+  }
+
+  /// East Asian Wide or Fullwidth (UAX #11), by block; emoji are judged by their properties.
+  var isEastAsianWide: Bool {
+    Self.wideRanges.contains { $0.contains(value) }
+  }
+
+  private static let wideRanges: [ClosedRange<UInt32>] = [
+    0x1100...0x115F,  // Hangul Jamo leading consonants
+    0x2329...0x232A,  // angle brackets
+    0x2E80...0x303E,  // CJK radicals, Kangxi radicals, ideographic description, CJK symbols
+    0x3041...0x33FF,  // Hiragana, Katakana, Bopomofo, Hangul compatibility Jamo, CJK compatibility
+    0x3400...0x4DBF,  // CJK Extension A
+    0x4E00...0x9FFF,  // CJK Unified Ideographs
+    0xA000...0xA4CF,  // Yi
+    0xA960...0xA97F,  // Hangul Jamo Extended-A
+    0xAC00...0xD7A3,  // Hangul syllables
+    0xF900...0xFAFF,  // CJK compatibility ideographs
+    0xFE10...0xFE19,  // vertical forms
+    0xFE30...0xFE6F,  // CJK compatibility forms, small form variants
+    0xFF01...0xFF60,  // fullwidth forms
+    0xFFE0...0xFFE6,  // fullwidth signs
+    0x16FE0...0x16FE4,  // ideographic symbols
+    0x17000...0x18CFF,  // Tangut, Khitan
+    0x1B000...0x1B2FF,  // Kana supplement and extensions, Nushu
+    0x1F200...0x1F2FF,  // enclosed ideographic supplement
+    0x20000...0x2FFFD,  // CJK Extensions B to F, compatibility supplement
+    0x30000...0x3FFFD,  // CJK Extensions G and H
+  ]
 }
