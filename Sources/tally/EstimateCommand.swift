@@ -20,7 +20,10 @@ struct EstimateCommand: ParsableCommand {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
-  func validate() throws { try validateFilesExist([file]) }
+  func validate() throws {
+    try validateFilesExist([file])
+    try output.rejectFocus()
+  }
 
   func run() throws {
     let date = at ?? Terminal.today

@@ -29,6 +29,14 @@ struct OutputOptions: ParsableArguments {
     }
   }
 
+  /// A usage error for `--format focus` on any report but chargeback; call from `validate()`.
+  func rejectFocus() throws {
+    if format == .focus { throw ValidationError(Self.focusOnlyForChargeback) }
+  }
+
+  static let focusOnlyForChargeback =
+    "--format focus is a chargeback export: use it with tally report chargeback"
+
   /// Precision plus what the terminal allows, read once.
   var renderOptions: RenderOptions {
     RenderOptions(precision: precision, width: Terminal.width, color: Terminal.colorAllowed)

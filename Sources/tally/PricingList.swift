@@ -23,6 +23,7 @@ struct PricingList: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    try output.rejectFocus()
     if all && at != nil { throw ValidationError("--all lists every period; it cannot be combined with --at") }
     if let provider, !PriceTable.knownProviders.contains(provider) {
       throw ValidationError(

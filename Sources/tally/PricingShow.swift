@@ -18,6 +18,8 @@ struct PricingShow: ParsableCommand {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
+  func validate() throws { try output.rejectFocus() }
+
   func run() throws {
     let date = at ?? Terminal.today
     let prices = try pricing.loadPriceBook()

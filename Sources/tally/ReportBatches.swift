@@ -13,6 +13,8 @@ struct ReportBatches: ParsableCommand {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
+  func validate() throws { try output.rejectFocus() }
+
   func run() throws {
     let prices = try pricing.loadPriceBook()
     let database = try ledger.open()

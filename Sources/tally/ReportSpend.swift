@@ -25,6 +25,7 @@ struct ReportSpend: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    try output.rejectFocus()
     _ = try dimensions()
     _ = try parsedFilters()
   }

@@ -139,19 +139,22 @@ struct LedgerCLITests {
   @Test func twoIngestProcessesAtOnceLoseNothing() throws {
     let ledger = try Self.ledgerPath()
     let files = ["api-log/mixed.jsonl", "openai-batch/batch_output.jsonl", "anthropic-batch/bom-crlf.jsonl"]
-    let processes = files.map { file -> Process in
+    let logs = files.indices.map { URL(fileURLWithPath: ledger + ".stderr-\($0)") }
+    let processes = try files.indices.map { index -> Process in
       let process = Process()
       process.executableURL = CLI.executable
       process.arguments = [
-        "ingest", "--ledger", ledger, Self.fixture(file), "--batch-id", "msgbatch_bom", "--date",
+        "ingest", "--ledger", ledger, Self.fixture(files[index]), "--batch-id", "msgbatch_bom", "--date",
         "2026-10-03",
       ]
-      process.standardError = FileHandle.nullDevice
+      FileManager.default.createFile(atPath: logs[index].path, contents: nil)
+      process.standardError = try FileHandle(forWritingTo: logs[index])
       return process
     }
     for process in processes { try process.run() }
     for process in processes { process.waitUntilExit() }
-    #expect(processes.map(\.terminationStatus) == [0, 0, 0])
+    let stderr = try logs.map { try String(contentsOf: $0, encoding: .utf8) }
+    #expect(processes.map(\.terminationStatus) == [0, 0, 0], "\(stderr)")
     let result = try CLI.run(["report", "spend", "--ledger", ledger, "--by", "provider", "--format", "json"])
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

@@ -21,27 +21,36 @@ public final class Ledger: Sendable {
     configuration.busyMode = .timeout(120)
     configuration.label = "tally-ledger"
     do {
-      pool = try DatabasePool(path: path, configuration: configuration)
-      try Ledger.migrate(pool)
+      pool = try Ledger.open(path: path, configuration: configuration)
     } catch {
       throw LedgerError(description: "\(path): cannot open the ledger: \(error)")
     }
     self.path = path
   }
 
-  /// Migrates, tolerating another process migrating the same new ledger at the same moment:
-  /// the loser's migration fails (its tables now exist) and rolls back; on retry it finds the
-  /// migration recorded and has nothing left to do.
-  private static func migrate(_ pool: DatabasePool) throws {
-    for attempt in 1...5 {
+  /// Opens and migrates, tolerating other processes creating the same new ledger at the same
+  /// moment: switching a new file to WAL can meet SQLITE_BUSY without the busy handler, and a
+  /// migration that loses the race fails (its tables now exist) and rolls back. Either way a
+  /// retry finds the file in WAL mode and the migration recorded.
+  private static func open(path: String, configuration: Configuration) throws -> DatabasePool {
+    let attempts = 8
+    for attempt in 1..<attempts {
       do {
-        try migrator.migrate(pool)
-        return
-      } catch  where attempt < 5 {
-        if try pool.read({ try migrator.hasCompletedMigrations($0) }) { return }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        do {
+          try migrator.migrate(pool)
+        } catch {
+          // Another process may have finished the migration first.
+          guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else { throw error }
+        }
+        return pool
+      } catch {
         usleep(UInt32(20_000 * attempt))
       }
     }
+    let pool = try DatabasePool(path: path, configuration: configuration)
+    try migrator.migrate(pool)
+    return pool
   }
 
   /// Schema migrations. Never edit a migration that has shipped: add a new one.

@@ -9,7 +9,7 @@ extension SpendReport {
     let dimensionColumns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
     let showsTrend = by.contains { [.day, .week, .month].contains($0) }
     // Priority 8, above every other column: a visual aid goes before any figure does.
-    let trendColumns = showsTrend ? [Column("trend", title: "Cost", dropPriority: 8, tableOnly: true)] : []
+    let trendColumns = showsTrend ? [Column("trend", title: "Trend", dropPriority: 8, tableOnly: true)] : []
     let columns =
       dimensionColumns + [
         Column("requests", title: "Requests"),

@@ -270,7 +270,7 @@ import Testing
     // Bars are 20 columns at the largest row cost ($3): $1 is a third (53 eighths), $0.75 a quarter.
     #expect(
       table.renderTable() == """
-        Month    Model              Requests  Input  5m writes  1h writes  Cache reads  Output  Searches  List cost   Cost  Cost                  Batch savings  Unpriced
+        Month    Model              Requests  Input  5m writes  1h writes  Cache reads  Output  Searches  List cost   Cost  Trend                 Batch savings  Unpriced
         -----------------------------------------------------------------------------------------------------------------------------------------------------------------
         2026-10  claude-sonnet-4-5         3  3,000          0          0            0     300         0      $6.00  $3.00  ████████████████████          $3.00         0
         2026-10  gpt-4o                    1  1,000          0          0            0     100         0      $1.00  $1.00  ██████▋                       $0.00         0
