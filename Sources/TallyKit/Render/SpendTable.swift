@@ -8,17 +8,18 @@ extension SpendReport {
   public var table: ReportTable {
     let dimensionColumns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
     let showsTrend = by.contains { [.day, .week, .month].contains($0) }
-    // Priority 8, above every other column: a visual aid goes before any figure does.
-    let trendColumns = showsTrend ? [Column("trend", title: "Trend", dropPriority: 8, tableOnly: true)] : []
+    // The bar is what makes a trend readable at a glance: it stays longer than the rarer token
+    // categories (searches, cache writes) but goes before the main token counts and costs.
+    let trendColumns = showsTrend ? [Column("trend", title: "Trend", dropPriority: 5, tableOnly: true)] : []
     let columns =
       dimensionColumns + [
         Column("requests", title: "Requests"),
         Column("input_tokens", title: "Input", dropPriority: 3),
-        Column("cache_write_5m_tokens", title: "5m writes", dropPriority: 5),
-        Column("cache_write_1h_tokens", title: "1h writes", dropPriority: 6),
+        Column("cache_write_5m_tokens", title: "5m writes", dropPriority: 6),
+        Column("cache_write_1h_tokens", title: "1h writes", dropPriority: 7),
         Column("cache_read_tokens", title: "Cache reads", dropPriority: 4),
         Column("output_tokens", title: "Output", dropPriority: 3),
-        Column("web_searches", title: "Searches", dropPriority: 7),
+        Column("web_searches", title: "Searches", dropPriority: 8),
         Column("list_cost_usd", title: "List cost", dropPriority: 2),
         Column("cost_usd", title: "Cost"),
       ] + trendColumns + [

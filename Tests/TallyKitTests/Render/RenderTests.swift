@@ -282,8 +282,12 @@ import Testing
         """)
     let keys = table.columns.map(\.key)
     #expect(keys[keys.firstIndex(of: "cost_usd")! + 1] == "trend")
-    // The bar goes first when the terminal is narrow.
-    #expect(!table.renderTable(RenderOptions(width: 160)).contains("█"))
+    // On a narrower terminal searches and cache writes go before the bar; the bar before the
+    // main token counts.
+    let narrower = table.renderTable(RenderOptions(width: 160))
+    #expect(narrower.contains("█") && !narrower.contains("Searches"))
+    let narrow = table.renderTable(RenderOptions(width: 110))
+    #expect(!narrow.contains("█") && narrow.contains("Cache reads"))
   }
 
   @Test func theCostBarIsNeverExported() throws {
