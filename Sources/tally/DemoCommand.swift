@@ -43,7 +43,7 @@ struct DemoCommand: ParsableCommand {
     let window = try ReportWindow(month: month)
 
     var out = """
-      Wrote the demo data set to \(dir)/ (\(DemoDataSet.files().count) files) and ingested \(records) requests
+      Wrote the demo data set to \(dir)/ (\(DemoDataSet.files().count) files) and ingested \(ExactDecimal.fixed(Decimal(records), scale: 0, grouping: true)) requests
       from \(summaries.count) files into \(ledgerPath). Every command below works on it; add
       --format csv or --format json to any report.
 

@@ -25,5 +25,24 @@ struct SampleReportsTests {
         "reports/\(name) is stale; run scripts/generate-reports\n\(goldenDiff(expected: expected, actual: actual))"
       )
     }
+    // The README's tour is the committed one.
+    let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+    let tour = try String(contentsOf: committed.appendingPathComponent("tour.txt"), encoding: .utf8)
+    #expect(readme.contains("$ tally demo --dir demo\n" + tour + "```"), "README.md: paste reports/tour.txt")
+  }
+
+  @Test func demoRebuildsItsOwnDirectoryAndLeavesOthersAlone() throws {
+    let scratch = try CLI.temporaryDirectory("tally-demo")
+    let first = try CLI.run(["demo", "--dir", "d"], in: scratch)
+    #expect(first.status == 0, "\(first)")
+    let again = try CLI.run(["demo", "--dir", "d"], in: scratch)
+    #expect(again.stdout == first.stdout)
+    let foreign = scratch.appendingPathComponent("mine")
+    try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+    try "keep".write(to: foreign.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    let refused = try CLI.run(["demo", "--dir", "mine"], in: scratch)
+    #expect(refused.status == 64)
+    #expect(refused.stderr.contains("is not empty and was not made by `tally demo`"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: foreign.path) == ["notes.txt"])
   }
 }
