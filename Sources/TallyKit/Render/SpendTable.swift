@@ -3,8 +3,7 @@ extension SpendReport {
   /// unpriced requests; totals cover priced usage only.
   ///
   /// When the rows are split by day, week or month, terminal tables also show each row's cost
-  /// as a bar beside it (the table-only `trend` column, a fraction of the largest row cost),
-  /// dropped first on a narrow terminal.
+  /// as a bar beside it (the table-only `trend` column, a fraction of the largest row cost).
   public var table: ReportTable {
     let dimensionColumns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
     let showsTrend = by.contains { [.day, .week, .month].contains($0) }
@@ -41,13 +40,9 @@ extension SpendReport {
       ] + (showsTrend ? [trend] : []) + [.money(row.batchSavings), .count(row.unpricedRequests)]
     }
     let total = totals
-    var header: [(key: String, value: JSONValue)] = [
-      ("by", .array(by.map { .string($0.rawValue) })),
-      ("from", window.from.map { .string($0.description) } ?? .null),
-      ("to", window.to.map { .string($0.description) } ?? .null),
-      ("tz", .string(window.zoneName)),
-    ]
-    header.append(("unpriced_models", .array(unpricedModels.keys.sorted().map { .string($0) })))
+    let header =
+      [("by", JSONValue.array(by.map { .string($0.rawValue) }))] + windowHeader(window)
+      + [unpricedModelsMember(unpricedModels)]
     return ReportTable(
       name: "spend", columns: columns,
       rows: rows.map { $0.values.map(Cell.text) + cells($0, trend: trend($0.cost)) },
@@ -57,12 +52,5 @@ extension SpendReport {
   }
 
   /// Lines for stderr: which models were left unpriced and that totals exclude them.
-  public var warnings: [String] {
-    guard !unpricedModels.isEmpty else { return [] }
-    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }.joined(
-      separator: ", ")
-    return [
-      "unpriced usage, excluded from every cost and from the totals: \(list); add their rates with --pricing FILE"
-    ]
-  }
+  public var warnings: [String] { unpricedWarnings(unpricedModels) }
 }

@@ -124,9 +124,8 @@ public struct FocusExport: Sendable {
 
   public var warnings: [String] {
     guard !unpricedModels.isEmpty else { return [] }
-    let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }
     return [
-      "unpriced usage is not in the FOCUS export (FOCUS costs cannot be empty): \(list.joined(separator: ", ")); add their rates with --pricing FILE"
+      "unpriced usage is not in the FOCUS export (FOCUS costs cannot be empty): \(unpricedModelList(unpricedModels)); add their rates with --pricing FILE"
     ]
   }
 }

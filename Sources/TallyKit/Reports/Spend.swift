@@ -39,12 +39,16 @@ public struct ReportError: Error, Sendable, CustomStringConvertible {
 /// The label of usage with no tenant, job or batch.
 public let unattributed = "(unattributed)"
 
+/// `model (N requests), …` in name order, for warnings about unpriced usage.
+func unpricedModelList(_ unpricedModels: [String: Int]) -> String {
+  unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }.joined(separator: ", ")
+}
+
 /// The stderr warning of every report with unpriced usage: which models, and that totals exclude them.
 func unpricedWarnings(_ unpricedModels: [String: Int]) -> [String] {
   guard !unpricedModels.isEmpty else { return [] }
-  let list = unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value) requests)" }
   return [
-    "unpriced usage, excluded from every cost and from the totals: \(list.joined(separator: ", ")); add their rates with --pricing FILE"
+    "unpriced usage, excluded from every cost and from the totals: \(unpricedModelList(unpricedModels)); add their rates with --pricing FILE"
   ]
 }
 
