@@ -42,7 +42,7 @@ extension FocusExport {
         .text(
           "\(charge.model):\(charge.mode.rawValue):\(context):\(charge.meter.name):\(charge.priceEffectiveFrom)"
         ),
-        .text(details.compact), .text("Standard"), .text(tokens ? "1M Tokens" : "1K Searches"),
+        .text(details.compact), .text("Standard"), .text(tokens ? "1000000 Tokens" : "1000 Searches"),
         .rate(charge.pricingQuantity), .rate(charge.listUnitPrice), .rate(charge.contractedUnitPrice),
         .text(tokens ? "Tokens" : "Searches"), .count(charge.quantity),
         .rate(charge.listCost), .rate(charge.cost), .rate(charge.cost), .rate(charge.cost),
