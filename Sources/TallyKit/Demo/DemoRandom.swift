@@ -72,23 +72,7 @@ struct DemoRandom {
 /// byte-for-byte the same on every run.
 enum DemoJSON {
   /// A JSON string literal.
-  static func string(_ text: String) -> String {
-    var result = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case "\n": result += "\\n"
-      case "\r": result += "\\r"
-      case "\t": result += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result + "\""
-  }
+  static func string(_ text: String) -> String { JSONValue.quoted(text) }
 
   /// `2026-10-05T06:02:17.483920Z`: an RFC 3339 time with microseconds, as Anthropic writes them.
   static func time(_ seconds: Int64, micros: Int) -> String {
