@@ -67,7 +67,7 @@ struct DemoCommand: ParsableCommand {
       chargeback.table(precision: output.precision),
       note: "Each tenant's cost and share of \(month), against its revenue: the gross margin per customer.")
     let jobs = try JobsReport.build(
-      ledger: ledger, prices: prices, window: try ReportWindow(from: window.from, to: window.to))
+      ledger: ledger, prices: prices, window: window)
     section(
       "report jobs --from \(window.from!) --to \(window.to!)", jobs.table,
       note: "Which jobs drive spend, how much already runs on batch, and what failed.")

@@ -176,6 +176,51 @@ struct PeriodOptions: ParsableArguments {
   }
 }
 
+/// What every ledger report takes: the window and its zone, the ledger, price overrides, output.
+struct LedgerReportOptions: ParsableArguments {
+  @OptionGroup var period: PeriodOptions
+  @OptionGroup var zone: TimeZoneOptions
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var pricing: PricingOptions
+  @OptionGroup var output: OutputOptions
+
+  /// The `--from/--to` window in the `--tz` zone.
+  func window() throws -> ReportWindow { try period.window(zone: zone.tz) }
+
+  /// Builds a report on the ledger over the window and prints its warnings, then the heading,
+  /// the table and the unpriced note.
+  func run<Report: LedgerReport>(
+    heading: (ReportWindow) -> String = { _ in "" },
+    _ build: (Ledger, PriceBook, ReportWindow) throws -> Report
+  ) throws {
+    let prices = try pricing.loadPriceBook()
+    let database = try ledger.open()
+    let reportWindow = try window()
+    let report = try buildReport { try build(database, prices, reportWindow) }
+    for warning in report.warnings { Terminal.warning(warning) }
+    output.print(report.table, before: heading(reportWindow), after: unpricedNote(report.unpricedRequests))
+  }
+}
+
+/// A ledger report the CLI prints the same way: a table, stderr warnings, unpriced requests.
+protocol LedgerReport {
+  var table: ReportTable { get }
+  var warnings: [String] { get }
+  var unpricedRequests: Int { get }
+}
+
+extension SpendReport: LedgerReport {
+  var unpricedRequests: Int { totals.unpricedRequests }
+}
+
+extension JobsReport: LedgerReport {
+  var unpricedRequests: Int { totals.unpricedRequests }
+}
+
+extension BatchesReport: LedgerReport {
+  var unpricedRequests: Int { totals.unpricedRequests }
+}
+
 /// Runs a report builder, turning a report that cannot be made as asked into a usage error.
 func buildReport<T>(_ body: () throws -> T) throws -> T {
   do { return try body() } catch let error as ReportError { throw ValidationError(error.description) }

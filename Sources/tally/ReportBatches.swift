@@ -7,24 +7,13 @@ struct ReportBatches: ParsableCommand {
     abstract: "Per batch: results by outcome, turnaround from created to ended, cost and batch savings."
   )
 
-  @OptionGroup var period: PeriodOptions
-  @OptionGroup var window: TimeZoneOptions
-  @OptionGroup var ledger: LedgerOptions
-  @OptionGroup var pricing: PricingOptions
-  @OptionGroup var output: OutputOptions
+  @OptionGroup var options: LedgerReportOptions
 
-  func validate() throws { try output.rejectFocus() }
+  func validate() throws { try options.output.rejectFocus() }
 
   func run() throws {
-    let prices = try pricing.loadPriceBook()
-    let database = try ledger.open()
-    let reportWindow = try period.window(zone: window.tz)
-    let report = try buildReport {
-      try BatchesReport.build(ledger: database, prices: prices, window: reportWindow)
+    try options.run(heading: { "Batches, \($0.description):\n" }) { ledger, prices, window in
+      try BatchesReport.build(ledger: ledger, prices: prices, window: window)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
-    output.print(
-      report.table, before: "Batches, \(reportWindow.description):\n",
-      after: unpricedNote(report.totals.unpricedRequests))
   }
 }

@@ -17,8 +17,6 @@ struct ReportChargeback: ParsableCommand {
   @Option(help: ArgumentHelp("A calendar month, YYYY-MM.", valueName: "month"))
   var month: String?
 
-  @OptionGroup var period: PeriodOptions
-
   @Option(
     help: ArgumentHelp(
       "Revenue per tenant for the period: CSV with the columns tenant,revenue_usd.", valueName: "file"))
@@ -27,10 +25,10 @@ struct ReportChargeback: ParsableCommand {
   @Option(help: ArgumentHelp("Adds charge_usd = cost x (1 + PCT/100), such as 20.", valueName: "pct"))
   var markup: String?
 
-  @OptionGroup var window: TimeZoneOptions
-  @OptionGroup var ledger: LedgerOptions
-  @OptionGroup var pricing: PricingOptions
-  @OptionGroup var output: OutputOptions
+  @OptionGroup var options: LedgerReportOptions
+
+  var period: PeriodOptions { options.period }
+  var output: OutputOptions { options.output }
 
   func validate() throws {
     if month != nil, period.from != nil || period.to != nil {
@@ -42,7 +40,7 @@ struct ReportChargeback: ParsableCommand {
   }
 
   func reportWindow(month: String) throws -> ReportWindow {
-    do { return try ReportWindow(month: month, zone: window.tz) } catch {
+    do { return try ReportWindow(month: month, zone: options.zone.tz) } catch {
       throw ValidationError(error.description)
     }
   }
@@ -59,21 +57,22 @@ struct ReportChargeback: ParsableCommand {
   /// `--month`, else `--from/--to`, else the month of the latest usage (in the report's zone).
   func resolvedWindow(_ database: Ledger) throws -> ReportWindow {
     if let month { return try reportWindow(month: month) }
-    if period.from != nil || period.to != nil { return try period.window(zone: window.tz) }
-    let utc = try period.window(zone: window.tz)
-    guard let latest = try database.latestRequestInstant() else { return utc }
-    return try reportWindow(month: String(utc.format(latest).prefix(7)))
+    let window = try options.window()
+    guard period.from == nil, period.to == nil, let latest = try database.latestRequestInstant() else {
+      return window
+    }
+    return try reportWindow(month: String(window.format(latest).prefix(7)))
   }
 
   func run() throws {
-    let prices = try pricing.loadPriceBook()
+    let prices = try options.pricing.loadPriceBook()
     let revenueFile = try revenue.map { file in
       do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError
       {
         fail(error.problems, exitCode: 65)
       }
     }
-    let database = try ledger.open()
+    let database = try options.ledger.open()
     let reportWindow = try resolvedWindow(database)
     if output.format == .focus {
       let export = try buildReport {

@@ -8,24 +8,13 @@ struct ReportJobs: ParsableCommand {
       "Per job: requests billed and failed, batch share, average tokens, cost, cost per billed request."
   )
 
-  @OptionGroup var period: PeriodOptions
-  @OptionGroup var window: TimeZoneOptions
-  @OptionGroup var ledger: LedgerOptions
-  @OptionGroup var pricing: PricingOptions
-  @OptionGroup var output: OutputOptions
+  @OptionGroup var options: LedgerReportOptions
 
-  func validate() throws { try output.rejectFocus() }
+  func validate() throws { try options.output.rejectFocus() }
 
   func run() throws {
-    let prices = try pricing.loadPriceBook()
-    let database = try ledger.open()
-    let reportWindow = try period.window(zone: window.tz)
-    let report = try buildReport {
-      try JobsReport.build(ledger: database, prices: prices, window: reportWindow)
+    try options.run(heading: { "Jobs, \($0.description):\n" }) { ledger, prices, window in
+      try JobsReport.build(ledger: ledger, prices: prices, window: window)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
-    output.print(
-      report.table, before: "Jobs, \(reportWindow.description):\n",
-      after: unpricedNote(report.totals.unpricedRequests))
   }
 }

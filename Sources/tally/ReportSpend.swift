@@ -12,20 +12,15 @@ struct ReportSpend: ParsableCommand {
     help: "Group by these dimensions: tenant, job, provider, model, mode, day, week, month, context, batch.")
   var by = "month,model"
 
-  @OptionGroup var period: PeriodOptions
-
   @Option(
     name: .customLong("where"),
     help: ArgumentHelp("Only rows where DIM=VALUE (repeatable).", valueName: "DIM=VALUE"))
   var filters: [String] = []
 
-  @OptionGroup var window: TimeZoneOptions
-  @OptionGroup var ledger: LedgerOptions
-  @OptionGroup var pricing: PricingOptions
-  @OptionGroup var output: OutputOptions
+  @OptionGroup var options: LedgerReportOptions
 
   func validate() throws {
-    try output.rejectFocus()
+    try options.output.rejectFocus()
     _ = try dimensions()
     _ = try parsedFilters()
   }
@@ -47,14 +42,9 @@ struct ReportSpend: ParsableCommand {
   }
 
   func run() throws {
-    let prices = try pricing.loadPriceBook()
-    let database = try ledger.open()
-    let report = try buildReport {
+    try options.run { ledger, prices, window in
       try SpendReport.build(
-        ledger: database, prices: prices, by: try dimensions(), filters: try parsedFilters(),
-        window: try period.window(zone: window.tz))
+        ledger: ledger, prices: prices, by: try dimensions(), filters: try parsedFilters(), window: window)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
-    output.print(report.table, after: unpricedNote(report.totals.unpricedRequests))
   }
 }

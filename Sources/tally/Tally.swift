@@ -10,6 +10,8 @@ struct Tally: ParsableCommand {
       Exit status: 0 success, 64 usage error, 65 bad input data, 1 anything else.
       """,
     version: "0.1.0",
-    subcommands: [DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self]
+    subcommands: [
+      DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self,
+    ]
   )
 }

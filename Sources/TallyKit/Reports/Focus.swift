@@ -71,22 +71,18 @@ public struct FocusExport: Sendable {
     var unpricedModels: [String: Int] = [:]
     for aggregate in try ledger.usage(query) {
       let utcDay = Timestamp.utcDay(aggregate.bucketStart)
-      let inputTokens = aggregate.longContext ? RateCard.longContextMinInputTokens : 0
-      let priced = prices.cost(
-        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode, on: utcDay,
-        requestInputTokens: inputTokens)
-      guard case .success = priced,
+      // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
+      guard
         case .success(let card) = prices.card(
-          model: aggregate.model, on: utcDay, requestInputTokens: inputTokens),
+          model: aggregate.model, on: utcDay,
+          requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0),
+        (try? card.cost(of: aggregate.usage, mode: aggregate.mode, on: utcDay)) != nil,
         let paid = card.rates(for: aggregate.mode)
       else {
         unpricedModels[aggregate.model, default: 0] += aggregate.requests
         continue
       }
       let day = window.localDay(aggregate.bucketStart)
-      let monthStart = CivilDate(year: day.year, month: day.month, day: 1)!
-      let nextMonth = monthStart.adding(days: 31)
-      let billingEnd = CivilDate(year: nextMonth.year, month: nextMonth.month, day: 1)!
       func label(_ key: String) -> String {
         let value = aggregate.keys[key] ?? ""
         return value.isEmpty ? unattributed : value
@@ -102,7 +98,8 @@ public struct FocusExport: Sendable {
       for (meter, quantity, list, actual) in meters where quantity > 0 {
         let charge = FocusCharge(
           day: day, periodStart: window.start(of: day), periodEnd: window.start(of: day.adding(days: 1)),
-          billingPeriodStart: window.start(of: monthStart), billingPeriodEnd: window.start(of: billingEnd),
+          billingPeriodStart: window.start(of: day.startOfMonth),
+          billingPeriodEnd: window.start(of: day.startOfNextMonth),
           provider: aggregate.keys["provider"] ?? "", tenant: label("tenant"), job: label("job"),
           model: aggregate.model, mode: aggregate.mode, longContext: aggregate.longContext, meter: meter,
           listUnitPrice: list, contractedUnitPrice: actual, priceEffectiveFrom: card.effectiveFrom)

@@ -107,11 +107,7 @@ public struct ReportWindow: Sendable, CustomStringConvertible {
     guard parts.count == 2, parts[0].count == 4, parts[1].count == 2,
       let first = CivilDate(parsing: month + "-01")
     else { throw ReportError("--month: expected a month written YYYY-MM, not \"\(month)\"") }
-    let next =
-      first.month == 12
-      ? CivilDate(year: first.year + 1, month: 1, day: 1)!
-      : CivilDate(year: first.year, month: first.month + 1, day: 1)!
-    try self.init(from: first, to: next.adding(days: -1), zone: zone)
+    try self.init(from: first, to: first.startOfNextMonth.adding(days: -1), zone: zone)
   }
 
   /// For headings: `2026-10-01 to 2026-10-31`, `from 2026-10-01`, `all usage in the ledger`,

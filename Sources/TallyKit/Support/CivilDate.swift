@@ -57,6 +57,15 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
   public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+  /// The first day of this date's month.
+  public var startOfMonth: CivilDate { CivilDate(year: year, month: month, day: 1)! }
+
+  /// The first day of the next month.
+  public var startOfNextMonth: CivilDate {
+    month == 12
+      ? CivilDate(year: year + 1, month: 1, day: 1)! : CivilDate(year: year, month: month + 1, day: 1)!
+  }
+
   public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
     (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
   }
