@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a request was served: synchronously at standard rates, or through a batch API at batch rates.
 public enum Mode: String, Sendable, CaseIterable, Hashable {
   case sync
@@ -60,5 +62,72 @@ public struct Usage: Hashable, Sendable {
   public init(tokens: TokenCounts, webSearches: Int = 0) {
     self.tokens = tokens
     self.webSearches = webSearches
+  }
+}
+
+/// Token counts by category as exact quantities: a what-if can take a fraction of some traffic
+/// (a third of it to batch, 60% of its input from cache), so counts need not be whole.
+public struct TokenQuantities: Hashable, Sendable {
+  public var input: Exact
+  public var cacheWrite5m: Exact
+  public var cacheWrite1h: Exact
+  public var cacheRead: Exact
+  public var output: Exact
+
+  public init(
+    input: Exact = 0, cacheWrite5m: Exact = 0, cacheWrite1h: Exact = 0, cacheRead: Exact = 0, output: Exact = 0
+  ) {
+    self.input = input
+    self.cacheWrite5m = cacheWrite5m
+    self.cacheWrite1h = cacheWrite1h
+    self.cacheRead = cacheRead
+    self.output = output
+  }
+
+  public init(_ counts: TokenCounts) {
+    self.init(
+      input: Exact(Decimal(counts.input)), cacheWrite5m: Exact(Decimal(counts.cacheWrite5m)),
+      cacheWrite1h: Exact(Decimal(counts.cacheWrite1h)), cacheRead: Exact(Decimal(counts.cacheRead)),
+      output: Exact(Decimal(counts.output)))
+  }
+
+  public subscript(category: TokenCategory) -> Exact {
+    switch category {
+    case .input: input
+    case .cacheWrite5m: cacheWrite5m
+    case .cacheWrite1h: cacheWrite1h
+    case .cacheRead: cacheRead
+    case .output: output
+    }
+  }
+
+  /// Input + cache writes + cache reads.
+  public var totalInput: Exact { input + cacheWrite5m + cacheWrite1h + cacheRead }
+
+  /// Every category multiplied by `factor`.
+  public static func * (lhs: TokenQuantities, factor: Exact) -> TokenQuantities {
+    TokenQuantities(
+      input: lhs.input * factor, cacheWrite5m: lhs.cacheWrite5m * factor, cacheWrite1h: lhs.cacheWrite1h * factor,
+      cacheRead: lhs.cacheRead * factor, output: lhs.output * factor)
+  }
+}
+
+/// Billable usage as exact quantities: tokens by category plus web searches.
+public struct UsageQuantities: Hashable, Sendable {
+  public var tokens: TokenQuantities
+  public var webSearches: Exact
+
+  public init(tokens: TokenQuantities, webSearches: Exact = 0) {
+    self.tokens = tokens
+    self.webSearches = webSearches
+  }
+
+  public init(_ usage: Usage) {
+    self.init(tokens: TokenQuantities(usage.tokens), webSearches: Exact(Decimal(usage.webSearches)))
+  }
+
+  /// Tokens and web searches multiplied by `factor`.
+  public static func * (lhs: UsageQuantities, factor: Exact) -> UsageQuantities {
+    UsageQuantities(tokens: lhs.tokens * factor, webSearches: lhs.webSearches * factor)
   }
 }

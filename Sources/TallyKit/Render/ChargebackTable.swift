@@ -94,17 +94,23 @@ extension ChargebackReport {
 
   /// Lines for stderr: unpriced models, and tenants the revenue file and the ledger disagree on.
   public var warnings: [String] {
-    var lines = unpricedWarnings(unpricedModels)
-    if !revenueWithoutUsage.isEmpty {
-      lines.append(
-        "revenue but no usage in the period (check the tenant names match the ledger): \(revenueWithoutUsage.joined(separator: ", "))"
-      )
-    }
-    if !usageWithoutRevenue.isEmpty {
-      lines.append(
-        "usage but no line in the revenue file (their margin is minus their cost): \(usageWithoutRevenue.joined(separator: ", "))"
-      )
-    }
-    return lines
+    unpricedWarnings(unpricedModels)
+      + revenueMismatchWarnings(revenueWithoutUsage: revenueWithoutUsage, usageWithoutRevenue: usageWithoutRevenue)
   }
+}
+
+/// Warnings for tenants the revenue file and the ledger disagree on (often a misspelt name).
+func revenueMismatchWarnings(revenueWithoutUsage: [String], usageWithoutRevenue: [String]) -> [String] {
+  var lines: [String] = []
+  if !revenueWithoutUsage.isEmpty {
+    lines.append(
+      "revenue but no usage in the period (check the tenant names match the ledger): \(revenueWithoutUsage.joined(separator: ", "))"
+    )
+  }
+  if !usageWithoutRevenue.isEmpty {
+    lines.append(
+      "usage but no line in the revenue file (their margin is minus their cost): \(usageWithoutRevenue.joined(separator: ", "))"
+    )
+  }
+  return lines
 }

@@ -64,13 +64,7 @@ public struct EstimateReport: Hashable, Sendable {
     var warnings: [String] = []
     for workload in file.workloads {
       let tokens = workload.tokensPerRequest
-      let card: RateCard
-      switch prices.card(model: workload.model, on: at, requestInputTokens: tokens.totalInput) {
-      case .success(let found): card = found
-      case .failure(let reason):
-        throw ScenarioFileError(
-          file: file.file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
-      }
+      let card = try file.card(for: workload, at: at, prices: prices)
       let monthlyRequests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
       let batchCost = card.batch?.price(tokens)
       if batchCost == nil {

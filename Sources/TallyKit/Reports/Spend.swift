@@ -14,20 +14,25 @@ public enum ReportDimension: String, Sendable, CaseIterable {
   }
 
   /// Parses `--by tenant,month`.
-  public static func list(_ text: String) throws(ReportError) -> [ReportDimension] {
-    var dimensions: [ReportDimension] = []
-    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-      guard let dimension = ReportDimension(rawValue: part) else {
-        throw ReportError(
-          "unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))"
-        )
-      }
-      guard !dimensions.contains(dimension) else { throw ReportError("dimension \"\(part)\" is given twice") }
-      dimensions.append(dimension)
+  public static func list(_ text: String) throws(ReportError) -> [ReportDimension] { try dimensionList(text) }
+}
+
+/// Parses a comma-separated list of dimensions, each once.
+func dimensionList<Dimension: RawRepresentable<String> & CaseIterable & Equatable>(_ text: String)
+  throws(ReportError) -> [Dimension]
+{
+  var dimensions: [Dimension] = []
+  for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+    guard let dimension = Dimension(rawValue: part) else {
+      throw ReportError(
+        "unknown dimension \"\(part)\"; expected one of \(Dimension.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
     }
-    guard !dimensions.isEmpty else { throw ReportError("no dimension given") }
-    return dimensions
+    guard !dimensions.contains(dimension) else { throw ReportError("dimension \"\(part)\" is given twice") }
+    dimensions.append(dimension)
   }
+  guard !dimensions.isEmpty else { throw ReportError("no dimension given") }
+  return dimensions
 }
 
 /// A report that cannot be made as asked (a usage error).

@@ -52,8 +52,8 @@ public struct ScenarioFile: Sendable {
   public let daysPerMonth: Decimal
   public let workloads: [Workload]
   public let finance: Finance?
-  /// The `[[change]]` tables as written, for `tally whatif`.
-  public let changes: [TOMLTable]
+  /// The `[[change]]` entries in file order, for `tally whatif`.
+  public let changes: [ScenarioChange]
 
   public static func parse(_ text: String, file: String) throws(ScenarioFileError) -> ScenarioFile {
     let root: TOMLTable
@@ -67,8 +67,22 @@ public struct ScenarioFile: Sendable {
   }
 }
 
+extension ScenarioFile {
+  /// The rate card that prices one request of `workload` on `at`; a model the price table does
+  /// not know, or with no rate in force then, is an error naming the workload, model and date.
+  public func card(for workload: Workload, at: CivilDate, prices: PriceBook) throws(ScenarioFileError)
+    -> RateCard
+  {
+    switch prices.card(model: workload.model, on: at, requestInputTokens: workload.tokensPerRequest.totalInput) {
+    case .success(let card): return card
+    case .failure(let reason):
+      throw ScenarioFileError(file: file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
+    }
+  }
+}
+
 /// Typed access to TOML values with `file:line` errors that name the entry and key.
-private struct Reader {
+struct Reader {
   let file: String
 
   func fail(_ line: Int, _ message: String) -> ScenarioFileError {
@@ -181,7 +195,9 @@ private struct Reader {
     }
     return ScenarioFile(
       file: file, daysPerMonth: daysPerMonth, workloads: workloads, finance: finance,
-      changes: try tables(root, "change"))
+      changes: try tables(root, "change").enumerated().map { (index, table) throws(ScenarioFileError) in
+        try change(table, position: index + 1)
+      })
   }
 
   func workload(_ table: TOMLTable) throws(ScenarioFileError) -> Workload {

@@ -275,7 +275,6 @@ import Testing
       .map { Money(parsing: $0.fields[1])! }.reduce(Money.zero, +)
     #expect(scenarios.finance == Finance(revenue: revenue, otherCOGS: Money(parsing: "1500")!))
     #expect(
-      scenarios.changes.map { $0["kind"] }
-        == ["move-to-batch", "switch-model", "cache", "scale"].map { .string($0) })
+      scenarios.changes.map(\.kind.name) == ["move-to-batch", "switch-model", "cache", "scale"])
   }
 }

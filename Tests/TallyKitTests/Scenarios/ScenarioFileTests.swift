@@ -57,7 +57,7 @@ import Testing
     #expect(workload.line == 2)
     #expect(
       file.finance == Finance(revenue: Money(parsing: "100000.10")!, otherCOGS: Money(parsing: "10000")!))
-    #expect(file.changes.first?["share"] == .decimal(ExactDecimal.parse("0.65")!))
+    #expect(file.changes.first?.kind == .moveToBatch(share: Exact(ExactDecimal.parse("0.65")!)))
   }
 
   @Test func defaultsAreThirtyDaysAndSyncMode() throws {

@@ -1,0 +1,248 @@
+import Foundation
+
+/// A dimension `tally whatif --by` groups by.
+public enum WhatIfDimension: String, Sendable, CaseIterable {
+  case tenant, job, provider, model, mode, context, workload
+
+  /// Parses `--by tenant,model`.
+  public static func list(_ text: String) throws(ReportError) -> [WhatIfDimension] {
+    try dimensionList(text)
+  }
+
+  func value(of line: ScenarioLine) -> String {
+    switch self {
+    case .tenant: line.tenant
+    case .job: line.job
+    case .provider: line.provider
+    case .model: line.model
+    case .mode: line.mode.rawValue
+    case .context: line.contextTier
+    case .workload: line.workload ?? ""
+    }
+  }
+}
+
+/// What the scenario is applied to.
+public enum WhatIfBaseline: Sendable {
+  /// The ledger's billed usage in a window of whole days, priced at each day's rates or, with
+  /// `at`, at that day's rates.
+  case ledger(window: ReportWindow, days: Int, at: CivilDate?)
+  /// A month of the file's declared workloads at the rates in force on `at`.
+  case workloads(at: CivilDate)
+}
+
+/// One group of `tally whatif`: its cost before and after the changes, over the baseline.
+public struct WhatIfRow: Sendable {
+  /// One value per `--by` dimension (for a switched model, the row of the new model gets the
+  /// scenario cost and the old model's row the baseline cost).
+  public var values: [String]
+  public var baselineCost: Money = .zero
+  public var scenarioCost: Money = .zero
+  /// Baseline requests that could not be priced: left out of both costs.
+  public var unpricedRequests = 0
+  /// With `--revenue`: the tenant's revenue for the baseline's period; nil when it has no line.
+  public var revenue: Money?
+
+  public var delta: Money { scenarioCost - baselineCost }
+  /// Nil when the baseline cost is zero.
+  public var deltaPercent: Exact? { delta.percent(of: baselineCost) }
+  public var baselineMargin: Money { (revenue ?? .zero) - baselineCost }
+  public var scenarioMargin: Money { (revenue ?? .zero) - scenarioCost }
+  public var baselineMarginPercent: Exact? { revenue.flatMap { baselineMargin.percent(of: $0) } }
+  public var scenarioMarginPercent: Exact? { revenue.flatMap { scenarioMargin.percent(of: $0) } }
+
+  /// For `--revenue` rows: whether the tenant is profitable before and after.
+  public var verdict: String {
+    guard revenue != nil else { return "no revenue line" }
+    switch (baselineMargin.value > 0, scenarioMargin.value > 0) {
+    case (false, true): return "becomes profitable"
+    case (true, false): return "becomes unprofitable"
+    case (true, true): return scenarioMargin < baselineMargin ? "stays profitable, less so" : "stays profitable"
+    case (false, false): return "stays unprofitable"
+    }
+  }
+}
+
+/// `tally whatif`: a scenario's changes applied to a baseline, per group, with the monthly and
+/// annual projection and the gross margin before and after.
+public struct WhatIfReport: Sendable {
+  public let file: String
+  public let baseline: WhatIfBaseline
+  public let daysPerMonth: Decimal
+  public let changes: [ScenarioChange]
+  public let by: [WhatIfDimension]
+  /// Largest baseline cost first.
+  public let rows: [WhatIfRow]
+  /// Whether per-tenant revenue was given (adds the margin columns).
+  public let hasRevenue: Bool
+  public let finance: Finance?
+  /// Model name → baseline requests that could not be priced.
+  public let unpricedModels: [String: Int]
+  public let warnings: [String]
+
+  public var totals: WhatIfRow {
+    var total = WhatIfRow(values: [])
+    for row in rows {
+      total.baselineCost = total.baselineCost + row.baselineCost
+      total.scenarioCost = total.scenarioCost + row.scenarioCost
+      total.unpricedRequests += row.unpricedRequests
+      if let revenue = row.revenue { total.revenue = (total.revenue ?? .zero) + revenue }
+    }
+    if hasRevenue, total.revenue == nil { total.revenue = .zero }
+    return total
+  }
+
+  /// Baseline days per month: `days_per_month / D` for a ledger window of D days, 1 for workloads.
+  public var monthFactor: Exact {
+    switch baseline {
+    case .ledger(_, let days, _): Exact(daysPerMonth) / Exact(Decimal(days))
+    case .workloads: 1
+    }
+  }
+
+  public var monthlyBaselineCost: Money { totals.baselineCost * monthFactor }
+  public var monthlyScenarioCost: Money { totals.scenarioCost * monthFactor }
+  /// Baseline minus scenario: positive when the scenario is cheaper.
+  public var monthlySavings: Money { monthlyBaselineCost - monthlyScenarioCost }
+  public var annualSavings: Money { monthlySavings * 12 }
+
+  /// The `[finance]` gross margin per month before and after.
+  public var margin: MarginProjection? {
+    finance.map {
+      MarginProjection(
+        revenue: $0.revenue, otherCOGS: $0.otherCOGS, baselineCost: monthlyBaselineCost,
+        scenarioCost: monthlyScenarioCost)
+    }
+  }
+
+  /// Applies `file`'s changes to `lines` and prices both sides per group.
+  ///
+  /// Throws `ReportError` for groupings the baseline cannot give (a usage error) and
+  /// `ScenarioFileError` for a change that cannot be applied or priced (bad input).
+  public static func build(
+    file: ScenarioFile, lines: [ScenarioLine], baseline: WhatIfBaseline, by: [WhatIfDimension],
+    prices: PriceBook, revenue: RevenueFile? = nil
+  ) throws -> WhatIfReport {
+    if case .ledger = baseline, by.contains(.workload) {
+      throw ReportError("--by workload needs a file with [[workload]] entries; the baseline here is the ledger")
+    }
+    if revenue != nil, by != [.tenant] {
+      throw ReportError("--revenue gives each tenant's margin: use it with --by tenant (the default with --revenue)")
+    }
+    let scenario = Scenario(file: file.file, changes: file.changes)
+    let (outcomes, warnings) = try scenario.apply(to: lines, prices: prices)
+
+    var rows: [[String]: WhatIfRow] = [:]
+    var unpricedModels: [String: Int] = [:]
+    func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line) } }
+    for outcome in outcomes {
+      let baselineKey = key(outcome.baseline)
+      guard case .success(let baselineCost) = outcome.baseline.cost(prices) else {
+        let requests = NSDecimalNumber(decimal: outcome.baseline.requests.decimal).intValue
+        rows[baselineKey, default: WhatIfRow(values: baselineKey)].unpricedRequests += requests
+        unpricedModels[outcome.baseline.model, default: 0] += requests
+        continue
+      }
+      var scenarioCosts: [([String], Money)] = []
+      for (part, switchedBy) in zip(outcome.parts, outcome.switchedBy) {
+        switch part.cost(prices) {
+        case .success(let cost): scenarioCosts.append((key(part), cost))
+        case .failure(let reason):
+          // Only a switch can make priced usage unpriced: the target has no rate that day, no
+          // batch rate for batch traffic, or no web-search rate.
+          let change = file.changes[(switchedBy ?? 1) - 1]
+          var message = "\(change.label): \(reason)"
+          if case .noRateInForce = reason {
+            message += "; give --at DATE to price the whole baseline at a date when it has rates"
+          }
+          throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
+        }
+      }
+      rows[baselineKey, default: WhatIfRow(values: baselineKey)].baselineCost =
+        rows[baselineKey, default: WhatIfRow(values: baselineKey)].baselineCost + baselineCost
+      for (partKey, cost) in scenarioCosts {
+        rows[partKey, default: WhatIfRow(values: partKey)].scenarioCost =
+          rows[partKey, default: WhatIfRow(values: partKey)].scenarioCost + cost
+      }
+    }
+    for (tenant, amount) in revenue?.revenue ?? [] {
+      rows[[tenant], default: WhatIfRow(values: [tenant])].revenue = amount
+    }
+    var allWarnings = warnings + unpricedWarnings(unpricedModels)
+    if revenue != nil {
+      allWarnings += revenueMismatchWarnings(
+        revenueWithoutUsage: rows.values.filter { $0.revenue != nil && $0.baselineCost.isZero && $0.unpricedRequests == 0 }
+          .map { $0.values[0] }.sorted(),
+        usageWithoutRevenue: rows.values.filter { $0.revenue == nil }.map { $0.values[0] }.sorted())
+    }
+    let sorted = rows.values.sorted { left, right in
+      if left.baselineCost != right.baselineCost { return left.baselineCost > right.baselineCost }
+      if left.scenarioCost != right.scenarioCost { return left.scenarioCost > right.scenarioCost }
+      return left.values.lexicographicallyPrecedes(right.values)
+    }
+    return WhatIfReport(
+      file: file.file, baseline: baseline, daysPerMonth: file.daysPerMonth, changes: file.changes, by: by,
+      rows: sorted, hasRevenue: revenue != nil, finance: file.finance, unpricedModels: unpricedModels,
+      warnings: allWarnings)
+  }
+}
+
+extension ScenarioLine {
+  /// The ledger's billed usage in `window`, one line per UTC day, tenant, job, model, mode and
+  /// context tier, priced at each day's rates or, with `at`, at that day's.
+  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil, prices: PriceBook)
+    throws -> [ScenarioLine]
+  {
+    var query = UsageQuery()
+    query.groupBy = ["tenant", "job", "provider"]
+    query.fineBuckets = !window.isUTC
+    (query.from, query.to) = window.instants
+    var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
+    for aggregate in try ledger.usage(query) {
+      func label(_ column: String) -> String {
+        let value = aggregate.keys[column] ?? ""
+        return value.isEmpty ? unattributed : value
+      }
+      // Keyed without quantities: the 15-minute slots of one UTC day price alike and sum.
+      let line = ScenarioLine(
+        tenant: label("tenant"), job: label("job"), provider: aggregate.keys["provider"] ?? "",
+        model: aggregate.model, mode: aggregate.mode, rateDay: at ?? Timestamp.utcDay(aggregate.bucketStart),
+        longContext: aggregate.longContext, requests: 0, usage: UsageQuantities(tokens: TokenQuantities()))
+      let sum = sums[line] ?? (0, Usage(tokens: TokenCounts()))
+      sums[line] = (
+        sum.requests + aggregate.requests,
+        Usage(
+          tokens: sum.usage.tokens + aggregate.usage.tokens,
+          webSearches: sum.usage.webSearches + aggregate.usage.webSearches)
+      )
+    }
+    return sums.map { line, sum in
+      var line = line
+      line.requests = Exact(Decimal(sum.requests))
+      line.usage = UsageQuantities(sum.usage)
+      return line
+    }
+  }
+}
+
+extension ReportWindow {
+  /// The latest calendar month (in `zone`) with usage in the ledger that ended before `today`:
+  /// the default window of what-if runs, which scale a whole month. Nil when there is none.
+  public static func lastFullMonth(in ledger: Ledger, zone: String, today: CivilDate) throws -> ReportWindow? {
+    let zoneOnly = try ReportWindow(zone: zone)
+    guard let latest = try ledger.latestRequestInstant() else { return nil }
+    var month = zoneOnly.localDay(latest).startOfMonth
+    if month.startOfNextMonth > today { month = month.adding(days: -1).startOfMonth }
+    let window = try ReportWindow(from: month, to: month.startOfNextMonth.adding(days: -1), zone: zone)
+    var query = UsageQuery()
+    (query.from, query.to) = window.instants
+    query.statuses = RequestStatus.allCases
+    return try ledger.usage(query).isEmpty ? nil : window
+  }
+
+  /// The number of days from `from` to `to`, both included.
+  public var days: Int? {
+    guard let from, let to else { return nil }
+    return to.daysSinceEpoch - from.daysSinceEpoch + 1
+  }
+}

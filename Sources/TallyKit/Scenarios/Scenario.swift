@@ -1,0 +1,276 @@
+import Foundation
+
+/// Usage a what-if transforms: one model, mode, tenant and job on one rate day, with exact
+/// (possibly fractional) requests and tokens.
+public struct ScenarioLine: Hashable, Sendable {
+  /// `(unattributed)` when the usage names none.
+  public var tenant: String
+  public var job: String
+  /// The declared workload it comes from; nil for ledger usage.
+  public var workload: String?
+  public var provider: String
+  /// The canonical model id when the price table knows the model, else the name as recorded.
+  public var model: String
+  public var mode: Mode
+  /// The day whose rates price it.
+  public var rateDay: CivilDate
+  /// Ledger usage: whether its requests were in the long-context tier.
+  public var longContext: Bool
+  /// Declared workloads: the total input of one request, which decides the tier.
+  public var requestInput: Exact?
+  public var requests: Exact
+  public var usage: UsageQuantities
+
+  public init(
+    tenant: String, job: String, workload: String? = nil, provider: String, model: String, mode: Mode,
+    rateDay: CivilDate, longContext: Bool = false, requestInput: Exact? = nil, requests: Exact,
+    usage: UsageQuantities
+  ) {
+    self.tenant = tenant
+    self.job = job
+    self.workload = workload
+    self.provider = provider
+    self.model = model
+    self.mode = mode
+    self.rateDay = rateDay
+    self.longContext = longContext
+    self.requestInput = requestInput
+    self.requests = requests
+    self.usage = usage
+  }
+
+  /// The request input `PriceBook.card` uses to pick the tier.
+  var tierInput: Int {
+    if let requestInput {
+      // Round up: a request of 200,000.4 tokens of input is over the 200,000 threshold.
+      let whole = ExactDecimal.rounded(requestInput.decimal, scale: 0)
+      let value = NSDecimalNumber(decimal: whole).intValue
+      return Exact(Decimal(value)) < requestInput ? value + 1 : value
+    }
+    return longContext ? RateCard.longContextMinInputTokens : 0
+  }
+
+  /// `0-200k` or `200k+`.
+  public var contextTier: String {
+    tierInput >= RateCard.longContextMinInputTokens ? "200k+" : "0-200k"
+  }
+
+  /// The rate card that prices it.
+  public func card(_ prices: PriceBook) -> Result<RateCard, Unpriced> {
+    prices.card(model: model, on: rateDay, requestInputTokens: tierInput)
+  }
+
+  /// What it costs at the rates of its mode.
+  public func cost(_ prices: PriceBook) -> Result<Money, Unpriced> {
+    card(prices).flatMap { card in
+      Result { () throws(Unpriced) in try card.cost(of: usage, mode: mode, on: rateDay).actual }
+    }
+  }
+
+  func value(of key: SelectorKey) -> String? {
+    switch key {
+    case .tenant: tenant
+    case .job: job
+    case .model: model
+    case .mode: mode.rawValue
+    case .workload: workload
+    }
+  }
+
+  func scaled(by factor: Exact) -> ScenarioLine {
+    var line = self
+    line.requests = requests * factor
+    line.usage = usage * factor
+    return line
+  }
+}
+
+extension ScenarioLine {
+  /// A month of every declared workload of `file`, at the rates in force on `at`.
+  ///
+  /// A model the price table does not know, or with no rate in force on `at`, is an error naming
+  /// the workload, model and date.
+  public static func monthly(_ file: ScenarioFile, at: CivilDate, prices: PriceBook) throws(ScenarioFileError)
+    -> [ScenarioLine]
+  {
+    var lines: [ScenarioLine] = []
+    for workload in file.workloads {
+      let tokens = workload.tokensPerRequest
+      let card = try file.card(for: workload, at: at, prices: prices)
+      let requests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
+      lines.append(
+        ScenarioLine(
+          tenant: workload.tenant ?? unattributed, job: workload.job ?? unattributed, workload: workload.name,
+          provider: card.provider, model: card.model, mode: workload.mode, rateDay: at,
+          requestInput: Exact(Decimal(tokens.totalInput)), requests: requests,
+          usage: UsageQuantities(tokens: TokenQuantities(tokens) * requests)))
+    }
+    return lines
+  }
+}
+
+/// A baseline line and what the scenario turned it into (a move-to-batch splits it in two).
+public struct ScenarioOutcome: Sendable {
+  public let baseline: ScenarioLine
+  public var parts: [ScenarioLine]
+  /// For each part, the number of the switch-model change that set its model, if any: a part
+  /// that cannot be priced is that change's problem.
+  public var switchedBy: [Int?]
+}
+
+/// An ordered list of changes and the file they come from.
+public struct Scenario: Sendable {
+  public let file: String
+  public let changes: [ScenarioChange]
+
+  public init(file: String, changes: [ScenarioChange]) {
+    self.file = file
+    self.changes = changes
+  }
+
+  /// Applies the changes in order, each to what the previous ones produced.
+  ///
+  /// Errors (naming the file, line and change): a switch to a model the price table does not
+  /// know, a selector that matches no usage at its point in the chain. Warnings: a move-to-batch
+  /// whose selected traffic is all batch already, or whose model has no batch rate (that traffic
+  /// stays sync).
+  public func apply(to lines: [ScenarioLine], prices: PriceBook) throws(ScenarioFileError) -> (
+    outcomes: [ScenarioOutcome], warnings: [String]
+  ) {
+    var outcomes = lines.map { ScenarioOutcome(baseline: $0, parts: [$0], switchedBy: [nil]) }
+    var warnings: [String] = []
+    for change in changes {
+      let selector = resolved(change.selector, prices: prices)
+      var target: ResolvedModel?
+      if case .switchModel(let to, _) = change.kind {
+        guard let model = prices.resolve(to) else {
+          throw error(
+            change, key: "to",
+            "to: unknown model \"\(to)\": no price table row has that id or alias; add it with --pricing FILE")
+        }
+        target = model
+      }
+      var matched = false
+      var moved = false
+      var alreadyBatch = false
+      var noBatchRate: [String: Exact] = [:]
+      for index in outcomes.indices {
+        var parts: [ScenarioLine] = []
+        var switchedBy: [Int?] = []
+        for (part, switched) in zip(outcomes[index].parts, outcomes[index].switchedBy) {
+          guard selector.matches(part) else {
+            parts.append(part)
+            switchedBy.append(switched)
+            continue
+          }
+          matched = true
+          switch change.kind {
+          case .moveToBatch(let share):
+            guard part.mode == .sync else {
+              alreadyBatch = true
+              parts.append(part)
+              switchedBy.append(switched)
+              continue
+            }
+            if case .success(let card) = part.card(prices), card.batch == nil {
+              noBatchRate[part.model, default: 0] = noBatchRate[part.model, default: 0] + part.requests
+              parts.append(part)
+              switchedBy.append(switched)
+              continue
+            }
+            moved = true
+            var batch = part.scaled(by: share)
+            batch.mode = .batch
+            if share != 1 {
+              parts.append(part.scaled(by: 1 - share))
+              switchedBy.append(switched)
+            }
+            parts.append(batch)
+            switchedBy.append(switched)
+          case .switchModel(_, let ratio):
+            var switchedPart = part
+            switchedPart.model = target!.id
+            switchedPart.provider = target!.provider
+            if let ratio {
+              switchedPart.usage.tokens = part.usage.tokens * ratio
+              switchedPart.requestInput = part.requestInput.map { $0 * ratio }
+            }
+            parts.append(switchedPart)
+            switchedBy.append(change.number)
+          case .cache(let hitRate, let writeShare):
+            var cached = part
+            let input = part.usage.tokens.input
+            cached.usage.tokens.input = input * (1 - hitRate - writeShare)
+            cached.usage.tokens.cacheRead = part.usage.tokens.cacheRead + input * hitRate
+            cached.usage.tokens.cacheWrite5m = part.usage.tokens.cacheWrite5m + input * writeShare
+            parts.append(cached)
+            switchedBy.append(switched)
+          case .scale(let factor):
+            parts.append(part.scaled(by: factor))
+            switchedBy.append(switched)
+          }
+        }
+        outcomes[index].parts = parts
+        outcomes[index].switchedBy = switchedBy
+      }
+      guard matched else {
+        throw error(change, key: "where", "where { \(selector.description) } matches no usage\(available(selector, in: outcomes))")
+      }
+      for (model, requests) in noBatchRate.sorted(by: { $0.key < $1.key }) {
+        warnings.append(
+          "\(location(change)): \(change.label): \(model) has no batch rate; its \(format(requests)) selected sync requests stay sync"
+        )
+      }
+      if case .moveToBatch = change.kind, !moved, noBatchRate.isEmpty, alreadyBatch {
+        warnings.append(
+          "\(location(change)): \(change.label): the traffic where \(selector) is all batch already; nothing moved")
+      }
+    }
+    return (outcomes, warnings)
+  }
+
+  private func location(_ change: ScenarioChange) -> String { "\(file):\(change.line)" }
+
+  private func error(_ change: ScenarioChange, key: String, _ message: String) -> ScenarioFileError {
+    ScenarioFileError(file: file, line: change.line(of: key), message: "\(change.label): \(message)")
+  }
+
+  /// The selector with model names as the price table's canonical ids, so aliases match.
+  private func resolved(_ selector: Selector, prices: PriceBook) -> Selector {
+    Selector(
+      selector.conditions.map { condition in
+        guard condition.key == .model else { return condition }
+        return Selector.Condition(key: .model, values: condition.values.map { prices.resolve($0)?.id ?? $0 })
+      })
+  }
+
+  /// For a selector that matched nothing: which of its values occur nowhere, and what does.
+  private func available(_ selector: Selector, in outcomes: [ScenarioOutcome]) -> String {
+    for condition in selector.conditions {
+      var present = Set<String>()
+      for outcome in outcomes {
+        for part in outcome.parts { if let value = part.value(of: condition.key) { present.insert(value) } }
+      }
+      guard !condition.values.contains(where: present.contains) else { continue }
+      if condition.key == .workload && present.isEmpty {
+        return "; the baseline is ledger usage, which has no workloads"
+      }
+      let known = present.sorted()
+      let shown = known.prefix(12).map { "\"\($0)\"" }.joined(separator: ", ")
+      return "; the \(condition.key.rawValue)s at this point are \(shown)\(known.count > 12 ? ", …" : "")"
+    }
+    return "; no usage has all of these at once at this point of the chain"
+  }
+
+  private func format(_ requests: Exact) -> String {
+    requests.terminates ? ExactDecimal.plain(requests.decimal) : ExactDecimal.fixed(requests.decimal, scale: 2)
+  }
+}
+
+extension Selector {
+  func matches(_ line: ScenarioLine) -> Bool {
+    conditions.allSatisfy { condition in
+      line.value(of: condition.key).map(condition.values.contains) ?? false
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+struct WhatIfCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "whatif",
+    abstract: "Apply a scenario's changes to the ledger or to declared workloads: cost and margin before and after.",
+    discussion: """
+      The baseline is the file's [[workload]] entries (a month of each) when it has any, else the
+      ledger's usage from --from to --to (default: the last full calendar month with usage). The
+      [[change]] entries (move-to-batch, switch-model, cache, scale) apply in order. A ledger
+      window of D days is scaled to a month by days_per_month / D; a year is 12 months.
+      """
+  )
+
+  @Argument(help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.")
+  var file: String
+
+  @Option(
+    help: "Group by these dimensions: tenant, job, provider, model, mode, context, workload (default job; tenant with --revenue).")
+  var by: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Price at the rates in force on this UTC date (YYYY-MM-DD): workloads default to today, ledger usage to each day's rates.",
+      valueName: "date"),
+    transform: CivilDate.argument)
+  var at: CivilDate?
+
+  @Option(
+    help: ArgumentHelp(
+      "Revenue per tenant for the baseline's period (CSV tenant,revenue_usd): adds each tenant's margin before and after.",
+      valueName: "file"))
+  var revenue: String?
+
+  @OptionGroup var options: LedgerReportOptions
+
+  var period: PeriodOptions { options.period }
+
+  func validate() throws {
+    try validateFilesExist([file] + (revenue.map { [$0] } ?? []))
+    try options.output.rejectFocus()
+    _ = try dimensions()
+    if (period.from == nil) != (period.to == nil) {
+      throw ValidationError("give both --from and --to: the projection scales a window of known length")
+    }
+  }
+
+  func dimensions() throws -> [WhatIfDimension] {
+    guard let by else { return revenue == nil ? [.job] : [.tenant] }
+    do { return try WhatIfDimension.list(by) } catch { throw ValidationError("--by: \(error)") }
+  }
+
+  func run() throws {
+    let prices = try options.pricing.loadPriceBook()
+    let revenueFile = try revenue.map { file in
+      do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError {
+        fail(error.problems, exitCode: 65)
+      }
+    }
+    let report: WhatIfReport
+    do {
+      let scenarios = try ScenarioFile.parse(try readInput(file), file: file)
+      let (baseline, lines) = try self.baseline(scenarios, prices: prices)
+      report = try buildReport {
+        try WhatIfReport.build(
+          file: scenarios, lines: lines, baseline: baseline, by: try dimensions(), prices: prices,
+          revenue: revenueFile)
+      }
+    } catch let error as ScenarioFileError {
+      fail([error.description], exitCode: 65)
+    }
+    for warning in report.warnings { Terminal.warning(warning) }
+    let render = options.output.renderOptions
+    var after = [report.projectionTable.renderTable(render)]
+    if let margin = report.margin {
+      after.append(margin.table(baselineTitle: "Baseline", scenarioTitle: "Scenario").renderTable(render))
+    }
+    options.output.print(
+      report.table, before: report.heading, after: after + unpricedNote(report.totals.unpricedRequests))
+  }
+
+  /// The file's workloads, else the ledger over the window.
+  func baseline(_ scenarios: ScenarioFile, prices: PriceBook) throws -> (WhatIfBaseline, [ScenarioLine]) {
+    if !scenarios.workloads.isEmpty {
+      guard period.from == nil else {
+        throw ValidationError(
+          "\(file) declares [[workload]] entries, which are the baseline; --from/--to choose a ledger window")
+      }
+      let date = at ?? Terminal.today
+      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices))
+    }
+    let path = options.ledger.path
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw ValidationError(
+        "no ledger at \(path) and no [[workload]] entries in \(file): ingest usage first (tally ingest), give --ledger, or declare workloads"
+      )
+    }
+    let database = try options.ledger.open()
+    var window = try options.window()
+    if period.from == nil {
+      guard
+        let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
+      else {
+        throw ValidationError(
+          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to")
+      }
+      window = month
+    }
+    let lines = try ScenarioLine.ledger(database, window: window, at: at, prices: prices)
+    return (.ledger(window: window, days: window.days!, at: at), lines)
+  }
+}
