@@ -4,6 +4,8 @@ struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Reports on the ledger.",
-    subcommands: [ReportSpend.self, ReportChargeback.self, ReportJobs.self, ReportBatches.self]
+    subcommands: [
+      ReportSpend.self, ReportChargeback.self, ReportJobs.self, ReportBatches.self, ReportOpportunities.self,
+    ]
   )
 }

@@ -108,7 +108,7 @@ struct WhatIfCommand: ParsableCommand {
       }
       window = month
     }
-    let lines = try ScenarioLine.ledger(database, window: window, at: at, prices: prices)
+    let lines = try ScenarioLine.ledger(database, window: window, at: at)
     return (.ledger(window: window, days: window.days!, at: at), lines)
   }
 }

@@ -190,8 +190,7 @@ public struct WhatIfReport: Sendable {
 extension ScenarioLine {
   /// The ledger's billed usage in `window`, one line per UTC day, tenant, job, model, mode and
   /// context tier, priced at each day's rates or, with `at`, at that day's.
-  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil, prices: PriceBook)
-    throws -> [ScenarioLine]
+  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil) throws -> [ScenarioLine]
   {
     var query = UsageQuery()
     query.groupBy = ["tenant", "job", "provider"]

@@ -1,0 +1,41 @@
+import Foundation
+
+extension OpportunitiesReport {
+  /// Ranked rows with a totals row; JSON adds the window, the total spend and the assumptions.
+  public var table: ReportTable {
+    var columns = [Column("rank", title: "#")]
+    columns += by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
+    columns += [
+      Column("sync_requests", title: "Sync requests", dropPriority: 3),
+      Column("sync_cost_usd", title: "Sync cost"),
+      Column("batch_cost_usd", title: "At batch", dropPriority: 2),
+      Column("savings_usd", title: "Savings"),
+      Column("monthly_savings_usd", title: "Savings/mo"),
+      Column("worst_case_monthly_savings_usd", title: "Worst case/mo", dropPriority: 4),
+      Column("share_of_spend_pct", title: "Of spend", dropPriority: 1),
+      Column("unpriced_requests", title: "Unpriced", dropPriority: 5),
+      Column("verdict", title: "Verdict"),
+    ]
+    let body: [[Cell]] = rows.enumerated().map { index, row in
+      [.count(index + 1)] + row.values.map(Cell.text) + [
+        .count(row.syncRequests), .money(row.syncCost), .money(row.batchCost), .money(row.savings),
+        .money(row.savings * monthFactor), .money(row.worstSavings * monthFactor),
+        .percent(shareOfSpend(row)), .count(row.unpricedRequests), .text(verdict(row, rank: index + 1)),
+      ]
+    }
+    let total = totals
+    let totalsRow: [Cell] =
+      [.text("Total")] + Array(repeating: .text(""), count: by.count) + [
+        .count(total.syncRequests), .money(total.syncCost), .money(total.batchCost), .money(total.savings),
+        .money(total.savings * monthFactor), .money(total.worstSavings * monthFactor),
+        .percent(shareOfSpend(total)), .count(total.unpricedRequests), .text(""),
+      ]
+    var header = windowHeader(window)
+    header += [
+      ("days", .integer(days)), ("days_per_month", .decimal(daysPerMonth)),
+      ("total_spend_usd", Cell.money(totalSpend).json), unpricedModelsMember(unpricedModels),
+      ("assumptions", .array(assumptions.map(JSONValue.string))),
+    ]
+    return ReportTable(name: "opportunities", columns: columns, rows: body, totals: totalsRow, header: header)
+  }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+struct ReportOpportunities: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "opportunities",
+    abstract: "Rank sync traffic by what moving it to batch would save: what to migrate first.",
+    discussion: """
+      Without --from/--to, looks at the last full calendar month with usage. Savings are scaled
+      to a month of 30 days; the assumptions are printed under the table.
+      """
+  )
+
+  @Option(help: "Group by these dimensions: tenant, job, provider, model, context.")
+  var by = "job"
+
+  @OptionGroup var options: LedgerReportOptions
+
+  var period: PeriodOptions { options.period }
+
+  func validate() throws {
+    try options.output.rejectFocus()
+    _ = try dimensions()
+    if (period.from == nil) != (period.to == nil) {
+      throw ValidationError("give both --from and --to: monthly savings scale a window of known length")
+    }
+  }
+
+  func dimensions() throws -> [WhatIfDimension] {
+    do { return try WhatIfDimension.list(by) } catch { throw ValidationError("--by: \(error)") }
+  }
+
+  func run() throws {
+    let prices = try options.pricing.loadPriceBook()
+    let database = try options.ledger.open()
+    var window = try options.window()
+    if period.from == nil {
+      guard
+        let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
+      else {
+        throw ValidationError(
+          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to")
+      }
+      window = month
+    }
+    let report = try buildReport {
+      try OpportunitiesReport.build(ledger: database, prices: prices, window: window, by: try dimensions())
+    }
+    for warning in report.warnings { Terminal.warning(warning) }
+    let heading =
+      "Sync traffic \(window.description) (\(report.days) days) ranked by the savings of moving it to batch:\n"
+    let notes = "Assumptions:\n" + report.assumptions.map { "- \($0)\n" }.joined()
+    options.output.print(
+      report.table, before: heading, after: [notes] + unpricedNote(report.totals.unpricedRequests))
+  }
+}
