@@ -17,10 +17,14 @@ extension OpportunitiesReport {
       Column("verdict", title: "Verdict"),
     ]
     let body: [[Cell]] = rows.enumerated().map { index, row in
-      [.count(index + 1)] + row.values.map(Cell.text) + [
-        .count(row.syncRequests), .money(row.syncCost), .money(row.batchCost), .money(row.savings),
-        .money(row.savings * monthFactor), .money(row.worstSavings * monthFactor),
-        .percent(shareOfSpend(row)), .count(row.unpricedRequests), .text(verdict(row, rank: index + 1)),
+      // A group of unpriced traffic only has unknown costs: empty cells, never $0.
+      let priced = row.syncRequests > row.unpricedRequests
+      func money(_ amount: Money) -> Cell { .money(priced ? amount : nil) }
+      return [.count(index + 1)] + row.values.map(Cell.text) + [
+        .count(row.syncRequests), money(row.syncCost), money(row.batchCost), money(row.savings),
+        money(row.savings * monthFactor), money(row.worstSavings * monthFactor),
+        .percent(priced ? shareOfSpend(row) : nil), .count(row.unpricedRequests),
+        .text(verdict(row, rank: index + 1)),
       ]
     }
     let total = totals

@@ -24,14 +24,16 @@ extension WhatIfReport {
       ]
     }
     func cells(_ row: WhatIfRow, label: [Cell]) -> [Cell] {
+      // A row of unpriced usage only has unknown costs: empty cells, never $0.
+      func money(_ amount: Money) -> Cell { .money(row.priced ? amount : nil) }
       var cells =
         label + [
-          .money(row.baselineCost), .money(row.scenarioCost), .money(row.delta), .percent(row.deltaPercent),
-          .count(row.unpricedRequests),
+          money(row.baselineCost), money(row.scenarioCost), money(row.delta),
+          .percent(row.priced ? row.deltaPercent : nil), .count(row.unpricedRequests),
         ]
       if hasRevenue {
         cells += [
-          .money(row.revenue), .money(row.baselineMargin), .money(row.scenarioMargin),
+          .money(row.revenue), money(row.baselineMargin), money(row.scenarioMargin),
           .percent(row.baselineMarginPercent), .percent(row.scenarioMarginPercent),
           .text(label.count == 1 && label[0] == .text("Total") ? "" : row.verdict),
         ]

@@ -40,6 +40,8 @@ public struct WhatIfRow: Sendable {
   public var scenarioCost: Money = .zero
   /// Baseline requests that could not be priced: left out of both costs.
   public var unpricedRequests = 0
+  /// Whether any priced usage fell in the row (else its costs are unknown, not zero).
+  public var priced = false
   /// With `--revenue`: the tenant's revenue for the baseline's period; nil when it has no line.
   public var revenue: Money?
 
@@ -86,6 +88,7 @@ public struct WhatIfReport: Sendable {
       total.baselineCost = total.baselineCost + row.baselineCost
       total.scenarioCost = total.scenarioCost + row.scenarioCost
       total.unpricedRequests += row.unpricedRequests
+      total.priced = total.priced || row.priced
       if let revenue = row.revenue { total.revenue = (total.revenue ?? .zero) + revenue }
     }
     if hasRevenue, total.revenue == nil { total.revenue = .zero }
@@ -158,15 +161,19 @@ public struct WhatIfReport: Sendable {
           throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
         }
       }
-      rows[baselineKey, default: WhatIfRow(values: baselineKey)].baselineCost =
-        rows[baselineKey, default: WhatIfRow(values: baselineKey)].baselineCost + baselineCost
+      var row = rows[baselineKey] ?? WhatIfRow(values: baselineKey)
+      row.baselineCost = row.baselineCost + baselineCost
+      row.priced = true
+      rows[baselineKey] = row
       for (partKey, cost) in scenarioCosts {
-        rows[partKey, default: WhatIfRow(values: partKey)].scenarioCost =
-          rows[partKey, default: WhatIfRow(values: partKey)].scenarioCost + cost
+        var row = rows[partKey] ?? WhatIfRow(values: partKey)
+        row.scenarioCost = row.scenarioCost + cost
+        row.priced = true
+        rows[partKey] = row
       }
     }
     for (tenant, amount) in revenue?.revenue ?? [] {
-      rows[[tenant], default: WhatIfRow(values: [tenant])].revenue = amount
+      rows[[tenant], default: WhatIfRow(values: [tenant], priced: true)].revenue = amount
     }
     var allWarnings = warnings + unpricedWarnings(unpricedModels)
     if revenue != nil {
