@@ -39,6 +39,13 @@ struct GoldenTests {
     GoldenCase(
       golden: "estimate-workloads.json",
       arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "json"]),
+    GoldenCase(golden: "whatif-workloads.txt", arguments: ["whatif", "examples/workloads.toml"] + at),
+    GoldenCase(
+      golden: "whatif-workloads-by-workload-model-mode.csv",
+      arguments: ["whatif", "examples/workloads.toml"] + at + ["--by", "workload,model,mode", "--format", "csv"]),
+    GoldenCase(
+      golden: "whatif-workloads.json",
+      arguments: ["whatif", "examples/workloads.toml"] + at + ["--format", "json"]),
   ]
 
   @Test("Report output matches its golden file", arguments: cases)

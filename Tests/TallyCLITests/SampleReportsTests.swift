@@ -15,7 +15,7 @@ struct SampleReportsTests {
     #expect(run.status == 0, "\(run.stderr)")
     let committed = CLI.packageRoot.appendingPathComponent("reports")
     let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-    #expect(names.count == 17)
+    #expect(names.count == 26)
     #expect(try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted() == names)
     for name in names {
       let expected = (try? String(contentsOf: committed.appendingPathComponent(name), encoding: .utf8)) ?? ""

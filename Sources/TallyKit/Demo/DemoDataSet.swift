@@ -227,8 +227,8 @@ public enum DemoDataSet {
   static var scenarios: String {
     """
     # What-if scenarios for the demo company, for `tally whatif scenarios.toml`.
-    # The baseline is the ledger's usage in the chosen window (for example
-    # --from 2026-10-01 --to 2026-10-31); the changes apply to it in order.
+    # The baseline is the ledger's usage in the chosen window (by default the last full
+    # month with usage, October 2026); the changes apply to it in order.
     days_per_month = 30
 
     [finance]                  # USD per month: October's revenue (revenue-2026-10.csv)
@@ -240,10 +240,16 @@ public enum DemoDataSet {
     where = { job = "summarize" }
     share = 0.5
 
+    [[change]]                 # contract review for the two $49 starter plans on the small model
+    kind = "switch-model"
+    where = { job = "contract-review", tenant = ["stark-labs", "tyrell"] }
+    to = "claude-haiku-4-5"
+
     [[change]]                 # nightly classification on OpenAI's smallest model
     kind = "switch-model"
     where = { job = "nightly-classify" }
     to = "gpt-4.1-nano"
+    # token_ratio = 1.1        # if its tokenizer counted the same text as 10% more tokens
 
     [[change]]                 # cache the knowledge base for longer conversations
     kind = "cache"
@@ -251,7 +257,7 @@ public enum DemoDataSet {
     hit_rate = 0.6
     write_share = 0.05
 
-    [[change]]                 # acme rolls the product out to three times the seats
+    [[change]]                 # acme triples its seats on a flat fee: usage grows, revenue does not
     kind = "scale"
     where = { tenant = "acme" }
     factor = 3
@@ -314,10 +320,12 @@ public enum DemoDataSet {
             tally report chargeback --month 2026-10 --revenue revenue-2026-10.csv
 
       scenarios.toml
-          What-if changes (half of summarize to batch, nightly-classify on gpt-4.1-nano, more
-          caching on support-chat, acme at three times the volume) and October's finance
-          figures.
-            tally whatif scenarios.toml --from 2026-10-01 --to 2026-10-31
+          What-if changes (half of summarize to batch, contract review of the starter plans
+          on claude-haiku-4-5, nightly-classify on gpt-4.1-nano, more caching on
+          support-chat, acme at three times the volume) and October's finance figures.
+            tally whatif scenarios.toml
+            tally whatif scenarios.toml --revenue revenue-2026-10.csv
+            tally report opportunities
 
       tally.sqlite
           The ledger these files were ingested into. Try:

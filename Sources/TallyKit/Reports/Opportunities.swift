@@ -57,17 +57,14 @@ public struct OpportunitiesReport: Sendable {
   public func verdict(_ row: OpportunityRow, rank: Int) -> String {
     if row.syncCost.isZero && row.unpricedRequests > 0 { return "unpriced: add its rates to compare" }
     if !row.stuckCost.isZero && row.stuckCost == row.syncCost { return "no batch rate: cannot move" }
+    if row.worstSavings.value < 0 { return "pilot first: costs more if batch cache hits miss" }
     let savingsShare = row.savings.percent(of: totalSpend) ?? 0
     var verdict =
       if savingsShare >= 5 { rank == 1 ? "move first" : "strong candidate" }
       else if savingsShare >= 1 { "worth moving if it can wait" }
       else if row.savings.value > 0 { "small: under 1% of spend" }
       else { "nothing to save" }
-    if row.worstSavings.value < 0 {
-      verdict += "; costs more if batch cache hits miss"
-    } else if row.worstSavings.value * 2 < row.savings.value {
-      verdict += "; saves less if batch cache hits miss"
-    }
+    if row.worstSavings.value * 2 < row.savings.value { verdict += "; saves less if batch cache hits miss" }
     if !row.stuckCost.isZero { verdict += "; part has no batch rate" }
     return verdict
   }

@@ -199,7 +199,7 @@ enum WhatIfFixtures {
       report.table.renderCSV() == """
         rank,job,sync_requests,sync_cost_usd,batch_cost_usd,savings_usd,monthly_savings_usd,worst_case_monthly_savings_usd,share_of_spend_pct,unpriced_requests,verdict
         1,summarize,30,6.00,3.00,3.00,2.90,2.90,47.62,0,move first
-        2,chat,20,5.10,2.55,2.55,2.47,-0.87,40.48,0,strong candidate; costs more if batch cache hits miss
+        2,chat,20,5.10,2.55,2.55,2.47,-0.87,40.48,0,pilot first: costs more if batch cache hits miss
         3,classify,1,,,,,,,1,unpriced: add its rates to compare
 
         """)
