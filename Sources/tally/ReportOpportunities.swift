@@ -40,7 +40,8 @@ struct ReportOpportunities: ParsableCommand {
         let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
       else {
         throw ValidationError(
-          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to")
+          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
+        )
       }
       window = month
     }

@@ -5,7 +5,8 @@ import TallyKit
 struct WhatIfCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "whatif",
-    abstract: "Apply a scenario's changes to the ledger or to declared workloads: cost and margin before and after.",
+    abstract:
+      "Apply a scenario's changes to the ledger or to declared workloads: cost and margin before and after.",
     discussion: """
       The baseline is the file's [[workload]] entries (a month of each) when it has any, else the
       ledger's usage from --from to --to (default: the last full calendar month with usage). The
@@ -14,11 +15,14 @@ struct WhatIfCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.")
+  @Argument(
+    help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.")
   var file: String
 
   @Option(
-    help: "Group by these dimensions: tenant, job, provider, model, mode, context, workload (default job; tenant with --revenue).")
+    help:
+      "Group by these dimensions: tenant, job, provider, model, mode, context, workload (default job; tenant with --revenue)."
+  )
   var by: String?
 
   @Option(
@@ -55,7 +59,8 @@ struct WhatIfCommand: ParsableCommand {
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
     let revenueFile = try revenue.map { file in
-      do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError {
+      do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError
+      {
         fail(error.problems, exitCode: 65)
       }
     }
@@ -104,7 +109,8 @@ struct WhatIfCommand: ParsableCommand {
         let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
       else {
         throw ValidationError(
-          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to")
+          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
+        )
       }
       window = month
     }

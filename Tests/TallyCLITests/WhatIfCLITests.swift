@@ -26,7 +26,8 @@ struct WhatIfCLITests {
     #expect(whatif.stdout == explicit.replacingOccurrences(of: "demo/scenarios.toml", with: "scenarios.toml"))
 
     let opportunities = try CLI.run(
-      ["report", "opportunities", "--ledger", "tally.sqlite", "--by", "job,tenant", "--format", "csv"], in: demo)
+      ["report", "opportunities", "--ledger", "tally.sqlite", "--by", "job,tenant", "--format", "csv"],
+      in: demo)
     #expect(opportunities.status == 0, "\(opportunities)")
     let lines = opportunities.stdout.split(separator: "\n")
     #expect(lines.count == 25)
@@ -40,7 +41,8 @@ struct WhatIfCLITests {
 
     let halfWindow = try run(["whatif", "scenarios.toml", "--from", "2026-10-01"] + ledger)
     #expect(halfWindow.status == 64)
-    #expect(halfWindow.stderr.contains("give both --from and --to: the projection scales a window of known length"))
+    #expect(
+      halfWindow.stderr.contains("give both --from and --to: the projection scales a window of known length"))
 
     let revenueByJob = try run(
       ["whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv", "--by", "job"] + ledger)
@@ -53,7 +55,8 @@ struct WhatIfCLITests {
 
     let noLedger = try run(["whatif", "scenarios.toml", "--ledger", "missing.sqlite"])
     #expect(noLedger.status == 64)
-    #expect(noLedger.stderr.contains("no ledger at missing.sqlite and no [[workload]] entries in scenarios.toml"))
+    #expect(
+      noLedger.stderr.contains("no ledger at missing.sqlite and no [[workload]] entries in scenarios.toml"))
     #expect(!FileManager.default.fileExists(atPath: demo.appendingPathComponent("missing.sqlite").path))
 
     let workloadsWithWindow = try CLI.run(

@@ -3,51 +3,57 @@
 extension PriceBook {
   /// The bundled price tables (file name and text), compiled into the binary.
   public static let bundledTableSources: [(file: String, text: String)] = [
-    ("pricing/anthropic.csv", #"""
-provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
-anthropic,claude-3-opus-20240229,claude-3-opus-latest,2024-02-29,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 3 (A1-A4); retired 2026-01-05 (A7), row kept for ledger history"
-anthropic,claude-3-haiku-20240307,,2024-03-07,,0,0.25,1.25,0.30,0.50,0.03,0.125,0.625,0.15,0.25,0.015,10,"Haiku 3 (A1-A4): cache rates are the table's 0.30 / 0.50 / 0.03, not the 1.25x / 2x / 0.1x multipliers"
-anthropic,claude-3-5-sonnet-20240620,,2024-06-20,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.5 (A1-A4); retired 2025-10-28 (A7), row kept for ledger history"
-anthropic,claude-3-5-sonnet-20241022,claude-3-5-sonnet-latest,2024-10-22,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.5 (A1-A4); retired 2025-10-28 (A7), row kept for ledger history"
-anthropic,claude-3-5-haiku-20241022,claude-3-5-haiku-latest,2024-10-22,,0,0.80,4,1,1.60,0.08,0.40,2,0.50,0.80,0.04,10,"Haiku 3.5 (A1-A4); retirement set for 2026-02-19 (A7), row kept for ledger history"
-anthropic,claude-3-7-sonnet-20250219,claude-3-7-sonnet-latest,2025-02-19,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.7 (A1-A4); retirement set for 2026-02-19 (A7), row kept for ledger history"
-anthropic,claude-opus-4-20250514,claude-opus-4-0 claude-4-opus-20250514,2025-05-14,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 4 (A1-A4); kept 15/75 when Opus 4.5 cut Opus pricing"
-anthropic,claude-sonnet-4-20250514,claude-sonnet-4-0 claude-4-sonnet-20250514,2025-05-14,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4 (A1-A4)"
-anthropic,claude-sonnet-4-20250514,,2025-05-14,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4 long context (1M-context beta, 2025): total input over 200,000 bills every token of the request at 2x input / 1.5x output, cache categories scaled with input; batch halves it (A2, A5)"
-anthropic,claude-opus-4-1-20250805,claude-opus-4-1,2025-08-05,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 4.1 (A1-A4); alias claude-opus-4-1 from the models overview"
-anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4.5 (A2-A4)"
-anthropic,claude-sonnet-4-5-20250929,,2025-09-29,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4.5 long context (1M-context beta): total input over 200,000 bills every token of the request at the premium; batch halves it (A2, A5)"
-anthropic,claude-haiku-4-5-20251001,claude-haiku-4-5,2025-10-01,,0,1,5,1.25,2,0.10,0.50,2.50,0.625,1,0.05,10,"Haiku 4.5 (A2-A4)"
-anthropic,claude-opus-4-5-20251101,claude-opus-4-5,2025-11-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"Opus 4.5 (A2-A4): cut Opus pricing from 15/75 to 5/25"
-anthropic,claude-opus-4-6,,2026-02-04,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"Opus 4.6 (A3-A4); effective_from is the launch week (4-5 Feb 2026); inference_geo us (1.1x) and fast mode are not priced here"
-anthropic,claude-opus-4-6,,2026-02-04,2026-04-01,200001,10,37.50,12.50,20,1,5,18.75,6.25,10,0.50,10,"Opus 4.6 long-context premium (A3, Feb-Mar 2026); A4 (about April 2026): 4.6 and later get the full 1M context at standard pricing. End date approximate: unconfirmed"
-anthropic,claude-sonnet-4-6,,2026-02-04,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4.6 (A3-A4); effective_from is the launch week of Claude 4.6"
-anthropic,claude-sonnet-4-6,,2026-02-04,2026-04-01,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4.6 long-context premium (A3, Feb-Mar 2026); A4 (about April 2026): standard pricing for the full 1M. End date approximate: unconfirmed"
-anthropic,claude-opus-4-7,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer, about 30% more tokens for the same text"
-anthropic,claude-opus-4-8,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
-anthropic,claude-opus-5,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
-anthropic,claude-opus-5-5,,2026-04-01,,0,4,20,5,8,0.20,2,10,2.50,4,0.10,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
-anthropic,claude-sonnet-5,,2026-04-01,,0,2,10,2.50,4,0.20,1,5,1.25,2,0.10,10,"unconfirmed: A4 only, introductory price kept; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
-anthropic,claude-fable-5,,2026-04-01,,0,10,50,12.50,20,1,5,25,6.25,10,0.50,10,"unconfirmed: A4 only; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
-anthropic,claude-fable-5-1,,2026-04-01,,0,10,50,12.50,20,0.25,5,25,6.25,10,0.125,10,"unconfirmed: A4 only; as Fable 5 with cache read 0.25; batch rates derived by the 50% rule (A5); effective_from is a lower bound; new tokenizer"
+    (
+      "pricing/anthropic.csv",
+      #"""
+      provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
+      anthropic,claude-3-opus-20240229,claude-3-opus-latest,2024-02-29,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 3 (A1-A4); retired 2026-01-05 (A7), row kept for ledger history"
+      anthropic,claude-3-haiku-20240307,,2024-03-07,,0,0.25,1.25,0.30,0.50,0.03,0.125,0.625,0.15,0.25,0.015,10,"Haiku 3 (A1-A4): cache rates are the table's 0.30 / 0.50 / 0.03, not the 1.25x / 2x / 0.1x multipliers"
+      anthropic,claude-3-5-sonnet-20240620,,2024-06-20,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.5 (A1-A4); retired 2025-10-28 (A7), row kept for ledger history"
+      anthropic,claude-3-5-sonnet-20241022,claude-3-5-sonnet-latest,2024-10-22,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.5 (A1-A4); retired 2025-10-28 (A7), row kept for ledger history"
+      anthropic,claude-3-5-haiku-20241022,claude-3-5-haiku-latest,2024-10-22,,0,0.80,4,1,1.60,0.08,0.40,2,0.50,0.80,0.04,10,"Haiku 3.5 (A1-A4); retirement set for 2026-02-19 (A7), row kept for ledger history"
+      anthropic,claude-3-7-sonnet-20250219,claude-3-7-sonnet-latest,2025-02-19,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 3.7 (A1-A4); retirement set for 2026-02-19 (A7), row kept for ledger history"
+      anthropic,claude-opus-4-20250514,claude-opus-4-0 claude-4-opus-20250514,2025-05-14,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 4 (A1-A4); kept 15/75 when Opus 4.5 cut Opus pricing"
+      anthropic,claude-sonnet-4-20250514,claude-sonnet-4-0 claude-4-sonnet-20250514,2025-05-14,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4 (A1-A4)"
+      anthropic,claude-sonnet-4-20250514,,2025-05-14,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4 long context (1M-context beta, 2025): total input over 200,000 bills every token of the request at 2x input / 1.5x output, cache categories scaled with input; batch halves it (A2, A5)"
+      anthropic,claude-opus-4-1-20250805,claude-opus-4-1,2025-08-05,,0,15,75,18.75,30,1.50,7.50,37.50,9.375,15,0.75,10,"Opus 4.1 (A1-A4); alias claude-opus-4-1 from the models overview"
+      anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4.5 (A2-A4)"
+      anthropic,claude-sonnet-4-5-20250929,,2025-09-29,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4.5 long context (1M-context beta): total input over 200,000 bills every token of the request at the premium; batch halves it (A2, A5)"
+      anthropic,claude-haiku-4-5-20251001,claude-haiku-4-5,2025-10-01,,0,1,5,1.25,2,0.10,0.50,2.50,0.625,1,0.05,10,"Haiku 4.5 (A2-A4)"
+      anthropic,claude-opus-4-5-20251101,claude-opus-4-5,2025-11-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"Opus 4.5 (A2-A4): cut Opus pricing from 15/75 to 5/25"
+      anthropic,claude-opus-4-6,,2026-02-04,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"Opus 4.6 (A3-A4); effective_from is the launch week (4-5 Feb 2026); inference_geo us (1.1x) and fast mode are not priced here"
+      anthropic,claude-opus-4-6,,2026-02-04,2026-04-01,200001,10,37.50,12.50,20,1,5,18.75,6.25,10,0.50,10,"Opus 4.6 long-context premium (A3, Feb-Mar 2026); A4 (about April 2026): 4.6 and later get the full 1M context at standard pricing. End date approximate: unconfirmed"
+      anthropic,claude-sonnet-4-6,,2026-02-04,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,"Sonnet 4.6 (A3-A4); effective_from is the launch week of Claude 4.6"
+      anthropic,claude-sonnet-4-6,,2026-02-04,2026-04-01,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,"Sonnet 4.6 long-context premium (A3, Feb-Mar 2026); A4 (about April 2026): standard pricing for the full 1M. End date approximate: unconfirmed"
+      anthropic,claude-opus-4-7,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer, about 30% more tokens for the same text"
+      anthropic,claude-opus-4-8,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
+      anthropic,claude-opus-5,,2026-04-01,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
+      anthropic,claude-opus-5-5,,2026-04-01,,0,4,20,5,8,0.20,2,10,2.50,4,0.10,10,"unconfirmed: A4 only (model id assumed from naming); effective_from is a lower bound (not in A3); new tokenizer"
+      anthropic,claude-sonnet-5,,2026-04-01,,0,2,10,2.50,4,0.20,1,5,1.25,2,0.10,10,"unconfirmed: A4 only, introductory price kept; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
+      anthropic,claude-fable-5,,2026-04-01,,0,10,50,12.50,20,1,5,25,6.25,10,0.50,10,"unconfirmed: A4 only; batch rates derived by the documented 50% rule (A5), not listed; effective_from is a lower bound; new tokenizer"
+      anthropic,claude-fable-5-1,,2026-04-01,,0,10,50,12.50,20,0.25,5,25,6.25,10,0.125,10,"unconfirmed: A4 only; as Fable 5 with cache read 0.25; batch rates derived by the 50% rule (A5); effective_from is a lower bound; new tokenizer"
 
-"""#),
-    ("pricing/openai.csv", #"""
-provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
-openai,gpt-4o-2024-05-13,,2024-05-13,,0,5,15,5,5,5,2.50,7.50,2.50,2.50,2.50,,"unconfirmed: legacy snapshot priced above gpt-4o on O1 (not in facts/pricing.md); no cached-input price, so cached tokens are priced as input. Kept so the dated-suffix rule never prices it as gpt-4o"
-openai,gpt-4o,,2024-08-06,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,gpt-4o-mini,,2024-07-18,,0,0.15,0.60,0.15,0.15,0.075,0.075,0.30,0.075,0.075,0.075,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,gpt-4.1,,2025-04-14,,0,2,8,2,2,0.50,1,4,1,1,1,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,gpt-4.1-mini,,2025-04-14,,0,0.40,1.60,0.40,0.40,0.10,0.20,0.80,0.20,0.20,0.20,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,gpt-4.1-nano,,2025-04-14,,0,0.10,0.40,0.10,0.10,0.025,0.05,0.20,0.05,0.05,0.05,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,o4-mini,,2025-04-16,,0,1.10,4.40,1.10,1.10,0.275,0.55,2.20,0.55,0.55,0.55,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,o3,,2025-06-10,,0,2,8,2,2,0.50,1,4,1,1,1,,"O1; starts at the 2025-06-10 price cut (earlier o3 usage was billed higher and stays unpriced until such a row is added); OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
-openai,gpt-5,,2025-08-07,,0,1.25,10,1.25,1.25,0.125,0.625,5,0.625,0.625,0.0625,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
-openai,gpt-5-mini,,2025-08-07,,0,0.25,2,0.25,0.25,0.025,0.125,1,0.125,0.125,0.0125,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
-openai,gpt-5-nano,,2025-08-07,,0,0.05,0.40,0.05,0.05,0.005,0.025,0.20,0.025,0.025,0.0025,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
-openai,gpt-5.1,,2025-11-12,,0,1.25,10,1.25,1.25,0.125,0.625,5,0.625,0.625,0.0625,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
-openai,gpt-5.2,,2025-12-11,,0,1.75,14,1.75,1.75,0.175,0.875,7,0.875,0.875,0.0875,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+      """#
+    ),
+    (
+      "pricing/openai.csv",
+      #"""
+      provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
+      openai,gpt-4o-2024-05-13,,2024-05-13,,0,5,15,5,5,5,2.50,7.50,2.50,2.50,2.50,,"unconfirmed: legacy snapshot priced above gpt-4o on O1 (not in facts/pricing.md); no cached-input price, so cached tokens are priced as input. Kept so the dated-suffix rule never prices it as gpt-4o"
+      openai,gpt-4o,,2024-08-06,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,gpt-4o-mini,,2024-07-18,,0,0.15,0.60,0.15,0.15,0.075,0.075,0.30,0.075,0.075,0.075,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,gpt-4.1,,2025-04-14,,0,2,8,2,2,0.50,1,4,1,1,1,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,gpt-4.1-mini,,2025-04-14,,0,0.40,1.60,0.40,0.40,0.10,0.20,0.80,0.20,0.20,0.20,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,gpt-4.1-nano,,2025-04-14,,0,0.10,0.40,0.10,0.10,0.025,0.05,0.20,0.05,0.05,0.05,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,o4-mini,,2025-04-16,,0,1.10,4.40,1.10,1.10,0.275,0.55,2.20,0.55,0.55,0.55,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,o3,,2025-06-10,,0,2,8,2,2,0.50,1,4,1,1,1,,"O1; starts at the 2025-06-10 price cut (earlier o3 usage was billed higher and stays unpriced until such a row is added); OpenAI bills no cache writes: cache_write columns repeat the input rate; batch cached input not listed on O1's Batch tab: priced at the batch input rate (no cache discount assumed in batch; flagged)"
+      openai,gpt-5,,2025-08-07,,0,1.25,10,1.25,1.25,0.125,0.625,5,0.625,0.625,0.0625,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+      openai,gpt-5-mini,,2025-08-07,,0,0.25,2,0.25,0.25,0.025,0.125,1,0.125,0.125,0.0125,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+      openai,gpt-5-nano,,2025-08-07,,0,0.05,0.40,0.05,0.05,0.005,0.025,0.20,0.025,0.025,0.0025,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+      openai,gpt-5.1,,2025-11-12,,0,1.25,10,1.25,1.25,0.125,0.625,5,0.625,0.625,0.0625,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
+      openai,gpt-5.2,,2025-12-11,,0,1.75,14,1.75,1.75,0.175,0.875,7,0.875,0.875,0.0875,,"O1; OpenAI bills no cache writes: cache_write columns repeat the input rate"
 
-"""#),
+      """#
+    ),
   ]
 }

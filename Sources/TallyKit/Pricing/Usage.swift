@@ -75,7 +75,8 @@ public struct TokenQuantities: Hashable, Sendable {
   public var output: Exact
 
   public init(
-    input: Exact = 0, cacheWrite5m: Exact = 0, cacheWrite1h: Exact = 0, cacheRead: Exact = 0, output: Exact = 0
+    input: Exact = 0, cacheWrite5m: Exact = 0, cacheWrite1h: Exact = 0, cacheRead: Exact = 0,
+    output: Exact = 0
   ) {
     self.input = input
     self.cacheWrite5m = cacheWrite5m
@@ -107,7 +108,8 @@ public struct TokenQuantities: Hashable, Sendable {
   /// Every category multiplied by `factor`.
   public static func * (lhs: TokenQuantities, factor: Exact) -> TokenQuantities {
     TokenQuantities(
-      input: lhs.input * factor, cacheWrite5m: lhs.cacheWrite5m * factor, cacheWrite1h: lhs.cacheWrite1h * factor,
+      input: lhs.input * factor, cacheWrite5m: lhs.cacheWrite5m * factor,
+      cacheWrite1h: lhs.cacheWrite1h * factor,
       cacheRead: lhs.cacheRead * factor, output: lhs.output * factor)
   }
 }

@@ -95,7 +95,8 @@ extension ChargebackReport {
   /// Lines for stderr: unpriced models, and tenants the revenue file and the ledger disagree on.
   public var warnings: [String] {
     unpricedWarnings(unpricedModels)
-      + revenueMismatchWarnings(revenueWithoutUsage: revenueWithoutUsage, usageWithoutRevenue: usageWithoutRevenue)
+      + revenueMismatchWarnings(
+        revenueWithoutUsage: revenueWithoutUsage, usageWithoutRevenue: usageWithoutRevenue)
   }
 }
 

@@ -60,10 +60,9 @@ public struct OpportunitiesReport: Sendable {
     if row.worstSavings.value < 0 { return "pilot first: costs more if batch cache hits miss" }
     let savingsShare = row.savings.percent(of: totalSpend) ?? 0
     var verdict =
-      if savingsShare >= 5 { rank == 1 ? "move first" : "strong candidate" }
-      else if savingsShare >= 1 { "worth moving if it can wait" }
-      else if row.savings.value > 0 { "small: under 1% of spend" }
-      else { "nothing to save" }
+      if savingsShare >= 5 { rank == 1 ? "move first" : "strong candidate" } else if savingsShare >= 1 {
+        "worth moving if it can wait"
+      } else if row.savings.value > 0 { "small: under 1% of spend" } else { "nothing to save" }
     if row.worstSavings.value * 2 < row.savings.value { verdict += "; saves less if batch cache hits miss" }
     if !row.stuckCost.isZero { verdict += "; part has no batch rate" }
     return verdict

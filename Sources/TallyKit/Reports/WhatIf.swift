@@ -59,7 +59,8 @@ public struct WhatIfRow: Sendable {
     switch (baselineMargin.value > 0, scenarioMargin.value > 0) {
     case (false, true): return "becomes profitable"
     case (true, false): return "becomes unprofitable"
-    case (true, true): return scenarioMargin < baselineMargin ? "stays profitable, less so" : "stays profitable"
+    case (true, true):
+      return scenarioMargin < baselineMargin ? "stays profitable, less so" : "stays profitable"
     case (false, false): return "stays unprofitable"
     }
   }
@@ -127,10 +128,12 @@ public struct WhatIfReport: Sendable {
     prices: PriceBook, revenue: RevenueFile? = nil
   ) throws -> WhatIfReport {
     if case .ledger = baseline, by.contains(.workload) {
-      throw ReportError("--by workload needs a file with [[workload]] entries; the baseline here is the ledger")
+      throw ReportError(
+        "--by workload needs a file with [[workload]] entries; the baseline here is the ledger")
     }
     if revenue != nil, by != [.tenant] {
-      throw ReportError("--revenue gives each tenant's margin: use it with --by tenant (the default with --revenue)")
+      throw ReportError(
+        "--revenue gives each tenant's margin: use it with --by tenant (the default with --revenue)")
     }
     let scenario = Scenario(file: file.file, changes: file.changes)
     let (outcomes, warnings) = try scenario.apply(to: lines, prices: prices)
@@ -140,26 +143,35 @@ public struct WhatIfReport: Sendable {
     func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line) } }
     for outcome in outcomes {
       let baselineKey = key(outcome.baseline)
-      guard case .success(let baselineCost) = outcome.baseline.cost(prices) else {
+      var scenarioCosts: [([String], Money)] = []
+      var priced = true
+      if case .success = outcome.baseline.cost(prices) {
+        for part in outcome.parts {
+          switch part.line.cost(prices) {
+          case .success(let cost): scenarioCosts.append((key(part.line), cost))
+          case .failure(let reason):
+            guard let number = part.switchedBy else {
+              priced = false
+              continue
+            }
+            // The switch's target has no rate that day, no batch rate for batch traffic, or no
+            // web-search rate: the scenario cannot be priced as written.
+            let change = file.changes[number - 1]
+            var message = "\(change.label): \(reason)"
+            if case .noRateInForce = reason {
+              message += "; give --at DATE to price the whole baseline at a date when it has rates"
+            }
+            throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
+          }
+        }
+      } else {
+        priced = false
+      }
+      guard priced, case .success(let baselineCost) = outcome.baseline.cost(prices) else {
         let requests = NSDecimalNumber(decimal: outcome.baseline.requests.decimal).intValue
         rows[baselineKey, default: WhatIfRow(values: baselineKey)].unpricedRequests += requests
         unpricedModels[outcome.baseline.model, default: 0] += requests
         continue
-      }
-      var scenarioCosts: [([String], Money)] = []
-      for (part, switchedBy) in zip(outcome.parts, outcome.switchedBy) {
-        switch part.cost(prices) {
-        case .success(let cost): scenarioCosts.append((key(part), cost))
-        case .failure(let reason):
-          // Only a switch can make priced usage unpriced: the target has no rate that day, no
-          // batch rate for batch traffic, or no web-search rate.
-          let change = file.changes[(switchedBy ?? 1) - 1]
-          var message = "\(change.label): \(reason)"
-          if case .noRateInForce = reason {
-            message += "; give --at DATE to price the whole baseline at a date when it has rates"
-          }
-          throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
-        }
       }
       var row = rows[baselineKey] ?? WhatIfRow(values: baselineKey)
       row.baselineCost = row.baselineCost + baselineCost
@@ -178,8 +190,10 @@ public struct WhatIfReport: Sendable {
     var allWarnings = warnings + unpricedWarnings(unpricedModels)
     if revenue != nil {
       allWarnings += revenueMismatchWarnings(
-        revenueWithoutUsage: rows.values.filter { $0.revenue != nil && $0.baselineCost.isZero && $0.unpricedRequests == 0 }
-          .map { $0.values[0] }.sorted(),
+        revenueWithoutUsage: rows.values.filter {
+          $0.revenue != nil && $0.baselineCost.isZero && $0.unpricedRequests == 0
+        }
+        .map { $0.values[0] }.sorted(),
         usageWithoutRevenue: rows.values.filter { $0.revenue == nil }.map { $0.values[0] }.sorted())
     }
     let sorted = rows.values.sorted { left, right in
@@ -197,7 +211,8 @@ public struct WhatIfReport: Sendable {
 extension ScenarioLine {
   /// The ledger's billed usage in `window`, one line per UTC day, tenant, job, model, mode and
   /// context tier, priced at each day's rates or, with `at`, at that day's.
-  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil) throws -> [ScenarioLine]
+  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil) throws
+    -> [ScenarioLine]
   {
     var query = UsageQuery()
     query.groupBy = ["tenant", "job", "provider"]
@@ -234,7 +249,8 @@ extension ScenarioLine {
 extension ReportWindow {
   /// The latest calendar month (in `zone`) with usage in the ledger that ended before `today`:
   /// the default window of what-if runs, which scale a whole month. Nil when there is none.
-  public static func lastFullMonth(in ledger: Ledger, zone: String, today: CivilDate) throws -> ReportWindow? {
+  public static func lastFullMonth(in ledger: Ledger, zone: String, today: CivilDate) throws -> ReportWindow?
+  {
     let zoneOnly = try ReportWindow(zone: zone)
     guard let latest = try ledger.latestRequestInstant() else { return nil }
     var month = zoneOnly.localDay(latest).startOfMonth

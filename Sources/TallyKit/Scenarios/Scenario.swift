@@ -109,13 +109,18 @@ extension ScenarioLine {
   }
 }
 
+/// A piece of what a baseline line became.
+public struct ScenarioPart: Sendable {
+  public var line: ScenarioLine
+  /// The number of the switch-model change that set its model, if any: a part that cannot be
+  /// priced is that change's problem.
+  public var switchedBy: Int?
+}
+
 /// A baseline line and what the scenario turned it into (a move-to-batch splits it in two).
 public struct ScenarioOutcome: Sendable {
   public let baseline: ScenarioLine
-  public var parts: [ScenarioLine]
-  /// For each part, the number of the switch-model change that set its model, if any: a part
-  /// that cannot be priced is that change's problem.
-  public var switchedBy: [Int?]
+  public var parts: [ScenarioPart]
 }
 
 /// An ordered list of changes and the file they come from.
@@ -137,7 +142,7 @@ public struct Scenario: Sendable {
   public func apply(to lines: [ScenarioLine], prices: PriceBook) throws(ScenarioFileError) -> (
     outcomes: [ScenarioOutcome], warnings: [String]
   ) {
-    var outcomes = lines.map { ScenarioOutcome(baseline: $0, parts: [$0], switchedBy: [nil]) }
+    var outcomes = lines.map { ScenarioOutcome(baseline: $0, parts: [ScenarioPart(line: $0)]) }
     var warnings: [String] = []
     for change in changes {
       let selector = resolved(change.selector, prices: prices)
@@ -146,7 +151,8 @@ public struct Scenario: Sendable {
         guard let model = prices.resolve(to) else {
           throw error(
             change, key: "to",
-            "to: unknown model \"\(to)\": no price table row has that id or alias; add it with --pricing FILE")
+            "to: unknown model \"\(to)\": no price table row has that id or alias; add it with --pricing FILE"
+          )
         }
         target = model
       }
@@ -154,76 +160,64 @@ public struct Scenario: Sendable {
       var moved = false
       var alreadyBatch = false
       var noBatchRate: [String: Exact] = [:]
-      for index in outcomes.indices {
-        var parts: [ScenarioLine] = []
-        var switchedBy: [Int?] = []
-        for (part, switched) in zip(outcomes[index].parts, outcomes[index].switchedBy) {
-          guard selector.matches(part) else {
-            parts.append(part)
-            switchedBy.append(switched)
-            continue
+      func transform(_ part: ScenarioPart) -> [ScenarioPart] {
+        guard selector.matches(part.line) else { return [part] }
+        matched = true
+        var changed = part
+        switch change.kind {
+        case .moveToBatch(let share):
+          guard part.line.mode == .sync else {
+            alreadyBatch = true
+            return [part]
           }
-          matched = true
-          switch change.kind {
-          case .moveToBatch(let share):
-            guard part.mode == .sync else {
-              alreadyBatch = true
-              parts.append(part)
-              switchedBy.append(switched)
-              continue
-            }
-            if case .success(let card) = part.card(prices), card.batch == nil {
-              noBatchRate[part.model, default: 0] = noBatchRate[part.model, default: 0] + part.requests
-              parts.append(part)
-              switchedBy.append(switched)
-              continue
-            }
-            moved = true
-            var batch = part.scaled(by: share)
-            batch.mode = .batch
-            if share != 1 {
-              parts.append(part.scaled(by: 1 - share))
-              switchedBy.append(switched)
-            }
-            parts.append(batch)
-            switchedBy.append(switched)
-          case .switchModel(_, let ratio):
-            var switchedPart = part
-            switchedPart.model = target!.id
-            switchedPart.provider = target!.provider
-            if let ratio {
-              switchedPart.usage.tokens = part.usage.tokens * ratio
-              switchedPart.requestInput = part.requestInput.map { $0 * ratio }
-            }
-            parts.append(switchedPart)
-            switchedBy.append(change.number)
-          case .cache(let hitRate, let writeShare):
-            var cached = part
-            let input = part.usage.tokens.input
-            cached.usage.tokens.input = input * (1 - hitRate - writeShare)
-            cached.usage.tokens.cacheRead = part.usage.tokens.cacheRead + input * hitRate
-            cached.usage.tokens.cacheWrite5m = part.usage.tokens.cacheWrite5m + input * writeShare
-            parts.append(cached)
-            switchedBy.append(switched)
-          case .scale(let factor):
-            parts.append(part.scaled(by: factor))
-            switchedBy.append(switched)
+          changed.line = part.line.scaled(by: share)
+          changed.line.mode = .batch
+          // Traffic whose model has no batch rate (or no batch web-search rate) cannot move.
+          if case .success = part.line.cost(prices), case .failure = changed.line.cost(prices) {
+            noBatchRate[part.line.model, default: 0] =
+              noBatchRate[part.line.model, default: 0] + part.line.requests
+            return [part]
           }
+          moved = true
+          guard share != 1 else { return [changed] }
+          var staying = part
+          staying.line = part.line.scaled(by: 1 - share)
+          return [staying, changed]
+        case .switchModel(_, let ratio):
+          changed.line.model = target!.id
+          changed.line.provider = target!.provider
+          changed.switchedBy = change.number
+          if let ratio {
+            changed.line.usage.tokens = part.line.usage.tokens * ratio
+            changed.line.requestInput = part.line.requestInput.map { $0 * ratio }
+          }
+        case .cache(let hitRate, let writeShare):
+          let input = part.line.usage.tokens.input
+          changed.line.usage.tokens.input = input * (1 - hitRate - writeShare)
+          changed.line.usage.tokens.cacheRead = part.line.usage.tokens.cacheRead + input * hitRate
+          changed.line.usage.tokens.cacheWrite5m = part.line.usage.tokens.cacheWrite5m + input * writeShare
+        case .scale(let factor):
+          changed.line = part.line.scaled(by: factor)
         }
-        outcomes[index].parts = parts
-        outcomes[index].switchedBy = switchedBy
+        return [changed]
+      }
+      for index in outcomes.indices {
+        outcomes[index].parts = outcomes[index].parts.flatMap(transform)
       }
       guard matched else {
-        throw error(change, key: "where", "where { \(selector.description) } matches no usage\(available(selector, in: outcomes))")
+        throw error(
+          change, key: "where",
+          "where { \(selector.description) } matches no usage\(available(selector, in: outcomes))")
       }
       for (model, requests) in noBatchRate.sorted(by: { $0.key < $1.key }) {
         warnings.append(
-          "\(location(change)): \(change.label): \(model) has no batch rate; its \(format(requests)) selected sync requests stay sync"
+          "\(location(change)): \(change.label): \(model) has no batch rate; its \(requests.brief) selected sync requests stay sync"
         )
       }
       if case .moveToBatch = change.kind, !moved, noBatchRate.isEmpty, alreadyBatch {
         warnings.append(
-          "\(location(change)): \(change.label): the traffic where \(selector) is all batch already; nothing moved")
+          "\(location(change)): \(change.label): the traffic where \(selector) is all batch already; nothing moved"
+        )
       }
     }
     return (outcomes, warnings)
@@ -249,7 +243,9 @@ public struct Scenario: Sendable {
     for condition in selector.conditions {
       var present = Set<String>()
       for outcome in outcomes {
-        for part in outcome.parts { if let value = part.value(of: condition.key) { present.insert(value) } }
+        for part in outcome.parts {
+          if let value = part.line.value(of: condition.key) { present.insert(value) }
+        }
       }
       guard !condition.values.contains(where: present.contains) else { continue }
       if condition.key == .workload && present.isEmpty {
@@ -260,10 +256,6 @@ public struct Scenario: Sendable {
       return "; the \(condition.key.rawValue)s at this point are \(shown)\(known.count > 12 ? ", …" : "")"
     }
     return "; no usage has all of these at once at this point of the chain"
-  }
-
-  private func format(_ requests: Exact) -> String {
-    requests.terminates ? ExactDecimal.plain(requests.decimal) : ExactDecimal.fixed(requests.decimal, scale: 2)
   }
 }
 

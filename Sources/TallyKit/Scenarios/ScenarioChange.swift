@@ -86,39 +86,44 @@ public struct ScenarioChange: Hashable, Sendable, CustomStringConvertible {
     return selector.conditions.isEmpty ? what : "\(what) where \(selector)"
   }
 
-  private func percent(_ fraction: Exact) -> String {
-    let value = fraction * 100
-    return (value.terminates ? value.description : ExactDecimal.fixed(value.decimal, scale: 2)) + "%"
-  }
+  private func percent(_ fraction: Exact) -> String { (fraction * 100).brief + "%" }
+}
+
+extension Exact {
+  /// For messages: exact when it terminates, else to two decimals (`33.33` for a third of 100).
+  var brief: String { terminates ? description : ExactDecimal.fixed(decimal, scale: 2) }
 }
 
 extension Reader {
   /// A `[[change]]` table: `kind`, an optional `where`, and the kind's own keys, each checked.
   func change(_ table: TOMLTable, position: Int) throws(ScenarioFileError) -> ScenarioChange {
-    let context = "change \(position): "
-    let kindName = try required(try string(table, "kind", context: context), table, "kind", context: context)
-    let context2 = "change \(position) (\(kindName)): "
+    let numbered = "change \(position): "
+    let kindName = try required(
+      try string(table, "kind", context: numbered), table, "kind", context: numbered)
+    let context = "change \(position) (\(kindName)): "
     func fraction(_ key: String) throws(ScenarioFileError) -> Exact? {
-      guard let value = try number(table, key, context: context2) else { return nil }
+      guard let value = try number(table, key, context: context) else { return nil }
       guard value >= 0, value <= 1 else {
         throw fail(
           table.line(of: key) ?? table.line,
-          "\(context2)\(key): \(ExactDecimal.plain(value)) is outside 0...1; write a fraction such as 0.65 for 65%")
+          "\(context)\(key): \(ExactDecimal.plain(value)) is outside 0...1; write a fraction such as 0.65 for 65%"
+        )
       }
       return Exact(value)
     }
     func positive(_ key: String, allowZero: Bool) throws(ScenarioFileError) -> Exact? {
-      guard let value = try number(table, key, context: context2) else { return nil }
+      guard let value = try number(table, key, context: context) else { return nil }
       guard allowZero ? value >= 0 : value > 0 else {
         throw fail(
           table.line(of: key) ?? table.line,
-          "\(context2)\(key): \(ExactDecimal.plain(value)) must be \(allowZero ? "zero or more" : "above zero")")
+          "\(context)\(key): \(ExactDecimal.plain(value)) must be \(allowZero ? "zero or more" : "above zero")"
+        )
       }
       return Exact(value)
     }
 
     func allow(_ own: String...) throws(ScenarioFileError) {
-      try checkKeys(table, allowed: ["kind", "where"] + own, context: context2)
+      try checkKeys(table, allowed: ["kind", "where"] + own, context: context)
     }
     let kind: ChangeKind
     switch kindName {
@@ -127,30 +132,33 @@ extension Reader {
       kind = .moveToBatch(share: try fraction("share") ?? 1)
     case "switch-model":
       try allow("to", "token_ratio")
-      let to = try required(try string(table, "to", context: context2), table, "to", context: context2)
+      let to = try required(try string(table, "to", context: context), table, "to", context: context)
       kind = .switchModel(to: to, tokenRatio: try positive("token_ratio", allowZero: false))
     case "cache":
       try allow("hit_rate", "write_share")
-      let hitRate = try required(try fraction("hit_rate"), table, "hit_rate", context: context2)
+      let hitRate = try required(try fraction("hit_rate"), table, "hit_rate", context: context)
       let writeShare = try fraction("write_share") ?? 0
       guard hitRate + writeShare <= 1 else {
         throw fail(
           table.line(of: "write_share") ?? table.line,
-          "\(context2)hit_rate + write_share is \(hitRate + writeShare), more than all of the uncached input (1)")
+          "\(context)hit_rate + write_share is \(hitRate + writeShare), more than all of the uncached input (1)"
+        )
       }
       kind = .cache(hitRate: hitRate, writeShare: writeShare)
     case "scale":
       try allow("factor")
-      kind = .scale(factor: try required(try positive("factor", allowZero: true), table, "factor", context: context2))
+      kind = .scale(
+        factor: try required(try positive("factor", allowZero: true), table, "factor", context: context))
     default:
       throw fail(
         table.line(of: "kind") ?? table.line,
-        "\(context)kind: \"\(kindName)\" is not a change; expected one of \(ChangeKind.names.joined(separator: ", "))")
+        "\(numbered)kind: \"\(kindName)\" is not a change; expected one of \(ChangeKind.names.joined(separator: ", "))"
+      )
     }
     var keyLines: [String: Int] = [:]
     for key in table.keys { keyLines[key] = table.line(of: key) }
     return ScenarioChange(
-      kind: kind, selector: try selector(table, context: context2), number: position, line: table.line,
+      kind: kind, selector: try selector(table, context: context), number: position, line: table.line,
       keyLines: keyLines)
   }
 
@@ -163,10 +171,9 @@ extension Reader {
     }
     var result: [Selector.Condition] = []
     for entry in conditions.entries {
-      let entryLine = entry.line
       guard let key = SelectorKey(rawValue: entry.key) else {
         throw fail(
-          entryLine,
+          entry.line,
           "\(context)where: unknown key \"\(entry.key)\"; expected one of \(SelectorKey.allCases.map(\.rawValue).joined(separator: ", "))"
         )
       }
@@ -177,16 +184,18 @@ extension Reader {
         values = []
         for item in items {
           guard case .string(let text) = item else {
-            throw fail(entryLine, "\(context)where.\(entry.key): expected quoted strings")
+            throw fail(entry.line, "\(context)where.\(entry.key): expected quoted strings")
           }
           values.append(text)
         }
-        guard !values.isEmpty else { throw fail(entryLine, "\(context)where.\(entry.key): the list is empty") }
+        guard !values.isEmpty else {
+          throw fail(entry.line, "\(context)where.\(entry.key): the list is empty")
+        }
       default:
-        throw fail(entryLine, "\(context)where.\(entry.key): expected a quoted string or a list of them")
+        throw fail(entry.line, "\(context)where.\(entry.key): expected a quoted string or a list of them")
       }
       if key == .mode, let bad = values.first(where: { Mode(rawValue: $0) == nil }) {
-        throw fail(entryLine, "\(context)where.mode: \"\(bad)\" is not a mode; expected sync or batch")
+        throw fail(entry.line, "\(context)where.mode: \"\(bad)\" is not a mode; expected sync or batch")
       }
       result.append(Selector.Condition(key: key, values: values))
     }

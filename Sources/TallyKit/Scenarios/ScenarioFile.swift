@@ -73,10 +73,13 @@ extension ScenarioFile {
   public func card(for workload: Workload, at: CivilDate, prices: PriceBook) throws(ScenarioFileError)
     -> RateCard
   {
-    switch prices.card(model: workload.model, on: at, requestInputTokens: workload.tokensPerRequest.totalInput) {
+    switch prices.card(
+      model: workload.model, on: at, requestInputTokens: workload.tokensPerRequest.totalInput)
+    {
     case .success(let card): return card
     case .failure(let reason):
-      throw ScenarioFileError(file: file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
+      throw ScenarioFileError(
+        file: file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
     }
   }
 }

@@ -55,9 +55,11 @@ enum WhatIfFixtures {
     try ledger.transaction { writer in
       let source = try writer.addSource(path: "fixture", contentHash: "", format: "api-log", ingestedAt: "")
       for record in records {
-        _ = try writer.insert(record, modelID: IngestFixtures.prices.resolve(record.model ?? "")?.id, sourceID: source)
+        _ = try writer.insert(
+          record, modelID: IngestFixtures.prices.resolve(record.model ?? "")?.id, sourceID: source)
       }
-      try writer.finishSource(source, contentHash: "", format: "api-log", summary: IngestSummary(file: "fixture"))
+      try writer.finishSource(
+        source, contentHash: "", format: "api-log", summary: IngestSummary(file: "fixture"))
     }
     return ledger
   }
@@ -98,7 +100,8 @@ enum WhatIfFixtures {
     let file = try ScenarioFile.parse(text, file: "s.toml")
     let lines = try ScenarioLine.ledger(try F.ledger(), window: F.october, at: at)
     return try WhatIfReport.build(
-      file: file, lines: lines, baseline: .ledger(window: F.october, days: 31, at: at), by: by, prices: prices,
+      file: file, lines: lines, baseline: .ledger(window: F.october, days: 31, at: at), by: by,
+      prices: prices,
       revenue: revenue)
   }
 

@@ -51,7 +51,8 @@ import Testing
 
   /// `[workload name: (baseline, scenario)]` as exact JSON strings.
   func costs(_ report: WhatIfReport) -> [String: [String]] {
-    Dictionary(uniqueKeysWithValues: report.rows.map { ($0.values[0], [$0.baselineCost.json, $0.scenarioCost.json]) })
+    Dictionary(
+      uniqueKeysWithValues: report.rows.map { ($0.values[0], [$0.baselineCost.json, $0.scenarioCost.json]) })
   }
 
   func error(_ changes: String, workloads: String = published) -> String? {
@@ -100,7 +101,7 @@ import Testing
     let third = ScenarioChange(
       kind: .moveToBatch(share: Exact(1, over: 3)), selector: Selector(), number: 1, line: 1, keyLines: [:])
     let (outcomes, _) = try Scenario(file: "w.toml", changes: [third]).apply(to: lines, prices: Self.prices)
-    let parts = outcomes[0].parts
+    let parts = outcomes[0].parts.map(\.line)
     #expect(parts.map(\.mode) == [.sync, .batch])
     #expect(parts.map(\.requests) == [10_000, 5_000])
     let total = parts.map { try! $0.cost(Self.prices).get() }.sum()
@@ -163,9 +164,10 @@ import Testing
       token_ratio = 1.2
       """, workloads: workloads, by: [.context])
     #expect(
-      report.rows.map { [$0.values[0], $0.baselineCost.json, $0.scenarioCost.json] } == [
-        ["200k+", "0", "1323"], ["0-200k", "555", "0"],
-      ].sorted { $0[1] > $1[1] })
+      report.rows.map { [$0.values[0], $0.baselineCost.json, $0.scenarioCost.json] }
+        == [
+          ["200k+", "0", "1323"], ["0-200k", "555", "0"],
+        ].sorted { $0[1] > $1[1] })
   }
 
   @Test func cachingTurnsUncachedInputIntoCacheReadsAndWrites() throws {
@@ -255,17 +257,20 @@ import Testing
     #expect(error("[[change]]\nwhere = { job = \"x\" }\n") == "w.toml:26: change 1: kind is required")
     #expect(
       error("[[change]]\nkind = \"move-to-batch\"\nshare = 1.5\n")
-        == "w.toml:28: change 1 (move-to-batch): share: 1.5 is outside 0...1; write a fraction such as 0.65 for 65%")
+        == "w.toml:28: change 1 (move-to-batch): share: 1.5 is outside 0...1; write a fraction such as 0.65 for 65%"
+    )
     #expect(
       error("[[change]]\nkind = \"move-to-batch\"\nshare = -0.1\n")
-        == "w.toml:28: change 1 (move-to-batch): share: -0.1 is outside 0...1; write a fraction such as 0.65 for 65%")
+        == "w.toml:28: change 1 (move-to-batch): share: -0.1 is outside 0...1; write a fraction such as 0.65 for 65%"
+    )
     #expect(
       error("[[change]]\nkind = \"move-to-batch\"\nshare = \"half\"\n")
         == "w.toml:28: change 1 (move-to-batch): share: expected a number")
     #expect(
       error("[[change]]\nkind = \"move-to-batch\"\nfactor = 2\n")
         == "w.toml:28: change 1 (move-to-batch): unknown key \"factor\"; expected one of kind, where, share")
-    #expect(error("[[change]]\nkind = \"switch-model\"\n") == "w.toml:26: change 1 (switch-model): to is required")
+    #expect(
+      error("[[change]]\nkind = \"switch-model\"\n") == "w.toml:26: change 1 (switch-model): to is required")
     #expect(
       error("[[change]]\nkind = \"switch-model\"\nto = \"claude-haiku-4-5\"\ntoken_ratio = 0\n")
         == "w.toml:29: change 1 (switch-model): token_ratio: 0 must be above zero")
@@ -275,14 +280,16 @@ import Testing
     )
     #expect(
       error("[[change]]\nkind = \"cache\"\nhit_rate = 0.9\nwrite_share = 0.2\n")
-        == "w.toml:29: change 1 (cache): hit_rate + write_share is 1.1, more than all of the uncached input (1)")
+        == "w.toml:29: change 1 (cache): hit_rate + write_share is 1.1, more than all of the uncached input (1)"
+    )
     #expect(error("[[change]]\nkind = \"cache\"\n") == "w.toml:26: change 1 (cache): hit_rate is required")
     #expect(
       error("[[change]]\nkind = \"scale\"\nfactor = -2\n")
         == "w.toml:28: change 1 (scale): factor: -2 must be zero or more")
     #expect(
       error("[[change]]\nkind = \"scale\"\nfactor = 2\nwhere = { team = \"a\" }\n")
-        == "w.toml:29: change 1 (scale): where: unknown key \"team\"; expected one of tenant, job, model, mode, workload")
+        == "w.toml:29: change 1 (scale): where: unknown key \"team\"; expected one of tenant, job, model, mode, workload"
+    )
     #expect(
       error("[[change]]\nkind = \"scale\"\nfactor = 2\nwhere = { mode = \"flex\" }\n")
         == "w.toml:29: change 1 (scale): where.mode: \"flex\" is not a mode; expected sync or batch")
@@ -318,15 +325,55 @@ import Testing
     )
   }
 
+  @Test func trafficWithoutABatchRateStaysSyncWithAWarning() throws {
+    // A contracted model with sync rates only ($2/$8): its 1,000 requests cannot move.
+    let prices = try PriceBook.load(overrides: [
+      (
+        file: "contract.csv",
+        text: """
+        provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes
+        anthropic,house-model,,2026-01-01,,0,2,8,2,2,2,,,,,,,sync only
+
+        """
+      )
+    ])
+    let file = try ScenarioFile.parse(
+      Self.published + """
+        [[workload]]
+        name = "house"
+        model = "house-model"
+        requests = 1000
+        per = "month"
+        input_tokens = 1000
+        output_tokens = 100
+
+        [[change]]
+        kind = "move-to-batch"
+        """, file: "w.toml")
+    let lines = try ScenarioLine.monthly(file, at: Self.november, prices: prices)
+    let report = try WhatIfReport.build(
+      file: file, lines: lines, baseline: .workloads(at: Self.november), by: [.workload], prices: prices)
+    #expect(costs(report)["house"] == ["2.8", "2.8"])
+    #expect(costs(report)["claims"] == ["412.5", "206.25"])
+    #expect(
+      report.warnings == [
+        "w.toml:34: change 1 (move-to-batch): house-model has no batch rate; its 1000 selected sync requests stay sync"
+      ])
+  }
+
   @Test func aMoveOfBatchTrafficWarnsAndAMissingRateAtTheDateIsAnError() throws {
-    let batch = Self.published.replacingOccurrences(of: "tenant = \"acme\"", with: "tenant = \"acme\"\nmode = \"batch\"")
+    let batch = Self.published.replacingOccurrences(
+      of: "tenant = \"acme\"", with: "tenant = \"acme\"\nmode = \"batch\"")
     let report = try whatif(
       """
       [[change]]
       kind = "move-to-batch"
       where = { tenant = "acme" }
       """, workloads: batch)
-    #expect(report.warnings == ["w.toml:27: change 1 (move-to-batch): the traffic where tenant = \"acme\" is all batch already; nothing moved"])
+    #expect(
+      report.warnings == [
+        "w.toml:27: change 1 (move-to-batch): the traffic where tenant = \"acme\" is all batch already; nothing moved"
+      ])
     #expect(report.totals.delta == .zero)
 
     // Opus 4.6's rates start on 2026-02-04: a switch priced on 2026-01-15 has none.
