@@ -12,6 +12,7 @@ struct Tally: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self,
+      ReconcileCommand.self,
     ]
   )
 }
