@@ -85,7 +85,7 @@ public enum JSONDocuments {
     mutating func value(depth: Int) throws(Failure) -> JSONNode {
       guard depth < 256 else { throw fail("not valid JSON: nested too deeply") }
       skipWhitespace()
-      guard index < bytes.count else { throw fail("not valid JSON: the text ends where a value should be") }
+      guard index < bytes.count else { throw fail("not valid JSON: the text ends where a value should be (a truncated file?)") }
       let start = line
       switch bytes[index] {
       case UInt8(ascii: "{"):
@@ -98,7 +98,8 @@ public enum JSONDocuments {
         }
         while true {
           skipWhitespace()
-          guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an object (a truncated file?)") }
+          guard bytes[index] == UInt8(ascii: "\"") else {
             throw fail("not valid JSON: expected a member name in double quotes")
           }
           let key = try string()
@@ -110,7 +111,7 @@ public enum JSONDocuments {
           index += 1
           members.append((key, try value(depth: depth + 1)))
           skipWhitespace()
-          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an object") }
+          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an object (a truncated file?)") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             continue
@@ -130,7 +131,7 @@ public enum JSONDocuments {
         while true {
           items.append(try value(depth: depth + 1))
           skipWhitespace()
-          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an array") }
+          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an array (a truncated file?)") }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             continue
