@@ -50,7 +50,8 @@ struct ReconcileCommand: ParsableCommand {
     let window = try options.window()
     let report = try buildReport {
       try ReconcileReport.build(
-        ledger: database, prices: prices, by: try dimensions(), tolerance: try tolerancePercent(), window: window)
+        ledger: database, prices: prices, by: try dimensions(), tolerance: try tolerancePercent(),
+        window: window)
     }
     for warning in report.warnings { Terminal.warning(warning) }
     let heading =

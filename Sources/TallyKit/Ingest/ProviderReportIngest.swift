@@ -77,15 +77,23 @@ extension Ingester {
       var keys: Set<[String]> = []
       var repeated = false
       let rowKeys =
-        bucket.usage.map { ([$0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.dimensions], $0.line) }
+        bucket.usage.map {
+          ([$0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.dimensions], $0.line)
+        }
         + bucket.cost.map {
           (
-            [$0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.costType, $0.row.tokenType, $0.row.dimensions],
+            [
+              $0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.costType, $0.row.tokenType,
+              $0.row.dimensions,
+            ],
             $0.line
           )
         }
       for (key, line) in rowKeys where !keys.insert(key).inserted {
-        problem(line, "this result repeats the dimensions of an earlier result of the bucket starting \(Timestamp.format(bucket.start))")
+        problem(
+          line,
+          "this result repeats the dimensions of an earlier result of the bucket starting \(Timestamp.format(bucket.start))"
+        )
         repeated = true
       }
       if repeated { continue }
@@ -141,7 +149,8 @@ extension Ingester {
           }
         }
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
-        try writer.finishSource(sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary)
+        try writer.finishSource(
+          sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)

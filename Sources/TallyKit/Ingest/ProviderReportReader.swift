@@ -82,7 +82,9 @@ enum ProviderReportReader {
     for page in pages(documents) {
       guard case .array(let buckets)? = page["data"]?.value else { return nil }
       for bucket in buckets {
-        guard case .array(let results)? = bucket["results"]?.value, let first = results.first else { continue }
+        guard case .array(let results)? = bucket["results"]?.value, let first = results.first else {
+          continue
+        }
         if first["amount"] != nil { return .cost }
         if first["uncached_input_tokens"] != nil || first["output_tokens"] != nil { return .usage }
         return nil
@@ -119,7 +121,8 @@ enum ProviderReportReader {
       do throws(RowError) {
         guard case .object = page.value else {
           throw RowError(
-            line: page.line, path: "(page)", message: "expected a report page object {\"data\": […], …}, not \(page.kind)")
+            line: page.line, path: "(page)",
+            message: "expected a report page object {\"data\": […], …}, not \(page.kind)")
         }
         guard let data = page["data"], case .array(let buckets) = data.value else {
           throw RowError(
@@ -127,7 +130,8 @@ enum ProviderReportReader {
             message: page["data"] == nil ? "is missing: not an Admin API report page" : "is not an array")
         }
         if let hasMore = page["has_more"], case .bool(let more) = hasMore.value, more {
-          report.continuation = page["next_page"].flatMap { if case .string(let s) = $0.value { s } else { nil } } ?? ""
+          report.continuation =
+            page["next_page"].flatMap { if case .string(let s) = $0.value { s } else { nil } } ?? ""
         } else {
           report.continuation = nil
         }
@@ -136,15 +140,18 @@ enum ProviderReportReader {
           do throws(RowError) {
             var bucket = try readBucket(bucketNode, path: path)
             guard case .array(let results)? = bucketNode["results"]?.value else {
-              throw RowError(line: bucketNode.line, path: path + ".results", message: "is missing or not an array")
+              throw RowError(
+                line: bucketNode.line, path: path + ".results", message: "is missing or not an array")
             }
             for (resultIndex, result) in results.enumerated() {
               report.rowsRead += 1
               let resultPath = "\(path).results[\(resultIndex)]"
               do throws(RowError) {
                 switch kind {
-                case .usage: bucket.usage.append((try usageRow(result, bucket: bucket, path: resultPath), result.line))
-                case .cost: bucket.cost.append((try costRow(result, bucket: bucket, path: resultPath), result.line))
+                case .usage:
+                  bucket.usage.append((try usageRow(result, bucket: bucket, path: resultPath), result.line))
+                case .cost:
+                  bucket.cost.append((try costRow(result, bucket: bucket, path: resultPath), result.line))
                 }
               } catch {
                 problem(error)
@@ -162,9 +169,12 @@ enum ProviderReportReader {
     return report
   }
 
-  private static func readBucket(_ node: JSONNode, path: String) throws(RowError) -> ProviderReportFile.Bucket {
+  private static func readBucket(_ node: JSONNode, path: String) throws(RowError) -> ProviderReportFile.Bucket
+  {
     func instant(_ key: String) throws(RowError) -> Int64 {
-      guard let field = node[key] else { throw RowError(line: node.line, path: "\(path).\(key)", message: "is missing") }
+      guard let field = node[key] else {
+        throw RowError(line: node.line, path: "\(path).\(key)", message: "is missing")
+      }
       guard case .string(let text) = field.value, let instant = Timestamp.parse(text) else {
         throw RowError(
           line: field.line, path: "\(path).\(key)",
@@ -192,7 +202,8 @@ enum ProviderReportReader {
     "cache_creation.ephemeral_1h_input_tokens": .cacheWrite1h,
   ]
 
-  private static func usageRow(_ node: JSONNode, bucket: ProviderReportFile.Bucket, path: String) throws(RowError)
+  private static func usageRow(_ node: JSONNode, bucket: ProviderReportFile.Bucket, path: String)
+    throws(RowError)
     -> ProviderUsageRow
   {
     guard case .object(let members) = node.value else {
@@ -211,12 +222,13 @@ enum ProviderReportReader {
         cacheCreation?["ephemeral_1h_input_tokens"], path: "\(path).cache_creation.ephemeral_1h_input_tokens"),
       cacheRead: try count(node["cache_read_input_tokens"], path: "\(path).cache_read_input_tokens"),
       output: try count(node["output_tokens"], path: "\(path).output_tokens"))
-    let searches = try count(toolUse?["web_search_requests"], path: "\(path).server_tool_use.web_search_requests")
+    let searches = try count(
+      toolUse?["web_search_requests"], path: "\(path).server_tool_use.web_search_requests")
     let dims = try dimensions(members.filter { !usageMeasures.contains($0.key) }, path: path)
     let context = dims.named["context_window"] ?? ""
     guard context.isEmpty || contextWindows.contains(context) else {
       throw RowError(
-        line: node.line, path: "\(path).context_window",
+        line: node["context_window"]?.line ?? node.line, path: "\(path).context_window",
         message: "\"\(context)\" is not a context window; expected \"0-200k\", \"200k-1M\" or null")
     }
     return ProviderUsageRow(
@@ -225,7 +237,8 @@ enum ProviderReportReader {
       tokens: tokens, webSearches: searches)
   }
 
-  private static func costRow(_ node: JSONNode, bucket: ProviderReportFile.Bucket, path: String) throws(RowError)
+  private static func costRow(_ node: JSONNode, bucket: ProviderReportFile.Bucket, path: String)
+    throws(RowError)
     -> ProviderCostRow
   {
     guard case .object(let members) = node.value else {
@@ -250,13 +263,13 @@ enum ProviderReportReader {
     let context = dims.named["context_window"] ?? ""
     guard context.isEmpty || contextWindows.contains(context) else {
       throw RowError(
-        line: node.line, path: "\(path).context_window",
+        line: node["context_window"]?.line ?? node.line, path: "\(path).context_window",
         message: "\"\(context)\" is not a context window; expected \"0-200k\", \"200k-1M\" or null")
     }
     let tokenType = dims.named["token_type"] ?? ""
     guard tokenType.isEmpty || tokenTypes[tokenType] != nil else {
       throw RowError(
-        line: node.line, path: "\(path).token_type",
+        line: node["token_type"]?.line ?? node.line, path: "\(path).token_type",
         message:
           "\"\(tokenType)\" is not a token type Tally knows; expected one of \(tokenTypes.keys.sorted().joined(separator: ", "))"
       )
@@ -264,7 +277,8 @@ enum ProviderReportReader {
     return ProviderCostRow(
       bucketStart: bucket.start, bucketEnd: bucket.end, model: dims.named["model"] ?? "",
       serviceTier: dims.named["service_tier"] ?? "", contextWindow: context,
-      costType: dims.named["cost_type"] ?? "", tokenType: tokenType, dimensions: dims.others, amountCents: cents)
+      costType: dims.named["cost_type"] ?? "", tokenType: tokenType, dimensions: dims.others,
+      amountCents: cents)
   }
 
   private static let namedDimensions: Set<String> = [
@@ -273,9 +287,11 @@ enum ProviderReportReader {
 
   /// Dimension members must be strings or null; the named ones are returned by name, the rest
   /// joined as sorted `name=value` lines.
-  private static func dimensions(_ members: [(key: String, value: JSONNode)], path: String) throws(RowError) -> (
-    named: [String: String], others: String
-  ) {
+  private static func dimensions(_ members: [(key: String, value: JSONNode)], path: String) throws(RowError)
+    -> (
+      named: [String: String], others: String
+    )
+  {
     var named: [String: String] = [:]
     var others: [String] = []
     for (key, value) in members {
@@ -304,7 +320,8 @@ enum ProviderReportReader {
   private static func count(_ node: JSONNode?, path: String) throws(RowError) -> Int {
     guard let node, !node.isNull else { return 0 }
     guard case .number(let text) = node.value else {
-      throw RowError(line: node.line, path: path, message: "expected a whole number of tokens, not \(describe(node))")
+      throw RowError(
+        line: node.line, path: path, message: "expected a whole number of tokens, not \(describe(node))")
     }
     guard let value = ExactDecimal.parse(text, allowExponent: true) else {
       throw RowError(line: node.line, path: path, message: "\(text) is not a number Tally can read exactly")

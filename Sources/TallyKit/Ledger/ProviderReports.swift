@@ -56,7 +56,8 @@ extension Ledger {
   public func providerBuckets(_ kind: ProviderReportKind) throws -> [(start: Int64, end: Int64)] {
     try read { db in
       try Row.fetchAll(
-        db, sql: "SELECT bucket_start, bucket_end FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
+        db,
+        sql: "SELECT bucket_start, bucket_end FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
         arguments: [kind.rawValue]
       ).map { (start: $0["bucket_start"], end: $0["bucket_end"]) }
     }
@@ -74,7 +75,8 @@ extension Ledger {
       ).map { row in
         ProviderUsageRow(
           bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
-          serviceTier: row["service_tier"], contextWindow: row["context_window"], dimensions: row["dimensions"],
+          serviceTier: row["service_tier"], contextWindow: row["context_window"],
+          dimensions: row["dimensions"],
           tokens: TokenCounts(
             input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
             cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
@@ -140,7 +142,8 @@ extension LedgerWriter {
     let valueColumns =
       kind == .usage
       ? [
-        "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
+        "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+        "output_tokens",
         "web_searches",
       ] : ["amount_cents"]
     var existing: [[String]: [String]] = [:]
@@ -179,22 +182,27 @@ extension LedgerWriter {
     }
     let incomingKeys = Set(incoming.map(\.key))
     revised += existing.keys.filter { !incomingKeys.contains($0) }.count
-    let known = try Bool.fetchOne(
-      db, sql: "SELECT count(*) > 0 FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ?",
-      arguments: [kind.rawValue, start, end]) ?? false
+    let known =
+      try Bool.fetchOne(
+        db,
+        sql:
+          "SELECT count(*) > 0 FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ?",
+        arguments: [kind.rawValue, start, end]) ?? false
     if known && new == 0 && revised == 0 { return .stored(new: 0, duplicates: duplicates, revised: 0) }
 
     try db.execute(
       sql: "DELETE FROM \(table) WHERE bucket_start = ? AND bucket_end = ?", arguments: [start, end])
     let columns = ["bucket_start", "bucket_end"] + keyColumns + valueColumns + ["source_id"]
     let insert = try db.cachedStatement(
-      sql: "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
+      sql:
+        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
     )
     for (key, values) in incoming {
       let typedValues: [any DatabaseValueConvertible] =
         kind == .usage ? values.map { Int($0)! } : values
       try insert.execute(
-        arguments: StatementArguments([start, end] + key.map { $0 as any DatabaseValueConvertible } + typedValues + [sourceID]))
+        arguments: StatementArguments(
+          [start, end] + key.map { $0 as any DatabaseValueConvertible } + typedValues + [sourceID]))
     }
     try db.execute(
       sql: """

@@ -34,7 +34,8 @@ extension ReconcileReport {
     func cells(_ row: ReconcileRow) -> [Cell] {
       [
         .count(row.ledgerTokens), .count(row.providerTokens), .count(row.deltaTokens),
-        .percent(row.deltaTokensPercent), .money(row.ledgerCost), .money(row.providerCost), .money(row.deltaCost),
+        .percent(row.deltaTokensPercent), .money(row.ledgerCost), .money(row.providerCost),
+        .money(row.deltaCost),
         .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
       ]
     }

@@ -10,9 +10,12 @@ public enum ReconcileDimension: String, Sendable, CaseIterable {
     for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
       guard let dimension = ReconcileDimension(rawValue: part) else {
         throw ReportError(
-          "unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+          "unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+        )
       }
-      guard dimensions.insert(dimension).inserted else { throw ReportError("dimension \"\(part)\" is given twice") }
+      guard dimensions.insert(dimension).inserted else {
+        throw ReportError("dimension \"\(part)\" is given twice")
+      }
     }
     guard !dimensions.isEmpty else { throw ReportError("no dimension given") }
     return allCases.filter(dimensions.contains)
@@ -70,7 +73,9 @@ public struct ReconcileRow: Sendable {
     providerTokens == 0 ? nil : Exact(Decimal(deltaTokens)) * 100 / Exact(Decimal(providerTokens))
   }
   public var deltaCost: Money? { providerCost.flatMap { provider in ledgerCost.map { provider - $0 } } }
-  public var deltaCostPercent: Exact? { deltaCost.flatMap { delta in providerCost.flatMap { delta.percent(of: $0) } } }
+  public var deltaCostPercent: Exact? {
+    deltaCost.flatMap { delta in providerCost.flatMap { delta.percent(of: $0) } }
+  }
 }
 
 /// `tally reconcile`: the ledger's tokens and Tally-priced cost against the provider's usage and
@@ -156,7 +161,10 @@ public struct ReconcileReport: Sendable {
         }
         seconds[day, default: 0] += bucket.end - bucket.start
       }
-      return Set(seconds.filter { day, covered in covered == window.start(of: day.adding(days: 1)) - window.start(of: day) }.keys)
+      return Set(
+        seconds.filter { day, covered in
+          covered == window.start(of: day.adding(days: 1)) - window.start(of: day)
+        }.keys)
     }
     let usageDays = try coverage(usageBuckets, name: "usage report")
     let costDays = try coverage(costBuckets, name: "cost report")
@@ -165,7 +173,8 @@ public struct ReconcileReport: Sendable {
     var unpricedModels: [String: Int] = [:]
     var notes: [String] = []
     let categoryOf: [TokenCategory: String] = [
-      .input: "input", .cacheWrite5m: "cache_write_5m", .cacheWrite1h: "cache_write_1h", .cacheRead: "cache_read",
+      .input: "input", .cacheWrite5m: "cache_write_5m", .cacheWrite1h: "cache_write_1h",
+      .cacheRead: "cache_read",
       .output: "output",
     ]
 
@@ -181,8 +190,11 @@ public struct ReconcileReport: Sendable {
       let utcDay = Timestamp.utcDay(aggregate.bucketStart)
       let context = aggregate.longContext ? "200k+" : "0-200k"
       guard inWindow else {
-        if aggregate.bucketStart < from { outside.before += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output }
-        else { outside.after += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output }
+        if aggregate.bucketStart < from {
+          outside.before += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
+        } else {
+          outside.after += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
+        }
         continue
       }
       if !usageDays.contains(day) { uncoveredDays.insert(day) }
@@ -198,7 +210,8 @@ public struct ReconcileReport: Sendable {
         var side = sides[key] ?? Side()
         side.ledgerTokens += aggregate.usage.tokens[category]
         if let rates {
-          side.ledgerCost = side.ledgerCost + Money(Decimal(aggregate.usage.tokens[category]) * rates[category] / 1_000_000)
+          side.ledgerCost =
+            side.ledgerCost + Money(Decimal(aggregate.usage.tokens[category]) * rates[category] / 1_000_000)
         } else {
           side.ledgerUnpriced = true
           anyUnpriced = true
@@ -244,10 +257,13 @@ public struct ReconcileReport: Sendable {
     for row in try ledger.providerUsage(from: from, to: to) {
       let day = window.localDay(row.bucketStart)
       let model = try required(modelName(row.model), .model, report: "usage report", field: "model", day: day)
-      let rowMode = try required(mode(row.serviceTier), .mode, report: "usage report", field: "service_tier", day: day)
-      let rowContext = try required(context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
+      let rowMode = try required(
+        mode(row.serviceTier), .mode, report: "usage report", field: "service_tier", day: day)
+      let rowContext = try required(
+        context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
       for category in TokenCategory.allCases where row.tokens[category] > 0 {
-        let key = Key(day: day, model: model, mode: rowMode, context: rowContext, category: categoryOf[category]!)
+        let key = Key(
+          day: day, model: model, mode: rowMode, context: rowContext, category: categoryOf[category]!)
         sides[key, default: Side()].providerTokens += row.tokens[category]
       }
       if row.webSearches > 0 {
@@ -273,9 +289,13 @@ public struct ReconcileReport: Sendable {
           continue
         }
         key = Key(
-          day: day, model: try required(modelName(row.model), .model, report: "cost report", field: "description", day: day),
-          mode: try required(mode(row.serviceTier), .mode, report: "cost report", field: "description", day: day),
-          context: try required(context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
+          day: day,
+          model: try required(
+            modelName(row.model), .model, report: "cost report", field: "description", day: day),
+          mode: try required(
+            mode(row.serviceTier), .mode, report: "cost report", field: "description", day: day),
+          context: try required(
+            context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
           category: categoryOf[category]!)
       }
       sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
@@ -343,10 +363,15 @@ public struct ReconcileReport: Sendable {
         row.impliedRate = cost.value * 1_000_000 / Exact(Decimal(row.providerTokens))
       }
       row.match =
-        row.ledgerTokens == 0 && row.ledgerCost?.isZero != false ? .providerOnly
+        row.ledgerTokens == 0 && row.ledgerCost?.isZero != false
+        ? .providerOnly
         : row.providerTokens == 0 && (row.providerCost?.isZero ?? true) ? .ledgerOnly : .matched
-      let tokensOff = exceeds(row.deltaTokens == 0 ? nil : Exact(Decimal(row.deltaTokens)), of: Exact(Decimal(row.providerTokens)), tolerance)
-      let costOff = row.deltaCost.map { exceeds($0.isZero ? nil : $0.value, of: row.providerCost!.value, tolerance) } ?? false
+      let tokensOff = exceeds(
+        row.deltaTokens == 0 ? nil : Exact(Decimal(row.deltaTokens)), of: Exact(Decimal(row.providerTokens)),
+        tolerance)
+      let costOff =
+        row.deltaCost.map { exceeds($0.isZero ? nil : $0.value, of: row.providerCost!.value, tolerance) }
+        ?? false
       if group.uncovered {
         row.verdict = .uncovered
       } else if group.unpriced {
@@ -408,7 +433,8 @@ public struct ReconcileReport: Sendable {
     case .ok: return row
     case .uncovered:
       row.explanations.append(
-        "no usage report covers \(dayList(days)): a page of the report not ingested? The ledger's \(grouped(row.ledgerTokens)) \(unit) are not compared")
+        "no usage report covers \(dayList(days)): a page of the report not ingested? The ledger's \(grouped(row.ledgerTokens)) \(unit) are not compared"
+      )
       return row
     case .unpriced:
       row.explanations.append(
@@ -422,11 +448,13 @@ public struct ReconcileReport: Sendable {
     }
     if !modes.isDisjoint(with: ["priority", "flex", "priority_on_demand", "flex_discount"]) {
       row.explanations.append(
-        "service tier \(modes.sorted().joined(separator: ", ")): Tally records such requests as sync and does not price the tier")
+        "service tier \(modes.sorted().joined(separator: ", ")): Tally records such requests as sync and does not price the tier"
+      )
     }
     if tokensOff && row.deltaTokens > 0 {
       let source =
-        modes == ["batch"] ? "a batch results file not ingested?"
+        modes == ["batch"]
+        ? "a batch results file not ingested?"
         : modes == ["sync"] ? "an API log not ingested?" : "a results file or log not ingested?"
       row.explanations.append(
         "requests missing from the ledger: the provider reports \(grouped(row.deltaTokens)) more \(unit) than the ledger holds (\(source))"
@@ -460,7 +488,9 @@ public struct ReconcileReport: Sendable {
       for neighbour in [day.adding(days: 1), day.adding(days: -1)] {
         var values = rows[position].values
         values[dayIndex] = neighbour.description
-        guard let other = index[values], rows[other].deltaTokens == -rows[position].deltaTokens else { continue }
+        guard let other = index[values], rows[other].deltaTokens == -rows[position].deltaTokens else {
+          continue
+        }
         let tokens = grouped(-rows[position].deltaTokens)
         let unit = rows[position].values.contains("web_search") ? "searches" : "tokens"
         let text =

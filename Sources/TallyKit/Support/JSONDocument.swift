@@ -85,7 +85,9 @@ public enum JSONDocuments {
     mutating func value(depth: Int) throws(Failure) -> JSONNode {
       guard depth < 256 else { throw fail("not valid JSON: nested too deeply") }
       skipWhitespace()
-      guard index < bytes.count else { throw fail("not valid JSON: the text ends where a value should be (a truncated file?)") }
+      guard index < bytes.count else {
+        throw fail("not valid JSON: the text ends where a value should be (a truncated file?)")
+      }
       let start = line
       switch bytes[index] {
       case UInt8(ascii: "{"):
@@ -98,7 +100,9 @@ public enum JSONDocuments {
         }
         while true {
           skipWhitespace()
-          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an object (a truncated file?)") }
+          guard index < bytes.count else {
+            throw fail("not valid JSON: the text ends inside an object (a truncated file?)")
+          }
           guard bytes[index] == UInt8(ascii: "\"") else {
             throw fail("not valid JSON: expected a member name in double quotes")
           }
@@ -111,7 +115,9 @@ public enum JSONDocuments {
           index += 1
           members.append((key, try value(depth: depth + 1)))
           skipWhitespace()
-          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an object (a truncated file?)") }
+          guard index < bytes.count else {
+            throw fail("not valid JSON: the text ends inside an object (a truncated file?)")
+          }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             continue
@@ -131,7 +137,9 @@ public enum JSONDocuments {
         while true {
           items.append(try value(depth: depth + 1))
           skipWhitespace()
-          guard index < bytes.count else { throw fail("not valid JSON: the text ends inside an array (a truncated file?)") }
+          guard index < bytes.count else {
+            throw fail("not valid JSON: the text ends inside an array (a truncated file?)")
+          }
           if bytes[index] == UInt8(ascii: ",") {
             index += 1
             continue
@@ -240,7 +248,8 @@ public enum JSONDocuments {
     }
 
     mutating func hex4() throws(Failure) -> UInt32 {
-      guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
+      guard index + 4 <= bytes.count,
+        let value = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16)
       else { throw fail("not valid JSON: malformed \\u escape") }
       index += 4
       return value

@@ -15,7 +15,8 @@ enum ReconcileFixtures {
 
   /// A fresh temporary file holding `text`.
   static func temporary(_ text: String, name: String = "report.json") throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let url = directory.appendingPathComponent(name)
     try Data(text.utf8).write(to: url)
@@ -30,7 +31,8 @@ enum ReconcileFixtures {
     _ = try IngestFixtures.ingest(path("api-log.jsonl"), into: ledger)
     if batch {
       var options = IngestOptions()
-      options.batch = try BatchInfo.parse(Data(contentsOf: URL(fileURLWithPath: path("msgbatch_01Oct15Reconcile.json"))))
+      options.batch = try BatchInfo.parse(
+        Data(contentsOf: URL(fileURLWithPath: path("msgbatch_01Oct15Reconcile.json"))))
       _ = try IngestFixtures.ingest(path("msgbatch_01Oct15Reconcile_results.jsonl"), into: ledger, options)
     }
     for file in usage + ["cost.json"] { _ = try IngestFixtures.ingest(path(file), into: ledger) }
@@ -124,7 +126,10 @@ enum ReconcileFixtures {
       ])
     // Every day's sync output is off, nothing else.
     #expect(report.exceeded == 31)
-    #expect(report.rows.filter { $0.verdict == .mismatch }.allSatisfy { $0.values[2...4] == ["sync", "0-200k", "output"] })
+    #expect(
+      report.rows.filter { $0.verdict == .mismatch }.allSatisfy {
+        $0.values[2...4] == ["sync", "0-200k", "output"]
+      })
     // A 25% tolerance accepts the 20% difference.
     #expect(try F.reconcile(try F.month(), tolerance: 25, prices: prices).exceeded == 0)
   }
@@ -199,7 +204,9 @@ enum ReconcileFixtures {
     last["results"] = results
     data[data.count - 1] = last
     let revised = try F.temporary(
-      String(decoding: try JSONSerialization.data(withJSONObject: ["data": data, "has_more": false]), as: UTF8.self))
+      String(
+        decoding: try JSONSerialization.data(withJSONObject: ["data": data, "has_more": false]), as: UTF8.self
+      ))
     let summary = try IngestFixtures.ingest(revised, into: ledger)
     #expect((summary.read, summary.new, summary.duplicates, summary.revised) == (29, 0, 28, 2))
     let rows = try ledger.providerUsage(from: Timestamp.parse("2026-10-31T00:00:00Z"), to: nil)
@@ -246,7 +253,9 @@ enum ReconcileFixtures {
         "report.json:9: data[0].results[1].output_tokens: -5 is negative; token counts cannot be"
       ])
     #expect(
-      try failure(#"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[{"uncached_input_tokens":1.5,"output_tokens":2}]}],"has_more":false}"#)
+      try failure(
+        #"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[{"uncached_input_tokens":1.5,"output_tokens":2}]}],"has_more":false}"#
+      )
         == ["report.json:1: data[0].results[0].uncached_input_tokens: 1.5 is not a whole number of tokens"])
     #expect(
       try failure(
@@ -257,7 +266,8 @@ enum ReconcileFixtures {
         ])
     #expect(
       try failure(
-        #"{"data":[{"starting_at":"2026-10-01","ending_at":"2026-10-02T00:00:00Z","results":[]}],"has_more":false}"#)
+        #"{"data":[{"starting_at":"2026-10-01","ending_at":"2026-10-02T00:00:00Z","results":[]}],"has_more":false}"#
+      )
         == [
           "report.json:1: data[0].starting_at: expected an RFC 3339 time such as \"2026-10-01T00:00:00Z\", not \"2026-10-01\""
         ])
@@ -265,7 +275,10 @@ enum ReconcileFixtures {
       try failure("{\"data\": [\n  {\"starting_at\": \"2026-10-01T00:00:00Z\",\n") == [
         "report.json:3: not valid JSON: the text ends inside an object (a truncated file?)"
       ])
-    #expect(try failure(#"{"usage":{"input_tokens":3}}"#) == ["report.json:1: data: is missing: not an Admin API report page"])
+    #expect(
+      try failure(#"{"usage":{"input_tokens":3}}"#) == [
+        "report.json:1: data: is missing: not an Admin API report page"
+      ])
     // Nothing of any failed file was written.
     #expect(try ledger.providerBuckets(.usage).isEmpty && ledger.providerBuckets(.cost).isEmpty)
   }
@@ -281,7 +294,8 @@ enum ReconcileFixtures {
     let summary = try IngestFixtures.ingest(try F.temporary(text), into: ledger)
     #expect(summary.unpricedModels == ["claude-mystery-7": 1])
     let rows = try ledger.providerUsage(from: nil, to: nil)
-    #expect(rows.map(\.tokens) == [TokenCounts(input: 200, output: 20), TokenCounts(input: 1500, output: 500)])
+    #expect(
+      rows.map(\.tokens) == [TokenCounts(input: 200, output: 20), TokenCounts(input: 1500, output: 500)])
     #expect(rows.map(\.dimensions) == ["workspace_id=wrkspc_01", ""])
     #expect(rows.map(\.webSearches) == [0, 0])
 
