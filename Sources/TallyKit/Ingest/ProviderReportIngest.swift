@@ -17,7 +17,9 @@ extension Ingester {
       throw Stop()
     }
     // A one-line page would also parse as a record of another format: look at its members first.
-    guard let first, InputFormat.detect(firstLine: first) == nil,
+    // Reports are aggregates; a large file is per-request data and is never read whole here.
+    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+    guard let first, InputFormat.detect(firstLine: first) == nil, (size?.int64Value ?? 0) <= 64 << 20,
       let opening = first.first(where: { $0 != 0x20 && $0 != 0x09 }),
       opening == UInt8(ascii: "{") || opening == UInt8(ascii: "["),
       let data = try? Data(contentsOf: URL(fileURLWithPath: path)),

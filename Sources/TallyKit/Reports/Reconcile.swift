@@ -279,7 +279,7 @@ public struct ReconcileReport: Sendable {
         key = Key(day: day, model: all, mode: all, context: all, category: row.costType)
       default:
         guard let category = ProviderReportReader.tokenTypes[row.tokenType] else {
-          if by.contains(.category) || by.contains(.model) {
+          if by != [.day] {
             throw ReportError(
               "the cost report for \(day) is not grouped by description (no model or token_type); download it with group_by[]=description, or reconcile with --by day"
             )

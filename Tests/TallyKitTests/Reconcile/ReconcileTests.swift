@@ -152,6 +152,23 @@ enum ReconcileFixtures {
     #expect((summary.format, summary.formatDetected, summary.new) == (.anthropicCostReport, true, 1))
     let costs = try ledger.providerCosts(from: nil, to: nil)
     #expect(costs.map(\.amount.json) == ["1.2345"])
+
+    // Reports not grouped by model compare per day only, and say so when asked for more.
+    let usage = try F.temporary(
+      #"{"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[{"uncached_input_tokens":411500,"output_tokens":0,"model":null,"service_tier":null,"context_window":null}]}],"has_more":false}"#
+    )
+    _ = try IngestFixtures.ingest(usage, into: ledger)
+    let byDay = try F.reconcile(ledger, by: [.day])
+    #expect(byDay.rows.map(\.values) == [["2026-10-01"]])
+    #expect(byDay.rows[0].providerCost?.json == "1.2345")
+    #expect(byDay.rows[0].providerTokens == 411_500)
+    #expect(byDay.rows[0].match == .providerOnly)
+    #expect {
+      try F.reconcile(ledger)
+    } throws: { error in
+      (error as? ReportError)?.description
+        == "the usage report for 2026-10-01 is not grouped by model; download it with group_by[]=model, or leave model out of --by"
+    }
   }
 
   @Test func pagesConcatenatedOrSeparateGiveTheSameLedger() throws {
