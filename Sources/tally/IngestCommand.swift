@@ -7,18 +7,25 @@ extension InputFormat: ExpressibleByArgument {}
 struct IngestCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ingest",
-    abstract: "Add usage files to the ledger: batch results, API logs, OpenAI batch output.",
+    abstract:
+      "Add usage files to the ledger: batch results, API logs, OpenAI batch output, Anthropic usage and cost reports.",
     discussion: """
       Each file is one transaction: a malformed line rejects the whole file (exit 65, nothing
       written) unless --skip-invalid. Ingest is idempotent by request key: the same file twice,
       or a re-downloaded copy in another order, adds nothing. The summary goes to stderr.
+      Anthropic Admin API usage and cost reports (one page or several pages in a file) are
+      stored per time bucket: a re-downloaded report with other numbers for a bucket replaces
+      that bucket, and the summary counts its rows as revised.
       """
   )
 
-  @Argument(help: "Input files (JSON Lines).")
+  @Argument(help: "Input files (JSON Lines, or Admin API report JSON).")
   var files: [String]
 
-  @Option(help: "auto (detect from the first record), anthropic-batch, openai-batch or api-log.")
+  @Option(
+    help:
+      "auto (detect from the content), anthropic-batch, openai-batch, api-log, anthropic-usage-report or anthropic-cost-report."
+  )
   var format: String = "auto"
 
   @Option(
@@ -144,10 +151,20 @@ struct IngestCommand: ParsableCommand {
   func print(summary: IngestSummary) {
     let format =
       summary.format.map { $0.rawValue + (summary.formatDetected ? " (detected)" : "") } ?? "empty file"
-    var lines = [
-      "\(summary.file): \(format)\(dryRun ? ", dry run: nothing written" : "")",
-      "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)",
-    ]
+    var lines = ["\(summary.file): \(format)\(dryRun ? ", dry run: nothing written" : "")"]
+    if summary.format?.isProviderReport == true {
+      lines.append(
+        "  read \(summary.read) rows in \(summary.pages) page\(summary.pages == 1 ? "" : "s"), new \(summary.new), duplicates \(summary.duplicates), revised \(summary.revised), invalid \(summary.invalid)"
+      )
+      if let next = summary.continuation {
+        lines.append(
+          "  the last page says has_more: true (next_page \"\(next)\"): ingest the following pages too")
+      }
+    } else {
+      lines.append(
+        "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)"
+      )
+    }
     for problem in summary.problems where summary.invalid > 0 { lines.append("  skipped \(problem)") }
     if !summary.unpricedModels.isEmpty {
       lines.append(

@@ -5,8 +5,17 @@ public enum InputFormat: String, Sendable, CaseIterable {
   case anthropicBatch = "anthropic-batch"
   case openaiBatch = "openai-batch"
   case apiLog = "api-log"
+  /// The Anthropic Admin API messages usage report (JSON pages, read whole).
+  case anthropicUsageReport = "anthropic-usage-report"
+  /// The Anthropic Admin API cost report (JSON pages, amounts in cents, read whole).
+  case anthropicCostReport = "anthropic-cost-report"
 
-  /// Guesses the format from a file's first record; nil when it matches none.
+  /// Whether the format is a provider's aggregated report rather than per-request records.
+  public var isProviderReport: Bool { self == .anthropicUsageReport || self == .anthropicCostReport }
+
+  /// Guesses a per-request format from a file's first record; nil when it matches none.
+  /// (Provider reports, which may be pretty-printed, are recognised by `Ingester` from the
+  /// whole file.)
   public static func detect(firstLine: Data) -> InputFormat? {
     guard let object = try? JSONSerialization.jsonObject(with: firstLine) as? [String: Any] else {
       return nil

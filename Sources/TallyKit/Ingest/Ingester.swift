@@ -100,6 +100,13 @@ public struct IngestSummary: Sendable {
   public var duplicates = 0
   public var notBilled = 0
   public var invalid = 0
+  /// Provider reports: rows of a bucket already in the ledger that the newer report changed
+  /// or no longer has (the bucket is replaced whole).
+  public var revised = 0
+  /// Provider reports: pages read.
+  public var pages = 0
+  /// Provider reports: the `next_page` of a last page that says `has_more: true`.
+  public var continuation: String?
   /// Model name → records whose usage could not be priced (stored, never dropped).
   public var unpricedModels: [String: Int] = [:]
   /// Usage Tally stores but does not price yet, such as `inference_geo us` → records.
@@ -131,6 +138,10 @@ public struct Ingester {
   public func ingest(
     path: String, into ledger: Ledger, options: IngestOptions, now: String, progress: ((Int64) -> Void)? = nil
   ) throws(IngestFailure) -> IngestSummary {
+    if let report = providerReportKind(path: path, format: options.format) {
+      return try ingestProviderReport(
+        path: path, kind: report.kind, detected: report.detected, into: ledger, options: options, now: now)
+    }
     var summary = IngestSummary(file: path, format: options.format)
     var reader: (any UsageReader)?
     var pricedCache: [PricedKey: Bool] = [:]
@@ -238,6 +249,8 @@ public struct Ingester {
       return OpenAIBatchReader(
         batchID: options.batch?.id ?? options.batchID,
         fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf))
+    case .anthropicUsageReport, .anthropicCostReport:
+      throw IngestFailure.usage("\(path): \(format.rawValue) is a report, not per-request records")
     case .apiLog:
       let prices = self.prices
       return APILogReader(providerOfModel: { prices.resolve($0)?.provider })

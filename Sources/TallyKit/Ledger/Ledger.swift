@@ -126,6 +126,7 @@ public final class Ledger: Sendable {
           ) WITHOUT ROWID
           """)
     }
+    registerProviderReportTables(in: &migrator)
     return migrator
   }
 

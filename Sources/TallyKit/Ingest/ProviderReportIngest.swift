@@ -1,0 +1,164 @@
+import Foundation
+
+extension Ingester {
+  /// The report kind of a file that is a provider report, from `--format` or, when it is not
+  /// given, from the content; nil for per-request formats. The flag says whether it was detected.
+  func providerReportKind(path: String, format: InputFormat?) -> (kind: ProviderReportKind, detected: Bool)? {
+    switch format {
+    case .anthropicUsageReport?: return (.usage, false)
+    case .anthropicCostReport?: return (.cost, false)
+    case _?: return nil
+    case nil: break
+    }
+    struct Stop: Error {}
+    var first: Data?
+    _ = try? LineReader(path: path).forEachLine { _, bytes in
+      first = bytes
+      throw Stop()
+    }
+    // A one-line page would also parse as a record of another format: look at its members first.
+    // Reports are aggregates; a large file is per-request data and is never read whole here.
+    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
+    guard let first, InputFormat.detect(firstLine: first) == nil, (size?.int64Value ?? 0) <= 64 << 20,
+      let opening = first.first(where: { $0 != 0x20 && $0 != 0x09 }),
+      opening == UInt8(ascii: "{") || opening == UInt8(ascii: "["),
+      let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
+      let documents = try? JSONDocuments.parse(data),
+      let kind = ProviderReportReader.kind(of: documents)
+    else { return nil }
+    return (kind, true)
+  }
+
+  /// Ingests an Admin API report file: every page, one transaction.
+  ///
+  /// Each time bucket is stored whole: a bucket already in the ledger with other numbers is
+  /// replaced by the newer report and its rows are counted as revised; the same numbers again
+  /// are duplicates. A bucket that overlaps a bucket of another width (1h against 1d) is an
+  /// error, since both would count the same usage.
+  func ingestProviderReport(
+    path: String, kind: ProviderReportKind, detected: Bool, into ledger: Ledger, options: IngestOptions,
+    now: String
+  ) throws(IngestFailure) -> IngestSummary {
+    var summary = IngestSummary(file: path, format: kind.format)
+    summary.formatDetected = detected
+    let data: Data
+    do {
+      data = try Data(contentsOf: URL(fileURLWithPath: path))
+    } catch {
+      throw FileManager.default.fileExists(atPath: path)
+        ? .failed("\(path): cannot be read (\(error.localizedDescription))") : .usage("\(path): no such file")
+    }
+    let documents: [JSONNode]
+    do {
+      documents = try JSONDocuments.parse(data)
+    } catch {
+      throw .invalidInput([IngestProblem(file: path, line: error.line, message: error.message)])
+    }
+    let report = ProviderReportReader.read(documents, kind: kind, file: path)
+    summary.read = report.rowsRead
+    summary.invalid = report.invalidRows
+    summary.problems = report.problems
+    summary.pages = report.pages
+    summary.continuation = report.continuation
+    func problem(_ line: Int, _ message: String) {
+      summary.invalid += 1
+      if summary.problems.count < Ingester.problemLimit {
+        summary.problems.append(IngestProblem(file: path, line: line, message: message))
+      }
+    }
+
+    // The same bucket twice in one file (a page saved twice) counts once; with other numbers
+    // it is an error. A result repeating another's dimensions within a bucket is an error.
+    struct BucketKey: Hashable {
+      let start: Int64
+      let end: Int64
+    }
+    var buckets: [ProviderReportFile.Bucket] = []
+    var seen: [BucketKey: Int] = [:]
+    for bucket in report.buckets {
+      var keys: Set<[String]> = []
+      var repeated = false
+      let rowKeys =
+        bucket.usage.map {
+          ([$0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.dimensions], $0.line)
+        }
+        + bucket.cost.map {
+          (
+            [
+              $0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.costType, $0.row.tokenType,
+              $0.row.dimensions,
+            ],
+            $0.line
+          )
+        }
+      for (key, line) in rowKeys where !keys.insert(key).inserted {
+        problem(
+          line,
+          "this result repeats the dimensions of an earlier result of the bucket starting \(Timestamp.format(bucket.start))"
+        )
+        repeated = true
+      }
+      if repeated { continue }
+      let key = BucketKey(start: bucket.start, end: bucket.end)
+      if let index = seen[key] {
+        let earlier = buckets[index]
+        if Set(earlier.usage.map(\.row)) == Set(bucket.usage.map(\.row))
+          && Set(earlier.cost.map(\.row)) == Set(bucket.cost.map(\.row))
+        {
+          summary.duplicates += bucket.usage.count + bucket.cost.count
+        } else {
+          problem(
+            bucket.line,
+            "the bucket \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)) appears twice in this file with different results"
+          )
+        }
+        continue
+      }
+      seen[key] = buckets.count
+      buckets.append(bucket)
+    }
+    if summary.invalid > 0 && !options.skipInvalid { throw .invalidInput(summary.problems) }
+
+    for bucket in buckets {
+      for (row, _) in bucket.usage where !row.model.isEmpty && prices.resolve(row.model) == nil {
+        summary.unpricedModels[row.model, default: 0] += 1
+      }
+      for (row, _) in bucket.cost where !row.model.isEmpty && prices.resolve(row.model) == nil {
+        summary.unpricedModels[row.model, default: 0] += 1
+      }
+    }
+
+    struct Rollback: Error {}
+    do {
+      let contentHash = try LineReader(path: path).forEachLine { _, _ in }
+      try ledger.transaction(commit: !options.dryRun) { writer in
+        let sourceID = try writer.addSource(
+          path: path, contentHash: contentHash, format: kind.format.rawValue, ingestedAt: now)
+        for bucket in buckets {
+          let outcome = try writer.replaceProviderBucket(
+            kind, start: bucket.start, end: bucket.end, usage: bucket.usage.map(\.row),
+            cost: bucket.cost.map(\.row), sourceID: sourceID)
+          switch outcome {
+          case .stored(let new, let duplicates, let revised):
+            summary.new += new
+            summary.duplicates += duplicates
+            summary.revised += revised
+          case .overlaps(let start, let end, let existingPath):
+            problem(
+              bucket.line,
+              "the bucket \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)) overlaps the bucket \(Timestamp.format(start)) to \(Timestamp.format(end)) already in the ledger (from \(existingPath)): one period's report must use one bucket_width"
+            )
+          }
+        }
+        if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
+        try writer.finishSource(
+          sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary)
+      }
+    } catch is Rollback {
+      throw .invalidInput(summary.problems)
+    } catch {
+      throw .failed("\(path): \(error)")
+    }
+    return summary
+  }
+}

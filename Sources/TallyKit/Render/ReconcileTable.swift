@@ -1,0 +1,79 @@
+import Foundation
+
+extension ReconcileReport {
+  /// The reconcile columns: the `--by` dimensions, `match`, tokens and dollars on both sides
+  /// with their deltas, Tally's and the implied rate, `verdict` and `explanation`.
+  ///
+  /// `forTerminal` replaces the explanation text by a note number (`[1]`) whose text
+  /// `explanationNotes` prints under the table, so the table stays narrow.
+  public func table(forTerminal: Bool = false) -> ReportTable {
+    let columns =
+      by.map { Column($0.rawValue, title: $0.rawValue.capitalized) } + [
+        Column("match", title: "Match"),
+        Column("ledger_tokens", title: "Ledger", dropPriority: 2),
+        Column("provider_tokens", title: "Provider", dropPriority: 2),
+        Column("delta_tokens", title: "Delta"),
+        Column("delta_tokens_pct", title: "Delta %", dropPriority: 3),
+        Column("ledger_cost_usd", title: "Ledger $", dropPriority: 4),
+        Column("provider_cost_usd", title: "Billed $", dropPriority: 4),
+        Column("delta_usd", title: "Delta $"),
+        Column("delta_usd_pct", title: "Delta $ %", dropPriority: 5),
+        Column("table_rate_usd_per_mtok", title: "Table rate", dropPriority: 6),
+        Column("implied_rate_usd_per_mtok", title: "Billed rate", dropPriority: 7),
+        Column("verdict", title: "Verdict"),
+        forTerminal ? Column("note", title: "Note") : Column("explanation", title: "Explanation"),
+      ]
+    var noteNumbers: [String: Int] = [:]
+    for row in rows where !row.explanations.isEmpty {
+      let text = row.explanations.joined(separator: "; ")
+      if noteNumbers[text] == nil { noteNumbers[text] = noteNumbers.count + 1 }
+    }
+    func rate(_ value: Exact?) -> Cell {
+      .rate(value.map { $0.terminates ? $0.decimal : ExactDecimal.rounded($0.decimal, scale: 12) })
+    }
+    func cells(_ row: ReconcileRow) -> [Cell] {
+      [
+        .count(row.ledgerTokens), .count(row.providerTokens), .count(row.deltaTokens),
+        .percent(row.deltaTokensPercent), .money(row.ledgerCost), .money(row.providerCost),
+        .money(row.deltaCost),
+        .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
+      ]
+    }
+    let body = rows.map { row -> [Cell] in
+      let text = row.explanations.joined(separator: "; ")
+      let explanation: Cell =
+        forTerminal ? .text(text.isEmpty ? "" : "[\(noteNumbers[text]!)]") : .text(text)
+      return row.values.map(Cell.text) + [.text(row.match.rawValue)] + cells(row) + [
+        .text(row.verdict.rawValue), explanation,
+      ]
+    }
+    let total = totals
+    let header: [(key: String, value: JSONValue)] =
+      [("by", .array(by.map { .string($0.rawValue) }))] + windowHeader(window) + [
+        ("tolerance_pct", .decimal(tolerance.displayDecimal)),
+        ("exceeded", .integer(exceeded)),
+        unpricedModelsMember(unpricedModels),
+      ]
+    return ReportTable(
+      name: "reconcile", columns: columns, rows: body,
+      totals: [.text("Total")] + Array(repeating: .text(""), count: by.count) + cells(total) + [
+        .text(exceeded == 0 ? "ok" : "\(exceeded) over"), .text(""),
+      ],
+      header: header, trailer: [("notes", .array(notes.map { .string($0) }))])
+  }
+
+  /// The lines under a terminal table: each numbered explanation, then the report's notes.
+  public var explanationNotes: [String] {
+    var seen: [String] = []
+    for row in rows where !row.explanations.isEmpty {
+      let text = row.explanations.joined(separator: "; ")
+      if !seen.contains(text) { seen.append(text) }
+    }
+    var lines = seen.enumerated().map { "[\($0.offset + 1)] \($0.element)\n" }
+    lines += notes.map { "Note: \($0)\n" }
+    return lines.isEmpty ? [] : [lines.joined()]
+  }
+
+  /// Lines for stderr: unpriced models.
+  public var warnings: [String] { unpricedWarnings(unpricedModels) }
+}

@@ -1,0 +1,518 @@
+import Foundation
+
+/// A dimension of `tally reconcile --by`.
+public enum ReconcileDimension: String, Sendable, CaseIterable {
+  case day, model, mode, context, category
+
+  /// Parses `--by day,model`; the dimensions keep the canonical order.
+  public static func list(_ text: String) throws(ReportError) -> [ReconcileDimension] {
+    var dimensions: Set<ReconcileDimension> = []
+    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+      guard let dimension = ReconcileDimension(rawValue: part) else {
+        throw ReportError(
+          "unknown dimension \"\(part)\"; expected one of \(allCases.map(\.rawValue).joined(separator: ", "))"
+        )
+      }
+      guard dimensions.insert(dimension).inserted else {
+        throw ReportError("dimension \"\(part)\" is given twice")
+      }
+    }
+    guard !dimensions.isEmpty else { throw ReportError("no dimension given") }
+    return allCases.filter(dimensions.contains)
+  }
+}
+
+/// Whether a row's usage is on both sides.
+public enum ReconcileMatch: String, Sendable {
+  case matched
+  case ledgerOnly = "ledger-only"
+  case providerOnly = "provider-only"
+}
+
+/// What a row's deltas mean.
+public enum ReconcileVerdict: String, Sendable {
+  /// Every delta within the tolerance.
+  case ok
+  /// A delta in tokens or dollars beyond the tolerance.
+  case mismatch
+  /// Ledger usage no price in Tally's table covers: its dollars cannot be compared.
+  case unpriced
+  /// No usage report covers the row's day: the ledger's usage cannot be compared.
+  case uncovered
+}
+
+/// One row of `tally reconcile`: the ledger and the provider on one group.
+///
+/// Deltas are provider minus ledger (positive: the provider reports or bills more than the
+/// ledger holds); percentages are of the provider's figure, the one the invoice follows.
+/// For the `web_search` category, tokens are searches (summed over models: the cost report
+/// does not split web searches by model).
+public struct ReconcileRow: Sendable {
+  /// One value per `--by` dimension.
+  public var values: [String]
+  public var match: ReconcileMatch = .matched
+  public var ledgerTokens = 0
+  public var providerTokens = 0
+  /// Tally's price of the ledger's tokens; nil when some of them are unpriced.
+  public var ledgerCost: Money? = .zero
+  /// The cost report's amount; nil when no cost report covers the row's days.
+  public var providerCost: Money?
+  /// The rate Tally's table charges for the row, USD per million tokens; nil when the row mixes
+  /// rates or has none (web searches, unpriced models).
+  public var tableRate: Decimal?
+  /// The rate the provider billed: cost-report amount / usage-report tokens per million; nil
+  /// unless the row is one token category the provider reports usage of.
+  public var impliedRate: Exact?
+  public var verdict: ReconcileVerdict = .ok
+  /// Known causes of the deltas, in plain words.
+  public var explanations: [String] = []
+
+  public var deltaTokens: Int { providerTokens - ledgerTokens }
+  /// Nil when the provider reports no tokens.
+  public var deltaTokensPercent: Exact? {
+    providerTokens == 0 ? nil : Exact(Decimal(deltaTokens)) * 100 / Exact(Decimal(providerTokens))
+  }
+  public var deltaCost: Money? { providerCost.flatMap { provider in ledgerCost.map { provider - $0 } } }
+  public var deltaCostPercent: Exact? {
+    deltaCost.flatMap { delta in providerCost.flatMap { delta.percent(of: $0) } }
+  }
+}
+
+/// `tally reconcile`: the ledger's tokens and Tally-priced cost against the provider's usage and
+/// cost reports, per day, model, service tier, context window and token category.
+public struct ReconcileReport: Sendable {
+  public let by: [ReconcileDimension]
+  public let window: ReportWindow
+  /// Percent: a delta whose size exceeds this share of the provider's figure is a mismatch.
+  public let tolerance: Exact
+  public let rows: [ReconcileRow]
+  /// Model name → ledger requests that could not be priced.
+  public let unpricedModels: [String: Int]
+  /// Report-wide observations (usage outside the reports' window, days without a cost report).
+  public let notes: [String]
+
+  /// Rows whose verdict is not `ok`: the exit status is 1 when there is any.
+  public var exceeded: Int { rows.filter { $0.verdict != .ok }.count }
+
+  /// Sums of every column; costs sum the rows that have one (unpriced rows and days without a
+  /// cost report are left out, as in every report).
+  public var totals: ReconcileRow {
+    var total = ReconcileRow(values: [])
+    for row in rows {
+      total.ledgerTokens += row.ledgerTokens
+      total.providerTokens += row.providerTokens
+      if let cost = row.ledgerCost { total.ledgerCost = total.ledgerCost! + cost }
+      if let cost = row.providerCost { total.providerCost = (total.providerCost ?? .zero) + cost }
+    }
+    return total
+  }
+
+  /// The category names, in the order rows show them.
+  static let categories = [
+    "input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search", "code_execution",
+  ]
+  static let all = "(all)"
+
+  private struct Key: Hashable {
+    var day: CivilDate
+    var model: String
+    var mode: String
+    var context: String
+    var category: String
+  }
+
+  private struct Side {
+    var ledgerTokens = 0
+    var providerTokens = 0
+    var ledgerCost = Money.zero
+    var ledgerUnpriced = false
+    var providerCost = Money.zero
+    var tableRate: Decimal?
+  }
+
+  /// Compares the ledger with the provider reports in `window` (default: the days the usage
+  /// reports cover). Throws `ReportError` when the reports cannot answer the question asked
+  /// (not grouped by a dimension of `by`, day buckets under another time zone, no usage report).
+  public static func build(
+    ledger: Ledger, prices: PriceBook, by: [ReconcileDimension], tolerance: Exact, window asked: ReportWindow
+  ) throws -> ReconcileReport {
+    let usageBuckets = try ledger.providerBuckets(.usage)
+    let costBuckets = try ledger.providerBuckets(.cost)
+    guard let first = usageBuckets.first, let last = usageBuckets.max(by: { $0.end < $1.end }) else {
+      throw ReportError(
+        "no usage report in the ledger: ingest the Admin API usage report first (tally ingest FILE --format anthropic-usage-report)"
+      )
+    }
+    var window = asked
+    if window.from == nil { window.from = window.localDay(first.start) }
+    if window.to == nil { window.to = window.localDay(last.end - 1) }
+    let (from, to) = window.instants
+    guard let from, let to, from < to else { throw ReportError("the window \(window) holds no day") }
+
+    // Each bucket must fall inside one local day, and coverage is counted per local day.
+    func coverage(_ buckets: [(start: Int64, end: Int64)], name: String) throws -> Set<CivilDate> {
+      var seconds: [CivilDate: Int64] = [:]
+      for bucket in buckets where bucket.end > from && bucket.start < to {
+        let day = window.localDay(bucket.start)
+        guard window.localDay(bucket.end - 1) == day else {
+          throw ReportError(
+            "the \(name) has a bucket from \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)), which spans two days in \(window.zoneName); reconcile with --tz UTC, or download the report with bucket_width 1h"
+          )
+        }
+        seconds[day, default: 0] += bucket.end - bucket.start
+      }
+      return Set(
+        seconds.filter { day, covered in
+          covered == window.start(of: day.adding(days: 1)) - window.start(of: day)
+        }.keys)
+    }
+    let usageDays = try coverage(usageBuckets, name: "usage report")
+    let costDays = try coverage(costBuckets, name: "cost report")
+
+    var sides: [Key: Side] = [:]
+    var unpricedModels: [String: Int] = [:]
+    var notes: [String] = []
+    let categoryOf: [TokenCategory: String] = [
+      .input: "input", .cacheWrite5m: "cache_write_5m", .cacheWrite1h: "cache_write_1h",
+      .cacheRead: "cache_read",
+      .output: "output",
+    ]
+
+    // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
+    var query = UsageQuery()
+    query.filters["provider"] = "anthropic"
+    query.fineBuckets = !window.isUTC
+    var uncoveredDays: Set<CivilDate> = []
+    var outside = (before: 0, after: 0)
+    for aggregate in try ledger.usage(query) {
+      let day = window.localDay(aggregate.bucketStart)
+      let inWindow = aggregate.bucketStart >= from && aggregate.bucketStart < to
+      let utcDay = Timestamp.utcDay(aggregate.bucketStart)
+      let context = aggregate.longContext ? "200k+" : "0-200k"
+      guard inWindow else {
+        if aggregate.bucketStart < from {
+          outside.before += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
+        } else {
+          outside.after += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
+        }
+        continue
+      }
+      if !usageDays.contains(day) { uncoveredDays.insert(day) }
+      let card = prices.card(
+        model: aggregate.model, on: utcDay,
+        requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0)
+      let rates = (try? card.get())?.rates(for: aggregate.mode)
+      var anyUnpriced = false
+      for category in TokenCategory.allCases where aggregate.usage.tokens[category] > 0 {
+        let key = Key(
+          day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
+          category: categoryOf[category]!)
+        var side = sides[key] ?? Side()
+        side.ledgerTokens += aggregate.usage.tokens[category]
+        if let rates {
+          side.ledgerCost =
+            side.ledgerCost + Money(Decimal(aggregate.usage.tokens[category]) * rates[category] / 1_000_000)
+        } else {
+          side.ledgerUnpriced = true
+          anyUnpriced = true
+        }
+        sides[key] = side
+      }
+      if aggregate.usage.webSearches > 0 {
+        let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
+        var side = sides[key] ?? Side()
+        side.ledgerTokens += aggregate.usage.webSearches
+        if let rate = (try? card.get())?.webSearchRate(for: aggregate.mode) {
+          side.ledgerCost = side.ledgerCost + Money(Decimal(aggregate.usage.webSearches) * rate / 1_000)
+        } else {
+          side.ledgerUnpriced = true
+          anyUnpriced = true
+        }
+        sides[key] = side
+      }
+      if anyUnpriced { unpricedModels[aggregate.model, default: 0] += aggregate.requests }
+    }
+
+    // The provider's reports, in the report's own names mapped onto the ledger's.
+    func required(
+      _ value: String, _ dimension: ReconcileDimension, report: String, field: String, day: CivilDate
+    ) throws -> String {
+      if value.isEmpty && by.contains(dimension) {
+        throw ReportError(
+          "the \(report) for \(day) is not grouped by \(field); download it with group_by[]=\(field), or leave \(dimension.rawValue) out of --by"
+        )
+      }
+      return value.isEmpty ? all : value
+    }
+    func modelName(_ name: String) -> String { name.isEmpty ? name : (prices.resolve(name)?.id ?? name) }
+    func mode(_ tier: String) -> String {
+      switch tier {
+      case "standard": "sync"
+      case "batch": "batch"
+      default: tier
+      }
+    }
+    func context(_ window: String) -> String { window == "200k-1M" ? "200k+" : window }
+
+    for row in try ledger.providerUsage(from: from, to: to) {
+      let day = window.localDay(row.bucketStart)
+      let model = try required(modelName(row.model), .model, report: "usage report", field: "model", day: day)
+      let rowMode = try required(
+        mode(row.serviceTier), .mode, report: "usage report", field: "service_tier", day: day)
+      let rowContext = try required(
+        context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
+      for category in TokenCategory.allCases where row.tokens[category] > 0 {
+        let key = Key(
+          day: day, model: model, mode: rowMode, context: rowContext, category: categoryOf[category]!)
+        sides[key, default: Side()].providerTokens += row.tokens[category]
+      }
+      if row.webSearches > 0 {
+        sides[Key(day: day, model: all, mode: all, context: all, category: "web_search"), default: Side()]
+          .providerTokens += row.webSearches
+      }
+    }
+    for row in try ledger.providerCosts(from: from, to: to) {
+      let day = window.localDay(row.bucketStart)
+      let key: Key
+      switch row.costType {
+      case "web_search", "code_execution":
+        key = Key(day: day, model: all, mode: all, context: all, category: row.costType)
+      default:
+        guard let category = ProviderReportReader.tokenTypes[row.tokenType] else {
+          if by != [.day] {
+            throw ReportError(
+              "the cost report for \(day) is not grouped by description (no model or token_type); download it with group_by[]=description, or reconcile with --by day"
+            )
+          }
+          key = Key(day: day, model: all, mode: all, context: all, category: all)
+          sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
+          continue
+        }
+        key = Key(
+          day: day,
+          model: try required(
+            modelName(row.model), .model, report: "cost report", field: "description", day: day),
+          mode: try required(
+            mode(row.serviceTier), .mode, report: "cost report", field: "description", day: day),
+          context: try required(
+            context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
+          category: categoryOf[category]!)
+      }
+      sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
+    }
+
+    // Tally's rate for every group, on either side, so a provider-only row shows it too.
+    for key in Array(sides.keys) where key.model != all {
+      let long = key.context == "200k+"
+      guard let mode = Mode(rawValue: key.mode),
+        let card = try? prices.card(
+          model: key.model, on: Timestamp.utcDay(window.start(of: key.day)),
+          requestInputTokens: long ? RateCard.longContextMinInputTokens : 0
+        ).get(), let rates = card.rates(for: mode),
+        let category = TokenCategory.allCases.first(where: { categoryOf[$0] == key.category })
+      else { continue }
+      sides[key]!.tableRate = rates[category]
+    }
+
+    // Coarsen to --by.
+    struct Group {
+      var row: ReconcileRow
+      var keys: [Key] = []
+      var rates: Set<Decimal?> = []
+      var unpriced = false
+      var costDaysMissing = false
+      var uncovered = false
+    }
+    var groups: [[String]: Group] = [:]
+    for (key, side) in sides {
+      let values = by.map { dimension -> String in
+        switch dimension {
+        case .day: key.day.description
+        case .model: key.model
+        case .mode: key.mode
+        case .context: key.context
+        case .category: key.category
+        }
+      }
+      var group = groups[values] ?? Group(row: ReconcileRow(values: values))
+      group.keys.append(key)
+      group.row.ledgerTokens += side.ledgerTokens
+      group.row.providerTokens += side.providerTokens
+      group.row.ledgerCost = group.row.ledgerCost! + side.ledgerCost
+      group.unpriced = group.unpriced || side.ledgerUnpriced
+      if costDays.contains(key.day) {
+        group.row.providerCost = (group.row.providerCost ?? .zero) + side.providerCost
+      } else {
+        group.costDaysMissing = true
+      }
+      group.uncovered = group.uncovered || (side.ledgerTokens > 0 && uncoveredDays.contains(key.day))
+      group.rates.insert(side.tableRate)
+      groups[values] = group
+    }
+
+    var rows: [ReconcileRow] = []
+    for group in groups.values {
+      var row = group.row
+      if group.costDaysMissing { row.providerCost = nil }
+      if group.unpriced { row.ledgerCost = nil }
+      let categories = Set(group.keys.map(\.category))
+      if group.rates.count == 1, let rate = group.rates.first! { row.tableRate = rate }
+      if categories.count == 1, let category = categories.first, TokenCategory(rawValue: category) != nil,
+        row.providerTokens > 0, let cost = row.providerCost
+      {
+        row.impliedRate = cost.value * 1_000_000 / Exact(Decimal(row.providerTokens))
+      }
+      row.match =
+        row.ledgerTokens == 0 && row.ledgerCost?.isZero != false
+        ? .providerOnly
+        : row.providerTokens == 0 && (row.providerCost?.isZero ?? true) ? .ledgerOnly : .matched
+      let tokensOff = exceeds(
+        row.deltaTokens == 0 ? nil : Exact(Decimal(row.deltaTokens)), of: Exact(Decimal(row.providerTokens)),
+        tolerance)
+      let costOff =
+        row.deltaCost.map { exceeds($0.isZero ? nil : $0.value, of: row.providerCost!.value, tolerance) }
+        ?? false
+      if group.uncovered {
+        row.verdict = .uncovered
+      } else if group.unpriced {
+        row.verdict = .unpriced
+      } else if tokensOff || costOff {
+        row.verdict = .mismatch
+      }
+      rows.append(explain(row, keys: group.keys, tokensOff: tokensOff, costOff: costOff, by: by))
+    }
+    rows = dayBoundaries(rows, by: by)
+    let categoryRank = Dictionary(uniqueKeysWithValues: (categories + [all]).enumerated().map { ($1, $0) })
+    func sortKey(_ row: ReconcileRow) -> [String] {
+      zip(by, row.values).map { dimension, value in
+        dimension == .category ? String(format: "%02d", categoryRank[value] ?? 99) : value
+      }
+    }
+    rows.sort { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
+
+    if outside.before + outside.after > 0 {
+      notes.append(
+        "the ledger has \(grouped(outside.before + outside.after)) tokens outside the window \(window) (\(grouped(outside.before)) before, \(grouped(outside.after)) after): usage outside the reported window, not compared"
+      )
+    }
+    let missingCostDays = Set(sides.keys.map(\.day)).subtracting(costDays).sorted()
+    if !missingCostDays.isEmpty {
+      notes.append(
+        "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE --format anthropic-cost-report)"
+      )
+    }
+    if !uncoveredDays.isEmpty {
+      notes.append(
+        "no usage report covers \(dayList(uncoveredDays.sorted())): the ledger's usage on those days cannot be compared; ingest the report pages for those days"
+      )
+    }
+    return ReconcileReport(
+      by: by, window: window, tolerance: tolerance, rows: rows, unpricedModels: unpricedModels, notes: notes)
+  }
+
+  /// Whether `delta` is beyond `tolerance` percent of `base` (any delta is, when `base` is zero).
+  private static func exceeds(_ delta: Exact?, of base: Exact, _ tolerance: Exact) -> Bool {
+    guard let delta else { return false }
+    guard !base.isZero else { return true }
+    let size = delta < 0 ? -delta : delta
+    let whole = base < 0 ? -base : base
+    return size * 100 > tolerance * whole
+  }
+
+  private static func explain(
+    _ row: ReconcileRow, keys: [Key], tokensOff: Bool, costOff: Bool, by: [ReconcileDimension]
+  ) -> ReconcileRow {
+    var row = row
+    let models = Set(keys.map(\.model)).sorted()
+    let modes = Set(keys.map(\.mode))
+    let categories = Set(keys.map(\.category))
+    let searches = categories == ["web_search"]
+    let unit = searches ? "searches" : "tokens"
+    let days = Set(keys.map(\.day)).sorted()
+    switch row.verdict {
+    case .ok: return row
+    case .uncovered:
+      row.explanations.append(
+        "no usage report covers \(dayList(days)): a page of the report not ingested? The ledger's \(grouped(row.ledgerTokens)) \(unit) are not compared"
+      )
+      return row
+    case .unpriced:
+      row.explanations.append(
+        "unpriced model\(models.count == 1 ? "" : "s") \(models.joined(separator: ", ")): Tally's table has no price in force; add one with --pricing FILE to compare dollars"
+      )
+    case .mismatch: break
+    }
+    if categories == ["code_execution"] {
+      row.explanations.append("code execution is billed per container-hour; the ledger does not record it")
+      return row
+    }
+    if !modes.isDisjoint(with: ["priority", "flex", "priority_on_demand", "flex_discount"]) {
+      row.explanations.append(
+        "service tier \(modes.sorted().joined(separator: ", ")): Tally records such requests as sync and does not price the tier"
+      )
+    }
+    if tokensOff && row.deltaTokens > 0 {
+      let source =
+        modes == ["batch"]
+        ? "a batch results file not ingested?"
+        : modes == ["sync"] ? "an API log not ingested?" : "a results file or log not ingested?"
+      row.explanations.append(
+        "requests missing from the ledger: the provider reports \(grouped(row.deltaTokens)) more \(unit) than the ledger holds (\(source))"
+      )
+    } else if tokensOff && row.deltaTokens < 0 {
+      row.explanations.append(
+        "the ledger holds \(grouped(-row.deltaTokens)) more \(unit) than the provider reports: usage the report leaves out (a workspace or API key filter on the download?) or a request ingested twice under two keys"
+      )
+    } else if costOff, let implied = row.impliedRate {
+      let table = row.tableRate.map { "$" + ExactDecimal.atLeast($0, minimumScale: 2) } ?? "no single rate"
+      row.explanations.append(
+        "billed at \(dollarRate(implied)) per million tokens, Tally's table has \(table): a price in the table differs from what was billed (correct it with --pricing FILE)"
+      )
+    } else if costOff {
+      row.explanations.append(
+        "the dollars differ while the \(unit) agree: a price in the table differs from what was billed (reconcile --by \(by.map(\.rawValue).joined(separator: ",")),category shows the implied rate)"
+      )
+    }
+    return row
+  }
+
+  /// Marks equal and opposite token deltas on adjacent days (same other dimensions) as usage
+  /// dated on different sides of midnight by the ledger and the provider.
+  private static func dayBoundaries(_ rows: [ReconcileRow], by: [ReconcileDimension]) -> [ReconcileRow] {
+    guard let dayIndex = by.firstIndex(of: .day) else { return rows }
+    var rows = rows
+    var index: [[String]: Int] = [:]
+    for (position, row) in rows.enumerated() { index[row.values] = position }
+    for position in rows.indices where rows[position].verdict == .mismatch && rows[position].deltaTokens < 0 {
+      guard let day = CivilDate(parsing: rows[position].values[dayIndex]) else { continue }
+      for neighbour in [day.adding(days: 1), day.adding(days: -1)] {
+        var values = rows[position].values
+        values[dayIndex] = neighbour.description
+        guard let other = index[values], rows[other].deltaTokens == -rows[position].deltaTokens else {
+          continue
+        }
+        let tokens = grouped(-rows[position].deltaTokens)
+        let unit = rows[position].values.contains("web_search") ? "searches" : "tokens"
+        let text =
+          "usage across a day boundary: the ledger dates \(tokens) \(unit) on \(day) that the provider reports on \(neighbour) (the log's clock or time zone, or a batch's created_at against when it ran)"
+        rows[position].explanations = [text]
+        rows[other].explanations = [text]
+        break
+      }
+    }
+    return rows
+  }
+
+  private static func dollarRate(_ rate: Exact) -> String {
+    let decimal = rate.terminates ? rate.decimal : ExactDecimal.rounded(rate.decimal, scale: 6)
+    return "$" + ExactDecimal.atLeast(decimal, minimumScale: 2)
+  }
+
+  private static func dayList(_ days: [CivilDate]) -> String {
+    days.count <= 3
+      ? days.map(\.description).joined(separator: ", ")
+      : "\(days.count) days from \(days.first!) to \(days.last!)"
+  }
+}
+
+func grouped(_ count: Int) -> String { ExactDecimal.fixed(Decimal(count), scale: 0, grouping: true) }
