@@ -187,6 +187,26 @@ struct LedgerReportOptions: ParsableArguments {
   /// The `--from/--to` window in the `--tz` zone.
   func window() throws -> ReportWindow { try period.window(zone: zone.tz) }
 
+  /// For reports that scale a window to a month: `--from` and `--to` come together (`why` says
+  /// why); call from `validate()`.
+  func requireWholeWindow(_ why: String) throws {
+    if (period.from == nil) != (period.to == nil) {
+      throw ValidationError("give both --from and --to: \(why)")
+    }
+  }
+
+  /// `--from/--to`, else the last full calendar month with usage in the ledger.
+  func wholeWindow(_ database: Ledger) throws -> ReportWindow {
+    guard period.from == nil else { return try window() }
+    guard let month = try ReportWindow.lastFullMonth(in: database, zone: zone.tz, today: Terminal.today)
+    else {
+      throw ValidationError(
+        "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
+      )
+    }
+    return month
+  }
+
   /// Builds a report on the ledger over the window and prints its warnings, then the heading,
   /// the table and the unpriced note.
   func run<Report: LedgerReport>(

@@ -17,14 +17,10 @@ struct ReportOpportunities: ParsableCommand {
 
   @OptionGroup var options: LedgerReportOptions
 
-  var period: PeriodOptions { options.period }
-
   func validate() throws {
     try options.output.rejectFocus()
     _ = try dimensions()
-    if (period.from == nil) != (period.to == nil) {
-      throw ValidationError("give both --from and --to: monthly savings scale a window of known length")
-    }
+    try options.requireWholeWindow("monthly savings scale a window of known length")
   }
 
   func dimensions() throws -> [WhatIfDimension] {
@@ -34,17 +30,7 @@ struct ReportOpportunities: ParsableCommand {
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.open()
-    var window = try options.window()
-    if period.from == nil {
-      guard
-        let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
-      else {
-        throw ValidationError(
-          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
-        )
-      }
-      window = month
-    }
+    let window = try options.wholeWindow(database)
     let report = try buildReport {
       try OpportunitiesReport.build(ledger: database, prices: prices, window: window, by: try dimensions())
     }

@@ -46,9 +46,7 @@ struct WhatIfCommand: ParsableCommand {
     try validateFilesExist([file] + (revenue.map { [$0] } ?? []))
     try options.output.rejectFocus()
     _ = try dimensions()
-    if (period.from == nil) != (period.to == nil) {
-      throw ValidationError("give both --from and --to: the projection scales a window of known length")
-    }
+    try options.requireWholeWindow("the projection scales a window of known length")
   }
 
   func dimensions() throws -> [WhatIfDimension] {
@@ -103,17 +101,7 @@ struct WhatIfCommand: ParsableCommand {
       )
     }
     let database = try options.ledger.open()
-    var window = try options.window()
-    if period.from == nil {
-      guard
-        let month = try ReportWindow.lastFullMonth(in: database, zone: options.zone.tz, today: Terminal.today)
-      else {
-        throw ValidationError(
-          "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
-        )
-      }
-      window = month
-    }
+    let window = try options.wholeWindow(database)
     let lines = try ScenarioLine.ledger(database, window: window, at: at)
     return (.ledger(window: window, days: window.days!, at: at), lines)
   }

@@ -26,21 +26,7 @@ extension EstimateReport {
       .quantity(totalOutputTokens),
       .money(totalSyncCost), .money(totalBatchCost), .money(totalSavings), .percent(totalSavingsPercent),
     ]
-    var trailer: [(key: String, value: JSONValue)] = []
-    if let margin {
-      trailer.append(
-        (
-          "margin",
-          .object([
-            ("revenue_usd", Cell.money(margin.revenue).json),
-            ("other_cogs_usd", Cell.money(margin.otherCOGS).json),
-            ("baseline_cost_usd", Cell.money(margin.baselineCost).json),
-            ("scenario_cost_usd", Cell.money(margin.scenarioCost).json),
-            ("baseline_gross_margin_pct", Cell.percent(margin.baselineGrossMarginPercent).json),
-            ("scenario_gross_margin_pct", Cell.percent(margin.scenarioGrossMarginPercent).json),
-          ])
-        ))
-    }
+    let trailer = margin.map { [("margin", $0.json)] } ?? []
     return ReportTable(
       name: "estimate", columns: columns, rows: rows, totals: totals,
       header: [("at", .string(at.description)), ("days_per_month", .decimal(daysPerMonth))], trailer: trailer)
@@ -48,6 +34,18 @@ extension EstimateReport {
 }
 
 extension MarginProjection {
+  /// The contract's `margin` member.
+  var json: JSONValue {
+    .object([
+      ("revenue_usd", Cell.money(revenue).json),
+      ("other_cogs_usd", Cell.money(otherCOGS).json),
+      ("baseline_cost_usd", Cell.money(baselineCost).json),
+      ("scenario_cost_usd", Cell.money(scenarioCost).json),
+      ("baseline_gross_margin_pct", Cell.percent(baselineGrossMarginPercent).json),
+      ("scenario_gross_margin_pct", Cell.percent(scenarioGrossMarginPercent).json),
+    ])
+  }
+
   /// Revenue, costs and gross margin side by side, for terminal output.
   public func table(baselineTitle: String, scenarioTitle: String) -> ReportTable {
     ReportTable(

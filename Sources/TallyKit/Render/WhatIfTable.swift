@@ -82,20 +82,7 @@ extension WhatIfReport {
         ])
       ),
     ]
-    if let margin {
-      trailer.append(
-        (
-          "margin",
-          .object([
-            ("revenue_usd", Cell.money(margin.revenue).json),
-            ("other_cogs_usd", Cell.money(margin.otherCOGS).json),
-            ("baseline_cost_usd", Cell.money(margin.baselineCost).json),
-            ("scenario_cost_usd", Cell.money(margin.scenarioCost).json),
-            ("baseline_gross_margin_pct", Cell.percent(margin.baselineGrossMarginPercent).json),
-            ("scenario_gross_margin_pct", Cell.percent(margin.scenarioGrossMarginPercent).json),
-          ])
-        ))
-    }
+    if let margin { trailer.append(("margin", margin.json)) }
     return ReportTable(
       name: "whatif", columns: columns,
       rows: rows.map { row in cells(row, label: row.values.map(Cell.text)) },

@@ -42,13 +42,21 @@ enum FinanceFixtures {
   ]
 
   static func ledger() throws -> Ledger {
+    try ledger(
+      with: records,
+      batches: [
+        BatchInfo(
+          id: "msgbatch_A", provider: "anthropic", createdAt: batchCreated, endedAt: batchCreated + 90 * 60,
+          status: "ended")
+      ])
+  }
+
+  /// A fresh ledger holding `records` (and `batches`), as one ingested source.
+  static func ledger(with records: [UsageRecord], batches: [BatchInfo] = []) throws -> Ledger {
     let (ledger, _) = try IngestFixtures.ledger()
     try ledger.transaction { writer in
       let source = try writer.addSource(path: "fixture", contentHash: "", format: "api-log", ingestedAt: "")
-      try writer.upsert(
-        batch: BatchInfo(
-          id: "msgbatch_A", provider: "anthropic", createdAt: batchCreated, endedAt: batchCreated + 90 * 60,
-          status: "ended"))
+      for batch in batches { try writer.upsert(batch: batch) }
       for record in records {
         _ = try writer.insert(
           record, modelID: IngestFixtures.prices.resolve(record.model ?? "")?.id, sourceID: source)

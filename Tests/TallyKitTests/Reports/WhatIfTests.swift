@@ -50,19 +50,7 @@ enum WhatIfFixtures {
       total: TokenCounts(input: 2_000_000, output: 200_000))
     + [record("u1", tenant: nil, job: "classify", model: "mystery-model", tokens: TokenCounts(input: 1_000))]
 
-  static func ledger() throws -> Ledger {
-    let (ledger, _) = try IngestFixtures.ledger()
-    try ledger.transaction { writer in
-      let source = try writer.addSource(path: "fixture", contentHash: "", format: "api-log", ingestedAt: "")
-      for record in records {
-        _ = try writer.insert(
-          record, modelID: IngestFixtures.prices.resolve(record.model ?? "")?.id, sourceID: source)
-      }
-      try writer.finishSource(
-        source, contentHash: "", format: "api-log", summary: IngestSummary(file: "fixture"))
-    }
-    return ledger
-  }
+  static func ledger() throws -> Ledger { try FinanceFixtures.ledger(with: records) }
 
   static let october = try! ReportWindow(month: "2026-10")
 
