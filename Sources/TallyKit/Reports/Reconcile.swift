@@ -108,9 +108,7 @@ public struct ReconcileReport: Sendable {
   }
 
   /// The category names, in the order rows show them.
-  static let categories = [
-    "input", "cache_write_5m", "cache_write_1h", "cache_read", "output", "web_search", "code_execution",
-  ]
+  static let categories = TokenCategory.allCases.map(\.rawValue) + ["web_search", "code_execution"]
   static let all = "(all)"
 
   private struct Key: Hashable {
@@ -172,11 +170,6 @@ public struct ReconcileReport: Sendable {
     var sides: [Key: Side] = [:]
     var unpricedModels: [String: Int] = [:]
     var notes: [String] = []
-    let categoryOf: [TokenCategory: String] = [
-      .input: "input", .cacheWrite5m: "cache_write_5m", .cacheWrite1h: "cache_write_1h",
-      .cacheRead: "cache_read",
-      .output: "output",
-    ]
 
     // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
     var query = UsageQuery()
@@ -206,7 +199,7 @@ public struct ReconcileReport: Sendable {
       for category in TokenCategory.allCases where aggregate.usage.tokens[category] > 0 {
         let key = Key(
           day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
-          category: categoryOf[category]!)
+          category: category.rawValue)
         var side = sides[key] ?? Side()
         side.ledgerTokens += aggregate.usage.tokens[category]
         if let rates {
@@ -263,7 +256,7 @@ public struct ReconcileReport: Sendable {
         context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
       for category in TokenCategory.allCases where row.tokens[category] > 0 {
         let key = Key(
-          day: day, model: model, mode: rowMode, context: rowContext, category: categoryOf[category]!)
+          day: day, model: model, mode: rowMode, context: rowContext, category: category.rawValue)
         sides[key, default: Side()].providerTokens += row.tokens[category]
       }
       if row.webSearches > 0 {
@@ -296,7 +289,7 @@ public struct ReconcileReport: Sendable {
             mode(row.serviceTier), .mode, report: "cost report", field: "description", day: day),
           context: try required(
             context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
-          category: categoryOf[category]!)
+          category: category.rawValue)
       }
       sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
     }
@@ -309,7 +302,7 @@ public struct ReconcileReport: Sendable {
           model: key.model, on: Timestamp.utcDay(window.start(of: key.day)),
           requestInputTokens: long ? RateCard.longContextMinInputTokens : 0
         ).get(), let rates = card.rates(for: mode),
-        let category = TokenCategory.allCases.first(where: { categoryOf[$0] == key.category })
+        let category = TokenCategory(rawValue: key.category)
       else { continue }
       sides[key]!.tableRate = rates[category]
     }

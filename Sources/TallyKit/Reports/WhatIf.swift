@@ -143,31 +143,25 @@ public struct WhatIfReport: Sendable {
     func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line) } }
     for outcome in outcomes {
       let baselineKey = key(outcome.baseline)
+      let baselineCost = try? outcome.baseline.cost(prices).get()
       var scenarioCosts: [([String], Money)] = []
-      var priced = true
-      if case .success = outcome.baseline.cost(prices) {
-        for part in outcome.parts {
-          switch part.line.cost(prices) {
-          case .success(let cost): scenarioCosts.append((key(part.line), cost))
-          case .failure(let reason):
-            guard let number = part.switchedBy else {
-              priced = false
-              continue
-            }
-            // The switch's target has no rate that day, no batch rate for batch traffic, or no
-            // web-search rate: the scenario cannot be priced as written.
-            let change = file.changes[number - 1]
-            var message = "\(change.label): \(reason)"
-            if case .noRateInForce = reason {
-              message += "; give --at DATE to price the whole baseline at a date when it has rates"
-            }
-            throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
+      for part in outcome.parts where baselineCost != nil {
+        switch part.line.cost(prices) {
+        case .success(let cost): scenarioCosts.append((key(part.line), cost))
+        case .failure(let reason):
+          // Left out: a part that cannot be priced makes the whole line unpriced (below).
+          guard let number = part.switchedBy else { continue }
+          // The switch's target has no rate that day, no batch rate for batch traffic, or no
+          // web-search rate: the scenario cannot be priced as written.
+          let change = file.changes[number - 1]
+          var message = "\(change.label): \(reason)"
+          if case .noRateInForce = reason {
+            message += "; give --at DATE to price the whole baseline at a date when it has rates"
           }
+          throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
         }
-      } else {
-        priced = false
       }
-      guard priced, case .success(let baselineCost) = outcome.baseline.cost(prices) else {
+      guard let baselineCost, scenarioCosts.count == outcome.parts.count else {
         let requests = NSDecimalNumber(decimal: outcome.baseline.requests.decimal).intValue
         rows[baselineKey, default: WhatIfRow(values: baselineKey)].unpricedRequests += requests
         unpricedModels[outcome.baseline.model, default: 0] += requests
