@@ -109,7 +109,9 @@ struct IngestCommand: ParsableCommand {
       report(failure)
     }
     let prices = try pricing.loadPriceBook()
-    let database = try ledger.open()
+    // A dry run writes nothing at all: on a ledger that does not exist yet, it runs in memory.
+    let database =
+      dryRun && !FileManager.default.fileExists(atPath: ledger.path) ? try Ledger.inMemory() : try ledger.open()
     let ingester = Ingester(prices: prices)
     let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
     var failed: Int32 = 0

@@ -147,9 +147,19 @@ struct LedgerOptions: ParsableArguments {
 
   var path: String { ledger ?? ProcessInfo.processInfo.environment["TALLY_LEDGER"] ?? "tally.sqlite" }
 
+  /// Opens the ledger for writing, creating and migrating it (ingest).
   func open() throws -> Ledger {
     do {
       return try Ledger(path: path)
+    } catch {
+      fail(["\(error)"], exitCode: 1)
+    }
+  }
+
+  /// Opens an existing, migrated ledger read-only (reports): never creates or writes it.
+  func openForReading() throws -> Ledger {
+    do {
+      return try Ledger.openForReading(path: path)
     } catch {
       fail(["\(error)"], exitCode: 1)
     }
@@ -214,7 +224,7 @@ struct LedgerReportOptions: ParsableArguments {
     _ build: (Ledger, PriceBook, ReportWindow) throws -> Report
   ) throws {
     let prices = try pricing.loadPriceBook()
-    let database = try ledger.open()
+    let database = try ledger.openForReading()
     let reportWindow = try window()
     let report = try buildReport { try build(database, prices, reportWindow) }
     for warning in report.warnings { Terminal.warning(warning) }

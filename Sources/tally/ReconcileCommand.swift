@@ -46,7 +46,7 @@ struct ReconcileCommand: ParsableCommand {
 
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
-    let database = try options.ledger.open()
+    let database = try options.ledger.openForReading()
     let window = try options.window()
     let report = try buildReport {
       try ReconcileReport.build(

@@ -72,7 +72,7 @@ struct ReportChargeback: ParsableCommand {
         fail(error.problems, exitCode: 65)
       }
     }
-    let database = try options.ledger.open()
+    let database = try options.ledger.openForReading()
     let reportWindow = try resolvedWindow(database)
     if output.format == .focus {
       let export = try buildReport {

@@ -29,7 +29,7 @@ struct ReportOpportunities: ParsableCommand {
 
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
-    let database = try options.ledger.open()
+    let database = try options.ledger.openForReading()
     let window = try options.wholeWindow(database)
     let report = try buildReport {
       try OpportunitiesReport.build(ledger: database, prices: prices, window: window, by: try dimensions())

@@ -12,7 +12,7 @@ struct Tally: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self,
-      WhatIfCommand.self, ReconcileCommand.self,
+      WhatIfCommand.self, ReconcileCommand.self, LedgerCommand.self,
     ]
   )
 }

@@ -100,9 +100,10 @@ struct WhatIfCommand: ParsableCommand {
         "no ledger at \(path) and no [[workload]] entries in \(file): ingest usage first (tally ingest), give --ledger, or declare workloads"
       )
     }
-    let database = try options.ledger.open()
+    let database = try options.ledger.openForReading()
     let window = try options.wholeWindow(database)
-    let lines = try ScenarioLine.ledger(database, window: window, at: at)
+    let lines = try ScenarioLine.ledger(
+      database, prices: prices, window: window, at: at, changes: scenarios.changes)
     return (.ledger(window: window, days: window.days!, at: at), lines)
   }
 }

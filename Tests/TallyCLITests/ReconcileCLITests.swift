@@ -110,7 +110,14 @@ struct ReconcileCLITests {
         tally: bad-usage-report.json: nothing was written (fix the lines above, or pass --skip-invalid to skip them)
 
         """)
-    let empty = try CLI.run(["reconcile", "--ledger", try LedgerCLITests.ledgerPath()])
+    let missing = try LedgerCLITests.ledgerPath()
+    let none = try CLI.run(["reconcile", "--ledger", missing])
+    #expect(none.status == 1)
+    #expect(none.stderr.contains("no ledger at \(missing): ingest something first"))
+    #expect(!FileManager.default.fileExists(atPath: missing))
+    let requestsOnly = try LedgerCLITests.ledgerPath()
+    _ = try CLI.run(["ingest", "--ledger", requestsOnly, LedgerCLITests.fixture("api-log/mixed.jsonl")])
+    let empty = try CLI.run(["reconcile", "--ledger", requestsOnly])
     #expect(empty.status == 64)
     #expect(empty.stderr.contains("no usage report in the ledger"))
   }

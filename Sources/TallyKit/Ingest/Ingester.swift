@@ -5,7 +5,8 @@ public struct IngestProblem: Hashable, Sendable, CustomStringConvertible {
   public let file: String
   public let line: Int
   public let message: String
-  public var description: String { "\(file):\(line): \(message)" }
+  /// `file:line: message`, or `file: message` for the file as a whole (line 0).
+  public var description: String { line == 0 ? "\(file): \(message)" : "\(file):\(line): \(message)" }
 }
 
 /// Fills tenant and job, in the DESIGN.md order: the record's own fields, the mapping file,
@@ -195,6 +196,8 @@ public struct Ingester {
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)
+    } catch let overflow as LedgerSumOverflow {
+      throw .invalidInput([IngestProblem(file: path, line: 0, message: overflow.description)])
     } catch let failure as IngestFailure {
       throw failure
     } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
@@ -262,7 +265,7 @@ public struct Ingester {
     let model: String
     let day: Int64
     let mode: Mode
-    let longContext: Bool
+    let sizeClass: Int
     let webSearches: Bool
   }
 
@@ -278,7 +281,7 @@ public struct Ingester {
     guard record.billed, let model = record.model else { return }
     let key = PricedKey(
       model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
-      longContext: record.tokens.totalInput >= RateCard.longContextMinInputTokens,
+      sizeClass: Ledger.sizeClass(record.tokens.totalInput),
       webSearches: record.webSearches > 0)
     let priced =
       cache[key]
@@ -286,7 +289,7 @@ public struct Ingester {
         let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
         let result = prices.cost(
           of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
-          requestInputTokens: record.tokens.totalInput)
+          requestInputTokens: key.sizeClass)
         if case .success = result { return true } else { return false }
       }()
     cache[key] = priced

@@ -1,95 +1,84 @@
+import Foundation
 import GRDB
 
-/// Billed usage summed per group, as read from the rollup: the input of every report.
+/// Billed usage summed per group: the input of every report.
 public struct UsageAggregate: Sendable {
-  /// Values of the grouping columns asked for (`tenant`, `job`, `provider`, `batch`, `status`),
-  /// absent values as "".
+  /// Values of the grouping columns asked for (`tenant`, `job`, `provider`, `batch_id`,
+  /// `status`), absent values as "".
   public var keys: [String: String]
+  /// The resolved model id (the name as recorded when no price table knew it at ingest).
   public var model: String
   public var mode: Mode
-  /// Start of the time bucket (seconds since the epoch): a UTC day, or a 15-minute slot.
+  /// The first instant of the report's time bucket the usage belongs to: a local day
+  /// (`grain` day), the start of a local month or of the window where it starts later
+  /// (`grain` month), else the start of the window.
   public var bucketStart: Int64
-  public var longContext: Bool
+  /// The UTC day whose rates price the usage: every request summed here is priced alike.
+  public var rateDay: CivilDate
+  /// Every request summed here has at least this much total input, and no context-tier
+  /// threshold of the price table lies between this and any of the requests' total input.
+  public var sizeClass: Int
+  /// Requests; negative only in the partial sums of a report window that cuts a month.
   public var requests: Int
   public var usage: Usage
 }
 
-/// Which rows to sum, and how finely to bucket time.
+/// How finely a report buckets time (in its zone).
+public enum TimeGrain: Sendable {
+  /// One bucket for the whole window.
+  case window
+  /// Local calendar days (weeks are made of days).
+  case day
+  /// Local calendar months.
+  case month
+}
+
+/// Which usage to sum, grouped how.
 public struct UsageQuery: Sendable {
-  /// Rollup columns to group by besides model, mode, time and context: any of `tenant`, `job`,
+  /// Columns to group by besides model, mode, size class and time: any of `tenant`, `job`,
   /// `provider`, `batch_id`, `status`.
   public var groupBy: [String] = []
-  /// Equality filters on rollup columns (`tenant`, `job`, `provider`, `model`, `mode`,
-  /// `batch_id`, `status`, `long_context`).
-  public var filters: [String: String] = [:]
+  /// Filters on `tenant`, `job`, `provider`, `model`, `mode`, `batch_id`, `status`: a row
+  /// passes when its value is one of the set ("" for absent tenant, job or batch).
+  public var filters: [String: Set<String>] = [:]
   public var statuses: [RequestStatus] = [.succeeded]
-  /// Half-open interval of instants.
+  /// Half-open interval of instants; nil ends are the ledger's first and last day.
   public var from: Int64?
   public var to: Int64?
-  /// True: 15-minute slots (for time zones that are not UTC); false: UTC days.
-  public var fineBuckets = false
+  public var grain: TimeGrain = .window
+  /// The zone of days and months (UTC unless a report says otherwise).
+  public var zone: ReportWindow
+  /// The price tables the usage will be priced with: where their rates change and which
+  /// context tiers they define decide how usage can be summed. Nil: any sum will do.
+  public var prices: PriceBook?
+  /// UTC days (since the epoch) on which usage of every model must be priced apart, such as
+  /// the days a what-if's target model changes rates.
+  public var splitDays: Set<Int> = []
 
-  public init() {}
+  public init(zone: ReportWindow = .utc) { self.zone = zone }
 
   static let groupable: Set<String> = ["tenant", "job", "provider", "batch_id", "status"]
-  static let filterable: Set<String> = [
-    "tenant", "job", "provider", "model", "mode", "batch_id", "status", "long_context",
-  ]
+  static let filterable: Set<String> = ["tenant", "job", "provider", "model", "mode", "batch_id", "status"]
+  /// The columns of `rollup_day` besides model and mode.
+  static let dayRollupColumns: Set<String> = ["provider", "status"]
 }
 
 extension Ledger {
-  /// Sums the rollup per group. Slots are 15 minutes, so `from`/`to` are honoured exactly when
-  /// they fall on a 15-minute boundary (all day boundaries do, in every time zone in use).
+  /// Sums usage per group and time bucket, reading as little as the query allows: whole UTC
+  /// months from `rollup_month`, days from `rollup_day` when no tenant, job or batch is
+  /// asked for, and only what remains from the requests themselves. A report's cost thus
+  /// follows the rows it prints and the months it cuts, not the requests stored.
   public func usage(_ query: UsageQuery) throws -> [UsageAggregate] {
     precondition(
       Set(query.groupBy).isSubset(of: UsageQuery.groupable)
         && Set(query.filters.keys).isSubset(of: UsageQuery.filterable))
-    let bucket = query.fineBuckets ? "slot" : "slot / 96"
-    var conditions = ["status IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))"]
-    var arguments: [(any DatabaseValueConvertible)?] = []
-    if let from = query.from {
-      conditions.append("slot >= ?")
-      arguments.append((from + 899) / 900)
-    }
-    if let to = query.to {
-      conditions.append("slot < ?")
-      arguments.append((to + 899) / 900)
-    }
-    for (column, value) in query.filters.sorted(by: { $0.key < $1.key }) {
-      conditions.append("\(column) = ?")
-      arguments.append(value)
-    }
-    let groups = query.groupBy.joined(separator: ", ")
-    let sql = """
-      SELECT \(groups.isEmpty ? "" : groups + ", ")model, mode, \(bucket) AS bucket, long_context,
-             sum(requests) AS requests, sum(input_tokens) AS input, sum(cache_write_5m_tokens) AS write5m,
-             sum(cache_write_1h_tokens) AS write1h, sum(cache_read_tokens) AS read, sum(output_tokens) AS output,
-             sum(web_searches) AS searches
-      FROM usage_rollup WHERE \(conditions.joined(separator: " AND "))
-      GROUP BY \(groups.isEmpty ? "" : groups + ", ")model, mode, bucket, long_context
-      """
     return try read { db in
-      try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
-        var keys: [String: String] = [:]
-        for column in query.groupBy { keys[column] = row[column] }
-        let bucketValue: Int64 = row["bucket"]
-        return UsageAggregate(
-          keys: keys, model: row["model"], mode: Mode(rawValue: row["mode"]) ?? .sync,
-          bucketStart: bucketValue * (query.fineBuckets ? 900 : 86_400), longContext: row["long_context"],
-          requests: row["requests"],
-          usage: Usage(
-            tokens: TokenCounts(
-              input: row["input"], cacheWrite5m: row["write5m"], cacheWrite1h: row["write1h"],
-              cacheRead: row["read"],
-              output: row["output"]),
-            webSearches: row["searches"]))
-      }
+      var plan = UsagePlan(db: db, query: query)
+      return try plan.run()
     }
   }
-}
 
-extension Ledger {
-  /// Requests per status and value of one rollup column (`job`, `batch_id`, …) in the half-open
+  /// Requests per status and value of one column (`job`, `batch_id`, …) in the half-open
   /// interval of instants; absent values are "".
   public func statusCounts(by column: String, from: Int64?, to: Int64?) throws -> [String: [RequestStatus:
     Int]]
@@ -103,7 +92,7 @@ extension Ledger {
       guard let status = RequestStatus(rawValue: aggregate.keys["status"] ?? "") else { continue }
       counts[aggregate.keys[column] ?? "", default: [:]][status, default: 0] += aggregate.requests
     }
-    return counts
+    return counts.mapValues { $0.filter { $0.value != 0 } }
   }
 
   /// Every batch object ingested, by id.
@@ -122,6 +111,310 @@ extension Ledger {
 
   /// The instant of the latest request in the ledger (any status), nil when it is empty.
   public func latestRequestInstant() throws -> Int64? {
-    try read { db in try Int64.fetchOne(db, sql: "SELECT max(slot) * 900 FROM usage_rollup") }
+    try read { db in try Int64.fetchOne(db, sql: "SELECT max(timestamp) FROM request") }
+  }
+}
+
+/// One query's plan: which pieces of which table sum to the answer, then the sums.
+private struct UsagePlan {
+  let db: Database
+  let query: UsageQuery
+  /// Whether the query needs a column only `rollup_month` and the requests have.
+  let needsAllColumns: Bool
+  /// Size-class boundaries for sums read from the requests: the rollups' own, plus the
+  /// thresholds of models the rollups cannot price exactly.
+  var requestBoundaries = Ledger.sizeClassBoundaries
+  /// Models whose context tiers the rollups' size classes do not separate.
+  var exactModels: Set<String> = []
+
+  struct Key: Hashable {
+    var values: [String]
+    var model: String
+    var mode: String
+    var sizeClass: Int
+    var bucket: Int64
+    var rateDay: Int
+  }
+  var sums: [Key: [Int64]] = [:]
+
+  init(db: Database, query: UsageQuery) {
+    self.db = db
+    self.query = query
+    let columns = Set(query.groupBy).union(query.filters.keys).subtracting(["model", "mode"])
+    needsAllColumns = !columns.isSubset(of: UsageQuery.dayRollupColumns)
+  }
+
+  mutating func run() throws -> [UsageAggregate] {
+    guard let first = try Int.fetchOne(db, sql: "SELECT min(day) FROM rollup_day"),
+      let last = try Int.fetchOne(db, sql: "SELECT max(day) FROM rollup_day")
+    else { return [] }
+    // Open ends stop at whole UTC months, which the month rollup answers on its own.
+    let from = query.from ?? Timestamp.startOf(CivilDate(daysSinceEpoch: first).startOfMonth)
+    let to = query.to ?? Timestamp.startOf(CivilDate(daysSinceEpoch: last).startOfNextMonth)
+    guard from < to else { return [] }
+    if let prices = query.prices {
+      let known = Set(Ledger.sizeClassBoundaries)
+      for model in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day") {
+        let thresholds = prices.tierThresholds(model: model).subtracting([0])
+        if !thresholds.isSubset(of: known) {
+          exactModels.insert(model)
+          requestBoundaries += thresholds
+        }
+      }
+      requestBoundaries = Array(Set(requestBoundaries)).sorted()
+    }
+    switch query.grain {
+    case .day: try planDays(from: from, to: to)
+    case .window: try planMonths(buckets: [(from, to)])
+    case .month:
+      var buckets: [(Int64, Int64)] = []
+      var month = query.zone.localDay(from).startOfMonth
+      while query.zone.start(of: month) < to {
+        let next = month.startOfNextMonth
+        buckets.append((max(from, query.zone.start(of: month)), min(to, query.zone.start(of: next))))
+        month = next
+      }
+      try planMonths(buckets: buckets)
+    }
+    return sums.compactMap { key, values in
+      guard values.contains(where: { $0 != 0 }) else { return nil }
+      var keys: [String: String] = [:]
+      for (column, value) in zip(query.groupBy, key.values) { keys[column] = value }
+      return UsageAggregate(
+        keys: keys, model: key.model, mode: Mode(rawValue: key.mode) ?? .sync, bucketStart: key.bucket,
+        rateDay: CivilDate(daysSinceEpoch: key.rateDay), sizeClass: key.sizeClass, requests: Int(values[0]),
+        usage: Usage(
+          tokens: TokenCounts(
+            input: Int(values[1]), cacheWrite5m: Int(values[2]), cacheWrite1h: Int(values[3]),
+            cacheRead: Int(values[4]), output: Int(values[5])),
+          webSearches: Int(values[6])))
+    }
+  }
+
+  // MARK: Plans
+
+  /// Local days: UTC days come from `rollup_day` (or the requests, per day); days of another
+  /// zone from the requests, per 15-minute slot.
+  private mutating func planDays(from: Int64, to: Int64) throws {
+    let zone = query.zone
+    guard zone.isUTC else {
+      try readRequests(from: from, to: to, models: nil, perSlot: true) { plan, row in
+        let instant = row.time * 900
+        try plan.add(row, bucket: zone.start(of: zone.localDay(instant)), rateDay: Int(instant / 86_400), sign: 1)
+      }
+      return
+    }
+    try readDays(from: from, to: to, models: nil) { plan, row in
+      try plan.add(row, bucket: row.time * 86_400, rateDay: Int(row.time), sign: 1)
+    }
+  }
+
+  /// Buckets of whole local months or one window: each UTC month a bucket covers whole is
+  /// read from `rollup_month`; one it covers mostly, from `rollup_month` minus the requests
+  /// of the part it does not cover; one it covers less than half of, from the requests (or
+  /// `rollup_day`). A model whose rates change inside a month, or whose context tiers the
+  /// size classes do not separate, is read per day from the requests in that month.
+  private mutating func planMonths(buckets: [(Int64, Int64)]) throws {
+    struct Piece {
+      var from: Int64
+      var to: Int64
+      var bucket: Int64
+      var month: Int
+    }
+    var wholeMonths: [Int: (bucket: Int64, covered: Piece)] = [:]
+    var subtracted: [Piece] = []
+    var partial: [Piece] = []
+    for (from, to) in buckets {
+      var month = Timestamp.utcDay(from).startOfMonth
+      while Timestamp.startOf(month) < to {
+        let next = month.startOfNextMonth
+        let (start, end) = (Timestamp.startOf(month), Timestamp.startOf(next))
+        let covered = Piece(from: max(from, start), to: min(to, end), bucket: from, month: month.daysSinceEpoch)
+        if covered.from == start && covered.to == end {
+          wholeMonths[month.daysSinceEpoch] = (from, covered)
+        } else if (covered.to - covered.from) * 2 > end - start {
+          wholeMonths[month.daysSinceEpoch] = (from, covered)
+          if start < covered.from {
+            subtracted.append(Piece(from: start, to: covered.from, bucket: from, month: month.daysSinceEpoch))
+          }
+          if covered.to < end {
+            subtracted.append(Piece(from: covered.to, to: end, bucket: from, month: month.daysSinceEpoch))
+          }
+        } else {
+          partial.append(covered)
+        }
+        month = next
+      }
+    }
+
+    // Models a month's rollup cannot price: read from the requests of what the bucket covers.
+    var perDay: [Int: Set<String>] = [:]
+    if let first = wholeMonths.keys.min(), let last = wholeMonths.keys.max() {
+      let end = CivilDate(daysSinceEpoch: last).startOfNextMonth.daysSinceEpoch
+      try readMonths(from: first, to: end) { plan, row in
+        let month = Int(row.time)
+        guard let (bucket, _) = wholeMonths[month] else { return }
+        if plan.needsPerDay(model: row.model, month: month) {
+          perDay[month, default: []].insert(row.model)
+          return
+        }
+        try plan.add(row, bucket: bucket, rateDay: month, sign: 1)
+      }
+    }
+    for piece in subtracted {
+      try readDays(from: piece.from, to: piece.to, models: nil) { plan, row in
+        guard !plan.needsPerDay(model: row.model, month: piece.month) else { return }
+        try plan.add(row, bucket: piece.bucket, rateDay: piece.month, sign: -1)
+      }
+    }
+    for piece in partial {
+      try readDays(from: piece.from, to: piece.to, models: nil) { plan, row in
+        let perDay = plan.needsPerDay(model: row.model, month: piece.month)
+        try plan.add(row, bucket: piece.bucket, rateDay: perDay ? Int(row.time) : piece.month, sign: 1)
+      }
+    }
+    for (month, models) in perDay.sorted(by: { $0.key < $1.key }) {
+      let piece = wholeMonths[month]!.covered
+      try readRequests(from: piece.from, to: piece.to, models: models, perSlot: false) { plan, row in
+        try plan.add(row, bucket: piece.bucket, rateDay: Int(row.time), sign: 1)
+      }
+    }
+  }
+
+  /// Whether a model's usage in the UTC month starting on `month` must be priced per day.
+  private func needsPerDay(model: String, month: Int) -> Bool {
+    if exactModels.contains(model) { return true }
+    let end = CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch
+    if query.splitDays.contains(where: { $0 > month && $0 < end }) { return true }
+    guard let prices = query.prices else { return false }
+    return prices.rateChangeDays(model: model).contains { $0 > month && $0 < end }
+  }
+
+  // MARK: Reading
+
+  /// One row of sums as read: the grouping values, model, mode, size class, the time unit
+  /// (month's first day, day, or 15-minute slot) and the seven sums.
+  struct SumRow {
+    var values: [String]
+    var model: String
+    var mode: String
+    var sizeClass: Int
+    var time: Int64
+    var sums: [Int64]
+  }
+
+  private mutating func add(_ row: SumRow, bucket: Int64, rateDay: Int, sign: Int64) throws {
+    let key = Key(
+      values: row.values, model: row.model, mode: row.mode, sizeClass: row.sizeClass, bucket: bucket,
+      rateDay: rateDay)
+    var current = sums[key] ?? [0, 0, 0, 0, 0, 0, 0]
+    for index in 0..<7 {
+      let (sum, overflow) = current[index].addingReportingOverflow(sign * row.sums[index])
+      guard !overflow else {
+        throw LedgerError("a sum of \(Ledger.sumColumns[index]) in this report is larger than 9,223,372,036,854,775,807")
+      }
+      current[index] = sum
+    }
+    sums[key] = current
+  }
+
+  /// Whole UTC months from `rollup_month`, `from` and `to` as the epoch days of month starts.
+  private mutating func readMonths(from: Int, to: Int, _ handle: (inout UsagePlan, SumRow) throws -> Void)
+    throws
+  {
+    try select(
+      table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", time: "month",
+      range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
+  }
+
+  /// UTC days from `rollup_day` when the query's columns allow, else from the requests; the
+  /// parts of days at either end from the requests.
+  private mutating func readDays(
+    from: Int64, to: Int64, models: Set<String>?, _ handle: (inout UsagePlan, SumRow) throws -> Void
+  ) throws {
+    let firstWholeDay = (from + 86_399) / 86_400
+    let endWholeDay = to / 86_400
+    guard !needsAllColumns, firstWholeDay < endWholeDay else {
+      try readRequests(from: from, to: to, models: models, perSlot: false, handle)
+      return
+    }
+    if from < firstWholeDay * 86_400 {
+      try readRequests(from: from, to: firstWholeDay * 86_400, models: models, perSlot: false, handle)
+    }
+    // rollup_day cannot separate the tiers of exact models: those come from the requests.
+    try select(
+      table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", time: "day",
+      range: ("day >= ? AND day < ?", [firstWholeDay, endWholeDay]), models: models
+    ) { plan, row in
+      guard !plan.exactModels.contains(row.model) else { return }
+      try handle(&plan, row)
+    }
+    if !exactModels.isEmpty {
+      let exact = models.map { $0.intersection(exactModels) } ?? exactModels
+      if !exact.isEmpty {
+        try readRequests(
+          from: firstWholeDay * 86_400, to: endWholeDay * 86_400, models: exact, perSlot: false, handle)
+      }
+    }
+    if endWholeDay * 86_400 < to {
+      try readRequests(from: endWholeDay * 86_400, to: to, models: models, perSlot: false, handle)
+    }
+  }
+
+  /// Sums of the requests themselves, per UTC day or per 15-minute slot.
+  private mutating func readRequests(
+    from: Int64, to: Int64, models: Set<String>?, perSlot: Bool,
+    _ handle: (inout UsagePlan, SumRow) throws -> Void
+  ) throws {
+    guard from < to else { return }
+    try select(
+      table: "request",
+      columns: { column in column == "provider" || column == "status" ? column : "coalesce(\(column), '')" },
+      model: "coalesce(model_id, model, '')", sizeClass: Ledger.sizeClassSQL(requestBoundaries),
+      time: perSlot ? "timestamp / 900" : "timestamp / 86400",
+      range: ("timestamp >= ? AND timestamp < ?", [from, to]), models: models, handle)
+  }
+
+  private mutating func select(
+    table: String, columns: (String) -> String, model: String, sizeClass: String, time: String,
+    range: (sql: String, arguments: StatementArguments), models: Set<String>?,
+    _ handle: (inout UsagePlan, SumRow) throws -> Void
+  ) throws {
+    var conditions = [range.sql]
+    var arguments = range.arguments
+    conditions.append(
+      "\(columns("status")) IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
+    var filters = query.filters
+    if let models { filters["model"] = filters["model"].map { $0.intersection(models) } ?? models }
+    for (column, values) in filters.sorted(by: { $0.key < $1.key }) {
+      let expression = column == "model" ? model : columns(column)
+      conditions.append("\(expression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
+      arguments += StatementArguments(values.sorted())
+    }
+    if filters.values.contains(where: \.isEmpty) { return }
+    let groups = query.groupBy.map(columns)
+    let selected = (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(time) AS t"]).joined(
+      separator: ", ")
+    let sums =
+      table == "request"
+      ? "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
+      : Ledger.sumColumns.map { "sum(\($0))" }.joined(separator: ", ")
+    let groupCount = groups.count + 4
+    let sql = """
+      SELECT \(selected), \(sums) FROM \(table) WHERE \(conditions.joined(separator: " AND "))
+      GROUP BY \((1...groupCount).map(String.init).joined(separator: ", "))
+      """
+    let statement = try db.cachedStatement(sql: sql)
+    let cursor = try Row.fetchCursor(statement, arguments: arguments)
+    let count = groups.count
+    while let row = try cursor.next() {
+      var values: [String] = []
+      values.reserveCapacity(count)
+      for index in 0..<count { values.append(row[index]) }
+      let sumRow = SumRow(
+        values: values, model: row[count], mode: row[count + 1], sizeClass: row[count + 2],
+        time: row[count + 3], sums: (0..<7).map { row[count + 4 + $0] })
+      try handle(&self, sumRow)
+    }
   }
 }

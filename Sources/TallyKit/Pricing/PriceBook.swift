@@ -149,6 +149,43 @@ public struct PriceBook: Sendable {
     return card.map { .success($0) } ?? .failure(.noRateInForce(model: model.id, on: day))
   }
 
+  /// Every context-tier threshold any row of the model has (0 for the base tier).
+  public func tierThresholds(model name: String) -> Set<Int> {
+    guard let model = resolve(name), let cards = cardsByModel[model.id] else { return [] }
+    return Set((cards.bundled + cards.overrides).map(\.minInputTokens))
+  }
+
+  /// The UTC days (since the epoch) on which some rate of the model starts or stops.
+  public func rateChangeDays(model name: String) -> [Int] {
+    guard let model = resolve(name), let cards = cardsByModel[model.id] else { return [] }
+    let days = (cards.bundled + cards.overrides).flatMap { card in
+      [card.effectiveFrom.daysSinceEpoch] + (card.effectiveTo.map { [$0.daysSinceEpoch] } ?? [])
+    }
+    return Array(Set(days)).sorted()
+  }
+
+  /// The label of the context tier a request of `requestInputTokens` falls in on `day`: its
+  /// range in thousands of tokens of total input, `0-200k` / `200k+`, `0-128k` / `128k-272k` /
+  /// `272k+`. A model with one tier (or none known) is labelled by the 200,000 cut.
+  public func contextLabel(model name: String, on day: CivilDate, requestInputTokens: Int) -> String {
+    let thresholds =
+      resolve(name).map { model in
+        Array(Set(cardsInForce(model: model.id, on: day).map(\.minInputTokens))).sorted()
+      } ?? []
+    guard thresholds.count > 1 else {
+      return requestInputTokens >= RateCard.longContextMinInputTokens ? "200k+" : "0-200k"
+    }
+    let index = thresholds.lastIndex { $0 <= requestInputTokens } ?? 0
+    func thousands(_ threshold: Int) -> String {
+      if (threshold - 1) % 1000 == 0 { return "\((threshold - 1) / 1000)k" }
+      if threshold % 1000 == 0 { return "\(threshold / 1000)k" }
+      return "\(threshold)"
+    }
+    if index == thresholds.count - 1 { return thousands(thresholds[index]) + "+" }
+    let lower = index == 0 ? "0" : thousands(thresholds[index])
+    return lower + "-" + thousands(thresholds[index + 1])
+  }
+
   /// Prices usage whose requests all fall in one tier, each with `requestInputTokens` of input.
   public func cost(
     of usage: Usage, model: String, mode: Mode, on day: CivilDate, requestInputTokens: Int

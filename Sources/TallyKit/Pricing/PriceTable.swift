@@ -172,6 +172,15 @@ private struct RowReader {
       problem(column, "\(value) is negative; a rate cannot be below zero")
       return nil
     }
+    // Costs are summed exactly in units of 10^-18 dollars (see `AttoCost`).
+    guard -min(rate.exponent, 0) <= 12 || ExactDecimal.rounded(rate, scale: 12) == rate else {
+      problem(column, "\(value) has more than 12 decimal places")
+      return nil
+    }
+    guard rate <= 1_000_000 else {
+      problem(column, "\(value) is more than 1,000,000 dollars")
+      return nil
+    }
     return .some(rate)
   }
 

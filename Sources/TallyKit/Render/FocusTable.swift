@@ -22,7 +22,7 @@ extension FocusExport {
   public var table: ReportTable {
     let rows = charges.map { charge -> [Cell] in
       let provider = Self.providerNames[charge.provider] ?? charge.provider
-      let context = charge.longContext ? "200k+" : "0-200k"
+      let context = charge.context
       let tokens = charge.meter != .webSearches
       let details = JSONValue.object([
         ("x_Mode", .string(charge.mode.rawValue)), ("x_ContextTier", .string(context)),

@@ -36,7 +36,7 @@ public struct FocusCharge: Hashable, Sendable {
   public var job: String
   public var model: String
   public var mode: Mode
-  public var longContext: Bool
+  public var context: String
   public var meter: FocusMeter
   /// USD per pricing unit (1M tokens or 1K searches) at sync rates and at the rates paid.
   public var listUnitPrice: Decimal
@@ -47,6 +47,9 @@ public struct FocusCharge: Hashable, Sendable {
   public var quantity = 0
 
   /// Tokens are priced per million, searches per thousand.
+  /// Orders tiers by their lower end (`0-200k` before `200k+`).
+  var contextOrder: Int { Int(context.prefix { $0.isNumber }) ?? 0 }
+
   public var pricingUnitSize: Decimal { meter == .webSearches ? 1_000 : 1_000_000 }
   public var pricingQuantity: Decimal { Decimal(quantity) / pricingUnitSize }
   public var listCost: Decimal { pricingQuantity * listUnitPrice }
@@ -63,25 +66,22 @@ public struct FocusExport: Sendable {
   public let unpricedModels: [String: Int]
 
   public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> FocusExport {
-    var query = UsageQuery()
+    var query = UsageQuery(zone: window)
+    query.prices = prices
     query.groupBy = ["job", "provider", "tenant"]
-    query.fineBuckets = !window.isUTC
+    query.grain = .day
     (query.from, query.to) = window.instants
+    var pricer = UsagePricer(prices: prices)
     var charges: [FocusCharge: Int] = [:]
     var unpricedModels: [String: Int] = [:]
     for aggregate in try ledger.usage(query) {
-      let utcDay = Timestamp.utcDay(aggregate.bucketStart)
       // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
-      guard
-        case .success(let card) = prices.card(
-          model: aggregate.model, on: utcDay,
-          requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0),
-        (try? card.cost(of: aggregate.usage, mode: aggregate.mode, on: utcDay)) != nil,
-        let paid = card.rates(for: aggregate.mode)
+      guard case .success(let priced) = pricer.price(aggregate), let paid = priced.card.rates(for: aggregate.mode)
       else {
         unpricedModels[aggregate.model, default: 0] += aggregate.requests
         continue
       }
+      let card = priced.card
       let day = window.localDay(aggregate.bucketStart)
       func label(_ key: String) -> String {
         let value = aggregate.keys[key] ?? ""
@@ -101,7 +101,7 @@ public struct FocusExport: Sendable {
           billingPeriodStart: window.start(of: day.startOfMonth),
           billingPeriodEnd: window.start(of: day.startOfNextMonth),
           provider: aggregate.keys["provider"] ?? "", tenant: label("tenant"), job: label("job"),
-          model: aggregate.model, mode: aggregate.mode, longContext: aggregate.longContext, meter: meter,
+          model: aggregate.model, mode: aggregate.mode, context: priced.context, meter: meter,
           listUnitPrice: list, contractedUnitPrice: actual, priceEffectiveFrom: card.effectiveFrom)
         charges[charge, default: 0] += quantity
       }
@@ -113,8 +113,8 @@ public struct FocusExport: Sendable {
     }.sorted { l, r in
       (l.day, l.tenant, l.job, l.provider, l.model) < (r.day, r.tenant, r.job, r.provider, r.model)
         || (l.day, l.tenant, l.job, l.provider, l.model) == (r.day, r.tenant, r.job, r.provider, r.model)
-          && (l.mode.rawValue, l.longContext ? 1 : 0, l.meter.order, l.priceEffectiveFrom)
-            < (r.mode.rawValue, r.longContext ? 1 : 0, r.meter.order, r.priceEffectiveFrom)
+          && (l.mode.rawValue, l.contextOrder, l.meter.order, l.priceEffectiveFrom)
+            < (r.mode.rawValue, r.contextOrder, r.meter.order, r.priceEffectiveFrom)
     }
     return FocusExport(window: window, charges: rows, unpricedModels: unpricedModels)
   }

@@ -90,7 +90,7 @@ public struct OpportunitiesReport: Sendable {
     var totalSpend = Money.zero
     var unpricedModels: [String: Int] = [:]
     var noBatchRate: [String: Int] = [:]
-    for line in try ScenarioLine.ledger(ledger, window: window) {
+    for line in try ScenarioLine.ledger(ledger, prices: prices, window: window) {
       let requests = NSDecimalNumber(decimal: line.requests.decimal).intValue
       let card: RateCard
       let paid: Cost
@@ -100,7 +100,7 @@ public struct OpportunitiesReport: Sendable {
       } catch {
         unpricedModels[line.model, default: 0] += requests
         if line.mode == .sync {
-          let key = by.map { $0.value(of: line) }
+          let key = by.map { $0.value(of: line, prices: prices) }
           rows[key, default: OpportunityRow(values: key)].syncRequests += requests
           rows[key, default: OpportunityRow(values: key)].unpricedRequests += requests
         }
@@ -108,7 +108,7 @@ public struct OpportunitiesReport: Sendable {
       }
       totalSpend = totalSpend + paid.actual
       guard line.mode == .sync else { continue }
-      let key = by.map { $0.value(of: line) }
+      let key = by.map { $0.value(of: line, prices: prices) }
       var row = rows[key] ?? OpportunityRow(values: key)
       row.syncRequests += requests
       row.syncCost = row.syncCost + paid.actual

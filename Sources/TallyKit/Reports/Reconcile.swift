@@ -125,6 +125,8 @@ public struct ReconcileReport: Sendable {
     var ledgerCost = Money.zero
     var ledgerUnpriced = false
     var providerCost = Money.zero
+    /// Whether a cost report row names this key (a model the provider did not bill has none).
+    var providerBilled = false
     var tableRate: Decimal?
   }
 
@@ -172,51 +174,54 @@ public struct ReconcileReport: Sendable {
     var notes: [String] = []
 
     // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
-    var query = UsageQuery()
-    query.filters["provider"] = "anthropic"
-    query.fineBuckets = !window.isUTC
+    var query = UsageQuery(zone: window)
+    query.prices = prices
+    query.filters["provider"] = ["anthropic"]
+    func tokens(from: Int64?, to: Int64?) throws -> Int {
+      var outside = query
+      (outside.from, outside.to) = (from, to)
+      return try ledger.usage(outside).reduce(0) { $0 + $1.usage.tokens.totalInput + $1.usage.tokens.output }
+    }
+    let outside = (before: try tokens(from: nil, to: from), after: try tokens(from: to, to: nil))
+    query.grain = .day
+    (query.from, query.to) = (from, to)
     var uncoveredDays: Set<CivilDate> = []
-    var outside = (before: 0, after: 0)
+    var pricer = UsagePricer(prices: prices)
     for aggregate in try ledger.usage(query) {
       let day = window.localDay(aggregate.bucketStart)
-      let inWindow = aggregate.bucketStart >= from && aggregate.bucketStart < to
-      let utcDay = Timestamp.utcDay(aggregate.bucketStart)
-      let context = aggregate.longContext ? "200k+" : "0-200k"
-      guard inWindow else {
-        if aggregate.bucketStart < from {
-          outside.before += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
-        } else {
-          outside.after += aggregate.usage.tokens.totalInput + aggregate.usage.tokens.output
-        }
-        continue
-      }
       if !usageDays.contains(day) { uncoveredDays.insert(day) }
-      let card = prices.card(
-        model: aggregate.model, on: utcDay,
-        requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0)
-      let rates = (try? card.get())?.rates(for: aggregate.mode)
+      // Tokens and searches are priced apart: a missing web-search rate leaves the tokens priced.
+      func price(_ usage: Usage) -> PricedUsage? {
+        try? pricer.price(
+          usage, model: aggregate.model, mode: aggregate.mode, rateDay: aggregate.rateDay,
+          sizeClass: aggregate.sizeClass
+        ).get()
+      }
+      let tokens = price(Usage(tokens: aggregate.usage.tokens))
+      let context =
+        tokens?.context
+        ?? pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
       var anyUnpriced = false
-      for category in TokenCategory.allCases where aggregate.usage.tokens[category] > 0 {
+      for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0 {
         let key = Key(
           day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
           category: category.rawValue)
         var side = sides[key] ?? Side()
         side.ledgerTokens += aggregate.usage.tokens[category]
-        if let rates {
-          side.ledgerCost =
-            side.ledgerCost + Money(Decimal(aggregate.usage.tokens[category]) * rates[category] / 1_000_000)
+        if let tokens {
+          side.ledgerCost = side.ledgerCost + Money(atto: tokens.categoryCosts[index])
         } else {
           side.ledgerUnpriced = true
           anyUnpriced = true
         }
         sides[key] = side
       }
-      if aggregate.usage.webSearches > 0 {
+      if aggregate.usage.webSearches != 0 {
         let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
         var side = sides[key] ?? Side()
         side.ledgerTokens += aggregate.usage.webSearches
-        if let rate = (try? card.get())?.webSearchRate(for: aggregate.mode) {
-          side.ledgerCost = side.ledgerCost + Money(Decimal(aggregate.usage.webSearches) * rate / 1_000)
+        if let searches = price(Usage(tokens: TokenCounts(), webSearches: aggregate.usage.webSearches)) {
+          side.ledgerCost = side.ledgerCost + Money(atto: searches.cost.actual)
         } else {
           side.ledgerUnpriced = true
           anyUnpriced = true
@@ -279,6 +284,7 @@ public struct ReconcileReport: Sendable {
           }
           key = Key(day: day, model: all, mode: all, context: all, category: all)
           sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
+      sides[key]!.providerBilled = true
           continue
         }
         key = Key(
@@ -292,15 +298,17 @@ public struct ReconcileReport: Sendable {
           category: category.rawValue)
       }
       sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
+      sides[key]!.providerBilled = true
     }
 
     // Tally's rate for every group, on either side, so a provider-only row shows it too.
     for key in Array(sides.keys) where key.model != all {
-      let long = key.context == "200k+"
+      // A tier label's lower end: `0-200k` → 0, `200k+` → 200,001.
+      let thousands = Int(key.context.prefix { $0.isNumber }) ?? 0
       guard let mode = Mode(rawValue: key.mode),
         let card = try? prices.card(
           model: key.model, on: Timestamp.utcDay(window.start(of: key.day)),
-          requestInputTokens: long ? RateCard.longContextMinInputTokens : 0
+          requestInputTokens: thousands == 0 ? 0 : thousands * 1000 + 1
         ).get(), let rates = card.rates(for: mode),
         let category = TokenCategory(rawValue: key.category)
       else { continue }
@@ -315,6 +323,7 @@ public struct ReconcileReport: Sendable {
       var unpriced = false
       var costDaysMissing = false
       var uncovered = false
+      var providerBilled = false
     }
     var groups: [[String]: Group] = [:]
     for (key, side) in sides {
@@ -333,6 +342,7 @@ public struct ReconcileReport: Sendable {
       group.row.providerTokens += side.providerTokens
       group.row.ledgerCost = group.row.ledgerCost! + side.ledgerCost
       group.unpriced = group.unpriced || side.ledgerUnpriced
+      group.providerBilled = group.providerBilled || side.providerBilled || side.providerTokens != 0
       if costDays.contains(key.day) {
         group.row.providerCost = (group.row.providerCost ?? .zero) + side.providerCost
       } else {
@@ -346,7 +356,7 @@ public struct ReconcileReport: Sendable {
     var rows: [ReconcileRow] = []
     for group in groups.values {
       var row = group.row
-      if group.costDaysMissing { row.providerCost = nil }
+      if group.costDaysMissing || !group.providerBilled { row.providerCost = nil }
       if group.unpriced { row.ledgerCost = nil }
       let categories = Set(group.keys.map(\.category))
       if group.rates.count == 1, let rate = group.rates.first! { row.tableRate = rate }

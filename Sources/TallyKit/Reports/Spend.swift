@@ -128,6 +128,9 @@ public struct ReportWindow: Sendable, CustomStringConvertible {
     return isUTC ? days : "\(days), \(zoneName) time"
   }
 
+  /// UTC, every bucket and edge on UTC midnights.
+  public static let utc = try! ReportWindow()
+
   var instants: (from: Int64?, to: Int64?) {
     (from.map(start(of:)), to.map { start(of: $0.adding(days: 1)) })
   }
@@ -170,38 +173,46 @@ public struct SpendReport: Sendable {
     return total
   }
 
-  /// Aggregates the ledger per `by` and prices each (model, mode, UTC day, context) sum once.
+  /// Aggregates the ledger per `by` and prices each (model, mode, rate day, size class) sum once.
   public static func build(
     ledger: Ledger, prices: PriceBook, by: [ReportDimension], filters: [(ReportDimension, String)],
     window: ReportWindow
   ) throws -> SpendReport {
-    let tiers = Set((prices.bundled + prices.overrides).map(\.minInputTokens))
-    guard tiers.isSubset(of: [0, RateCard.longContextMinInputTokens]) else {
-      throw ReportError(
-        "reports support the 200,000-token long-context tier only; a price table uses \(tiers.sorted())")
-    }
-    var query = UsageQuery()
+    var query = UsageQuery(zone: window)
+    query.prices = prices
     query.groupBy = Array(Set((by + filters.map(\.0)).compactMap(\.groupColumn))).sorted()
-    query.fineBuckets = !window.isUTC
     (query.from, query.to) = window.instants
-    var timeFilters: [(ReportDimension, String)] = []
+    let times = Set(by + filters.map(\.0))
+    query.grain =
+      !times.isDisjoint(with: [.day, .week]) ? .day : times.contains(.month) ? .month : .window
+    var laterFilters: [(ReportDimension, String)] = []
     for (dimension, value) in filters {
       switch dimension {
-      case .tenant, .job, .batch: query.filters[dimension.groupColumn!] = value == unattributed ? "" : value
-      case .provider, .mode: query.filters[dimension.rawValue] = value
-      case .model: query.filters["model"] = prices.resolve(value)?.id ?? value
-      case .context:
-        guard value == "0-200k" || value == "200k+" else {
-          throw ReportError("context is 0-200k or 200k+, not \"\(value)\"")
-        }
-        query.filters["long_context"] = value == "200k+" ? "1" : "0"
-      case .day, .week, .month: timeFilters.append((dimension, value))
+      case .tenant, .job, .batch:
+        query.filters[dimension.groupColumn!, default: []].insert(value == unattributed ? "" : value)
+      case .provider, .mode: query.filters[dimension.rawValue, default: []].insert(value)
+      case .model: query.filters["model", default: []].insert(prices.resolve(value)?.id ?? value)
+      case .context, .day, .week, .month: laterFilters.append((dimension, value))
       }
     }
 
-    var rows: [[String]: SpendRow] = [:]
+    struct Sums {
+      var row: SpendRow
+      var cost = AttoCost()
+      var priced = false
+    }
+    var pricer = UsagePricer(prices: prices)
+    var rows: [[String]: Sums] = [:]
     var unpricedModels: [String: Int] = [:]
     for aggregate in try ledger.usage(query) {
+      let priced = pricer.price(aggregate)
+      let context: String
+      switch priced {
+      case .success(let usage): context = usage.context
+      case .failure:
+        context = pricer.context(
+          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
+      }
       let localDay = window.localDay(aggregate.bucketStart)
       func value(_ dimension: ReportDimension) -> String {
         switch dimension {
@@ -211,33 +222,38 @@ public struct SpendReport: Sendable {
         case .provider: return aggregate.keys["provider"] ?? ""
         case .model: return aggregate.model
         case .mode: return aggregate.mode.rawValue
-        case .context: return aggregate.longContext ? "200k+" : "0-200k"
+        case .context: return context
         case .day: return localDay.description
         case .week: return localDay.adding(days: -((localDay.daysSinceEpoch % 7 + 10) % 7)).description
         case .month: return String(localDay.description.prefix(7))
         }
       }
-      guard timeFilters.allSatisfy({ value($0.0) == $0.1 }) else { continue }
+      guard laterFilters.allSatisfy({ value($0.0) == $0.1 }) else { continue }
       let values = by.map(value)
-      var row = rows[values] ?? SpendRow(values: values)
-      row.requests += aggregate.requests
-      row.tokens = row.tokens + aggregate.usage.tokens
-      row.webSearches += aggregate.usage.webSearches
-      let cost = prices.cost(
-        of: aggregate.usage, model: aggregate.model, mode: aggregate.mode,
-        on: Timestamp.utcDay(aggregate.bucketStart),
-        requestInputTokens: aggregate.longContext ? RateCard.longContextMinInputTokens : 0)
-      switch cost {
-      case .success(let cost):
-        row.listCost = (row.listCost ?? .zero) + cost.list
-        row.cost = (row.cost ?? .zero) + cost.actual
+      var sums = rows[values] ?? Sums(row: SpendRow(values: values))
+      sums.row.requests += aggregate.requests
+      sums.row.tokens = sums.row.tokens + aggregate.usage.tokens
+      sums.row.webSearches += aggregate.usage.webSearches
+      switch priced {
+      case .success(let usage):
+        sums.cost += usage.cost
+        sums.priced = true
       case .failure:
-        row.unpricedRequests += aggregate.requests
+        sums.row.unpricedRequests += aggregate.requests
         unpricedModels[aggregate.model, default: 0] += aggregate.requests
       }
-      rows[values] = row
+      rows[values] = sums
     }
-    let sorted = rows.values.sorted { $0.values.lexicographicallyPrecedes($1.values) }
-    return SpendReport(by: by, window: window, rows: sorted, unpricedModels: unpricedModels)
+    let sorted = rows.values.map { sums in
+      var row = sums.row
+      if sums.priced {
+        let cost = sums.cost.cost
+        (row.listCost, row.cost) = (cost.list, cost.actual)
+      }
+      return row
+    }.filter { $0.requests != 0 }
+      .sorted { $0.values.lexicographicallyPrecedes($1.values) }
+    return SpendReport(
+      by: by, window: window, rows: sorted, unpricedModels: unpricedModels.filter { $0.value != 0 })
   }
 }

@@ -9,14 +9,14 @@ public enum WhatIfDimension: String, Sendable, CaseIterable {
     try dimensionList(text)
   }
 
-  func value(of line: ScenarioLine) -> String {
+  func value(of line: ScenarioLine, prices: PriceBook) -> String {
     switch self {
     case .tenant: line.tenant
     case .job: line.job
     case .provider: line.provider
     case .model: line.model
     case .mode: line.mode.rawValue
-    case .context: line.contextTier
+    case .context: line.contextTier(prices)
     case .workload: line.workload ?? ""
     }
   }
@@ -140,7 +140,7 @@ public struct WhatIfReport: Sendable {
 
     var rows: [[String]: WhatIfRow] = [:]
     var unpricedModels: [String: Int] = [:]
-    func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line) } }
+    func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line, prices: prices) } }
     for outcome in outcomes {
       let baselineKey = key(outcome.baseline)
       let baselineCost = try? outcome.baseline.cost(prices).get()
@@ -203,14 +203,22 @@ public struct WhatIfReport: Sendable {
 }
 
 extension ScenarioLine {
-  /// The ledger's billed usage in `window`, one line per UTC day, tenant, job, model, mode and
-  /// context tier, priced at each day's rates or, with `at`, at that day's.
-  public static func ledger(_ ledger: Ledger, window: ReportWindow, at: CivilDate? = nil) throws
-    -> [ScenarioLine]
-  {
-    var query = UsageQuery()
+  /// The ledger's billed usage in `window`, one line per tenant, job, model, mode, size class
+  /// and rate day (whole months where rates do not change), priced at those days' rates or,
+  /// with `at`, at that day's. `changes` split the rate days where a model they switch to
+  /// changes rates.
+  public static func ledger(
+    _ ledger: Ledger, prices: PriceBook, window: ReportWindow, at: CivilDate? = nil,
+    changes: [ScenarioChange] = []
+  ) throws -> [ScenarioLine] {
+    var query = UsageQuery(zone: window)
+    query.prices = prices
+    for change in changes {
+      if case .switchModel(let target, _) = change.kind {
+        query.splitDays.formUnion(prices.rateChangeDays(model: target))
+      }
+    }
     query.groupBy = ["tenant", "job", "provider"]
-    query.fineBuckets = !window.isUTC
     (query.from, query.to) = window.instants
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
     for aggregate in try ledger.usage(query) {
@@ -218,11 +226,11 @@ extension ScenarioLine {
         let value = aggregate.keys[column] ?? ""
         return value.isEmpty ? unattributed : value
       }
-      // Keyed without quantities: the 15-minute slots of one UTC day price alike and sum.
+      // Keyed without quantities: with `at`, usage of every rate day prices alike and sums.
       let line = ScenarioLine(
         tenant: label("tenant"), job: label("job"), provider: aggregate.keys["provider"] ?? "",
-        model: aggregate.model, mode: aggregate.mode, rateDay: at ?? Timestamp.utcDay(aggregate.bucketStart),
-        longContext: aggregate.longContext, requests: 0, usage: UsageQuantities(tokens: TokenQuantities()))
+        model: aggregate.model, mode: aggregate.mode, rateDay: at ?? aggregate.rateDay,
+        sizeClass: aggregate.sizeClass, requests: 0, usage: UsageQuantities(tokens: TokenQuantities()))
       let sum = sums[line] ?? (0, Usage(tokens: TokenCounts()))
       sums[line] = (
         sum.requests + aggregate.requests,
@@ -231,7 +239,8 @@ extension ScenarioLine {
           webSearches: sum.usage.webSearches + aggregate.usage.webSearches)
       )
     }
-    return sums.map { line, sum in
+    return sums.compactMap { line, sum in
+      guard sum.requests != 0 else { return nil }
       var line = line
       line.requests = Exact(Decimal(sum.requests))
       line.usage = UsageQuantities(sum.usage)
@@ -250,7 +259,7 @@ extension ReportWindow {
     var month = zoneOnly.localDay(latest).startOfMonth
     if month.startOfNextMonth > today { month = month.adding(days: -1).startOfMonth }
     let window = try ReportWindow(from: month, to: month.startOfNextMonth.adding(days: -1), zone: zone)
-    var query = UsageQuery()
+    var query = UsageQuery(zone: window)
     (query.from, query.to) = window.instants
     query.statuses = RequestStatus.allCases
     return try ledger.usage(query).isEmpty ? nil : window

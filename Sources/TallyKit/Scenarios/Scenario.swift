@@ -14,8 +14,8 @@ public struct ScenarioLine: Hashable, Sendable {
   public var mode: Mode
   /// The day whose rates price it.
   public var rateDay: CivilDate
-  /// Ledger usage: whether its requests were in the long-context tier.
-  public var longContext: Bool
+  /// Ledger usage: the size class of its requests (`UsageAggregate.sizeClass`).
+  public var sizeClass: Int
   /// Declared workloads: the total input of one request, which decides the tier.
   public var requestInput: Exact?
   public var requests: Exact
@@ -23,7 +23,7 @@ public struct ScenarioLine: Hashable, Sendable {
 
   public init(
     tenant: String, job: String, workload: String? = nil, provider: String, model: String, mode: Mode,
-    rateDay: CivilDate, longContext: Bool = false, requestInput: Exact? = nil, requests: Exact,
+    rateDay: CivilDate, sizeClass: Int = 0, requestInput: Exact? = nil, requests: Exact,
     usage: UsageQuantities
   ) {
     self.tenant = tenant
@@ -33,7 +33,7 @@ public struct ScenarioLine: Hashable, Sendable {
     self.model = model
     self.mode = mode
     self.rateDay = rateDay
-    self.longContext = longContext
+    self.sizeClass = sizeClass
     self.requestInput = requestInput
     self.requests = requests
     self.usage = usage
@@ -47,12 +47,12 @@ public struct ScenarioLine: Hashable, Sendable {
       let value = NSDecimalNumber(decimal: whole).intValue
       return Exact(Decimal(value)) < requestInput ? value + 1 : value
     }
-    return longContext ? RateCard.longContextMinInputTokens : 0
+    return sizeClass
   }
 
-  /// `0-200k` or `200k+`.
-  public var contextTier: String {
-    tierInput >= RateCard.longContextMinInputTokens ? "200k+" : "0-200k"
+  /// The context tier's label in the price table, such as `0-200k` or `272k+`.
+  public func contextTier(_ prices: PriceBook) -> String {
+    prices.contextLabel(model: model, on: rateDay, requestInputTokens: tierInput)
   }
 
   /// The rate card that prices it.

@@ -44,7 +44,7 @@ enum IngestFixtures {
   static func dump(_ ledger: Ledger) throws -> [String] {
     try ledger.read { db in
       var lines: [String] = []
-      for table in ["source", "batch", "request", "usage_rollup"] {
+      for table in ["source", "batch", "request", "rollup_month", "rollup_day"] {
         let rows = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2, 3")
         lines += rows.map { "\(table): \($0)" }
       }

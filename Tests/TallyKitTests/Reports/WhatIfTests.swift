@@ -86,7 +86,7 @@ enum WhatIfFixtures {
     at: CivilDate? = nil
   ) throws -> WhatIfReport {
     let file = try ScenarioFile.parse(text, file: "s.toml")
-    let lines = try ScenarioLine.ledger(try F.ledger(), window: F.october, at: at)
+    let lines = try ScenarioLine.ledger(try F.ledger(), prices: prices, window: F.october, at: at)
     return try WhatIfReport.build(
       file: file, lines: lines, baseline: .ledger(window: F.october, days: 31, at: at), by: by,
       prices: prices,

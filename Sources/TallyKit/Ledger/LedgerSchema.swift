@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+
+extension Ledger {
+  /// Schema migrations. Never edit a migration that has shipped: add a new one.
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.create(table: "source") { t in
+        t.autoIncrementedPrimaryKey("id")
+        t.column("path", .text).notNull()
+        t.column("content_hash", .text).notNull()
+        t.column("format", .text).notNull()
+        t.column("ingested_at", .text).notNull()
+        t.column("records_read", .integer).notNull()
+        t.column("new_records", .integer).notNull()
+        t.column("duplicates", .integer).notNull()
+        t.column("not_billed", .integer).notNull()
+        t.column("invalid", .integer).notNull()
+      }
+      try db.create(table: "batch") { t in
+        t.primaryKey("id", .text)
+        t.column("provider", .text).notNull()
+        t.column("created_at", .integer).notNull()
+        t.column("ended_at", .integer)
+        t.column("status", .text)
+      }
+      try db.create(table: "request") { t in
+        t.primaryKey("key", .text)
+        t.column("provider", .text).notNull()
+        t.column("model", .text)
+        t.column("model_id", .text)
+        t.column("mode", .text).notNull()
+        t.column("timestamp", .integer).notNull()
+        t.column("status", .text).notNull()
+        t.column("tenant", .text)
+        t.column("job", .text)
+        t.column("custom_id", .text)
+        t.column("batch_id", .text)
+        t.column("input_tokens", .integer).notNull()
+        t.column("cache_write_5m_tokens", .integer).notNull()
+        t.column("cache_write_1h_tokens", .integer).notNull()
+        t.column("cache_read_tokens", .integer).notNull()
+        t.column("output_tokens", .integer).notNull()
+        t.column("web_searches", .integer).notNull()
+        t.column("total_input_tokens", .integer).notNull()
+        t.column("service_tier", .text)
+        t.column("inference_geo", .text)
+        t.column("source_id", .integer).notNull().references("source")
+      }
+      try db.create(index: "request_on_source", on: "request", columns: ["source_id"])
+      try db.create(index: "request_on_timestamp", on: "request", columns: ["timestamp"])
+      // Sums per 15-minute slot and every report dimension, so reports read thousands of rows
+      // instead of millions. Absent tenant, job and batch are '' (NULLs would defeat the key).
+      try db.execute(
+        sql: """
+          CREATE TABLE usage_rollup (
+            slot INTEGER NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tenant TEXT NOT NULL,
+            job TEXT NOT NULL,
+            batch_id TEXT NOT NULL,
+            long_context INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            web_searches INTEGER NOT NULL,
+            PRIMARY KEY (slot, provider, model, mode, status, tenant, job, batch_id, long_context)
+          ) WITHOUT ROWID
+          """)
+    }
+    registerProviderReportTables(in: &migrator)
+    migrator.registerMigration("v3", migrate: migrateToV3)
+    return migrator
+  }
+
+  /// The sum columns of both rollups, in order.
+  static let sumColumns = [
+    "requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+    "output_tokens", "web_searches",
+  ]
+
+  /// Migration "v3", the ledger engine:
+  /// - requests keyed by a 64-bit hash of the request key (the full key is kept to tell
+  ///   colliding keys apart: a taken hash moves the later key to the next free one);
+  /// - two rollups instead of the 15-minute one, which barely compressed a year of many
+  ///   tenants: every dimension per UTC month (`rollup_month`), and per UTC day without
+  ///   tenant, job and batch (`rollup_day`); both keep requests apart by size class, so that
+  ///   every context tier is priced exactly;
+  /// - STRICT tables: an integer column can hold nothing but an integer, so an overflowing
+  ///   sum is an error, never a REAL.
+  private static func migrateToV3(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        CREATE TABLE request_v3 (
+          key_hash INTEGER PRIMARY KEY,
+          key TEXT NOT NULL,
+          provider TEXT NOT NULL,
+          model TEXT,
+          model_id TEXT,
+          mode TEXT NOT NULL,
+          timestamp INTEGER NOT NULL,
+          status TEXT NOT NULL,
+          tenant TEXT,
+          job TEXT,
+          custom_id TEXT,
+          batch_id TEXT,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          total_input_tokens INTEGER NOT NULL,
+          service_tier TEXT,
+          inference_geo TEXT,
+          source_id INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE rollup_month (
+          month INTEGER NOT NULL,
+          provider TEXT NOT NULL,
+          model TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          status TEXT NOT NULL,
+          tenant TEXT NOT NULL,
+          job TEXT NOT NULL,
+          batch_id TEXT NOT NULL,
+          size_class INTEGER NOT NULL,
+          requests INTEGER NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          PRIMARY KEY (month, provider, model, mode, status, tenant, job, batch_id, size_class)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE rollup_day (
+          day INTEGER NOT NULL,
+          provider TEXT NOT NULL,
+          model TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          status TEXT NOT NULL,
+          size_class INTEGER NOT NULL,
+          requests INTEGER NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          PRIMARY KEY (day, provider, model, mode, status, size_class)
+        ) STRICT, WITHOUT ROWID;
+        """)
+    let columns =
+      "key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id, batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_searches, total_input_tokens, service_tier, inference_geo, source_id"
+    let insert = try db.makeStatement(
+      sql: """
+        INSERT INTO request_v3 (key_hash, \(columns)) VALUES (?, \(Array(repeating: "?", count: 21).joined(separator: ", ")))
+        ON CONFLICT(key_hash) DO NOTHING
+        """)
+    let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM request")
+    while let row = try rows.next() {
+      let key: String = row["key"]
+      var hash = keyHash(key)
+      let values = StatementArguments(row.databaseValues)
+      while true {
+        try insert.execute(arguments: [hash] + values)
+        if db.changesCount == 1 { break }
+        hash = hash &+ 1
+      }
+    }
+    try db.execute(
+      sql: """
+        DROP TABLE usage_rollup;
+        DROP TABLE request;
+        ALTER TABLE request_v3 RENAME TO request;
+        CREATE INDEX request_on_timestamp ON request(timestamp);
+        """)
+    try rebuildRollups(db)
+  }
+
+  /// Recomputes both rollups from the requests (the migration; tests compare it with the
+  /// rollups ingest maintains).
+  static func rebuildRollups(_ db: Database) throws {
+    let sizeClass = sizeClassSQL(sizeClassBoundaries)
+    let sums =
+      "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
+    try db.execute(
+      sql: """
+        DELETE FROM rollup_month;
+        DELETE FROM rollup_day;
+        INSERT INTO rollup_month
+        SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), provider,
+               coalesce(model_id, model, ''), mode, status, coalesce(tenant, ''), coalesce(job, ''),
+               coalesce(batch_id, ''), \(sizeClass), \(sums)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+        INSERT INTO rollup_day
+        SELECT timestamp / 86400 - (timestamp % 86400 < 0), provider, coalesce(model_id, model, ''), mode, status,
+               \(sizeClass), \(sums)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6;
+        """)
+  }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import GRDB
+
+/// What inserting a record did.
+public enum InsertOutcome: Equatable, Sendable {
+  case new
+  /// The key was already in the ledger with the same usage.
+  case duplicate
+  /// The key was already in the ledger with different usage (model, status or tokens),
+  /// written by the source with that id and path (possibly the file being ingested).
+  case conflict(sourceID: Int64, path: String)
+}
+
+/// A sum in the ledger would no longer fit in 64 bits: the file is refused whole.
+public struct LedgerSumOverflow: Error, Sendable, CustomStringConvertible {
+  public let column: String
+  public var description: String {
+    "adding it would take the ledger's sum of \(column) past 9,223,372,036,854,775,807; nothing was written"
+  }
+}
+
+/// A request to insert: the record and the model id its name resolves to.
+public struct LedgerInsert: Sendable {
+  public var record: UsageRecord
+  public var modelID: String?
+  public init(record: UsageRecord, modelID: String?) {
+    self.record = record
+    self.modelID = modelID
+  }
+}
+
+/// Writes of one ingest transaction.
+///
+/// Requests are keyed by a 64-bit hash of their key; new requests are summed into the two
+/// rollups in memory and written once, when the source is finished.
+public struct LedgerWriter {
+  let db: Database
+  let rollups = RollupBuffer()
+  /// The key hash; tests replace it to force collisions.
+  var keyHash: (String) -> Int64 = Ledger.keyHash
+
+  init(db: Database) { self.db = db }
+
+  /// Starts a source row; its counts are filled by `finishSource`.
+  public func addSource(path: String, contentHash: String, format: String, ingestedAt: String) throws -> Int64
+  {
+    try db.execute(
+      sql: """
+        INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed, invalid)
+        VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)
+        """, arguments: [path, contentHash, format, ingestedAt])
+    return db.lastInsertedRowID
+  }
+
+  /// Records the file's hash, format and counts, and adds its new requests to the rollups.
+  public func finishSource(_ id: Int64, contentHash: String, format: String, summary: IngestSummary) throws {
+    try db.execute(
+      sql: """
+        UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
+          not_billed = ?, invalid = ? WHERE id = ?
+        """,
+      arguments: [
+        contentHash, format, summary.read, summary.new, summary.duplicates, summary.notBilled,
+        summary.invalid, id,
+      ])
+    try rollups.flush(db)
+  }
+
+  public func upsert(batch: BatchInfo) throws {
+    try db.execute(
+      sql: """
+        INSERT INTO batch (id, provider, created_at, ended_at, status) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET ended_at = coalesce(excluded.ended_at, ended_at), status = coalesce(excluded.status, status)
+        """, arguments: [batch.id, batch.provider, batch.createdAt, batch.endedAt, batch.status])
+  }
+
+  /// Inserts a request unless its key is already there; `modelID` is the resolved model.
+  public func insert(_ record: UsageRecord, modelID: String?, sourceID: Int64) throws -> InsertOutcome {
+    try insert([LedgerInsert(record: record, modelID: modelID)], sourceID: sourceID)[0]
+  }
+
+  /// Inserts requests in key-hash order (which keeps the key B-tree's pages hot); the outcomes
+  /// are in the order given. Of two equal keys in `inserts`, the earlier one is inserted.
+  public func insert(_ inserts: [LedgerInsert], sourceID: Int64) throws -> [InsertOutcome] {
+    let hashes = inserts.map { keyHash($0.record.key) }
+    let order = inserts.indices.sorted { (hashes[$0], $0) < (hashes[$1], $1) }
+    let statement = try db.cachedStatement(
+      sql: """
+        INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
+          batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+          web_searches, total_input_tokens, service_tier, inference_geo, source_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(key_hash) DO NOTHING
+        """)
+    var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
+    for index in order {
+      let record = inserts[index].record
+      let modelID = inserts[index].modelID
+      let tokens = record.tokens
+      var hash = hashes[index]
+      while true {
+        try statement.execute(arguments: [
+          hash, record.key, record.provider, record.model, modelID, record.mode.rawValue, record.timestamp,
+          record.status.rawValue, record.tenant, record.job, record.customID, record.batchID, tokens.input,
+          tokens.cacheWrite5m, tokens.cacheWrite1h, tokens.cacheRead, tokens.output, record.webSearches,
+          tokens.totalInput, record.serviceTier, record.inferenceGeo, sourceID,
+        ])
+        if db.changesCount == 1 {
+          try rollups.add(record, model: modelID ?? record.model ?? "")
+          outcomes[index] = .new
+          break
+        }
+        if let outcome = try existing(at: hash, comparedWith: record) {
+          outcomes[index] = outcome
+          break
+        }
+        // Another key owns this hash: the next one is this key's.
+        hash = hash &+ 1
+      }
+    }
+    return outcomes
+  }
+
+  /// What the request stored at `hash` means for `record`: nil when it has another key.
+  private func existing(at hash: Int64, comparedWith record: UsageRecord) throws -> InsertOutcome? {
+    let row = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT r.key, r.model, r.status, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
+               r.cache_read_tokens, r.output_tokens, r.web_searches, r.source_id, coalesce(s.path, '') AS path
+        FROM request r LEFT JOIN source s ON s.id = r.source_id WHERE r.key_hash = ?
+        """, arguments: [hash])
+    guard let row else { throw LedgerError("request \(record.key): the ledger refused it and has no row for it") }
+    guard row["key"] == record.key else { return nil }
+    let model: String? = row["model"]
+    let status: String = row["status"]
+    let existing = TokenCounts(
+      input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+      cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
+      output: row["output_tokens"])
+    let searches: Int = row["web_searches"]
+    let same =
+      model == record.model && status == record.status.rawValue && existing == record.tokens
+      && searches == record.webSearches
+    return same ? .duplicate : .conflict(sourceID: row["source_id"], path: row["path"])
+  }
+}
+
+/// Sums of one rollup row, added with overflow checks.
+struct RollupSums {
+  var requests: Int64 = 0
+  var input: Int64 = 0
+  var cacheWrite5m: Int64 = 0
+  var cacheWrite1h: Int64 = 0
+  var cacheRead: Int64 = 0
+  var output: Int64 = 0
+  var webSearches: Int64 = 0
+
+  mutating func add(_ record: UsageRecord) throws(LedgerSumOverflow) {
+    let tokens = record.tokens
+    try Self.add(&requests, 1, "requests")
+    try Self.add(&input, Int64(tokens.input), "input_tokens")
+    try Self.add(&cacheWrite5m, Int64(tokens.cacheWrite5m), "cache_write_5m_tokens")
+    try Self.add(&cacheWrite1h, Int64(tokens.cacheWrite1h), "cache_write_1h_tokens")
+    try Self.add(&cacheRead, Int64(tokens.cacheRead), "cache_read_tokens")
+    try Self.add(&output, Int64(tokens.output), "output_tokens")
+    try Self.add(&webSearches, Int64(record.webSearches), "web_searches")
+  }
+
+  private static func add(_ sum: inout Int64, _ value: Int64, _ column: String) throws(LedgerSumOverflow) {
+    let (result, overflow) = sum.addingReportingOverflow(value)
+    if overflow { throw LedgerSumOverflow(column: column) }
+    sum = result
+  }
+
+  var values: [Int64] { [requests, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearches] }
+}
+
+/// The rollup rows of one ingest transaction, summed in memory and written at its end.
+final class RollupBuffer {
+  struct MonthKey: Hashable {
+    var month: Int
+    var provider: String
+    var model: String
+    var mode: Mode
+    var status: RequestStatus
+    var tenant: String
+    var job: String
+    var batch: String
+    var sizeClass: Int
+  }
+  struct DayKey: Hashable {
+    var day: Int
+    var provider: String
+    var model: String
+    var mode: Mode
+    var status: RequestStatus
+    var sizeClass: Int
+  }
+  var months: [MonthKey: RollupSums] = [:]
+  var days: [DayKey: RollupSums] = [:]
+  /// The last day seen and its month's first day, since records come in runs of one day.
+  private var lastDay = (day: Int.min, month: 0)
+
+  func add(_ record: UsageRecord, model: String) throws {
+    let day = Int(record.timestamp >= 0 ? record.timestamp / 86_400 : (record.timestamp + 1) / 86_400 - 1)
+    if day != lastDay.day {
+      lastDay = (day, CivilDate(daysSinceEpoch: day).startOfMonth.daysSinceEpoch)
+    }
+    let sizeClass = Ledger.sizeClass(record.tokens.totalInput)
+    let monthKey = MonthKey(
+      month: lastDay.month, provider: record.provider, model: model, mode: record.mode, status: record.status,
+      tenant: record.tenant ?? "", job: record.job ?? "", batch: record.batchID ?? "", sizeClass: sizeClass)
+    try months[monthKey, default: RollupSums()].add(record)
+    let dayKey = DayKey(
+      day: day, provider: record.provider, model: model, mode: record.mode, status: record.status,
+      sizeClass: sizeClass)
+    try days[dayKey, default: RollupSums()].add(record)
+  }
+
+  func flush(_ db: Database) throws {
+    let update = Ledger.sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    let sums = Ledger.sumColumns.joined(separator: ", ")
+    let month = try db.makeStatement(
+      sql: """
+        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, \(sums))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        """)
+    let day = try db.makeStatement(
+      sql: """
+        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, \(sums))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        """)
+    do {
+      for (key, value) in months {
+        let keys: StatementArguments = [
+          key.month, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.tenant, key.job,
+          key.batch, key.sizeClass,
+        ]
+        try month.execute(arguments: keys + StatementArguments(value.values))
+      }
+      for (key, value) in days {
+        let keys: StatementArguments = [
+          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass,
+        ]
+        try day.execute(arguments: keys + StatementArguments(value.values))
+      }
+    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_DATATYPE {
+      // STRICT: an overflowing `+` became a REAL and was refused.
+      throw LedgerSumOverflow(column: Ledger.sumColumns.first { error.message?.contains($0) == true } ?? "tokens")
+    }
+    months = [:]
+    days = [:]
+  }
+}
