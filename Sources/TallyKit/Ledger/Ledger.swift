@@ -134,11 +134,20 @@ public final class Ledger: Sendable {
   /// Runs `body` in one IMMEDIATE write transaction, committed when `body` returns and
   /// `commit` is true, rolled back when it throws or `commit` is false (dry runs).
   public func transaction<T>(commit: Bool = true, _ body: (LedgerWriter) throws -> T) throws -> T {
+    try transaction(commit: commit, keyHash: Ledger.keyHash, body)
+  }
+
+  /// `transaction` with another key hash (tests force collisions with it).
+  func transaction<T>(
+    commit: Bool = true, keyHash: @escaping (String) -> Int64, _ body: (LedgerWriter) throws -> T
+  ) throws -> T {
     guard !isReadOnly else { throw LedgerError("\(path): the ledger is open read-only") }
     var result: T?
     try database.writeWithoutTransaction { db in
       try db.inTransaction(.immediate) {
-        result = try body(LedgerWriter(db: db))
+        var writer = LedgerWriter(db: db)
+        writer.keyHash = keyHash
+        result = try body(writer)
         return commit ? .commit : .rollback
       }
     }

@@ -92,7 +92,8 @@ extension Ledger {
   /// - two rollups instead of the 15-minute one, which barely compressed a year of many
   ///   tenants: every dimension per UTC month (`rollup_month`), and per UTC day without
   ///   tenant, job and batch (`rollup_day`); both keep requests apart by size class, so that
-  ///   every context tier is priced exactly;
+  ///   every context tier is priced exactly, and requests with web searches apart from those
+  ///   without (`searched`), so that a missing web-search rate leaves only them unpriced;
   /// - STRICT tables: an integer column can hold nothing but an integer, so an overflowing
   ///   sum is an error, never a REAL.
   private static func migrateToV3(_ db: Database) throws {
@@ -132,6 +133,7 @@ extension Ledger {
           job TEXT NOT NULL,
           batch_id TEXT NOT NULL,
           size_class INTEGER NOT NULL,
+          searched INTEGER NOT NULL,
           requests INTEGER NOT NULL,
           input_tokens INTEGER NOT NULL,
           cache_write_5m_tokens INTEGER NOT NULL,
@@ -139,7 +141,7 @@ extension Ledger {
           cache_read_tokens INTEGER NOT NULL,
           output_tokens INTEGER NOT NULL,
           web_searches INTEGER NOT NULL,
-          PRIMARY KEY (month, provider, model, mode, status, tenant, job, batch_id, size_class)
+          PRIMARY KEY (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched)
         ) STRICT, WITHOUT ROWID;
         CREATE TABLE rollup_day (
           day INTEGER NOT NULL,
@@ -148,6 +150,7 @@ extension Ledger {
           mode TEXT NOT NULL,
           status TEXT NOT NULL,
           size_class INTEGER NOT NULL,
+          searched INTEGER NOT NULL,
           requests INTEGER NOT NULL,
           input_tokens INTEGER NOT NULL,
           cache_write_5m_tokens INTEGER NOT NULL,
@@ -155,7 +158,7 @@ extension Ledger {
           cache_read_tokens INTEGER NOT NULL,
           output_tokens INTEGER NOT NULL,
           web_searches INTEGER NOT NULL,
-          PRIMARY KEY (day, provider, model, mode, status, size_class)
+          PRIMARY KEY (day, provider, model, mode, status, size_class, searched)
         ) STRICT, WITHOUT ROWID;
         """)
     let columns =
@@ -199,12 +202,12 @@ extension Ledger {
         INSERT INTO rollup_month
         SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), provider,
                coalesce(model_id, model, ''), mode, status, coalesce(tenant, ''), coalesce(job, ''),
-               coalesce(batch_id, ''), \(sizeClass), \(sums)
-        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
+               coalesce(batch_id, ''), \(sizeClass), web_searches > 0, \(sums)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10;
         INSERT INTO rollup_day
         SELECT timestamp / 86400 - (timestamp % 86400 < 0), provider, coalesce(model_id, model, ''), mode, status,
-               \(sizeClass), \(sums)
-        FROM request GROUP BY 1, 2, 3, 4, 5, 6;
+               \(sizeClass), web_searches > 0, \(sums)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7;
         """)
   }
 }

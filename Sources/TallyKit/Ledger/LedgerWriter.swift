@@ -188,6 +188,7 @@ final class RollupBuffer {
     var job: String
     var batch: String
     var sizeClass: Int
+    var searched: Bool
   }
   struct DayKey: Hashable {
     var day: Int
@@ -196,6 +197,7 @@ final class RollupBuffer {
     var mode: Mode
     var status: RequestStatus
     var sizeClass: Int
+    var searched: Bool
   }
   var months: [MonthKey: RollupSums] = [:]
   var days: [DayKey: RollupSums] = [:]
@@ -210,11 +212,12 @@ final class RollupBuffer {
     let sizeClass = Ledger.sizeClass(record.tokens.totalInput)
     let monthKey = MonthKey(
       month: lastDay.month, provider: record.provider, model: model, mode: record.mode, status: record.status,
-      tenant: record.tenant ?? "", job: record.job ?? "", batch: record.batchID ?? "", sizeClass: sizeClass)
+      tenant: record.tenant ?? "", job: record.job ?? "", batch: record.batchID ?? "", sizeClass: sizeClass,
+      searched: record.webSearches > 0)
     try months[monthKey, default: RollupSums()].add(record)
     let dayKey = DayKey(
       day: day, provider: record.provider, model: model, mode: record.mode, status: record.status,
-      sizeClass: sizeClass)
+      sizeClass: sizeClass, searched: record.webSearches > 0)
     try days[dayKey, default: RollupSums()].add(record)
   }
 
@@ -223,25 +226,25 @@ final class RollupBuffer {
     let sums = Ledger.sumColumns.joined(separator: ", ")
     let month = try db.makeStatement(
       sql: """
-        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, \(sums))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched, \(sums))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
         """)
     let day = try db.makeStatement(
       sql: """
-        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, \(sums))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, searched, \(sums))
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
         """)
     do {
       for (key, value) in months {
         let keys: StatementArguments = [
           key.month, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.tenant, key.job,
-          key.batch, key.sizeClass,
+          key.batch, key.sizeClass, key.searched,
         ]
         try month.execute(arguments: keys + StatementArguments(value.values))
       }
       for (key, value) in days {
         let keys: StatementArguments = [
-          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass,
+          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass, key.searched,
         ]
         try day.execute(arguments: keys + StatementArguments(value.values))
       }

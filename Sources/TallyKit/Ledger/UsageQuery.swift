@@ -132,6 +132,7 @@ private struct UsagePlan {
     var model: String
     var mode: String
     var sizeClass: Int
+    var searched: Bool
     var bucket: Int64
     var rateDay: Int
   }
@@ -299,13 +300,15 @@ private struct UsagePlan {
     var model: String
     var mode: String
     var sizeClass: Int
+    var searched: Bool
     var time: Int64
     var sums: [Int64]
   }
 
   private mutating func add(_ row: SumRow, bucket: Int64, rateDay: Int, sign: Int64) throws {
     let key = Key(
-      values: row.values, model: row.model, mode: row.mode, sizeClass: row.sizeClass, bucket: bucket,
+      values: row.values, model: row.model, mode: row.mode, sizeClass: row.sizeClass, searched: row.searched,
+      bucket: bucket,
       rateDay: rateDay)
     var current = sums[key] ?? [0, 0, 0, 0, 0, 0, 0]
     for index in 0..<7 {
@@ -323,7 +326,8 @@ private struct UsagePlan {
     throws
   {
     try select(
-      table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", time: "month",
+      table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
+      time: "month",
       range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
   }
 
@@ -343,7 +347,8 @@ private struct UsagePlan {
     }
     // rollup_day cannot separate the tiers of exact models: those come from the requests.
     try select(
-      table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", time: "day",
+      table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
+      time: "day",
       range: ("day >= ? AND day < ?", [firstWholeDay, endWholeDay]), models: models
     ) { plan, row in
       guard !plan.exactModels.contains(row.model) else { return }
@@ -371,12 +376,14 @@ private struct UsagePlan {
       table: "request",
       columns: { column in column == "provider" || column == "status" ? column : "coalesce(\(column), '')" },
       model: "coalesce(model_id, model, '')", sizeClass: Ledger.sizeClassSQL(requestBoundaries),
+      searched: "web_searches > 0",
       time: perSlot ? "timestamp / 900" : "timestamp / 86400",
       range: ("timestamp >= ? AND timestamp < ?", [from, to]), models: models, handle)
   }
 
   private mutating func select(
-    table: String, columns: (String) -> String, model: String, sizeClass: String, time: String,
+    table: String, columns: (String) -> String, model: String, sizeClass: String, searched: String,
+    time: String,
     range: (sql: String, arguments: StatementArguments), models: Set<String>?,
     _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
@@ -393,13 +400,13 @@ private struct UsagePlan {
     }
     if filters.values.contains(where: \.isEmpty) { return }
     let groups = query.groupBy.map(columns)
-    let selected = (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(time) AS t"]).joined(
+    let selected = (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(time) AS t"]).joined(
       separator: ", ")
     let sums =
       table == "request"
       ? "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
       : Ledger.sumColumns.map { "sum(\($0))" }.joined(separator: ", ")
-    let groupCount = groups.count + 4
+    let groupCount = groups.count + 5
     let sql = """
       SELECT \(selected), \(sums) FROM \(table) WHERE \(conditions.joined(separator: " AND "))
       GROUP BY \((1...groupCount).map(String.init).joined(separator: ", "))
@@ -413,7 +420,7 @@ private struct UsagePlan {
       for index in 0..<count { values.append(row[index]) }
       let sumRow = SumRow(
         values: values, model: row[count], mode: row[count + 1], sizeClass: row[count + 2],
-        time: row[count + 3], sums: (0..<7).map { row[count + 4 + $0] })
+        searched: row[count + 3], time: row[count + 4], sums: (0..<7).map { row[count + 5 + $0] })
       try handle(&self, sumRow)
     }
   }
