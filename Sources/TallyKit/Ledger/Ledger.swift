@@ -72,7 +72,9 @@ public final class Ledger: Sendable {
       return try open(path)
     } catch let error as LedgerError {
       throw error
-    } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+    } catch let error as DatabaseError
+      where error.resultCode == .SQLITE_CANTOPEN || error.resultCode == .SQLITE_READONLY
+    {
       // A WAL ledger in a directory we cannot write: SQLite cannot create the shared-memory
       // file. Nobody can be writing it through that directory, so read it as immutable.
       do {

@@ -55,7 +55,7 @@ struct UsagePlanTests {
     }
   }
 
-  static func ledger(_ records: [UsageRecord]) throws -> Ledger {
+  static func ledger(_ records: [UsageRecord], prices: PriceBook = prices) throws -> Ledger {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-plan-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let ledger = try Ledger(path: directory.appendingPathComponent("ledger.sqlite").path)

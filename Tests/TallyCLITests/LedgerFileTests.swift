@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// The ledger file: migration from the previous version, read-only reports, a missing path.
+@Suite("Ledger file")
+struct LedgerFileTests {
+  static let fixtures = CLI.packageRoot.appendingPathComponent("Tests/TallyKitTests/Fixtures/ledger")
+
+  /// The reports `v2-expected/` holds, with the arguments that printed them.
+  static let reports: [(file: String, arguments: [String])] = [
+    ("spend-month-model.csv", ["report", "spend", "--format", "csv"]),
+    ("spend-tenant-job.csv", ["report", "spend", "--by", "tenant,job", "--format", "csv"]),
+    ("spend-day-model-mode-context.csv", ["report", "spend", "--by", "day,model,mode,context", "--format", "csv"]),
+    ("spend-all.json", ["report", "spend", "--by", "tenant,job,model,mode,context", "--format", "json"]),
+    ("chargeback-2026-10.csv", ["report", "chargeback", "--month", "2026-10", "--format", "csv"]),
+    ("chargeback-2026-10.json", ["report", "chargeback", "--month", "2026-10", "--format", "json"]),
+    ("focus-2026-10.csv", ["report", "chargeback", "--month", "2026-10", "--format", "focus"]),
+    ("jobs.csv", ["report", "jobs", "--format", "csv"]),
+    ("batches.csv", ["report", "batches", "--format", "csv"]),
+    ("opportunities.csv", ["report", "opportunities", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv"]),
+    ("reconcile.csv", ["reconcile", "--format", "csv"]),
+  ]
+
+  static func copyOfTheV2Ledger() throws -> String {
+    let ledger = try LedgerCLITests.ledgerPath()
+    try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("v2-ledger.sqlite").path, toPath: ledger)
+    return ledger
+  }
+
+  @Test func aLedgerOfThePreviousVersionMigratesWithEveryReportUnchanged() throws {
+    let ledger = try Self.copyOfTheV2Ledger()
+    let refused = try CLI.run(["report", "spend", "--ledger", ledger])
+    #expect(refused.status == 1)
+    #expect(
+      refused.stderr
+        == "tally: \(ledger) was written by an earlier version of Tally; migrate it with `tally ledger migrate --ledger \(ledger)` (or any `tally ingest` into it), then run the report again\n"
+    )
+    let migrate = try CLI.run(["ledger", "migrate", "--ledger", ledger])
+    #expect(migrate.status == 0, "\(migrate)")
+    #expect(migrate.stderr == "\(ledger): the ledger is up to date\n")
+    for (file, arguments) in Self.reports {
+      let result = try CLI.run(arguments + ["--ledger", ledger])
+      let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("v2-expected/\(file)"), encoding: .utf8)
+      #expect(result.stdout == expected, "\(file) differs after migration")
+    }
+    // Ingesting the same files again adds nothing: the request keys survived the migration.
+    let again = try CLI.run([
+      "ingest", "--ledger", ledger,
+      CLI.packageRoot.appendingPathComponent("Tests/TallyKitTests/Fixtures/reconcile/api-log.jsonl").path,
+    ])
+    #expect(again.stderr.contains("read 62, new 0, duplicates 62"), "\(again)")
+  }
+
+  @Test func aMissingLedgerIsAnErrorAndCreatesNothing() throws {
+    let ledger = try LedgerCLITests.ledgerPath()
+    for arguments in [["report", "spend"], ["report", "chargeback"], ["report", "jobs"], ["reconcile"]] {
+      let result = try CLI.run(arguments + ["--ledger", ledger])
+      #expect(result.status == 1)
+      #expect(
+        result.stderr == "tally: no ledger at \(ledger): ingest something first (tally ingest FILE --ledger \(ledger))\n")
+      #expect(!FileManager.default.fileExists(atPath: ledger))
+    }
+    let dryRun = try CLI.run([
+      "ingest", "--dry-run", "--ledger", ledger, LedgerCLITests.fixture("api-log/mixed.jsonl"),
+    ])
+    #expect(dryRun.status == 0, "\(dryRun)")
+    #expect(dryRun.stderr.contains("dry run: nothing written"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: (ledger as NSString).deletingLastPathComponent) == [])
+  }
+
+  /// A `chmod 444` ledger in a `chmod 555` directory, read by another user (CI runs as root,
+  /// which ignores permission bits, so the reports run as nobody there): every report works
+  /// and the file stays byte-identical.
+  @Test func reportsReadAReadOnlyLedgerInAReadOnlyDirectoryAndChangeNothing() throws {
+    let ledger = try LedgerCLITests.demoLedger()
+    _ = try CLI.run(["ledger", "migrate", "--ledger", ledger])  // checkpoints the WAL into the file
+    let directory = (ledger as NSString).deletingLastPathComponent
+    for extra in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledger + extra) }
+    let before = try Data(contentsOf: URL(fileURLWithPath: ledger))
+    try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: ledger)
+    try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory)
+    defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory) }
+    let asNobody = getuid() == 0
+    for arguments in [
+      ["report", "spend", "--by", "tenant"], ["report", "chargeback", "--month", "2026-10"], ["report", "jobs"],
+      ["report", "batches"], ["report", "chargeback", "--month", "2026-10", "--format", "focus"],
+    ] {
+      let result =
+        asNobody
+        ? try CLI.run(
+          ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] + arguments + ["--ledger", ledger],
+          executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
+        : try CLI.run(arguments + ["--ledger", ledger])
+      #expect(result.status == 0, "\(arguments): \(result)")
+      #expect(!result.stdout.isEmpty)
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: ledger)) == before)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["tally.sqlite"])
+  }
+}
