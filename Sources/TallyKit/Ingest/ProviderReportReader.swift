@@ -74,8 +74,11 @@ struct ProviderReportFile {
 ///
 /// Reports are aggregates (at most a few thousand rows a month), so the file is read whole.
 /// Problems name the file, the line and the path inside the page:
-/// `usage.json:14: data[0].results[2].output_tokens: -5 is negative; token counts cannot be`.
+/// `usage.json:14: data[0].results[2].output_tokens: -5 is negative; token counts cannot be negative`.
 enum ProviderReportReader {
+  /// The largest token or search count one report row may hold (10^15).
+  static let maximumCount = 1_000_000_000_000_000
+
   /// Guesses the report kind from the first result row of a parsed file; nil when no page
   /// holds a result, or the file is not a report.
   static func kind(of documents: [JSONNode]) -> ProviderReportKind? {
@@ -327,10 +330,14 @@ enum ProviderReportReader {
       throw RowError(line: node.line, path: path, message: "\(text) is not a number Tally can read exactly")
     }
     guard value >= 0 else {
-      throw RowError(line: node.line, path: path, message: "\(text) is negative; token counts cannot be")
+      throw RowError(line: node.line, path: path, message: "\(text) is negative; token counts cannot be negative")
     }
     guard value == ExactDecimal.rounded(value, scale: 0), let whole = Int(ExactDecimal.plain(value)) else {
       throw RowError(line: node.line, path: path, message: "\(text) is not a whole number of tokens")
+    }
+    // A bucket of a whole organisation's usage stays far below this; more is a corrupt report.
+    guard whole <= ProviderReportReader.maximumCount else {
+      throw RowError(line: node.line, path: path, message: "\(text) is more than 10^15, too many for one report row")
     }
     return whole
   }

@@ -99,6 +99,7 @@ public struct ReconcileReport: Sendable {
   public var totals: ReconcileRow {
     var total = ReconcileRow(values: [])
     for row in rows {
+      // `build` checked that these sums fit.
       total.ledgerTokens += row.ledgerTokens
       total.providerTokens += row.providerTokens
       if let cost = row.ledgerCost { total.ledgerCost = total.ledgerCost! + cost }
@@ -180,7 +181,10 @@ public struct ReconcileReport: Sendable {
     func tokens(from: Int64?, to: Int64?) throws -> Int {
       var outside = query
       (outside.from, outside.to) = (from, to)
-      return try ledger.usage(outside).reduce(0) { $0 + $1.usage.tokens.totalInput + $1.usage.tokens.output }
+      return try ledger.usage(outside).reduce(0) { sum, aggregate in
+        let tokens = aggregate.usage.tokens
+        return try TokenCategory.allCases.reduce(sum) { try checkedSum($0, tokens[$1]) }
+      }
     }
     let outside = (before: try tokens(from: nil, to: from), after: try tokens(from: to, to: nil))
     query.grain = .day
@@ -207,7 +211,7 @@ public struct ReconcileReport: Sendable {
           day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
           category: category.rawValue)
         var side = sides[key] ?? Side()
-        side.ledgerTokens += aggregate.usage.tokens[category]
+        side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.tokens[category])
         if let tokens {
           side.ledgerCost = side.ledgerCost + Money(atto: tokens.categoryCosts[index])
         } else {
@@ -219,7 +223,7 @@ public struct ReconcileReport: Sendable {
       if aggregate.usage.webSearches != 0 {
         let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
         var side = sides[key] ?? Side()
-        side.ledgerTokens += aggregate.usage.webSearches
+        side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.webSearches)
         if let searches = price(Usage(tokens: TokenCounts(), webSearches: aggregate.usage.webSearches)) {
           side.ledgerCost = side.ledgerCost + Money(atto: searches.cost.actual)
         } else {
@@ -262,11 +266,13 @@ public struct ReconcileReport: Sendable {
       for category in TokenCategory.allCases where row.tokens[category] > 0 {
         let key = Key(
           day: day, model: model, mode: rowMode, context: rowContext, category: category.rawValue)
-        sides[key, default: Side()].providerTokens += row.tokens[category]
+        sides[key, default: Side()].providerTokens = try checkedSum(
+          sides[key, default: Side()].providerTokens, row.tokens[category])
       }
       if row.webSearches > 0 {
-        sides[Key(day: day, model: all, mode: all, context: all, category: "web_search"), default: Side()]
-          .providerTokens += row.webSearches
+        let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
+        sides[key, default: Side()].providerTokens = try checkedSum(
+          sides[key, default: Side()].providerTokens, row.webSearches)
       }
     }
     for row in try ledger.providerCosts(from: from, to: to) {
@@ -338,8 +344,8 @@ public struct ReconcileReport: Sendable {
       }
       var group = groups[values] ?? Group(row: ReconcileRow(values: values))
       group.keys.append(key)
-      group.row.ledgerTokens += side.ledgerTokens
-      group.row.providerTokens += side.providerTokens
+      group.row.ledgerTokens = try checkedSum(group.row.ledgerTokens, side.ledgerTokens)
+      group.row.providerTokens = try checkedSum(group.row.providerTokens, side.providerTokens)
       group.row.ledgerCost = group.row.ledgerCost! + side.ledgerCost
       group.unpriced = group.unpriced || side.ledgerUnpriced
       group.providerBilled = group.providerBilled || side.providerBilled || side.providerTokens != 0
@@ -383,6 +389,9 @@ public struct ReconcileReport: Sendable {
         row.verdict = .mismatch
       }
       rows.append(explain(row, keys: group.keys, tokensOff: tokensOff, costOff: costOff, by: by))
+    }
+    for column in [\ReconcileRow.ledgerTokens, \ReconcileRow.providerTokens] {
+      _ = try rows.reduce(0) { try checkedSum($0, $1[keyPath: column]) }
     }
     rows = dayBoundaries(rows, by: by)
     let categoryRank = Dictionary(uniqueKeysWithValues: (categories + [all]).enumerated().map { ($1, $0) })
@@ -519,3 +528,10 @@ public struct ReconcileReport: Sendable {
 }
 
 func grouped(_ count: Int) -> String { ExactDecimal.fixed(Decimal(count), scale: 0, grouping: true) }
+
+/// `a + b`, or an error instead of a trap when the sum does not fit.
+func checkedSum(_ a: Int, _ b: Int) throws(ReportError) -> Int {
+  let (sum, overflow) = a.addingReportingOverflow(b)
+  guard !overflow else { throw ReportError("a token sum in this report is larger than 9,223,372,036,854,775,807") }
+  return sum
+}
