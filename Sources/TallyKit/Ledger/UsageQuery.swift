@@ -249,10 +249,23 @@ private struct UsagePlan {
     }
 
     // Models a month's rollup cannot price: read from the requests of what the bucket covers.
+    // With one bucket, a model whose rates stay the same over all its whole months is summed
+    // over them at once (time -1): its rate day is the first of them.
     var perDay: [Int: Set<String>] = [:]
     if let first = wholeMonths.keys.min(), let last = wholeMonths.keys.max() {
       let end = CivilDate(daysSinceEpoch: last).startOfNextMonth.daysSinceEpoch
-      try readMonths(from: first, to: end) { plan, row in
+      var uniform: Set<String> = []
+      if buckets.count == 1 {
+        for model in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day")
+        where !needsPerDay(model: model, from: first, to: end) {
+          uniform.insert(model)
+        }
+      }
+      try readMonths(from: first, to: end, collapsing: uniform) { plan, row in
+        if row.time == -1 {
+          try plan.add(row, bucket: buckets[0].0, rateDay: first, sign: 1)
+          return
+        }
         let month = Int(row.time)
         guard let (bucket, _) = wholeMonths[month] else { return }
         if plan.needsPerDay(model: row.model, month: month) {
@@ -284,11 +297,16 @@ private struct UsagePlan {
 
   /// Whether a model's usage in the UTC month starting on `month` must be priced per day.
   private func needsPerDay(model: String, month: Int) -> Bool {
+    needsPerDay(model: model, from: month, to: CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch)
+  }
+
+  /// Whether a model's rates (or the query's split days) change between the UTC days `from`
+  /// and `to`, or its tiers need the requests themselves.
+  private func needsPerDay(model: String, from: Int, to: Int) -> Bool {
     if exactModels.contains(model) { return true }
-    let end = CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch
-    if query.splitDays.contains(where: { $0 > month && $0 < end }) { return true }
+    if query.splitDays.contains(where: { $0 > from && $0 < to }) { return true }
     guard let prices = query.prices else { return false }
-    return prices.rateChangeDays(model: model).contains { $0 > month && $0 < end }
+    return prices.rateChangeDays(model: model).contains { $0 > from && $0 < to }
   }
 
   // MARK: Reading
@@ -321,14 +339,16 @@ private struct UsagePlan {
     sums[key] = current
   }
 
-  /// Whole UTC months from `rollup_month`, `from` and `to` as the epoch days of month starts.
-  private mutating func readMonths(from: Int, to: Int, _ handle: (inout UsagePlan, SumRow) throws -> Void)
-    throws
-  {
+  /// Whole UTC months from `rollup_month`, `from` and `to` as the epoch days of month starts;
+  /// the months of `collapsing` models summed into one row (time -1).
+  private mutating func readMonths(
+    from: Int, to: Int, collapsing: Set<String>, _ handle: (inout UsagePlan, SumRow) throws -> Void
+  ) throws {
+    let names = collapsing.sorted().map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }
+    let time = names.isEmpty ? "month" : "CASE WHEN model IN (\(names.joined(separator: ", "))) THEN -1 ELSE month END"
     try select(
       table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
-      time: "month",
-      range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
+      time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
   }
 
   /// UTC days from `rollup_day` when the query's columns allow, else from the requests; the

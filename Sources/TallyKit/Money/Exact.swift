@@ -88,7 +88,8 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
   }
 
   public static func < (lhs: Exact, rhs: Exact) -> Bool {
-    lhs.numerator * Decimal(rhs.denominator) < rhs.numerator * Decimal(lhs.denominator)
+    if lhs.denominator == rhs.denominator { return lhs.numerator < rhs.numerator }
+    return lhs.numerator * Decimal(rhs.denominator) < rhs.numerator * Decimal(lhs.denominator)
   }
 
   /// Moves factors 2 and 5 of the denominator into the numerator, then divides both by their

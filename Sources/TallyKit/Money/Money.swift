@@ -73,10 +73,10 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     let floorSum = floors.reduce(Decimal(0), +)
     // The difference is a whole number of units between 0 and amounts.count.
     let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
+    // Remainders are computed once: comparing `Exact` values is not cheap.
+    let remainders = amounts.indices.map { amounts[$0].value - Exact(floors[$0]) }
     let order = amounts.indices.sorted { left, right in
-      let leftRemainder = amounts[left].value - Exact(floors[left])
-      let rightRemainder = amounts[right].value - Exact(floors[right])
-      if leftRemainder != rightRemainder { return leftRemainder > rightRemainder }
+      if remainders[left] != remainders[right] { return remainders[left] > remainders[right] }
       if amounts[left] != amounts[right] { return amounts[left] > amounts[right] }
       if !names.isEmpty, names[left] != names[right] { return names[left] < names[right] }
       return left < right

@@ -100,8 +100,8 @@ public struct ChargebackReport: Sendable {
   public let unpricedModels: [String: Int]
 
   /// The sum of every priced cost.
-  public var totalCost: Money { rows.compactMap(\.cost).sum() }
-  public var totalRevenue: Money { rows.compactMap(\.revenue).sum() }
+  public let totalCost: Money
+  public let totalRevenue: Money
 
   /// `cost / total cost x 100`; nil when the cost is unknown or the total is zero.
   public func share(of row: ChargebackRow) -> Exact? { row.cost.flatMap { $0.percent(of: totalCost) } }
@@ -134,6 +134,8 @@ public struct ChargebackReport: Sendable {
       rows[tenant, default: ChargebackRow(tenant: tenant, cost: .zero)].revenue = amount
     }
     self.rows = sortedByCost(Array(rows.values), cost: \.cost, name: \.tenant)
+    self.totalCost = self.rows.compactMap(\.cost).sum()
+    self.totalRevenue = self.rows.compactMap(\.revenue).sum()
     self.window = spend.window
     self.markupPercent = markupPercent
     self.hasRevenue = revenue != nil

@@ -83,12 +83,15 @@ public struct ReportWindow: Sendable, CustomStringConvertible {
     self.to = to
     self.timeZone = timeZone
     self.zoneName = zone
+    self.isUTC = ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier)
   }
 
-  var isUTC: Bool { ["UTC", "GMT", "Etc/UTC", "Etc/GMT", "Z"].contains(timeZone.identifier) }
+  /// Whether the zone is UTC (days and months need no offset).
+  private(set) var isUTC: Bool
 
   func offset(at instant: Int64) -> Int64 {
-    Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
+    if isUTC { return 0 }
+    return Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(instant))))
   }
 
   /// An instant as RFC 3339 in this zone: `2026-10-05T14:00:00Z` in UTC, else with its offset.
