@@ -102,8 +102,12 @@ struct WhatIfCommand: ParsableCommand {
     }
     let database = try options.ledger.openForReading()
     let window = try options.wholeWindow(database)
+    // Tenant and job are told apart only where a row, a selector or the revenue file needs them.
+    var keeping = Set(try dimensions().map(\.rawValue))
+    for change in scenarios.changes { keeping.formUnion(change.selector.conditions.map(\.key.rawValue)) }
+    if revenue != nil { keeping.insert("tenant") }
     let lines = try ScenarioLine.ledger(
-      database, prices: prices, window: window, at: at, changes: scenarios.changes)
+      database, prices: prices, window: window, at: at, changes: scenarios.changes, keeping: keeping)
     return (.ledger(window: window, days: window.days!, at: at), lines)
   }
 }

@@ -90,7 +90,8 @@ public struct OpportunitiesReport: Sendable {
     var totalSpend = Money.zero
     var unpricedModels: [String: Int] = [:]
     var noBatchRate: [String: Int] = [:]
-    for line in try ScenarioLine.ledger(ledger, prices: prices, window: window) {
+    for line in try ScenarioLine.ledger(
+      ledger, prices: prices, window: window, keeping: Set(by.map(\.rawValue))) {
       let requests = NSDecimalNumber(decimal: line.requests.decimal).intValue
       let card: RateCard
       let paid: Cost

@@ -206,10 +206,11 @@ extension ScenarioLine {
   /// The ledger's billed usage in `window`, one line per tenant, job, model, mode, size class
   /// and rate day (whole months where rates do not change), priced at those days' rates or,
   /// with `at`, at that day's. `changes` split the rate days where a model they switch to
-  /// changes rates.
+  /// changes rates. Only the `keeping` columns (of `tenant`, `job`) are told apart: lines
+  /// differ in nothing else a report shows, so each is priced once (the others are "").
   public static func ledger(
     _ ledger: Ledger, prices: PriceBook, window: ReportWindow, at: CivilDate? = nil,
-    changes: [ScenarioChange] = []
+    changes: [ScenarioChange] = [], keeping: Set<String> = ["tenant", "job"]
   ) throws -> [ScenarioLine] {
     var query = UsageQuery(zone: window)
     query.prices = prices
@@ -218,12 +219,12 @@ extension ScenarioLine {
         query.splitDays.formUnion(prices.rateChangeDays(model: target))
       }
     }
-    query.groupBy = ["tenant", "job", "provider"]
+    query.groupBy = ["provider"] + ["tenant", "job"].filter(keeping.contains)
     (query.from, query.to) = window.instants
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
     for aggregate in try ledger.usage(query) {
       func label(_ column: String) -> String {
-        let value = aggregate.keys[column] ?? ""
+        guard let value = aggregate.keys[column] else { return "" }
         return value.isEmpty ? unattributed : value
       }
       // Keyed without quantities: with `at`, usage of every rate day prices alike and sums.
