@@ -64,7 +64,7 @@ public enum DemoDataSet {
       throw DemoError(description: "\(error)")
     }
     var attribution = Attribution()
-    attribution.idPattern = try Regex(idPattern)
+    attribution.idPattern = try IDPattern(idPattern)
     let map = try ingestStep { () throws(IngestFailure) in
       try Attribution.parseMap(contents(of: "openai-map.csv", in: data), file: "openai-map.csv")
     }

@@ -46,6 +46,8 @@ public struct IngestSummary: Sendable {
   public var notPricedFeatures: [String: Int] = [:]
   /// The first problems found (at most ten are kept), in line order.
   public var problems: [IngestProblem] = []
+  /// Which attribution rules filled tenant and job, and which matched no id.
+  public var attribution = AttributionCounts()
 }
 
 /// Why an ingest did not happen.
@@ -101,7 +103,8 @@ public struct Ingester {
             return
           }
           guard var record else { return }
-          options.attribution.apply(to: &record)
+          try options.attribution.apply(
+            to: &record, counting: &summary.attribution, file: path, line: lineNumber)
           let modelID = record.model.flatMap { prices.resolve($0)?.id }
           switch try writer.insert(record, modelID: modelID, sourceID: sourceID) {
           case .new:
