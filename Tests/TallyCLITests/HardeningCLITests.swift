@@ -40,4 +40,16 @@ struct HardeningCLITests {
     let json = try CLI.run(["report", "spend", "--by", "tenant", "--format", "json", "--ledger", ledger])
     #expect(json.stdout.contains(#""tenant": "evil\u001b]0;pwned\u0007""#))
   }
+
+  @Test func aDemoDirectoryUnderAMissingParentIsAClearErrorAndLeavesNothing() throws {
+    let scratch = try CLI.temporaryDirectory("tally-demo")
+    let result = try CLI.run(["demo", "--dir", "missing/x/y"], in: scratch)
+    #expect(result.status == 1)
+    #expect(result.stdout == "")
+    #expect(
+      result.stderr
+        == "tally: \(scratch.path)/missing/x/y: \(scratch.path)/missing/x does not exist; create it first or give another --dir. Nothing was written.\n"
+    )
+    #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+  }
 }
