@@ -116,8 +116,9 @@ public struct Attribution: Sendable {
 /// A rule counts the records it supplied a tenant or a job to; a record whose tenant and job
 /// came from two rules counts under both. `unattributed` counts the records left with neither.
 public struct AttributionCounts: Hashable, Sendable {
-  /// Records attributed.
+  /// Records seen.
   public var records = 0
+  /// Records that carried a tenant or a job of their own.
   public var record = 0
   public var map = 0
   public var pattern = 0

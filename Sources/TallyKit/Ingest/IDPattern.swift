@@ -10,8 +10,8 @@ public struct IDPatternError: Error, Hashable, Sendable, CustomStringConvertible
 ///
 /// Matching is that of Swift `Regex.firstMatch(in:)` with `.matchingSemantics(.unicodeScalar)`:
 /// the leftmost match, alternatives and quantifiers tried in backtracking order (greedy or
-/// lazy), a repeated group capturing its last iteration. On ids without a `\r\n` pair (every
-/// real id), that is also the default `Regex` on `String`.
+/// lazy), a repeated group capturing its last iteration. On ASCII ids without a `\r\n` pair
+/// (every real id), that is also the default `Regex` on `String`.
 ///
 /// The syntax is the subset ids need: literals and escaped punctuation (`\.`, `\-`, `\_`),
 /// `.`, `\d \w \s \D \W \S \t \n \r`, classes (`[a-z0-9_-]`, `[^_]`), groups `( )`, `(?: )`,
