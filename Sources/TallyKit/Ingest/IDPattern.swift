@@ -170,10 +170,6 @@ struct ScalarClass: Hashable, Sendable {
     return properties.contains { $0.contains(scalar) }
   }
 
-  @inline(__always) func containsASCII(_ byte: UInt8) -> Bool {
-    byte < 64 ? (low >> UInt64(byte)) & 1 == 1 : (high >> UInt64(byte - 64)) & 1 == 1
-  }
-
   func containsNonASCII(_ value: UInt32) -> Bool { itemsContain(value) != negated }
 
   /// Whether some scalar above U+007F belongs to the class.
@@ -229,7 +225,7 @@ indirect enum PatternNode: Hashable, Sendable {
   /// The bytes a match can start with, and whether it can be empty (then any position may match).
   var firstBytes: (bytes: ByteSet, nullable: Bool) {
     switch self {
-    case .scalar(let scalar): (ByteSet([UTF8.encode(scalar)!.first!]), false)
+    case .scalar(let scalar): (ByteSet(UTF8.encode(scalar)!.first!), false)
     case .scalarClass(let set): (ByteSet(set), false)
     case .startAnchor, .endAnchor: (ByteSet(), true)
     case .group(let body, _): body.firstBytes
@@ -251,14 +247,12 @@ indirect enum PatternNode: Hashable, Sendable {
 }
 
 /// A set of byte values, for skipping start positions no match can begin at.
-struct ByteSet: Hashable, Sendable {
+struct ByteSet: Sendable {
   var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
   init() {}
 
-  init(_ bytes: [UInt8]) {
-    for byte in bytes { insert(byte) }
-  }
+  init(_ byte: UInt8) { insert(byte) }
 
   /// The first bytes of the class's members: its ASCII members, and every UTF-8 lead byte when
   /// it may hold a scalar above U+007F.
@@ -295,18 +289,6 @@ struct ByteSet: Hashable, Sendable {
       words.0 | other.words.0, words.1 | other.words.1, words.2 | other.words.2, words.3 | other.words.3
     )
     return result
-  }
-
-  static func == (lhs: ByteSet, rhs: ByteSet) -> Bool {
-    lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
-      && lhs.words.3 == rhs.words.3
-  }
-
-  func hash(into hasher: inout Hasher) {
-    hasher.combine(words.0)
-    hasher.combine(words.1)
-    hasher.combine(words.2)
-    hasher.combine(words.3)
   }
 }
 
