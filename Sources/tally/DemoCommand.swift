@@ -30,7 +30,7 @@ struct DemoCommand: ParsableCommand {
     do {
       summaries = try DemoDataSet.install(in: directory, prices: prices)
     } catch let error as DemoError {
-      fail([error.description], exitCode: 64)
+      fail([error.description], exitCode: error.exitStatus)
     }
     let ledgerPath = (dir as NSString).appendingPathComponent(DemoDataSet.ledgerName)
     let ledger = try Ledger(path: ledgerPath)

@@ -4,6 +4,14 @@ import TallyKit
 
 extension InputFormat: ExpressibleByArgument {}
 
+/// Where `tally ingest` writes its summary.
+enum IngestSummaryFormat: String, ExpressibleByArgument, CaseIterable {
+  /// Lines on stderr.
+  case table
+  /// One JSON object on stdout for the whole run.
+  case json
+}
+
 struct IngestCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ingest",
@@ -12,7 +20,9 @@ struct IngestCommand: ParsableCommand {
     discussion: """
       Each file is one transaction: a malformed line rejects the whole file (exit 65, nothing
       written) unless --skip-invalid. Ingest is idempotent by request key: the same file twice,
-      or a re-downloaded copy in another order, adds nothing. The summary goes to stderr.
+      or a re-downloaded copy in another order, adds nothing. The summary goes to stderr (with
+      --summary json, as one JSON object on stdout); it counts the records each attribution rule
+      attributed and warns when --map or --id-pattern matched none of a file's custom_ids.
       Anthropic Admin API usage and cost reports (one page or several pages in a file) are
       stored per time bucket: a re-downloaded report with other numbers for a bucket replaces
       that bucket, and the summary counts its rows as revised.
@@ -52,7 +62,8 @@ struct IngestCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "A regex with named groups tenant and job, matched against custom_id.", valueName: "REGEX"))
+      "A regex with named groups tenant and job, searched in custom_id like grep (anchor it with ^ and $).",
+      valueName: "REGEX"))
   var idPattern: String?
 
   @Flag(help: "Skip and count malformed lines instead of rejecting the file.")
@@ -60,6 +71,9 @@ struct IngestCommand: ParsableCommand {
 
   @Flag(help: "Parse and report without writing.")
   var dryRun = false
+
+  @Option(help: "The summary as table (stderr) or json (one object on stdout).")
+  var summary: IngestSummaryFormat = .table
 
   @OptionGroup var ledger: LedgerOptions
   @OptionGroup var pricing: PricingOptions
@@ -77,9 +91,7 @@ struct IngestCommand: ParsableCommand {
       throw ValidationError("--batch already names the batch; drop --batch-id")
     }
     if let idPattern {
-      do { _ = try Regex(idPattern) } catch {
-        throw ValidationError("--id-pattern: not a valid regex: \(error)")
-      }
+      do { _ = try IDPattern(idPattern) } catch { throw ValidationError("--id-pattern: \(error)") }
     }
     try validateFilesExist(files)
     try validateFilesExist([batch, map].compactMap { $0 })
@@ -94,7 +106,7 @@ struct IngestCommand: ParsableCommand {
     options.dryRun = dryRun
     options.attribution.tenant = tenant
     options.attribution.job = job
-    options.attribution.idPattern = try idPattern.map { try Regex($0) }
+    options.attribution.idPattern = try idPattern.map { try IDPattern($0) }
     do {
       if let batch {
         let data = try Data(contentsOf: URL(fileURLWithPath: batch))
@@ -115,17 +127,28 @@ struct IngestCommand: ParsableCommand {
     let ingester = Ingester(prices: prices)
     let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
     var failed: Int32 = 0
+    var summaries: [JSONValue] = []
     for file in files {
       let bar = ProgressBar(path: file)
       do {
-        let summary = try ingester.ingest(
+        let result = try ingester.ingest(
           path: file, into: database, options: options, now: now, progress: bar?.update)
         bar?.finish()
-        print(summary: summary)
+        switch summary {
+        case .table: print(summary: result)
+        case .json: summaries.append(result.json)
+        }
+        for warning in result.attribution.warnings(file: file) { Terminal.warning(warning) }
       } catch {
         bar?.finish()
-        failed = max(failed, report(error, exit: false))
+        let status = report(error, exit: false)
+        failed = max(failed, status)
+        summaries.append(
+          IngestSummary.failureJSON(file: file, exitStatus: status, errors: messages(error).messages))
       }
+    }
+    if summary == .json {
+      Swift.print(IngestSummary.runJSON(files: summaries, dryRun: dryRun), terminator: "")
     }
     if failed != 0 { throw ExitCode(failed) }
   }
@@ -133,21 +156,24 @@ struct IngestCommand: ParsableCommand {
   /// Prints a failure; exits unless `exit` is false, else returns the exit status.
   @discardableResult
   func report(_ failure: IngestFailure, exit: Bool = true) -> Int32 {
-    let (messages, status): ([String], Int32)
-    switch failure {
-    case .usage(let message): (messages, status) = ([message], 64)
-    case .invalidInput(let problems):
-      let file = problems.first?.file ?? ""
-      (messages, status) = (
-        problems.map(\.description) + [
-          "\(file): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"
-        ], 65
-      )
-    case .failed(let message): (messages, status) = ([message], 1)
-    }
+    let (messages, status) = messages(failure)
     if exit { fail(messages, exitCode: status) }
     for message in messages { Terminal.error(message) }
     return status
+  }
+
+  /// What a failure prints, and its exit status.
+  func messages(_ failure: IngestFailure) -> (messages: [String], status: Int32) {
+    switch failure {
+    case .usage(let message): ([message], 64)
+    case .invalidInput(let problems):
+      (
+        problems.map(\.description) + [
+          "\(problems.first?.file ?? ""): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"
+        ], 65
+      )
+    case .failed(let message): ([message], 1)
+    }
   }
 
   func print(summary: IngestSummary) {
@@ -167,12 +193,23 @@ struct IngestCommand: ParsableCommand {
         "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)"
       )
     }
-    for problem in summary.problems where summary.invalid > 0 { lines.append("  skipped \(problem)") }
+    let attribution = summary.attribution
+    if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil,
+      summary.format?.isProviderReport != true
+    {
+      lines.append(
+        "  attributed: record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags); unattributed \(attribution.unattributed)"
+      )
+    }
+    for problem in summary.problems where summary.invalid > 0 {
+      lines.append("  skipped \(problem.description.escapingControlCharacters())")
+    }
     if !summary.unpricedModels.isEmpty {
       lines.append(
         "  unpriced models (stored, excluded from costs): "
-          + summary.unpricedModels.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(
-            separator: ", "))
+          + summary.unpricedModels.sorted { $0.key < $1.key }.map {
+            "\($0.key.escapingControlCharacters()) (\($0.value))"
+          }.joined(separator: ", "))
     }
     if !summary.notPricedFeatures.isEmpty {
       lines.append(

@@ -9,6 +9,8 @@ public struct DemoFile: Sendable {
 /// Why `tally demo` could not install its data set.
 public struct DemoError: Error, CustomStringConvertible, Sendable {
   public let description: String
+  /// 64 for a `--dir` that cannot be used as given, 1 when it could not be made or written.
+  public var exitStatus: Int32 = 64
 }
 
 /// The data set behind `tally demo`: two months (September and October 2026) of a small B2B
@@ -37,23 +39,55 @@ public enum DemoDataSet {
   /// Writes the files into `directory` (created if needed) and ingests them into
   /// `directory/tally.sqlite`, returning one summary per ingested file, in order.
   ///
-  /// Refuses a directory that exists, is not empty, and has no `.tally-demo` marker. A previous
-  /// demo directory is rebuilt from scratch: the files the demo writes and the ledger (with its
-  /// `-wal` and `-shm`) are deleted first; anything else in it is left alone.
+  /// Refuses a directory that exists, is not empty, and has no `.tally-demo` marker, and one
+  /// whose parent directory does not exist. A previous demo directory is rebuilt from scratch:
+  /// the files the demo writes and the ledger (with its `-wal` and `-shm`) are deleted first;
+  /// anything else in it is left alone. When writing or ingesting fails, what was written is
+  /// removed again (the directory too, if this call made it).
   public static func install(in directory: URL, prices: PriceBook) throws -> [IngestSummary] {
+    try install(in: directory, prices: prices, write: { try $0.write(to: $1) })
+  }
+
+  /// `install`, writing each file with `write` (tests make it fail).
+  static func install(in directory: URL, prices: PriceBook, write: (Data, URL) throws -> Void) throws
+    -> [IngestSummary]
+  {
     let data = generated
-    try prepare(directory, names: data.files.map(\.name))
+    let names = data.files.map(\.name)
+    let created = try prepare(directory, names: names)
+    do {
+      return try populate(directory, data: data, prices: prices, write: write)
+    } catch {
+      let manager = FileManager.default
+      if created {
+        try? manager.removeItem(at: directory)
+      } else {
+        for name in [markerName, ledgerName, ledgerName + "-wal", ledgerName + "-shm"] + names {
+          try? manager.removeItem(at: directory.appendingPathComponent(name))
+        }
+      }
+      let reason = (error as? DemoError)?.description ?? "\(directory.path): \(describe(error))"
+      throw DemoError(
+        description: reason
+          + (created ? "; the directory was removed again" : "; the demo files were removed again"),
+        exitStatus: 1)
+    }
+  }
+
+  /// Writes the files into a prepared `directory` and ingests them.
+  private static func populate(
+    _ directory: URL, data: Generated, prices: PriceBook, write: (Data, URL) throws -> Void
+  ) throws -> [IngestSummary] {
     let marker =
       "Written by `tally demo`. Running it again on this directory deletes and rewrites these files:\n"
       + ([markerName, ledgerName] + data.files.map(\.name)).map { "  \($0)\n" }.joined()
     do {
-      try Data(marker.utf8).write(to: directory.appendingPathComponent(markerName))
+      try write(Data(marker.utf8), directory.appendingPathComponent(markerName))
       for file in data.files {
-        try Data(file.contents.utf8).write(to: directory.appendingPathComponent(file.name))
+        try write(Data(file.contents.utf8), directory.appendingPathComponent(file.name))
       }
     } catch {
-      throw DemoError(
-        description: "\(directory.path): cannot write the demo files: \(error.localizedDescription)")
+      throw DemoError(description: "\(directory.path): cannot write the demo files: \(describe(error))")
     }
 
     let ledgerPath = directory.appendingPathComponent(ledgerName).path
@@ -64,7 +98,7 @@ public enum DemoDataSet {
       throw DemoError(description: "\(error)")
     }
     var attribution = Attribution()
-    attribution.idPattern = try Regex(idPattern)
+    attribution.idPattern = try IDPattern(idPattern)
     let map = try ingestStep { () throws(IngestFailure) in
       try Attribution.parseMap(contents(of: "openai-map.csv", in: data), file: "openai-map.csv")
     }
@@ -94,9 +128,17 @@ public enum DemoDataSet {
   }
 
   /// Makes `directory` ready: created, empty, or a previous demo with its files removed.
-  private static func prepare(_ directory: URL, names: [String]) throws {
+  /// Returns whether it created the directory.
+  private static func prepare(_ directory: URL, names: [String]) throws -> Bool {
     let manager = FileManager.default
     var isDirectory: ObjCBool = false
+    let parent = directory.deletingLastPathComponent()
+    guard manager.fileExists(atPath: parent.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+      throw DemoError(
+        description:
+          "\(directory.path): \(parent.path) \(manager.fileExists(atPath: parent.path) ? "is not a directory; give" : "does not exist; create it first or give") another --dir. Nothing was written.",
+        exitStatus: 1)
+    }
     if manager.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
         throw DemoError(
@@ -108,7 +150,7 @@ public enum DemoDataSet {
         entries = try manager.contentsOfDirectory(atPath: directory.path)
       } catch {
         throw DemoError(
-          description: "\(directory.path): cannot read the directory: \(error.localizedDescription)")
+          description: "\(directory.path): cannot read the directory: \(describe(error))", exitStatus: 1)
       }
       guard entries.isEmpty || entries.contains(markerName) else {
         throw DemoError(
@@ -129,17 +171,34 @@ public enum DemoDataSet {
         } catch {
           throw DemoError(
             description:
-              "\(directory.appendingPathComponent(name).path): cannot remove the previous demo file: \(error.localizedDescription)"
-          )
+              "\(directory.appendingPathComponent(name).path): cannot remove the previous demo file: \(describe(error))",
+            exitStatus: 1)
         }
       }
+      return false
     }
     do {
-      try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+      try manager.createDirectory(at: directory, withIntermediateDirectories: false)
     } catch {
       throw DemoError(
-        description: "\(directory.path): cannot create the directory: \(error.localizedDescription)")
+        description:
+          "\(directory.path): cannot create the directory: \(describe(error)). Nothing was written.",
+        exitStatus: 1)
     }
+    return true
+  }
+
+  /// A file-system error in words: the operating system's reason ("No space left on device")
+  /// rather than Foundation's "NSCocoaErrorDomain error 512".
+  static func describe(_ error: any Error) -> String {
+    let cocoa = error as NSError
+    for candidate in [cocoa.userInfo[NSUnderlyingErrorKey] as? any Error, error].compactMap({ $0 }) {
+      let posix = candidate as NSError
+      if posix.domain == NSPOSIXErrorDomain, let text = strerror(Int32(posix.code)) {
+        return String(cString: text)
+      }
+    }
+    return cocoa.localizedDescription
   }
 
   private static func contents(of name: String, in data: Generated) -> String {

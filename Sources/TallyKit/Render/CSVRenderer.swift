@@ -3,11 +3,13 @@ import Foundation
 /// CSV output: RFC 4180 quoting, UTF-8, a header row of contract keys, no totals row.
 ///
 /// Text cells that a spreadsheet would run as a formula (leading `=`, `+`, `-`, `@`, tab or
-/// carriage return) get a leading single quote; numeric cells stay plain numbers.
+/// carriage return) get a leading single quote; numeric cells stay plain numbers. Control
+/// characters other than tab, CR and LF (which quoting carries) are written as visible escapes
+/// (`\e`, `\x07`, `\u{9B}`), so a CSV shown with `cat` cannot act on the terminal.
 public enum CSVRenderer {
   /// A text field, neutralised and quoted as needed.
   public static func textField(_ text: String) -> String {
-    var value = text
+    var value = text.escapingControlCharacters(keeping: ["\t", "\r", "\n"])
     if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
       value = "'" + value
     }

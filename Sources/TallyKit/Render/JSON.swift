@@ -62,7 +62,8 @@ public indirect enum JSONValue: Hashable, Sendable {
     }
   }
 
-  /// A JSON string literal; names are carried as they are, escaped only where JSON requires.
+  /// A JSON string literal; names are carried as they are, escaped where JSON requires and for
+  /// DEL and the C1 controls (`\u007f`, `\u009b`), which a terminal would act on.
   static func quoted(_ text: String) -> String {
     var out = "\""
     for scalar in text.unicodeScalars {
@@ -72,7 +73,7 @@ public indirect enum JSONValue: Hashable, Sendable {
       case "\n": out += "\\n"
       case "\r": out += "\\r"
       case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
+      case _ where scalar.isControlCharacter:
         let hex = String(scalar.value, radix: 16)
         out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
       default: out.unicodeScalars.append(scalar)

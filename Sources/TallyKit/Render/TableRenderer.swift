@@ -3,12 +3,14 @@ import Foundation
 /// Terminal tables: aligned columns (numbers right, text left), thousands separators, a rule
 /// under the header and above the totals row.
 ///
-/// Widths are terminal display widths (`displayWidth`), so CJK names and emoji line up. On a
-/// narrow terminal, columns are dropped, least important first (`Column.dropPriority`); if the
-/// table is still too wide, the widest text columns are cut to no less than
-/// `TableRenderer.minimumCutWidth` columns, ending in "…". Numbers, dates and bars are never
-/// cut. With `RenderOptions.color`, the header and totals row are bold and negative amounts red;
-/// without it the output has no escape codes.
+/// Widths are terminal display widths (`displayWidth`), so CJK names and emoji line up. Text
+/// cells show their control characters as visible escapes (`\e`, `\r`, `\x07`: a name cannot
+/// act on the terminal) and are cut to `TableRenderer.maximumTextWidth` columns, so one huge
+/// name cannot make a huge table. On a narrow terminal, columns are dropped, least important
+/// first (`Column.dropPriority`); if the table is still too wide, the widest text columns are
+/// cut to no less than `TableRenderer.minimumCutWidth` columns, ending in "…". Numbers, dates
+/// and bars are never cut. With `RenderOptions.color`, the header and totals row are bold and
+/// negative amounts red; without it the output has no escape codes.
 extension ReportTable {
   public func renderTable(_ options: RenderOptions = RenderOptions()) -> String {
     let header = columns.map(\.title)
@@ -71,6 +73,9 @@ enum TableRenderer {
   /// Text columns are never cut below this many terminal columns.
   static let minimumCutWidth = 12
 
+  /// A text cell is cut to this many terminal columns, whatever the terminal's width.
+  static let maximumTextWidth = 64
+
   static func isNumeric(_ cell: Cell) -> Bool {
     switch cell {
     case .text, .date, .bar: false
@@ -103,7 +108,7 @@ enum TableRenderer {
 
   static func text(_ cell: Cell, precision: Int) -> String {
     switch cell {
-    case .text(let text): text.replacingOccurrences(of: "\n", with: " ")
+    case .text(let text): text.escapingControlCharacters().truncated(toDisplayWidth: maximumTextWidth)
     case .count(let value): ExactDecimal.fixed(Decimal(value), scale: 0, grouping: true)
     case .quantity(let value):
       value.map { ExactDecimal.fixed($0.decimal, scale: $0.isWhole ? 0 : precision, grouping: true) } ?? ""
@@ -142,18 +147,23 @@ extension String {
   public var displayWidth: Int { reduce(0) { $0 + $1.displayWidth } }
 
   /// The text cut to at most `width` terminal columns, ending in "…" when it was cut.
+  ///
+  /// Reads no further than the cut, so cutting a megabyte-long name costs what the cut keeps.
   func truncated(toDisplayWidth width: Int) -> String {
-    guard displayWidth > width else { return self }
-    guard width > 1 else { return width == 1 ? "…" : "" }
-    var prefix = ""
     var used = 0
-    for character in self {
-      let characterWidth = character.displayWidth
-      if used + characterWidth > width - 1 { break }
-      prefix.append(character)
-      used += characterWidth
+    // The end of the longest prefix that leaves a column for "…".
+    var kept = startIndex
+    var index = startIndex
+    while index < endIndex {
+      used += self[index].displayWidth
+      if used > width {
+        guard width > 1 else { return width == 1 ? "…" : "" }
+        return String(self[..<kept]).trimmingTrailingSpaces() + "…"
+      }
+      index = self.index(after: index)
+      if used <= width - 1 { kept = index }
     }
-    return prefix.trimmingTrailingSpaces() + "…"
+    return self
   }
 
   func trimmingTrailingSpaces() -> String {

@@ -275,6 +275,66 @@ import Testing
       .map { Money(parsing: $0.fields[1])! }.reduce(Money.zero, +)
     #expect(scenarios.finance == Finance(revenue: revenue, otherCOGS: Money(parsing: "1500")!))
     #expect(
-      scenarios.changes.map(\.kind.name) == ["move-to-batch", "switch-model", "switch-model", "cache", "scale"])
+      scenarios.changes.map(\.kind.name) == [
+        "move-to-batch", "switch-model", "switch-model", "cache", "scale",
+      ])
+  }
+}
+
+/// A demo directory that cannot be made, or whose writing fails half way, leaves nothing behind.
+@Suite struct DemoDirectoryFailureTests {
+  static let prices = try! PriceBook.load()
+
+  /// A write that fails from the `failAt`-th file on, as a full disk would.
+  static func failingWrite(at failAt: Int) -> (Data, URL) throws -> Void {
+    var written = 0
+    return { data, url in
+      written += 1
+      guard written < failAt else {
+        throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSUnderlyingErrorKey: POSIXError(.ENOSPC)])
+      }
+      try data.write(to: url)
+    }
+  }
+
+  @Test func aMissingParentIsAClearErrorAndCreatesNothing() throws {
+    let scratch = DemoDataSetTests.directory()
+    defer { DemoDataSetTests.remove(scratch) }
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    let target = scratch.appendingPathComponent("missing/x/y")
+    #expect {
+      _ = try DemoDataSet.install(in: target, prices: Self.prices)
+    } throws: { error in
+      let error = error as? DemoError
+      return error?.exitStatus == 1
+        && error?.description
+          == "\(target.path): \(scratch.path)/missing/x does not exist; create it first or give another --dir. Nothing was written."
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
+  }
+
+  @Test func aFailedWriteRemovesTheDirectoryItMade() throws {
+    let directory = DemoDataSetTests.directory()
+    defer { DemoDataSetTests.remove(directory) }
+    #expect {
+      _ = try DemoDataSet.install(in: directory, prices: Self.prices, write: Self.failingWrite(at: 6))
+    } throws: { error in
+      let error = error as? DemoError
+      return error?.exitStatus == 1
+        && error?.description
+          == "\(directory.path): cannot write the demo files: No space left on device; the directory was removed again"
+    }
+    #expect(!FileManager.default.fileExists(atPath: directory.path))
+  }
+
+  @Test func aFailedWriteInAnEarlierDemoLeavesOnlyTheUsersFiles() throws {
+    let directory = DemoDataSetTests.directory()
+    defer { DemoDataSetTests.remove(directory) }
+    _ = try DemoDataSet.install(in: directory, prices: Self.prices)
+    try Data("mine".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+    #expect(throws: DemoError.self) {
+      _ = try DemoDataSet.install(in: directory, prices: Self.prices, write: Self.failingWrite(at: 20))
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["notes.txt"])
   }
 }

@@ -240,7 +240,7 @@ enum IngestFixtures {
     var options = try F.batchOptions()
     options.attribution.map = try Attribution.parseMap(
       String(contentsOfFile: F.path("attribution/map.csv"), encoding: .utf8), file: "map.csv")
-    options.attribution.idPattern = try Regex(#"(?<tenant>[^:]+):(?<job>[^:]+):\d+"#)
+    options.attribution.idPattern = try IDPattern(#"(?<tenant>[^:]+):(?<job>[^:]+):\d+"#)
     _ = try F.ingest(F.results, into: ledger, options)
     let report = try F.spend(ledger, by: [.tenant])
     let costs = report.rows.map { "\($0.values[0])=\($0.cost?.json ?? "unpriced")" }

@@ -46,16 +46,16 @@ import Testing
 
   @Test func terminalTableAlignsAndDropsColumnsToFit() {
     #expect(
-      Self.table.renderTable() == """
-        Tenant                 Requests       Cost    Share
-        ---------------------------------------------------
-        =HYPERLINK("x")           1,234  $1,234.56   33.33%
-        Müller, "GmbH" Berlin         2
-        -1                            0     -$0.50    0.00%
-        ---------------------------------------------------
-        Total                     1,236  $1,234.06  100.00%
+      Self.table.renderTable() == #"""
+        Tenant                  Requests       Cost    Share
+        ----------------------------------------------------
+        =HYPERLINK("x")            1,234  $1,234.56   33.33%
+        Müller, "GmbH"\nBerlin         2
+        -1                             0     -$0.50    0.00%
+        ----------------------------------------------------
+        Total                      1,236  $1,234.06  100.00%
 
-        """)
+        """#)
     let narrow = Self.table.renderTable(RenderOptions(width: 45))
     #expect(!narrow.contains("Cost"))
     #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 45 })
@@ -328,5 +328,72 @@ import Testing
     let byTenant = try Self.report(by: [.tenant]).table
     #expect(!byTenant.columns.contains { $0.key == "trend" })
     #expect(byTenant.columns.count == byTenant.rows[0].count)
+  }
+}
+
+/// Names come from input files: a table or a CSV shown in a terminal must not let them act on it.
+@Suite struct ControlCharacterTests {
+  static func table(_ names: [String]) -> ReportTable {
+    ReportTable(
+      name: "demo", columns: [Column("tenant", title: "Tenant"), Column("requests", title: "Requests")],
+      rows: names.map { [.text($0), .count(7)] }, totals: [.text("Total"), .count(7 * names.count)])
+  }
+
+  @Test func everyControlCharacterHasAVisibleEscape() {
+    #expect("a\u{1B}]0;pwned\u{07}b".escapingControlCharacters() == #"a\e]0;pwned\x07b"#)
+    #expect("\t\n\r\u{08}\u{00}\u{1F}\u{7F}".escapingControlCharacters() == #"\t\n\r\x08\x00\x1F\x7F"#)
+    #expect("\u{80}x\u{9B}2J\u{9F}".escapingControlCharacters() == #"\u{80}x\u{9B}2J\u{9F}"#)
+    #expect("Müller \\e 東京 \u{A0}".escapingControlCharacters() == "Müller \\e 東京 \u{A0}")
+    #expect("a\tb\u{1B}".escapingControlCharacters(keeping: ["\t"]) == "a\tb\\e")
+  }
+
+  @Test func aTableShowsControlCharactersEscapedAndLinesUp() {
+    let rendered = Self.table(["evil\u{1B}[2J", "hide\rme", "bell\u{07}\u{7F}\u{9B}"]).renderTable()
+    #expect(
+      rendered == #"""
+        Tenant              Requests
+        ----------------------------
+        evil\e[2J                  7
+        hide\rme                   7
+        bell\x07\x7F\u{9B}         7
+        ----------------------------
+        Total                     21
+
+        """#)
+    #expect(!rendered.unicodeScalars.contains { $0 != "\n" && $0.isControlCharacter })
+  }
+
+  @Test func aTextCellIsCutToSixtyFourColumnsAndNumbersNever() {
+    let huge = String(repeating: "x", count: 1_000_000)
+    let rendered = ReportTable(
+      name: "demo", columns: [Column("tenant", title: "Tenant"), Column("requests", title: "Requests")],
+      rows: [[.text(huge), .count(123_456_789_012)], [.text("東" + huge), .count(1)]]
+    ).renderTable()
+    let lines = rendered.split(separator: "\n").map(String.init)
+    #expect(lines[2] == String(repeating: "x", count: 63) + "…  123,456,789,012")
+    // A wide character that would straddle the cut is left out.
+    #expect(lines[3] == "東" + String(repeating: "x", count: 61) + "…                1")
+    #expect(lines.allSatisfy { $0.displayWidth <= 64 + 2 + 15 })
+    let escaped = String(repeating: "\u{1B}", count: 100)
+    #expect(
+      escaped.escapingControlCharacters().truncated(toDisplayWidth: 64) == String(
+        repeating: #"\e"#, count: 31) + #"\…"#)
+  }
+
+  @Test func csvEscapesControlCharactersButKeepsTabCarriageReturnAndLineFeed() {
+    let csv = Self.table([
+      "evil\u{1B}]0;x\u{07}", "\u{1B}=cmd", "tab\tcr\rlf\nend", "del\u{7F}c1\u{9B}", "\tlead",
+    ])
+    .renderCSV()
+    #expect(
+      Array(csv.utf8)
+        == Array(
+          "tenant,requests\nevil\\e]0;x\\x07,7\n\\e=cmd,7\n\"tab\tcr\rlf\nend\",7\ndel\\x7Fc1\\u{9B},7\n'\tlead,7\n"
+            .utf8))
+  }
+
+  @Test func jsonEscapesDeleteAndC1AsJSONDoes() {
+    let json = Self.table(["a\u{1B}b\u{7F}c\u{9B}"]).renderJSON()
+    #expect(json.contains(#""tenant": "a\u001bb\u007fc\u009b""#))
   }
 }

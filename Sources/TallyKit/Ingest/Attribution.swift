@@ -1,0 +1,163 @@
+import Foundation
+
+/// Fills tenant and job, in the DESIGN.md order: the record's own fields, the mapping file,
+/// the `--id-pattern` groups on `custom_id`, then the flags. What stays unknown stays nil and
+/// is reported as `(unattributed)`.
+public struct Attribution: Sendable {
+  /// `custom_id` → (tenant, job) from a `custom_id,tenant,job` CSV; empty cells are absent.
+  public var map: [String: (tenant: String?, job: String?)] = [:]
+  /// Searched in `custom_id` like grep (it may match anywhere; `^` and `$` anchor it); its
+  /// groups `tenant` and `job` fill what the record and the map left empty.
+  public var idPattern: IDPattern?
+  public var tenant: String?
+  public var job: String?
+
+  public init() {}
+
+  /// Reads a `custom_id,tenant,job` mapping file; problems name file and line.
+  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (
+    tenant: String?, job: String?
+  )] {
+    let records: [CSVRecord]
+    do {
+      records = try CSVReader.records(text)
+    } catch {
+      throw .invalidInput([IngestProblem(file: file, line: error.line, message: error.message)])
+    }
+    guard let header = records.first,
+      header.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["custom_id", "tenant", "job"]
+    else {
+      throw .invalidInput([
+        IngestProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")
+      ])
+    }
+    var map: [String: (tenant: String?, job: String?)] = [:]
+    var problems: [IngestProblem] = []
+    for record in records.dropFirst() {
+      guard record.fields.count == 3, !record.fields[0].isEmpty else {
+        problems.append(
+          IngestProblem(
+            file: file, line: record.line, message: "expected custom_id,tenant,job with a custom_id"))
+        continue
+      }
+      let tenant = record.fields[1].isEmpty ? nil : record.fields[1]
+      let job = record.fields[2].isEmpty ? nil : record.fields[2]
+      if let earlier = map[record.fields[0]], earlier.tenant != tenant || earlier.job != job {
+        problems.append(
+          IngestProblem(
+            file: file, line: record.line,
+            message: "custom_id \"\(record.fields[0])\" is mapped twice, differently"))
+      }
+      map[record.fields[0]] = (tenant, job)
+    }
+    guard problems.isEmpty else { throw .invalidInput(problems) }
+    return map
+  }
+
+  /// Fills what the record leaves empty, rule by rule, and counts in `counts` which rules
+  /// supplied something. Fails (a usage error naming the file, line and `custom_id`) only when
+  /// the pattern gives up on an id after `IDPattern.stepBudget` steps.
+  func apply(
+    to record: inout UsageRecord, counting counts: inout AttributionCounts, file: String, line: Int
+  ) throws(IngestFailure) {
+    counts.records += 1
+    if record.tenant != nil || record.job != nil { counts.record += 1 }
+    if record.tenant == nil || record.job == nil, let customID = record.customID {
+      if !map.isEmpty {
+        counts.mapLookups += 1
+        if let mapped = map[customID] {
+          counts.mapMatches += 1
+          if fill(&record, tenant: mapped.tenant, job: mapped.job) { counts.map += 1 }
+        } else if counts.mapMissExample == nil {
+          counts.mapMissExample = customID
+        }
+      }
+      if let idPattern,
+        (record.tenant == nil && idPattern.capturesTenant) || (record.job == nil && idPattern.capturesJob)
+      {
+        counts.patternTries += 1
+        let match: IDPattern.Match?
+        do {
+          match = try idPattern.firstMatch(in: customID)
+        } catch {
+          throw .usage(
+            "\(file):\(line): custom_id \(AttributionCounts.shown(customID)): --id-pattern \(error); nothing of the file was written"
+          )
+        }
+        if let match {
+          counts.patternMatches += 1
+          if fill(&record, tenant: match.tenant, job: match.job) { counts.pattern += 1 }
+        } else if counts.patternMissExample == nil {
+          counts.patternMissExample = customID
+        }
+      }
+    }
+    if fill(&record, tenant: tenant, job: job) { counts.flags += 1 }
+    if record.tenant == nil && record.job == nil { counts.unattributed += 1 }
+  }
+
+  /// Sets what is still empty; whether anything was set.
+  private func fill(_ record: inout UsageRecord, tenant: String?, job: String?) -> Bool {
+    var filled = false
+    if record.tenant == nil, let tenant {
+      record.tenant = tenant
+      filled = true
+    }
+    if record.job == nil, let job {
+      record.job = job
+      filled = true
+    }
+    return filled
+  }
+}
+
+/// What attribution did to one file's records, for the ingest summary.
+///
+/// A rule counts the records it supplied a tenant or a job to; a record whose tenant and job
+/// came from two rules counts under both. `unattributed` counts the records left with neither.
+public struct AttributionCounts: Hashable, Sendable {
+  /// Records seen.
+  public var records = 0
+  /// Records that carried a tenant or a job of their own.
+  public var record = 0
+  public var map = 0
+  public var pattern = 0
+  public var flags = 0
+  public var unattributed = 0
+  /// `custom_id`s looked up in the map, and how many it had.
+  public var mapLookups = 0
+  public var mapMatches = 0
+  public var mapMissExample: String?
+  /// `custom_id`s the pattern was searched in, and how many it matched.
+  public var patternTries = 0
+  public var patternMatches = 0
+  public var patternMissExample: String?
+
+  public init() {}
+
+  /// Warnings for a rule that matched none of the file's ids: a silent miss would put the
+  /// whole file in `(unattributed)`.
+  public func warnings(file: String) -> [String] {
+    var warnings: [String] = []
+    for (option, tries, matches, example) in [
+      ("--map", mapLookups, mapMatches, mapMissExample),
+      ("--id-pattern", patternTries, patternMatches, patternMissExample),
+    ] where tries > 0 && matches == 0 {
+      let outcome =
+        unattributed == records
+        ? "every record of it is (unattributed)"
+        : unattributed > 0
+          ? "\(unattributed) of its \(records) records are (unattributed)"
+          : "the other rules attributed its records"
+      warnings.append(
+        "\(option) matched none of the \(tries) custom_id\(tries == 1 ? "" : "s") of \(file); \(outcome). Example id: \(Self.shown(example ?? ""))"
+      )
+    }
+    return warnings
+  }
+
+  /// An id quoted for a message: control characters escaped, cut to 80 columns.
+  static func shown(_ id: String) -> String {
+    "\"" + id.escapingControlCharacters().truncated(toDisplayWidth: 80) + "\""
+  }
+}
