@@ -74,7 +74,7 @@ struct ProviderReportFile {
 ///
 /// Reports are aggregates (at most a few thousand rows a month), so the file is read whole.
 /// Problems name the file, the line and the path inside the page:
-/// `usage.json:14: data[0].results[2].output_tokens: -5 is negative; token counts cannot be`.
+/// `usage.json:14: data[0].results[2].output_tokens: -5 is negative; token counts cannot be negative`.
 enum ProviderReportReader {
   /// Guesses the report kind from the first result row of a parsed file; nil when no page
   /// holds a result, or the file is not a report.
@@ -327,7 +327,8 @@ enum ProviderReportReader {
       throw RowError(line: node.line, path: path, message: "\(text) is not a number Tally can read exactly")
     }
     guard value >= 0 else {
-      throw RowError(line: node.line, path: path, message: "\(text) is negative; token counts cannot be")
+      throw RowError(
+        line: node.line, path: path, message: "\(text) is negative; token counts cannot be negative")
     }
     guard value == ExactDecimal.rounded(value, scale: 0), let whole = Int(ExactDecimal.plain(value)) else {
       throw RowError(line: node.line, path: path, message: "\(text) is not a whole number of tokens")

@@ -267,7 +267,7 @@ enum ReconcileFixtures {
       """
     #expect(
       try failure(negative) == [
-        "report.json:9: data[0].results[1].output_tokens: -5 is negative; token counts cannot be"
+        "report.json:9: data[0].results[1].output_tokens: -5 is negative; token counts cannot be negative"
       ])
     #expect(
       try failure(
