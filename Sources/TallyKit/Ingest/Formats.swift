@@ -30,13 +30,30 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
   /// Whether a first line that `detect` recognises as no format is JSON at all (the message then
   /// says "cannot tell the format" rather than "not valid JSON").
-  static func isJSON(_ line: UnsafeRawBufferPointer) -> Bool {
-    (try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])) != nil
-  }
+  static func isJSON(_ line: UnsafeRawBufferPointer) -> Bool { parse(line) != nil }
 
   private static func firstRecord(_ line: UnsafeRawBufferPointer) -> [String: Any]? {
-    try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+    parse(line) as? [String: Any]
   }
+
+  /// The line as JSON; a raw NUL byte is read as `\u0000` (as `decodeLine` does), so the reader
+  /// can name the field that holds it.
+  private static func parse(_ line: UnsafeRawBufferPointer) -> Any? {
+    let data = Data(line)
+    return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+      ?? (data.contains(0)
+        ? try? JSONSerialization.jsonObject(with: escapingNUL(data), options: [.fragmentsAllowed]) : nil)
+  }
+}
+
+/// `data` with every NUL byte written as the six bytes `\u0000`.
+func escapingNUL(_ data: Data) -> Data {
+  var escaped = Data()
+  escaped.reserveCapacity(data.count + 16)
+  for byte in data {
+    if byte == 0 { escaped.append(contentsOf: Array(#"\u0000"#.utf8)) } else { escaped.append(byte) }
+  }
+  return escaped
 }
 
 /// Why one line cannot be read: the message of a `file:line: message` problem.
@@ -90,14 +107,7 @@ func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDeco
   do {
     return try decoder.decode(type, from: line)
   } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
-    if line.contains(0) {
-      var escaped = Data()
-      escaped.reserveCapacity(line.count + 16)
-      for byte in line {
-        if byte == 0 { escaped.append(contentsOf: Array(#"\u0000"#.utf8)) } else { escaped.append(byte) }
-      }
-      return try decodeLine(type, from: escaped, decoder: decoder)
-    }
+    if line.contains(0) { return try decodeLine(type, from: escapingNUL(line), decoder: decoder) }
     throw LineError("not valid JSON (a truncated or corrupted line?)")
   } catch let DecodingError.keyNotFound(key, context) {
     throw LineError("\(path(context.codingPath + [key])) is missing")
