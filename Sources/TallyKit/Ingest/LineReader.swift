@@ -82,11 +82,15 @@ public final class LineReader {
       regularFileSize = nil
     }
     capacity = LineReader.chunkSize
-    buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    guard let allocated = malloc(capacity) else {
+      if ownsDescriptor { close(descriptor) }
+      throw .failed("\(path): out of memory")
+    }
+    buffer = allocated
   }
 
   deinit {
-    buffer.deallocate()
+    free(buffer)
     if ownsDescriptor { close(descriptor) }
   }
 
@@ -115,7 +119,7 @@ public final class LineReader {
         return Array(UnsafeRawBufferPointer(start: buffer + line.lowerBound, count: line.count))
       }
       guard count - lineStart <= maxLineLength else { return nil }
-      try fill(limit: Int.max)
+      try fill(limit: lineStart + maxLineLength + LineReader.chunkSize + 1)
     }
   }
 
@@ -237,13 +241,12 @@ public final class LineReader {
   }
 
   /// Reads once more, growing the buffer when less than a chunk is free (up to `limit` bytes);
-  /// sets `atEOF` at the end of the input.
+  /// sets `atEOF` at the end of the input. `realloc` grows a large buffer in place (mremap), so
+  /// growing never holds two copies.
   private func fill(limit: Int) throws(IngestFailure) {
     if capacity - count < LineReader.chunkSize && capacity < limit {
       let grown = min(max(capacity * 2, count + LineReader.chunkSize), limit)
-      let bigger = UnsafeMutableRawPointer.allocate(byteCount: grown, alignment: 16)
-      bigger.copyMemory(from: buffer, byteCount: count)
-      buffer.deallocate()
+      guard let bigger = realloc(buffer, grown) else { throw .failed("\(path): out of memory") }
       buffer = bigger
       capacity = grown
     }
