@@ -26,7 +26,9 @@ struct InputCLITests {
     let spend = try CLI.run(["report", "spend", "--ledger", ledger, "--by", "model", "--format", "csv"])
     let again = try L.ledgerPath()
     _ = try CLI.run(["ingest", "--ledger", again, Self.log])
-    #expect(spend.stdout == (try CLI.run(["report", "spend", "--ledger", again, "--by", "model", "--format", "csv"])).stdout)
+    #expect(
+      spend.stdout
+        == (try CLI.run(["report", "spend", "--ledger", again, "--by", "model", "--format", "csv"])).stdout)
     #expect(spend.stdout.contains("claude-sonnet-4-5-20250929"))
   }
 
@@ -43,7 +45,8 @@ struct InputCLITests {
     #expect(substituted.stderr.hasPrefix("/dev/fd/"), "\(substituted)")
     #expect(
       substituted.stderr.hasSuffix(
-        ": api-log (detected), dry run: nothing written\n  read 10, new 0, duplicates 10, not billed 0, invalid 0\n"),
+        ": api-log (detected), dry run: nothing written\n  read 10, new 0, duplicates 10, not billed 0, invalid 0\n"
+      ),
       "\(substituted)")
   }
 
@@ -66,11 +69,13 @@ struct InputCLITests {
   @Test func anAdminReportThroughAPipeIsDetected() throws {
     let report = CLI.packageRoot.appendingPathComponent("examples/reconcile/usage-report.json").path
     let ledger = try L.ledgerPath()
-    let result = try Self.bash("cat \(CLI.shellQuoted(report)) | \"$TALLY\" ingest --ledger \(CLI.shellQuoted(ledger)) -")
+    let result = try Self.bash(
+      "cat \(CLI.shellQuoted(report)) | \"$TALLY\" ingest --ledger \(CLI.shellQuoted(ledger)) -")
     #expect(result.status == 0, "\(result)")
     #expect(
       result.stderr
-        == "-: anthropic-usage-report (detected)\n  read 7 rows in 1 page, new 7, duplicates 0, revised 0, invalid 0\n")
+        == "-: anthropic-usage-report (detected)\n  read 7 rows in 1 page, new 7, duplicates 0, revised 0, invalid 0\n"
+    )
   }
 
   @Test func aDirectoryIsAUsageError() throws {
@@ -84,6 +89,7 @@ struct InputCLITests {
   @Test func standardInputTwiceIsAUsageError() throws {
     let result = try CLI.run(["ingest", "--dry-run", "-", "-"])
     #expect(result.status == 64, "\(result)")
-    #expect(result.stderr.hasPrefix("Error: - (standard input) can be read only once; give it once\n"), "\(result)")
+    #expect(
+      result.stderr.hasPrefix("Error: - (standard input) can be read only once; give it once\n"), "\(result)")
   }
 }

@@ -15,7 +15,8 @@ import Testing
   typealias F = IngestFixtures
 
   static func temporaryFile(_ name: String, _ bytes: [UInt8]) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent(name).path
     try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -105,7 +106,8 @@ import Testing
 
   @Test func aFIFOWrittenThreeTimesCountsEachLineOnce() throws {
     let file = F.results
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let fifo = directory.appendingPathComponent("msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d_results.fifo").path
     #expect(mkfifo(fifo, 0o600) == 0)
@@ -113,7 +115,9 @@ import Testing
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(fifo, into: ledger, try F.batchOptions())
     while writer.isExecuting { usleep(1000) }
-    #expect((summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid) == (12, 12, 0, 4, 0))
+    #expect(
+      (summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid) == (12, 12, 0, 4, 0)
+    )
     #expect(try F.spend(ledger, by: []).totals.cost?.json == "0.0806576")
   }
 
@@ -134,12 +138,14 @@ import Testing
 
   @Test func aDirectoryIsRefusedWithAUsageError() throws {
     let directory = F.path("api-log")
-    #expect(try Self.problems(directory) == [
-      "usage: \(directory): is a directory; give the files in it"
-    ])
-    #expect(try Self.problems(directory + "/none.jsonl") == [
-      "usage: \(directory)/none.jsonl: no such file"
-    ])
+    #expect(
+      try Self.problems(directory) == [
+        "usage: \(directory): is a directory; give the files in it"
+      ])
+    #expect(
+      try Self.problems(directory + "/none.jsonl") == [
+        "usage: \(directory)/none.jsonl: no such file"
+      ])
   }
 
   // MARK: - Lines
@@ -153,9 +159,10 @@ import Testing
     bytes += Array(#""}"#.utf8) + [0x0A]
     bytes += Array(lines[2]) + [0x0A]
     let path = try Self.temporaryFile("long.jsonl", bytes)
-    #expect(try Self.problems(path) == [
-      "\(path):2: the line is longer than 64 MiB"
-    ])
+    #expect(
+      try Self.problems(path) == [
+        "\(path):2: the line is longer than 64 MiB"
+      ])
     var options = IngestOptions()
     options.skipInvalid = true
     let (ledger, _) = try F.ledger()
@@ -173,7 +180,8 @@ import Testing
     var overlong: [Int] = []
     var bytes: [UInt8] = [0xEF, 0xBB, 0xBF]
     for number in 1...3000 {
-      let length = random.chance(perMille: 50) && number > 1 ? random.int(1000...200_000) : random.int(0...900)
+      let length =
+        random.chance(perMille: 50) && number > 1 ? random.int(1000...200_000) : random.int(0...900)
       let line = (0..<length).map { _ in UInt8(ascii: "a") + UInt8(random.int(0...25)) }
       let crlf = random.chance(perMille: 300)
       bytes += line + (crlf ? [0x0D, 0x0A] : [0x0A])
@@ -231,14 +239,17 @@ import Testing
   // MARK: - The first line
 
   @Test func aFirstLineThatIsNotJSONSaysSo() throws {
-    let notJSON = try Self.temporaryFile("first.jsonl", Array("2026-11-02 18:31:07 ERROR gateway timeout\n".utf8))
-    #expect(try Self.problems(notJSON) == [
-      "\(notJSON):1: not valid JSON (a truncated or corrupted line?)"
-    ])
+    let notJSON = try Self.temporaryFile(
+      "first.jsonl", Array("2026-11-02 18:31:07 ERROR gateway timeout\n".utf8))
+    #expect(
+      try Self.problems(notJSON) == [
+        "\(notJSON):1: not valid JSON (a truncated or corrupted line?)"
+      ])
     let unknown = try Self.temporaryFile("unknown.jsonl", Array(#"{"hello":"world"}"#.utf8) + [0x0A])
-    #expect(try Self.problems(unknown) == [
-      "\(unknown):1: cannot tell the format from the first record; give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report)"
-    ])
+    #expect(
+      try Self.problems(unknown) == [
+        "\(unknown):1: cannot tell the format from the first record; give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report)"
+      ])
   }
 
   @Test func skipInvalidSkipsLinesUntilTheFormatCanBeTold() throws {
@@ -258,9 +269,10 @@ import Testing
       ])
     #expect(try F.spend(ledger, by: []).totals.cost?.json == "0.1221784")
     // Without --skip-invalid the first line stops the file.
-    #expect(try Self.problems(path) == [
-      "\(path):1: not valid JSON (a truncated or corrupted line?)"
-    ])
+    #expect(
+      try Self.problems(path) == [
+        "\(path):1: not valid JSON (a truncated or corrupted line?)"
+      ])
     // With --format, a bad first line is an ordinary invalid line.
     options.format = .apiLog
     let given = try F.ingest(path, into: try F.ledger().0, options)
@@ -274,18 +286,19 @@ import Testing
     options.batchID = "msgbatch_bounds"
     options.date = CivilDate(parsing: "2026-11-02")
     let file = F.path("anthropic-batch/bounds.jsonl")
-    #expect(try Self.problems(file, options) == [
-      "\(file):2: result.message.usage.input_tokens: 5000000000000000000 is more than 10^12 tokens",
-      "\(file):3: result.message.usage.input_tokens is null",
-      "\(file):4: result.message.usage.output_tokens is missing",
-      "\(file):5: result.message.usage.cache_read_input_tokens: the number is not a whole number of tokens from 0 to 10^12",
-      "\(file):6: result.message.usage.output_tokens: 2.5 is not a whole number of tokens",
-      "\(file):8: result.message.usage.input_tokens: 9223372036854775807 is more than 10^12 tokens",
-      "\(file):9: result.message.usage: the token counts add up to 1100000000001, more than 10^12 in one request",
-      "\(file):10: result.message.usage.server_tool_use.web_search_requests: 1000000000001 is more than 10^12 web searches",
-      "\(file):11: custom_id contains a NUL character",
-      "\(file):12: result.message.usage.output_tokens: -3 is negative; token counts cannot be negative",
-    ])
+    #expect(
+      try Self.problems(file, options) == [
+        "\(file):2: result.message.usage.input_tokens: 5000000000000000000 is more than 10^12 tokens",
+        "\(file):3: result.message.usage.input_tokens is null",
+        "\(file):4: result.message.usage.output_tokens is missing",
+        "\(file):5: result.message.usage.cache_read_input_tokens: the number is not a whole number of tokens from 0 to 10^12",
+        "\(file):6: result.message.usage.output_tokens: 2.5 is not a whole number of tokens",
+        "\(file):8: result.message.usage.input_tokens: 9223372036854775807 is more than 10^12 tokens",
+        "\(file):9: result.message.usage: the token counts add up to 1100000000001, more than 10^12 in one request",
+        "\(file):10: result.message.usage.server_tool_use.web_search_requests: 1000000000001 is more than 10^12 web searches",
+        "\(file):11: custom_id contains a NUL character",
+        "\(file):12: result.message.usage.output_tokens: -3 is negative; token counts cannot be negative",
+      ])
     options.skipInvalid = true
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(file, into: ledger, options)
@@ -297,55 +310,63 @@ import Testing
 
   @Test func requiredCountsNamesAndTimesInAPILogs() throws {
     let file = F.path("api-log/bounds.jsonl")
-    #expect(try Self.problems(file) == [
-      #"\#(file):2: timestamp "0001-01-01T00:00:00Z" is before 2000"#,
-      #"\#(file):3: timestamp "2999-01-01T00:00:00Z" is more than a day in the future"#,
-      "\(file):4: response.created 9223372036854775807 is more than a day in the future",
-      "\(file):5: tenant contains a NUL character",
-      "\(file):6: metadata.tenant contains a NUL character",
-      "\(file):7: request_id contains a NUL character",
-      "\(file):8: response.usage.prompt_tokens is null",
-      "\(file):9: response.usage.output_tokens is missing",
-      "\(file):10: response.usage.input_tokens is missing",
-      #"\#(file):11: timestamp "1999-12-31T23:59:59Z" is before 2000"#,
-    ])
+    #expect(
+      try Self.problems(file) == [
+        #"\#(file):2: timestamp "0001-01-01T00:00:00Z" is before 2000"#,
+        #"\#(file):3: timestamp "2999-01-01T00:00:00Z" is more than a day in the future"#,
+        "\(file):4: response.created 9223372036854775807 is more than a day in the future",
+        "\(file):5: tenant contains a NUL character",
+        "\(file):6: metadata.tenant contains a NUL character",
+        "\(file):7: request_id contains a NUL character",
+        "\(file):8: response.usage.prompt_tokens is null",
+        "\(file):9: response.usage.output_tokens is missing",
+        "\(file):10: response.usage.input_tokens is missing",
+        #"\#(file):11: timestamp "1999-12-31T23:59:59Z" is before 2000"#,
+      ])
   }
 
   @Test func openAIBatchTimesAndCounts() throws {
     let file = F.path("openai-batch/bounds.jsonl")
-    #expect(try Self.problems(file) == [
-      "\(file):2: response.body.created 9223372036854775807 is more than a day in the future",
-      "\(file):3: response.body.created 0 is before 2000",
-      "\(file):4: response.body.usage.completion_tokens is null",
-      "\(file):5: response.body.usage.prompt_tokens: 5000000000000000000 is more than 10^12 tokens",
-      "\(file):6: id contains a NUL character",
-      "\(file):7: response.body.usage: the token counts add up to 1100000000000, more than 10^12 in one request",
-    ])
+    #expect(
+      try Self.problems(file) == [
+        "\(file):2: response.body.created 9223372036854775807 is more than a day in the future",
+        "\(file):3: response.body.created 0 is before 2000",
+        "\(file):4: response.body.usage.completion_tokens is null",
+        "\(file):5: response.body.usage.prompt_tokens: 5000000000000000000 is more than 10^12 tokens",
+        "\(file):6: id contains a NUL character",
+        "\(file):7: response.body.usage: the token counts add up to 1100000000000, more than 10^12 in one request",
+      ])
   }
 
   @Test func aRawNULInATenantNamesTheField() throws {
-    let line = "{\"timestamp\":\"2026-11-02T10:00:00Z\",\"tenant\":\"ac\u{0}me\",\"request_id\":\"req_1\",\"usage\":{\"input_tokens\":10,\"output_tokens\":5},\"model\":\"claude-haiku-4-5\"}\n"
+    let line =
+      "{\"timestamp\":\"2026-11-02T10:00:00Z\",\"tenant\":\"ac\u{0}me\",\"request_id\":\"req_1\",\"usage\":{\"input_tokens\":10,\"output_tokens\":5},\"model\":\"claude-haiku-4-5\"}\n"
     let path = try Self.temporaryFile("nul.jsonl", Array(line.utf8))
-    #expect(try Self.problems(path) == [
-      "\(path):1: tenant contains a NUL character"
-    ])
+    #expect(
+      try Self.problems(path) == [
+        "\(path):1: tenant contains a NUL character"
+      ])
   }
 
   @Test func batchTimesAndDatesOutsideTheRangeAreUsageErrors() throws {
     var options = IngestOptions()
     options.batchID = "msgbatch_x"
     options.date = CivilDate(parsing: "1999-12-31")
-    #expect(try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
-      "usage: --date 1999-12-31 is before 2000"
-    ])
+    #expect(
+      try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
+        "usage: --date 1999-12-31 is before 2000"
+      ])
     options.date = CivilDate(parsing: "2026-11-23")
-    #expect(try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
-      "usage: --date 2026-11-23 is more than a day in the future"
-    ])
+    #expect(
+      try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
+        "usage: --date 2026-11-23 is more than a day in the future"
+      ])
     options.date = nil
-    options.batch = BatchInfo(id: "msgbatch_x", provider: "anthropic", createdAt: 0, endedAt: nil, status: nil)
-    #expect(try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
-      "usage: the batch's created_at 1970-01-01T00:00:00Z is before 2000"
-    ])
+    options.batch = BatchInfo(
+      id: "msgbatch_x", provider: "anthropic", createdAt: 0, endedAt: nil, status: nil)
+    #expect(
+      try Self.problems(F.path("anthropic-batch/shuffled-copy.jsonl"), options) == [
+        "usage: the batch's created_at 1970-01-01T00:00:00Z is before 2000"
+      ])
   }
 }
