@@ -55,6 +55,8 @@ public struct AnthropicBatchReader: UsageReader {
     var model: String?
     var tokens = TokenCounts()
     var searches = 0
+    var serviceTier: String?
+    var inferenceGeo: String?
     switch decoded.result.type {
     case "succeeded":
       guard let message = decoded.result.message else {
@@ -63,6 +65,8 @@ public struct AnthropicBatchReader: UsageReader {
       try checkNoNUL(message.model, "result.message.model")
       (tokens, searches) = try message.usage.anthropicTokens(at: "result.message.usage")
       model = message.model
+      serviceTier = message.usage.service_tier
+      inferenceGeo = message.usage.inference_geo
       status = .succeeded
     case "errored": status = .errored
     case "canceled": status = .canceled
@@ -72,11 +76,10 @@ public struct AnthropicBatchReader: UsageReader {
         "result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
     }
     // A custom_id repeated with other usage is caught when the ledger refuses the second key.
-    let usage = status == .succeeded ? decoded.result.message?.usage : nil
     return UsageRecord(
       key: keyPrefix + decoded.custom_id, provider: "anthropic", model: model, mode: .batch,
       timestamp: timestamp, status: status, customID: decoded.custom_id, batchID: batchID, tokens: tokens,
-      webSearches: searches, serviceTier: usage?.service_tier, inferenceGeo: usage?.inference_geo)
+      webSearches: searches, serviceTier: serviceTier, inferenceGeo: inferenceGeo)
   }
 
   /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).

@@ -190,7 +190,7 @@ public final class LineReader {
       // Keep only the unfinished line, at the front, so the buffer never outgrows one line.
       if lineStart > 0 {
         let kept = count - lineStart
-        if kept > 0 { buffer.copyMemory(from: buffer + lineStart, byteCount: kept) }
+        if kept > 0 { memmove(buffer, buffer + lineStart, kept) }
         count = kept
         searchFrom -= lineStart
         lineStart = 0
