@@ -29,7 +29,10 @@ struct IngestCommand: ParsableCommand {
       """
   )
 
-  @Argument(help: "Input files (JSON Lines, or Admin API report JSON).")
+  @Argument(
+    help:
+      "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input."
+  )
   var files: [String]
 
   @Option(
@@ -93,7 +96,7 @@ struct IngestCommand: ParsableCommand {
     if let idPattern {
       do { _ = try IDPattern(idPattern) } catch { throw ValidationError("--id-pattern: \(error)") }
     }
-    try validateFilesExist(files)
+    try validateFilesExist(files, standardInput: true)
     try validateFilesExist([batch, map].compactMap { $0 })
   }
 
@@ -107,11 +110,14 @@ struct IngestCommand: ParsableCommand {
     options.attribution.tenant = tenant
     options.attribution.job = job
     options.attribution.idPattern = try idPattern.map { try IDPattern($0) }
+    let seconds = Int64(Date().timeIntervalSince1970)
     do {
       if let batch {
         let data = try Data(contentsOf: URL(fileURLWithPath: batch))
         do {
-          options.batch = try BatchInfo.parse(data)
+          let info = try BatchInfo.parse(data)
+          try info.check(now: seconds)
+          options.batch = info
         } catch {
           fail(["\(batch): \(error.message)"], exitCode: 65)
         }
@@ -125,7 +131,7 @@ struct IngestCommand: ParsableCommand {
     let database =
       dryRun && !FileManager.default.fileExists(atPath: ledger.path) ? try Ledger.inMemory() : try ledger.open()
     let ingester = Ingester(prices: prices)
-    let now = Timestamp.format(Int64(Date().timeIntervalSince1970))
+    let now = Timestamp.format(seconds)
     var failed: Int32 = 0
     var summaries: [JSONValue] = []
     for file in files {
@@ -221,16 +227,18 @@ struct IngestCommand: ParsableCommand {
   }
 }
 
-/// A one-line progress bar on stderr, only when stderr is a terminal.
+/// A one-line progress bar on stderr, only when stderr is a terminal and the input a regular file
+/// (a pipe has no size to measure progress against).
 final class ProgressBar {
   let total: Int64
   let name: String
   var lastPercent = -1
 
   init?(path: String) {
-    guard isatty(STDERR_FILENO) == 1,
-      let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
-      size.int64Value > 0
+    guard isatty(STDERR_FILENO) == 1, path != "-",
+      let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+      attributes[.type] as? FileAttributeType == .typeRegular,
+      let size = attributes[.size] as? NSNumber, size.int64Value > 0
     else { return nil }
     total = size.int64Value
     name = URL(fileURLWithPath: path).lastPathComponent

@@ -103,9 +103,14 @@ extension CivilDate {
   }
 }
 
-/// Fails validation (a usage error, exit 64) unless every path names an existing file.
-func validateFilesExist(_ paths: [String], option: String? = nil) throws {
-  for path in paths where !FileManager.default.fileExists(atPath: path) {
+/// Fails validation (a usage error, exit 64) unless every path names an existing file of any kind
+/// (regular, FIFO, `/dev/stdin`, a process substitution's `/dev/fd/N`), or is `-` for standard
+/// input where `standardInput` allows it (at most once: it can be read only once).
+func validateFilesExist(_ paths: [String], option: String? = nil, standardInput: Bool = false) throws {
+  if standardInput && paths.filter({ $0 == "-" }).count > 1 {
+    throw ValidationError("- (standard input) can be read only once; give it once")
+  }
+  for path in paths where !(standardInput && path == "-") && !FileManager.default.fileExists(atPath: path) {
     throw ValidationError("\(option.map { $0 + " " } ?? "")\(path): no such file")
   }
 }

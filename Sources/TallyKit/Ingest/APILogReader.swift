@@ -5,42 +5,61 @@ import Foundation
 /// Anthropic Message or an OpenAI chat.completion / response object, or `usage` + `model`
 /// (+ `provider`) when the body was not kept. Tenant and job may sit in `metadata`.
 public struct APILogReader: UsageReader {
-  private struct Line: Decodable {
+  struct Line: Decodable {
     struct Metadata: Decodable {
-      let tenant: String?
-      let job: String?
+      var tenant: String?
+      var job: String?
     }
     struct Body: Decodable {
-      let id: String?
-      let type: String?
-      let object: String?
-      let model: String?
-      let created: Int64?
-      let created_at: Int64?
-      let usage: UsageFields?
+      var id: String?
+      var type: String?
+      var object: String?
+      var model: String?
+      var created: Int64?
+      var created_at: Int64?
+      var usage: UsageFields?
     }
-    let timestamp: String?
-    let tenant: String?
-    let job: String?
-    let request_id: String?
-    let metadata: Metadata?
-    let response: Body?
-    let usage: UsageFields?
-    let model: String?
-    let provider: String?
+    var timestamp: String?
+    var tenant: String?
+    var job: String?
+    var request_id: String?
+    var metadata: Metadata?
+    var response: Body?
+    var usage: UsageFields?
+    var model: String?
+    var provider: String?
   }
 
   /// Tells the provider of a bare `usage` + `model` line from the model's price-table row.
   public let providerOfModel: (String) -> String?
+  /// The current time (seconds since the epoch): a request more than a day after it is an error.
+  public let now: Int64
 
-  public init(providerOfModel: @escaping (String) -> String?) {
+  public init(providerOfModel: @escaping (String) -> String?, now: Int64) {
     self.providerOfModel = providerOfModel
+    self.now = now
   }
 
   private let decoder = JSONDecoder()
+  private var models = StringCache()
 
-  public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
+  public mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord? {
+    try record(from: line, decoding: .automatic)
+  }
+
+  @inline(__always)
+  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
+    -> UsageRecord?
+  {
+    if decoding != .decoderOnly {
+      var scanned = Line()
+      if scan(line, into: &scanned) { return try record(scanned) }
+      if decoding == .scannerOnly { throw .scannerNotSure }
+    }
+    return try record(decodeLine(Line.self, from: line, decoder: decoder))
+  }
+
+  private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     let body = decoded.response
     guard let usage = body?.usage ?? decoded.usage else {
       throw LineError("no usage: expected a response body with usage, or usage and model")
@@ -48,6 +67,7 @@ public struct APILogReader: UsageReader {
     guard let model = body?.model ?? decoded.model else {
       throw LineError("no model: expected response.model or model")
     }
+    try checkNoNUL(model, body?.model != nil ? "response.model" : "model")
     let provider: String
     if let body {
       switch (body.type, body.object) {
@@ -75,8 +95,13 @@ public struct APILogReader: UsageReader {
       guard let parsed = Timestamp.parse(text) else {
         throw LineError("timestamp \"\(text)\" is not an RFC 3339 time such as 2026-11-03T10:22:11Z")
       }
+      try checkRequestTime(parsed, now: now, "timestamp \"\(text)\"")
       timestamp = parsed
-    } else if let created = body?.created ?? body?.created_at {
+    } else if let created = body?.created {
+      try checkRequestTime(created, now: now, "response.created \(created)")
+      timestamp = created
+    } else if let created = body?.created_at {
+      try checkRequestTime(created, now: now, "response.created_at \(created)")
       timestamp = created
     } else {
       throw LineError("no time: expected timestamp (or an OpenAI body's created)")
@@ -84,17 +109,108 @@ public struct APILogReader: UsageReader {
     guard let key = decoded.request_id ?? body?.id else {
       throw LineError("no request key: expected request_id or a response id")
     }
+    try checkNoNUL(key, decoded.request_id != nil ? "request_id" : "response.id")
+    let tenant = decoded.tenant ?? decoded.metadata?.tenant
+    try checkNoNUL(tenant, decoded.tenant != nil ? "tenant" : "metadata.tenant")
+    let job = decoded.job ?? decoded.metadata?.job
+    try checkNoNUL(job, decoded.job != nil ? "job" : "metadata.job")
     var record = UsageRecord(
       key: "api:\(key)", provider: provider, model: model,
       mode: usage.service_tier == "batch" ? .batch : .sync,
-      timestamp: timestamp, status: .succeeded, tenant: decoded.tenant ?? decoded.metadata?.tenant,
-      job: decoded.job ?? decoded.metadata?.job, serviceTier: usage.service_tier,
+      timestamp: timestamp, status: .succeeded, tenant: tenant, job: job, serviceTier: usage.service_tier,
       inferenceGeo: usage.inference_geo)
+    let usagePath = body?.usage != nil ? "response.usage" : "usage"
     if provider == "anthropic" {
-      (record.tokens, record.webSearches) = try usage.anthropicTokens()
+      (record.tokens, record.webSearches) = try usage.anthropicTokens(at: usagePath)
     } else {
-      record.tokens = try usage.openAITokens()
+      record.tokens = try usage.openAITokens(at: usagePath)
     }
     return record
+  }
+
+  /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).
+  private mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
+    guard var scanner = JSONScanner(bytes), scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return scanner.atEnd()
+      case .invalid: return false
+      case .key(let key):
+        let read: Bool
+        if key.isKey("timestamp") {
+          read = seen.first(1 << 0) && scanner.optionalString(into: &line.timestamp)
+        } else if key.isKey("tenant") {
+          read = seen.first(1 << 1) && scanner.optionalString(into: &line.tenant)
+        } else if key.isKey("job") {
+          read = seen.first(1 << 2) && scanner.optionalString(into: &line.job)
+        } else if key.isKey("request_id") {
+          read = seen.first(1 << 3) && scanner.optionalString(into: &line.request_id)
+        } else if key.isKey("metadata") {
+          guard seen.first(1 << 4) else { return false }
+          if scanner.null() { continue }
+          var metadata = Line.Metadata()
+          read = scanner.countsObject { key, scanner, seen in
+            if key.isKey("tenant") { return seen.first(1) && scanner.optionalString(into: &metadata.tenant) }
+            if key.isKey("job") { return seen.first(2) && scanner.optionalString(into: &metadata.job) }
+            return nil
+          }
+          line.metadata = metadata
+        } else if key.isKey("response") {
+          guard seen.first(1 << 5) else { return false }
+          if scanner.null() { continue }
+          line.response = Line.Body()
+          read = scanBody(&scanner, into: &line.response!)
+        } else if key.isKey("usage") {
+          guard seen.first(1 << 6) else { return false }
+          if scanner.null() { continue }
+          line.usage = UsageFields()
+          read = line.usage!.scan(&scanner)
+        } else if key.isKey("model") {
+          read = seen.first(1 << 7) && scanner.optionalString(into: &line.model, cache: &models)
+        } else if key.isKey("provider") {
+          read = seen.first(1 << 8) && scanner.optionalString(into: &line.provider)
+        } else {
+          read = scanner.skipValue()
+        }
+        guard read else { return false }
+      }
+    }
+  }
+
+  private mutating func scanBody(_ scanner: inout JSONScanner, into body: inout Line.Body) -> Bool {
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return true
+      case .invalid: return false
+      case .key(let key):
+        let read: Bool
+        if key.isKey("id") {
+          read = seen.first(1 << 0) && scanner.optionalString(into: &body.id)
+        } else if key.isKey("type") {
+          read = seen.first(1 << 1) && scanner.optionalString(into: &body.type)
+        } else if key.isKey("object") {
+          read = seen.first(1 << 2) && scanner.optionalString(into: &body.object)
+        } else if key.isKey("model") {
+          read = seen.first(1 << 3) && scanner.optionalString(into: &body.model, cache: &models)
+        } else if key.isKey("created") {
+          read = seen.first(1 << 4) && scanner.optionalInteger(into: &body.created)
+        } else if key.isKey("created_at") {
+          read = seen.first(1 << 5) && scanner.optionalInteger(into: &body.created_at)
+        } else if key.isKey("usage") {
+          guard seen.first(1 << 6) else { return false }
+          if scanner.null() { continue }
+          body.usage = UsageFields()
+          read = body.usage!.scan(&scanner)
+        } else {
+          read = scanner.skipValue()
+        }
+        guard read else { return false }
+      }
+    }
   }
 }

@@ -5,54 +5,151 @@ import Foundation
 /// Lines carry neither a time nor the batch id: both come from the batch object (or
 /// `--batch-id` / `--date`). Only `succeeded` results are billed.
 public struct AnthropicBatchReader: UsageReader {
-  private struct Line: Decodable {
+  /// One line as JSONDecoder reads it, or as the scanner fills it in place (defaults stand for
+  /// members not read yet; JSONDecoder still requires them).
+  struct Line: Decodable {
     struct Result: Decodable {
       struct Message: Decodable {
-        let model: String
-        let usage: UsageFields
+        var model = ""
+        var usage = UsageFields()
       }
-      let type: String
-      let message: Message?
+      var type = ""
+      var message: Message?
     }
-    let custom_id: String
-    let result: Result
+    var custom_id = ""
+    var result = Result()
   }
 
   public let batchID: String
   public let timestamp: Int64
+  private let keyPrefix: String
   private let decoder = JSONDecoder()
+  private var models = StringCache()
 
   public init(batchID: String, timestamp: Int64) {
     self.batchID = batchID
     self.timestamp = timestamp
+    keyPrefix = "anthropic-batch:\(batchID):"
   }
 
-  public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
+  public mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord? {
+    try record(from: line, decoding: .automatic)
+  }
+
+  @inline(__always)
+  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
+    -> UsageRecord?
+  {
+    if decoding != .decoderOnly {
+      var scanned = Line()
+      if scan(line, into: &scanned) { return try record(scanned) }
+      if decoding == .scannerOnly { throw .scannerNotSure }
+    }
+    return try record(decodeLine(Line.self, from: line, decoder: decoder))
+  }
+
+  private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     guard !decoded.custom_id.isEmpty else { throw LineError("custom_id is empty") }
-    var record = UsageRecord(
-      key: "anthropic-batch:\(batchID):\(decoded.custom_id)", provider: "anthropic", model: nil, mode: .batch,
-      timestamp: timestamp, status: .succeeded, customID: decoded.custom_id, batchID: batchID)
+    try checkNoNUL(decoded.custom_id, "custom_id")
+    let status: RequestStatus
+    var model: String?
+    var tokens = TokenCounts()
+    var searches = 0
+    var serviceTier: String?
+    var inferenceGeo: String?
     switch decoded.result.type {
     case "succeeded":
       guard let message = decoded.result.message else {
         throw LineError("result.message is missing for a succeeded result")
       }
-      let (tokens, searches) = try message.usage.anthropicTokens()
-      record.model = message.model
-      record.tokens = tokens
-      record.webSearches = searches
-      record.serviceTier = message.usage.service_tier
-      record.inferenceGeo = message.usage.inference_geo
-    case "errored": record.status = .errored
-    case "canceled": record.status = .canceled
-    case "expired": record.status = .expired
+      try checkNoNUL(message.model, "result.message.model")
+      (tokens, searches) = try message.usage.anthropicTokens(at: "result.message.usage")
+      model = message.model
+      serviceTier = message.usage.service_tier
+      inferenceGeo = message.usage.inference_geo
+      status = .succeeded
+    case "errored": status = .errored
+    case "canceled": status = .canceled
+    case "expired": status = .expired
     default:
       throw LineError(
         "result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
     }
     // A custom_id repeated with other usage is caught when the ledger refuses the second key.
-    return record
+    return UsageRecord(
+      key: keyPrefix + decoded.custom_id, provider: "anthropic", model: model, mode: .batch,
+      timestamp: timestamp, status: status, customID: decoded.custom_id, batchID: batchID, tokens: tokens,
+      webSearches: searches, serviceTier: serviceTier, inferenceGeo: inferenceGeo)
+  }
+
+  /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).
+  private mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
+    guard var scanner = JSONScanner(bytes), scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return scanner.atEnd() && seen.contains(0b11)
+      case .invalid: return false
+      case .key(let key):
+        if key.isKey("custom_id") {
+          guard seen.first(0b01), let value = scanner.string() else { return false }
+          line.custom_id = value
+        } else if key.isKey("result") {
+          guard seen.first(0b10), scanResult(&scanner, into: &line.result) else { return false }
+        } else {
+          guard scanner.skipValue() else { return false }
+        }
+      }
+    }
+  }
+
+  private mutating func scanResult(_ scanner: inout JSONScanner, into result: inout Line.Result) -> Bool {
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return seen.contains(0b01)
+      case .invalid: return false
+      case .key(let key):
+        if key.isKey("type") {
+          guard seen.first(0b01), let value = scanner.string() else { return false }
+          result.type = value
+        } else if key.isKey("message") {
+          guard seen.first(0b10) else { return false }
+          if !scanner.null() {
+            result.message = Line.Result.Message()
+            guard scanMessage(&scanner, into: &result.message!) else { return false }
+          }
+        } else {
+          guard scanner.skipValue() else { return false }
+        }
+      }
+    }
+  }
+
+  private mutating func scanMessage(_ scanner: inout JSONScanner, into message: inout Line.Result.Message)
+    -> Bool
+  {
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return seen.contains(0b11)
+      case .invalid: return false
+      case .key(let key):
+        if key.isKey("model") {
+          guard seen.first(0b01), let value = scanner.string(cache: &models) else { return false }
+          message.model = value
+        } else if key.isKey("usage") {
+          guard seen.first(0b10), message.usage.scan(&scanner) else { return false }
+        } else {
+          guard scanner.skipValue() else { return false }
+        }
+      }
+    }
   }
 
   /// Reads a batch object (`GET /v1/messages/batches/{id}` saved as JSON).

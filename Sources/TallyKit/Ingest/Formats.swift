@@ -13,13 +13,11 @@ public enum InputFormat: String, Sendable, CaseIterable {
   /// Whether the format is a provider's aggregated report rather than per-request records.
   public var isProviderReport: Bool { self == .anthropicUsageReport || self == .anthropicCostReport }
 
-  /// Guesses a per-request format from a file's first record; nil when it matches none.
-  /// (Provider reports, which may be pretty-printed, are recognised by `Ingester` from the
+  /// Guesses a per-request format from a file's first record; nil when it matches none, or is not
+  /// JSON. (Provider reports, which may be pretty-printed, are recognised by `Ingester` from the
   /// whole file.)
-  public static func detect(firstLine: Data) -> InputFormat? {
-    guard let object = try? JSONSerialization.jsonObject(with: firstLine) as? [String: Any] else {
-      return nil
-    }
+  public static func detect(firstLine: UnsafeRawBufferPointer) -> InputFormat? {
+    guard let object = firstRecord(firstLine) else { return nil }
     if object["custom_id"] != nil, let result = object["result"] as? [String: Any], result["type"] != nil {
       return .anthropicBatch
     }
@@ -29,6 +27,33 @@ public enum InputFormat: String, Sendable, CaseIterable {
     if object["response"] != nil || object["usage"] != nil { return .apiLog }
     return nil
   }
+
+  /// Whether a first line that `detect` recognises as no format is JSON at all (the message then
+  /// says "cannot tell the format" rather than "not valid JSON").
+  static func isJSON(_ line: UnsafeRawBufferPointer) -> Bool { parse(line) != nil }
+
+  private static func firstRecord(_ line: UnsafeRawBufferPointer) -> [String: Any]? {
+    parse(line) as? [String: Any]
+  }
+
+  /// The line as JSON; a raw NUL byte is read as `\u0000` (as `decodeLine` does), so the reader
+  /// can name the field that holds it.
+  private static func parse(_ line: UnsafeRawBufferPointer) -> Any? {
+    let data = Data(line)
+    return (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]))
+      ?? (data.contains(0)
+        ? try? JSONSerialization.jsonObject(with: escapingNUL(data), options: [.fragmentsAllowed]) : nil)
+  }
+}
+
+/// `data` with every NUL byte written as the six bytes `\u0000`.
+func escapingNUL(_ data: Data) -> Data {
+  var escaped = Data()
+  escaped.reserveCapacity(data.count + 16)
+  for byte in data {
+    if byte == 0 { escaped.append(contentsOf: Array(#"\u0000"#.utf8)) } else { escaped.append(byte) }
+  }
+  return escaped
 }
 
 /// Why one line cannot be read: the message of a `file:line: message` problem.
@@ -39,16 +64,50 @@ public struct LineError: Error, Hashable, Sendable {
 
 /// A reader turns one line of its format into a record (nil for nothing to record).
 public protocol UsageReader {
-  mutating func record(from line: Data) throws(LineError) -> UsageRecord?
+  /// `line` is one line of the file without its line ending, valid only during the call.
+  mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord?
+}
+
+/// How a reader decodes a line: `JSONScanner` first, falling back to `JSONDecoder` when the
+/// scanner is not sure (what ingest does), or only one of the two (tests compare them).
+enum LineDecoding {
+  case automatic, scannerOnly, decoderOnly
+}
+
+/// A reader with both decoders, so tests can run each on the same line.
+protocol ScanningReader: UsageReader {
+  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
+    -> UsageRecord?
+}
+
+extension AnthropicBatchReader: ScanningReader {}
+extension OpenAIBatchReader: ScanningReader {}
+extension APILogReader: ScanningReader {}
+
+extension LineError {
+  /// What `LineDecoding.scannerOnly` throws for a line the scanner leaves to `JSONDecoder`.
+  static let scannerNotSure = LineError("(the scanner left this line to JSONDecoder)")
 }
 
 /// Decodes a line, turning decoding errors into messages that name the field.
+func decodeLine<T: Decodable>(
+  _ type: T.Type, from line: UnsafeRawBufferPointer, decoder: JSONDecoder = JSONDecoder()
+) throws(LineError) -> T {
+  try decodeLine(type, from: Data(line), decoder: decoder)
+}
+
+/// Decodes JSON text, turning decoding errors into messages that name the field.
+///
+/// JSONDecoder refuses a raw NUL byte inside a string it decodes; such a line is decoded again
+/// with the NUL written as `\u0000`, so the message names the field that holds it (`tenant contains
+/// a NUL character`) rather than calling the whole line corrupt.
 func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDecoder = JSONDecoder())
   throws(LineError) -> T
 {
   do {
     return try decoder.decode(type, from: line)
   } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+    if line.contains(0) { return try decodeLine(type, from: escapingNUL(line), decoder: decoder) }
     throw LineError("not valid JSON (a truncated or corrupted line?)")
   } catch let DecodingError.keyNotFound(key, context) {
     throw LineError("\(path(context.codingPath + [key])) is missing")
@@ -67,9 +126,18 @@ private func path(_ keys: [any CodingKey]) -> String {
   keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
 }
 
-/// A token count that must be a whole number >= 0; JSON `null` or absent reads as zero.
+/// A token count (or web-search count) of one request: a whole number from 0 to 10^12.
+///
+/// JSON `null` or absent reads as zero where the field is optional; `UsageFields` says which
+/// fields are required.
 struct TokenCount: Decodable, Hashable {
   let value: Int
+
+  /// The most tokens of one category, and of all categories together, in one request: far above
+  /// any model's context, far below where sums over a ledger could overflow.
+  static let maximum = 1_000_000_000_000
+
+  init(value: Int) { self.value = value }
 
   init(from decoder: any Decoder) throws {
     let container = try decoder.singleValueContainer()
@@ -77,25 +145,30 @@ struct TokenCount: Decodable, Hashable {
       value = 0
       return
     }
-    if let whole = try? container.decode(Int.self), whole >= 0 {
-      value = whole
-      return
+    let (unit, counts) =
+      decoder.codingPath.last?.stringValue == "web_search_requests"
+      ? ("web searches", "web search counts") : ("tokens", "token counts")
+    func invalid(_ message: String) -> DecodingError {
+      .dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: message))
     }
-    // Not a non-negative whole number: decode again only to say what it is.
-    guard let decimal = try? container.decode(Decimal.self) else {
+    // Decimal keeps the written digits, so 1.000001 is not mistaken for 1 (Int would round it).
+    let decimal: Decimal
+    do {
+      decimal = try container.decode(Decimal.self)
+    } catch DecodingError.typeMismatch {
       throw DecodingError.typeMismatch(
-        Int.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number of tokens")
-      )
+        Int.self,
+        .init(codingPath: decoder.codingPath, debugDescription: "expected a whole number of \(unit)"))
+    } catch {
+      // A number beyond Decimal's exponent range, such as 1e-400 or 1e400.
+      throw invalid("the number is not a whole number of \(unit) from 0 to 10^12")
     }
-    guard decimal >= 0 else {
-      throw DecodingError.dataCorrupted(
-        .init(
-          codingPath: decoder.codingPath, debugDescription: "\(decimal) is negative; token counts cannot be"))
+    guard decimal >= 0 else { throw invalid("\(decimal) is negative; \(counts) cannot be negative") }
+    guard decimal == ExactDecimal.rounded(decimal, scale: 0) else {
+      throw invalid("\(decimal) is not a whole number of \(unit)")
     }
-    guard decimal == ExactDecimal.rounded(decimal, scale: 0), let whole = Int(ExactDecimal.plain(decimal))
-    else {
-      throw DecodingError.dataCorrupted(
-        .init(codingPath: decoder.codingPath, debugDescription: "\(decimal) is not a whole number of tokens"))
+    guard decimal <= Decimal(TokenCount.maximum), let whole = Int(ExactDecimal.plain(decimal)) else {
+      throw invalid("\(decimal) is more than 10^12 \(unit)")
     }
     value = whole
   }
@@ -105,36 +178,82 @@ extension Optional where Wrapped == TokenCount {
   var tokens: Int { self?.value ?? 0 }
 }
 
-/// The usage fields of every provider body, all optional: Anthropic Message usage, OpenAI chat
-/// completion usage and OpenAI Responses usage.
+/// The usage fields of every provider body, all optional when decoded: Anthropic Message usage,
+/// OpenAI chat completion usage and OpenAI Responses usage. Which counts are required depends on
+/// the provider, so `anthropicTokens` and `openAITokens` check them.
 struct UsageFields: Decodable {
   struct CacheCreation: Decodable {
-    let ephemeral_5m_input_tokens: TokenCount?
-    let ephemeral_1h_input_tokens: TokenCount?
+    var ephemeral_5m_input_tokens: TokenCount?
+    var ephemeral_1h_input_tokens: TokenCount?
   }
   struct ServerToolUse: Decodable {
-    let web_search_requests: TokenCount?
+    var web_search_requests: TokenCount?
   }
   struct CachedTokens: Decodable {
-    let cached_tokens: TokenCount?
+    var cached_tokens: TokenCount?
   }
 
-  let input_tokens: TokenCount?
-  let output_tokens: TokenCount?
-  let cache_creation_input_tokens: TokenCount?
-  let cache_read_input_tokens: TokenCount?
-  let cache_creation: CacheCreation?
-  let server_tool_use: ServerToolUse?
-  let service_tier: String?
-  let inference_geo: String?
-  let prompt_tokens: TokenCount?
-  let completion_tokens: TokenCount?
-  let prompt_tokens_details: CachedTokens?
-  let input_tokens_details: CachedTokens?
+  /// Required counts that were written as JSON `null` (elsewhere null reads as absent).
+  struct Nulls: OptionSet {
+    let rawValue: UInt8
+    static let inputTokens = Nulls(rawValue: 1)
+    static let outputTokens = Nulls(rawValue: 2)
+    static let promptTokens = Nulls(rawValue: 4)
+    static let completionTokens = Nulls(rawValue: 8)
+  }
 
-  /// Anthropic: `input_tokens` excludes cache tokens; writes split 5m/1h when the split is
-  /// given (it must add up), else all 5m.
-  func anthropicTokens() throws(LineError) -> (TokenCounts, webSearches: Int) {
+  var input_tokens: TokenCount?
+  var output_tokens: TokenCount?
+  var cache_creation_input_tokens: TokenCount?
+  var cache_read_input_tokens: TokenCount?
+  var cache_creation: CacheCreation?
+  var server_tool_use: ServerToolUse?
+  var service_tier: String?
+  var inference_geo: String?
+  var prompt_tokens: TokenCount?
+  var completion_tokens: TokenCount?
+  var prompt_tokens_details: CachedTokens?
+  var input_tokens_details: CachedTokens?
+  var nulls: Nulls = []
+
+  init() {}
+
+  private enum CodingKeys: String, CodingKey {
+    case input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cache_creation
+    case server_tool_use, service_tier, inference_geo, prompt_tokens, completion_tokens
+    case prompt_tokens_details, input_tokens_details
+  }
+
+  init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    func null(_ key: CodingKeys) throws -> Bool {
+      try container.contains(key) && container.decodeNil(forKey: key)
+    }
+    input_tokens = try container.decodeIfPresent(TokenCount.self, forKey: .input_tokens)
+    if try null(.input_tokens) { nulls.insert(.inputTokens) }
+    output_tokens = try container.decodeIfPresent(TokenCount.self, forKey: .output_tokens)
+    if try null(.output_tokens) { nulls.insert(.outputTokens) }
+    cache_creation_input_tokens = try container.decodeIfPresent(
+      TokenCount.self, forKey: .cache_creation_input_tokens)
+    cache_read_input_tokens = try container.decodeIfPresent(TokenCount.self, forKey: .cache_read_input_tokens)
+    cache_creation = try container.decodeIfPresent(CacheCreation.self, forKey: .cache_creation)
+    server_tool_use = try container.decodeIfPresent(ServerToolUse.self, forKey: .server_tool_use)
+    service_tier = try container.decodeIfPresent(String.self, forKey: .service_tier)
+    inference_geo = try container.decodeIfPresent(String.self, forKey: .inference_geo)
+    prompt_tokens = try container.decodeIfPresent(TokenCount.self, forKey: .prompt_tokens)
+    if try null(.prompt_tokens) { nulls.insert(.promptTokens) }
+    completion_tokens = try container.decodeIfPresent(TokenCount.self, forKey: .completion_tokens)
+    if try null(.completion_tokens) { nulls.insert(.completionTokens) }
+    prompt_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .prompt_tokens_details)
+    input_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .input_tokens_details)
+  }
+
+  /// Anthropic: `input_tokens` and `output_tokens` are required; `input_tokens` excludes cache
+  /// tokens; writes split 5m/1h when the split is given (it must add up), else all 5m. `path` is
+  /// where the usage object sits in the line (`result.message.usage`), for messages.
+  func anthropicTokens(at path: String) throws(LineError) -> (TokenCounts, webSearches: Int) {
+    let input = try required(input_tokens, .inputTokens, "input_tokens", at: path)
+    let output = try required(output_tokens, .outputTokens, "output_tokens", at: path)
     let writes = cache_creation_input_tokens.tokens
     var write5m = writes
     var write1h = 0
@@ -148,24 +267,237 @@ struct UsageFields: Decodable {
       }
     }
     let tokens = TokenCounts(
-      input: input_tokens.tokens, cacheWrite5m: write5m, cacheWrite1h: write1h,
-      cacheRead: cache_read_input_tokens.tokens, output: output_tokens.tokens)
+      input: input, cacheWrite5m: write5m, cacheWrite1h: write1h,
+      cacheRead: cache_read_input_tokens.tokens, output: output)
+    try checkTotal(tokens, at: path)
     return (tokens, server_tool_use?.web_search_requests.tokens ?? 0)
   }
 
-  /// OpenAI: `prompt_tokens` (or Responses `input_tokens`) includes the cached tokens.
-  func openAITokens() throws(LineError) -> TokenCounts {
-    let chat = prompt_tokens != nil
-    let prompt = chat ? prompt_tokens.tokens : input_tokens.tokens
+  /// OpenAI: chat completions require `prompt_tokens` and `completion_tokens`, Responses
+  /// `input_tokens` and `output_tokens`; the prompt (or input) includes the cached tokens.
+  func openAITokens(at path: String) throws(LineError) -> TokenCounts {
+    let chat = isChatCompletion
+    let prompt =
+      chat
+      ? try required(prompt_tokens, .promptTokens, "prompt_tokens", at: path)
+      : try required(input_tokens, .inputTokens, "input_tokens", at: path)
+    let output =
+      chat
+      ? try required(completion_tokens, .completionTokens, "completion_tokens", at: path)
+      : try required(output_tokens, .outputTokens, "output_tokens", at: path)
     let cached = (chat ? prompt_tokens_details : input_tokens_details)?.cached_tokens.tokens ?? 0
     guard cached <= prompt else {
       throw LineError(
         "usage: cached_tokens (\(cached)) exceed \(chat ? "prompt_tokens" : "input_tokens") (\(prompt))")
     }
-    let output = chat ? completion_tokens.tokens : output_tokens.tokens
-    return TokenCounts(input: prompt - cached, cacheRead: cached, output: output)
+    let tokens = TokenCounts(input: prompt - cached, cacheRead: cached, output: output)
+    try checkTotal(tokens, at: path)
+    return tokens
+  }
+
+  /// Chat completion usage names `prompt_tokens`/`completion_tokens` (even as null).
+  private var isChatCompletion: Bool {
+    prompt_tokens != nil || completion_tokens != nil
+      || !nulls.isDisjoint(with: [.promptTokens, .completionTokens])
   }
 
   /// Whether the fields look like OpenAI's (chat or Responses) rather than Anthropic's.
-  var looksLikeOpenAI: Bool { prompt_tokens != nil || input_tokens_details != nil }
+  var looksLikeOpenAI: Bool { isChatCompletion || input_tokens_details != nil }
+
+  private func required(_ count: TokenCount?, _ null: Nulls, _ name: String, at path: String)
+    throws(LineError)
+    -> Int
+  {
+    if let count { return count.value }
+    throw LineError("\(path).\(name) is \(nulls.contains(null) ? "null" : "missing")")
+  }
+
+  /// Every category is at most 10^12, so the sum cannot overflow; it must not pass 10^12 either.
+  private func checkTotal(_ tokens: TokenCounts, at path: String) throws(LineError) {
+    let total = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead + tokens.output
+    guard total <= TokenCount.maximum else {
+      throw LineError("\(path): the token counts add up to \(total), more than 10^12 in one request")
+    }
+  }
+}
+
+// MARK: - Checks shared by the readers
+
+/// The earliest request time Tally accepts: 2000-01-01T00:00:00Z.
+let earliestRequestTime: Int64 = 946_684_800
+
+/// Refuses a request time before 2000 or more than a day after `now` (a clock or unit mistake);
+/// `what` names it in the message, such as `timestamp "0001-01-01T00:00:00Z"`.
+func checkRequestTime(_ time: Int64, now: Int64, _ what: @autoclosure () -> String) throws(LineError) {
+  if time < earliestRequestTime { throw LineError("\(what()) is before 2000") }
+  if time > now &+ 86_400 { throw LineError("\(what()) is more than a day in the future") }
+}
+
+/// Refuses U+0000 in a name or id that is stored and printed (`tenant contains a NUL character`).
+func checkNoNUL(_ value: String?, _ name: @autoclosure () -> String) throws(LineError) {
+  guard let value, !value.isEmpty else { return }
+  let found =
+    value.utf8.withContiguousStorageIfAvailable { memchr($0.baseAddress!, 0, $0.count) != nil }
+    ?? value.utf8.contains(0)
+  if found { throw LineError("\(name()) contains a NUL character") }
+}
+
+// MARK: - The scanner's side of the shared types
+
+extension UsageFields {
+  /// Fills the fields from a usage object with the scanner; false when it is not sure (see
+  /// `JSONScanner`).
+  mutating func scan(_ scanner: inout JSONScanner) -> Bool {
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return true
+      case .invalid: return false
+      case .key(let key):
+        let read: Bool
+        if key.isKey("input_tokens") {
+          read = seen.first(1 << 0) && scanner.tokenCount(into: &input_tokens, null: .inputTokens, in: &nulls)
+        } else if key.isKey("cache_creation_input_tokens") {
+          read = seen.first(1 << 1) && scanner.tokenCount(into: &cache_creation_input_tokens)
+        } else if key.isKey("cache_read_input_tokens") {
+          read = seen.first(1 << 2) && scanner.tokenCount(into: &cache_read_input_tokens)
+        } else if key.isKey("output_tokens") {
+          read =
+            seen.first(1 << 3) && scanner.tokenCount(into: &output_tokens, null: .outputTokens, in: &nulls)
+        } else if key.isKey("cache_creation") {
+          read = seen.first(1 << 4) && CacheCreation.scan(&scanner, into: &cache_creation)
+        } else if key.isKey("server_tool_use") {
+          read = seen.first(1 << 5) && ServerToolUse.scan(&scanner, into: &server_tool_use)
+        } else if key.isKey("service_tier") {
+          read = seen.first(1 << 6) && scanner.optionalString(into: &service_tier)
+        } else if key.isKey("inference_geo") {
+          read = seen.first(1 << 7) && scanner.optionalString(into: &inference_geo)
+        } else if key.isKey("prompt_tokens") {
+          read =
+            seen.first(1 << 8) && scanner.tokenCount(into: &prompt_tokens, null: .promptTokens, in: &nulls)
+        } else if key.isKey("completion_tokens") {
+          read =
+            seen.first(1 << 9)
+            && scanner.tokenCount(into: &completion_tokens, null: .completionTokens, in: &nulls)
+        } else if key.isKey("prompt_tokens_details") {
+          read = seen.first(1 << 10) && CachedTokens.scan(&scanner, into: &prompt_tokens_details)
+        } else if key.isKey("input_tokens_details") {
+          read = seen.first(1 << 11) && CachedTokens.scan(&scanner, into: &input_tokens_details)
+        } else {
+          read = scanner.skipValue()
+        }
+        guard read else { return false }
+      }
+    }
+  }
+}
+
+extension UsageFields.CacheCreation {
+  static func scan(_ scanner: inout JSONScanner, into value: inout Self?) -> Bool {
+    if scanner.null() { return true }
+    var fields = Self()
+    let read = scanner.countsObject { key, scanner, seen in
+      if key.isKey("ephemeral_5m_input_tokens") {
+        return seen.first(1) && scanner.tokenCount(into: &fields.ephemeral_5m_input_tokens)
+      }
+      if key.isKey("ephemeral_1h_input_tokens") {
+        return seen.first(2) && scanner.tokenCount(into: &fields.ephemeral_1h_input_tokens)
+      }
+      return nil
+    }
+    value = fields
+    return read
+  }
+}
+
+extension UsageFields.ServerToolUse {
+  static func scan(_ scanner: inout JSONScanner, into value: inout Self?) -> Bool {
+    if scanner.null() { return true }
+    var fields = Self()
+    let read = scanner.countsObject { key, scanner, seen in
+      key.isKey("web_search_requests")
+        ? seen.first(1) && scanner.tokenCount(into: &fields.web_search_requests) : nil
+    }
+    value = fields
+    return read
+  }
+}
+
+extension UsageFields.CachedTokens {
+  static func scan(_ scanner: inout JSONScanner, into value: inout Self?) -> Bool {
+    if scanner.null() { return true }
+    var fields = Self()
+    let read = scanner.countsObject { key, scanner, seen in
+      key.isKey("cached_tokens") ? seen.first(1) && scanner.tokenCount(into: &fields.cached_tokens) : nil
+    }
+    value = fields
+    return read
+  }
+}
+
+extension JSONScanner {
+  /// Reads a token count or `null` (absent, or recorded in `nulls` for a required count).
+  mutating func tokenCount(
+    into count: inout TokenCount?, null: UsageFields.Nulls = [], in nulls: inout UsageFields.Nulls
+  ) -> Bool {
+    if self.null() {
+      nulls.formUnion(null)
+      return true
+    }
+    guard let value = tokenCount() else { return false }
+    count = TokenCount(value: value)
+    return true
+  }
+
+  /// Reads a token count, or `null` as absent.
+  mutating func tokenCount(into count: inout TokenCount?) -> Bool {
+    if null() { return true }
+    guard let value = tokenCount() else { return false }
+    count = TokenCount(value: value)
+    return true
+  }
+
+  /// Reads a string, or `null` as nil.
+  mutating func optionalString(into value: inout String?) -> Bool {
+    if null() { return true }
+    guard let string = string() else { return false }
+    value = string
+    return true
+  }
+
+  /// Reads a string, or `null` as nil, sharing repeated plain strings through `cache`.
+  mutating func optionalString(into value: inout String?, cache: inout StringCache) -> Bool {
+    if null() { return true }
+    guard let string = string(cache: &cache) else { return false }
+    value = string
+    return true
+  }
+
+  /// Reads a plain integer, or `null` as nil.
+  mutating func optionalInteger(into value: inout Int64?) -> Bool {
+    if null() { return true }
+    guard let integer = integer() else { return false }
+    value = integer
+    return true
+  }
+
+  /// Reads an object whose members `member` knows by key (nil: skip the member), such as
+  /// `{"cached_tokens": 1024, "audio_tokens": 0}`.
+  mutating func countsObject(
+    _ member: (UnsafeRawBufferPointer, inout JSONScanner, inout SeenMembers) -> Bool?
+  ) -> Bool {
+    guard beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch nextMember(&first) {
+      case .end: return true
+      case .invalid: return false
+      case .key(let key):
+        guard member(key, &self, &seen) ?? skipValue() else { return false }
+      }
+    }
+  }
 }

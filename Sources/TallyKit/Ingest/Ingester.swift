@@ -74,9 +74,12 @@ public struct Ingester {
   public func ingest(
     path: String, into ledger: Ledger, options: IngestOptions, now: String, progress: ((Int64) -> Void)? = nil
   ) throws(IngestFailure) -> IngestSummary {
-    if let report = providerReportKind(path: path, format: options.format) {
-      return try ingestProviderReport(
-        path: path, kind: report.kind, detected: report.detected, into: ledger, options: options, now: now)
+    let input = try LineReader(path: path, progress: progress)
+    if let report = try providerReport(in: input, format: options.format) {
+      return try ingestProviderReport(input, report, into: ledger, options: options, now: now)
+    }
+    guard let nowSeconds = Timestamp.parse(now) else {
+      throw .failed("now \"\(now)\" is not an RFC 3339 time")
     }
     var summary = IngestSummary(file: path, format: options.format)
     var reader: (any UsageReader)?
@@ -86,11 +89,22 @@ public struct Ingester {
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
-        let contentHash = try LineReader(path: path, progress: progress).forEachLine { lineNumber, bytes in
+        let contentHash = try input.forEachLine(overlong: { lineNumber in
+          summary.read += 1
+          summary.invalid += 1
+          if summary.problems.count < Ingester.problemLimit {
+            summary.problems.append(
+              IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
+          }
+        }) { lineNumber, bytes in
           if reader == nil {
-            let format = try options.format ?? detect(bytes, path: path, line: lineNumber, summary: &summary)
+            // With --skip-invalid, lines the format cannot be told from are skipped until one can.
+            guard
+              let format = try options.format
+                ?? detect(bytes, path: path, line: lineNumber, options: options, summary: &summary)
+            else { return }
             summary.format = format
-            reader = try makeReader(format, path: path, options: options, writer: writer)
+            reader = try makeReader(format, path: path, options: options, now: nowSeconds, writer: writer)
           }
           summary.read += 1
           var record: UsageRecord?
@@ -136,35 +150,47 @@ public struct Ingester {
       throw .invalidInput([IngestProblem(file: path, line: 0, message: overflow.description)])
     } catch let failure as IngestFailure {
       throw failure
-    } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
-      throw .usage("\(path): no such file")
     } catch {
       throw .failed("\(path): \(error)")
     }
     return summary
   }
 
-  private func detect(_ bytes: Data, path: String, line: Int, summary: inout IngestSummary) throws
-    -> InputFormat
-  {
-    guard let format = InputFormat.detect(firstLine: bytes) else {
-      throw IngestFailure.invalidInput([
-        IngestProblem(
-          file: path, line: line,
-          message:
-            "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
-        )
-      ])
+  /// The format told from a line; nil for a line it cannot be told from that `--skip-invalid`
+  /// skips (counted as read and invalid), else the problem is thrown.
+  private func detect(
+    _ bytes: UnsafeRawBufferPointer, path: String, line: Int, options: IngestOptions,
+    summary: inout IngestSummary
+  ) throws -> InputFormat? {
+    if let format = InputFormat.detect(firstLine: bytes) {
+      summary.formatDetected = true
+      return format
     }
-    summary.formatDetected = true
-    return format
+    let problem = IngestProblem(
+      file: path, line: line,
+      message: InputFormat.isJSON(bytes)
+        ? "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+        : "not valid JSON (a truncated or corrupted line?)")
+    guard options.skipInvalid else { throw IngestFailure.invalidInput(summary.problems + [problem]) }
+    summary.read += 1
+    summary.invalid += 1
+    if summary.problems.count < Ingester.problemLimit { summary.problems.append(problem) }
+    return nil
   }
 
-  private func makeReader(_ format: InputFormat, path: String, options: IngestOptions, writer: LedgerWriter)
-    throws -> any UsageReader
-  {
+  private func makeReader(
+    _ format: InputFormat, path: String, options: IngestOptions, now: Int64, writer: LedgerWriter
+  ) throws -> any UsageReader {
     if options.batch != nil && options.date != nil {
       throw IngestFailure.usage("give the batch's time with --batch FILE.json or with --date, not both")
+    }
+    do {
+      try options.batch?.check(now: now)
+      if let date = options.date {
+        try checkRequestTime(Timestamp.startOf(date), now: now, "--date \(date)")
+      }
+    } catch {
+      throw IngestFailure.usage(error.message)
     }
     switch format {
     case .anthropicBatch:
@@ -187,12 +213,12 @@ public struct Ingester {
       if let batch = options.batch { try writer.upsert(batch: batch) }
       return OpenAIBatchReader(
         batchID: options.batch?.id ?? options.batchID,
-        fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf))
+        fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf), now: now)
     case .anthropicUsageReport, .anthropicCostReport:
       throw IngestFailure.usage("\(path): \(format.rawValue) is a report, not per-request records")
     case .apiLog:
       let prices = self.prices
-      return APILogReader(providerOfModel: { prices.resolve($0)?.provider })
+      return APILogReader(providerOfModel: { prices.resolve($0)?.provider }, now: now)
     }
   }
 

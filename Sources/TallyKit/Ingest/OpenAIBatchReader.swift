@@ -4,44 +4,76 @@ import Foundation
 /// "response":{"status_code","body"}|null,"error"}`. A 200 response is billed at batch rates;
 /// error lines (`batch_expired`, failed requests) are recorded, not billed.
 public struct OpenAIBatchReader: UsageReader {
-  private struct Line: Decodable {
+  /// One line as JSONDecoder reads it, or as the scanner fills it in place (defaults stand for
+  /// members not read yet; JSONDecoder still requires them).
+  struct Line: Decodable {
     struct Response: Decodable {
-      let status_code: Int
-      let body: Body?
+      var status_code = 0
+      var body: Body?
     }
     struct Body: Decodable {
-      let id: String?
-      let object: String?
-      let created: Int64?
-      let created_at: Int64?
-      let model: String?
-      let usage: UsageFields?
+      var id: String?
+      var object: String?
+      var created: Int64?
+      var created_at: Int64?
+      var model: String?
+      var usage: UsageFields?
     }
     struct ErrorInfo: Decodable {
-      let code: String?
+      var code: String?
     }
-    let id: String
-    let custom_id: String?
-    let response: Response?
-    let error: ErrorInfo?
+    var id = ""
+    var custom_id: String?
+    var response: Response?
+    var error: ErrorInfo?
   }
 
   /// The time of lines that carry none (error lines): the batch's `created_at` or `--date`.
   public let fallbackTimestamp: Int64?
   public let batchID: String?
+  /// The current time (seconds since the epoch): a request more than a day after it is an error.
+  public let now: Int64
 
-  public init(batchID: String?, fallbackTimestamp: Int64?) {
+  public init(batchID: String?, fallbackTimestamp: Int64?, now: Int64) {
     self.batchID = batchID
     self.fallbackTimestamp = fallbackTimestamp
+    self.now = now
   }
 
   private let decoder = JSONDecoder()
+  private var models = StringCache()
 
-  public mutating func record(from line: Data) throws(LineError) -> UsageRecord? {
-    let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
+  public mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord? {
+    try record(from: line, decoding: .automatic)
+  }
+
+  @inline(__always)
+  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
+    -> UsageRecord?
+  {
+    if decoding != .decoderOnly {
+      var scanned = Line()
+      if scan(line, into: &scanned) { return try record(scanned) }
+      if decoding == .scannerOnly { throw .scannerNotSure }
+    }
+    return try record(decodeLine(Line.self, from: line, decoder: decoder))
+  }
+
+  private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
+    try checkNoNUL(decoded.id, "id")
+    try checkNoNUL(decoded.custom_id, "custom_id")
     let body = decoded.response?.body
     let succeeded = decoded.response?.status_code == 200 && body?.usage != nil
-    guard let timestamp = body?.created ?? body?.created_at ?? fallbackTimestamp else {
+    let timestamp: Int64
+    if let created = body?.created {
+      try checkRequestTime(created, now: now, "response.body.created \(created)")
+      timestamp = created
+    } else if let created = body?.created_at {
+      try checkRequestTime(created, now: now, "response.body.created_at \(created)")
+      timestamp = created
+    } else if let fallbackTimestamp {
+      timestamp = fallbackTimestamp
+    } else {
       throw LineError(
         "the line has no time (response.body.created); give the batch object with --batch FILE.json or the day with --date YYYY-MM-DD"
       )
@@ -51,12 +83,109 @@ public struct OpenAIBatchReader: UsageReader {
       timestamp: timestamp,
       status: succeeded ? .succeeded : (decoded.error?.code == "batch_expired" ? .expired : .errored),
       customID: decoded.custom_id, batchID: batchID)
+    try checkNoNUL(body?.model, "response.body.model")
     if succeeded, let usage = body?.usage {
       guard body?.model != nil else { throw LineError("response.body.model is missing") }
-      record.tokens = try usage.openAITokens()
+      record.tokens = try usage.openAITokens(at: "response.body.usage")
       record.serviceTier = usage.service_tier
     }
     return record
+  }
+
+  /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).
+  private mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
+    guard var scanner = JSONScanner(bytes), scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return scanner.atEnd() && seen.contains(1 << 0)
+      case .invalid: return false
+      case .key(let key):
+        let read: Bool
+        if key.isKey("id") {
+          guard seen.first(1 << 0), let value = scanner.string() else { return false }
+          line.id = value
+          read = true
+        } else if key.isKey("custom_id") {
+          read = seen.first(1 << 1) && scanner.optionalString(into: &line.custom_id)
+        } else if key.isKey("response") {
+          read = seen.first(1 << 2) && scanResponse(&scanner, into: &line.response)
+        } else if key.isKey("error") {
+          guard seen.first(1 << 3) else { return false }
+          if scanner.null() { continue }
+          var error = Line.ErrorInfo()
+          read = scanner.countsObject { key, scanner, seen in
+            key.isKey("code") ? seen.first(1) && scanner.optionalString(into: &error.code) : nil
+          }
+          line.error = error
+        } else {
+          read = scanner.skipValue()
+        }
+        guard read else { return false }
+      }
+    }
+  }
+
+  private mutating func scanResponse(_ scanner: inout JSONScanner, into response: inout Line.Response?)
+    -> Bool
+  {
+    if scanner.null() { return true }
+    response = Line.Response()
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return seen.contains(1 << 0)
+      case .invalid: return false
+      case .key(let key):
+        if key.isKey("status_code") {
+          guard seen.first(1 << 0), let value = scanner.integer() else { return false }
+          response!.status_code = Int(value)
+        } else if key.isKey("body") {
+          guard seen.first(1 << 1) else { return false }
+          if scanner.null() { continue }
+          response!.body = Line.Body()
+          guard scanBody(&scanner, into: &response!.body!) else { return false }
+        } else {
+          guard scanner.skipValue() else { return false }
+        }
+      }
+    }
+  }
+
+  private mutating func scanBody(_ scanner: inout JSONScanner, into body: inout Line.Body) -> Bool {
+    guard scanner.beginObject() else { return false }
+    var seen = SeenMembers()
+    var first = true
+    while true {
+      switch scanner.nextMember(&first) {
+      case .end: return true
+      case .invalid: return false
+      case .key(let key):
+        let read: Bool
+        if key.isKey("id") {
+          read = seen.first(1 << 0) && scanner.optionalString(into: &body.id)
+        } else if key.isKey("object") {
+          read = seen.first(1 << 1) && scanner.optionalString(into: &body.object)
+        } else if key.isKey("created") {
+          read = seen.first(1 << 2) && scanner.optionalInteger(into: &body.created)
+        } else if key.isKey("created_at") {
+          read = seen.first(1 << 3) && scanner.optionalInteger(into: &body.created_at)
+        } else if key.isKey("model") {
+          read = seen.first(1 << 4) && scanner.optionalString(into: &body.model, cache: &models)
+        } else if key.isKey("usage") {
+          guard seen.first(1 << 5) else { return false }
+          if scanner.null() { continue }
+          body.usage = UsageFields()
+          read = body.usage!.scan(&scanner)
+        } else {
+          read = scanner.skipValue()
+        }
+        guard read else { return false }
+      }
+    }
   }
 
   /// Reads an OpenAI batch object (`GET /v1/batches/{id}`), whose times are Unix seconds.

@@ -1,32 +1,41 @@
 import Foundation
 
 extension Ingester {
-  /// The report kind of a file that is a provider report, from `--format` or, when it is not
-  /// given, from the content; nil for per-request formats. The flag says whether it was detected.
-  func providerReportKind(path: String, format: InputFormat?) -> (kind: ProviderReportKind, detected: Bool)? {
+  /// A provider report found in the input: its kind, whether it was detected (not given with
+  /// `--format`), and its pages when detection already parsed them.
+  struct ProviderReportInput {
+    let kind: ProviderReportKind
+    let detected: Bool
+    let documents: [JSONNode]?
+  }
+
+  /// The report kind of an input that is a provider report, from `--format` or, when it is not
+  /// given, from the content; nil for per-request formats.
+  ///
+  /// A first line that is no per-request record but opens a JSON object or array may be a
+  /// (pretty-printed) report: then the input is read whole into memory, from the same single read
+  /// the lines would come from. Reports are aggregates; an input over 64 MiB is per-request data
+  /// and is never read whole here.
+  func providerReport(in input: LineReader, format: InputFormat?) throws(IngestFailure)
+    -> ProviderReportInput?
+  {
     switch format {
-    case .anthropicUsageReport?: return (.usage, false)
-    case .anthropicCostReport?: return (.cost, false)
+    case .anthropicUsageReport?: return ProviderReportInput(kind: .usage, detected: false, documents: nil)
+    case .anthropicCostReport?: return ProviderReportInput(kind: .cost, detected: false, documents: nil)
     case _?: return nil
     case nil: break
     }
-    struct Stop: Error {}
-    var first: Data?
-    _ = try? LineReader(path: path).forEachLine { _, bytes in
-      first = bytes
-      throw Stop()
-    }
-    // A one-line page would also parse as a record of another format: look at its members first.
-    // Reports are aggregates; a large file is per-request data and is never read whole here.
-    let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber
-    guard let first, InputFormat.detect(firstLine: first) == nil, (size?.int64Value ?? 0) <= 64 << 20,
+    let limit = 64 << 20
+    guard let first = try input.firstLine(),
+      first.withUnsafeBytes({ InputFormat.detect(firstLine: $0) }) == nil,
       let opening = first.first(where: { $0 != 0x20 && $0 != 0x09 }),
       opening == UInt8(ascii: "{") || opening == UInt8(ascii: "["),
-      let data = try? Data(contentsOf: URL(fileURLWithPath: path)),
-      let documents = try? JSONDocuments.parse(data),
+      (input.regularFileSize ?? 0) <= Int64(limit),
+      try input.readAll(limit: limit),
+      let documents = try? JSONDocuments.parse(Data(input.content)),
       let kind = ProviderReportReader.kind(of: documents)
     else { return nil }
-    return (kind, true)
+    return ProviderReportInput(kind: kind, detected: true, documents: documents)
   }
 
   /// Ingests an Admin API report file: every page, one transaction.
@@ -36,30 +45,30 @@ extension Ingester {
   /// are duplicates. A bucket that overlaps a bucket of another width (1h against 1d) is an
   /// error, since both would count the same usage.
   func ingestProviderReport(
-    path: String, kind: ProviderReportKind, detected: Bool, into ledger: Ledger, options: IngestOptions,
+    _ input: LineReader, _ report: ProviderReportInput, into ledger: Ledger, options: IngestOptions,
     now: String
   ) throws(IngestFailure) -> IngestSummary {
+    let path = input.path
+    let kind = report.kind
     var summary = IngestSummary(file: path, format: kind.format)
-    summary.formatDetected = detected
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw FileManager.default.fileExists(atPath: path)
-        ? .failed("\(path): cannot be read (\(error.localizedDescription))") : .usage("\(path): no such file")
-    }
+    summary.formatDetected = report.detected
     let documents: [JSONNode]
-    do {
-      documents = try JSONDocuments.parse(data)
-    } catch {
-      throw .invalidInput([IngestProblem(file: path, line: error.line, message: error.message)])
+    if let parsed = report.documents {
+      documents = parsed
+    } else {
+      _ = try input.readAll()
+      do {
+        documents = try JSONDocuments.parse(Data(input.content))
+      } catch {
+        throw .invalidInput([IngestProblem(file: path, line: error.line, message: error.message)])
+      }
     }
-    let report = ProviderReportReader.read(documents, kind: kind, file: path)
-    summary.read = report.rowsRead
-    summary.invalid = report.invalidRows
-    summary.problems = report.problems
-    summary.pages = report.pages
-    summary.continuation = report.continuation
+    let read = ProviderReportReader.read(documents, kind: kind, file: path)
+    summary.read = read.rowsRead
+    summary.invalid = read.invalidRows
+    summary.problems = read.problems
+    summary.pages = read.pages
+    summary.continuation = read.continuation
     func problem(_ line: Int, _ message: String) {
       summary.invalid += 1
       if summary.problems.count < Ingester.problemLimit {
@@ -75,7 +84,7 @@ extension Ingester {
     }
     var buckets: [ProviderReportFile.Bucket] = []
     var seen: [BucketKey: Int] = [:]
-    for bucket in report.buckets {
+    for bucket in read.buckets {
       var keys: Set<[String]> = []
       var repeated = false
       let rowKeys =
@@ -130,7 +139,7 @@ extension Ingester {
 
     struct Rollback: Error {}
     do {
-      let contentHash = try LineReader(path: path).forEachLine { _, _ in }
+      let contentHash = input.contentHash
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
           path: path, contentHash: contentHash, format: kind.format.rawValue, ingestedAt: now)

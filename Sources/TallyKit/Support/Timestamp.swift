@@ -61,6 +61,12 @@ public enum Timestamp {
     return "\(day)T\(pad(within / 3600)):\(pad(within % 3600 / 60)):\(pad(within % 60))\(zone)"
   }
 
+  /// `format(seconds)` for instants in years 0001 to 9999, else the number of seconds itself
+  /// (for messages about impossible times).
+  public static func describe(_ seconds: Int64) -> String {
+    (-62_135_596_800...253_402_300_799).contains(seconds) ? format(seconds) : "\(seconds)"
+  }
+
   private static func number(_ digits: ArraySlice<UInt8>) -> Int? {
     var value = 0
     for byte in digits {

@@ -159,7 +159,7 @@ enum IngestFixtures {
     } throws: { error in
       guard case IngestFailure.invalidInput(let problems) = error else { return false }
       return problems.map(\.description) == [
-        "\(file):2: result.message.usage.input_tokens: -5 is negative; token counts cannot be",
+        "\(file):2: result.message.usage.input_tokens: -5 is negative; token counts cannot be negative",
         "\(file):3: result.message.usage.output_tokens: 12.5 is not a whole number of tokens",
         "\(file):4: result.type \"succeeded_partially\" is unknown; expected succeeded, errored, canceled or expired",
         "\(file):5: custom_id \"bad-1\" appears twice in this file with different usage",
