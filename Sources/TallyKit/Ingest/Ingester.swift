@@ -81,68 +81,71 @@ public struct Ingester {
     guard let nowSeconds = Timestamp.parse(now) else {
       throw .failed("now \"\(now)\" is not an RFC 3339 time")
     }
+    // Reading and parsing run on their own thread, a chunk ahead of the ledger writes.
+    let parsing = ParsedChunks()
+    // The parser owns the input, the options and its own state; the writer touches none of them.
+    struct Job: @unchecked Sendable {
+      let ingester: Ingester
+      let input: LineReader
+      let options: IngestOptions
+    }
+    let job = Job(ingester: self, input: input, options: options)
+    let parser = Thread {
+      parsing.run { chunks in
+        try job.ingester.parse(job.input, path: path, options: job.options, now: nowSeconds, into: chunks)
+      }
+    }
+    parser.stackSize = 8 << 20
+    parser.start()
+    defer { parsing.cancel() }
+
     var summary = IngestSummary(file: path, format: options.format)
-    var reader: (any UsageReader)?
     var pricedCache: [PricedKey: Bool] = [:]
+    var conflicts: [IngestProblem] = []
     struct Rollback: Error {}
     do {
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
-        let contentHash = try input.forEachLine(overlong: { lineNumber in
-          summary.read += 1
-          summary.invalid += 1
-          if summary.problems.count < Ingester.problemLimit {
-            summary.problems.append(
-              IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
-          }
-        }) { lineNumber, bytes in
-          if reader == nil {
-            // With --skip-invalid, lines the format cannot be told from are skipped until one can.
-            guard
-              let format = try options.format
-                ?? detect(bytes, path: path, line: lineNumber, options: options, summary: &summary)
-            else { return }
-            summary.format = format
-            reader = try makeReader(format, path: path, options: options, now: nowSeconds, writer: writer)
-          }
-          summary.read += 1
-          var record: UsageRecord?
-          do {
-            record = try reader!.record(from: bytes)
-          } catch let error as LineError {
-            summary.invalid += 1
-            if summary.problems.count < Ingester.problemLimit {
-              summary.problems.append(IngestProblem(file: path, line: lineNumber, message: error.message))
+        while let chunk = try parsing.next() {
+          let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID)
+          for (index, outcome) in outcomes.enumerated() {
+            let record = chunk.inserts[index].record
+            switch outcome {
+            case .new:
+              summary.new += 1
+              if !record.billed { summary.notBilled += 1 }
+              noteUnpriced(record, summary: &summary, cache: &pricedCache)
+            case .duplicate:
+              summary.duplicates += 1
+            case .conflict(let existingSourceID, let existingPath):
+              summary.invalid += 1
+              if conflicts.count < Ingester.problemLimit {
+                let message =
+                  existingSourceID == sourceID
+                  ? "\(record.customID.map { "custom_id \"\($0)\"" } ?? "request \(record.key)") appears twice in this file with different usage"
+                  : "request \(record.key) is already in the ledger (from \(existingPath)) with different usage"
+                conflicts.append(IngestProblem(file: path, line: chunk.lines[index], message: message))
+              }
             }
-            return
-          }
-          guard var record else { return }
-          try options.attribution.apply(
-            to: &record, counting: &summary.attribution, file: path, line: lineNumber)
-          let modelID = record.model.flatMap { prices.resolve($0)?.id }
-          switch try writer.insert(record, modelID: modelID, sourceID: sourceID) {
-          case .new:
-            summary.new += 1
-            if !record.billed { summary.notBilled += 1 }
-            noteUnpriced(record, summary: &summary, cache: &pricedCache)
-          case .duplicate:
-            summary.duplicates += 1
-          case .conflict(let existingSourceID, let existingPath):
-            summary.invalid += 1
-            if summary.problems.count < Ingester.problemLimit {
-              let message =
-                existingSourceID == sourceID
-                ? "\(record.customID.map { "custom_id \"\($0)\"" } ?? "request \(record.key)") appears twice in this file with different usage"
-                : "request \(record.key) is already in the ledger (from \(existingPath)) with different usage"
-              summary.problems.append(IngestProblem(file: path, line: lineNumber, message: message))
-            }
-            return
           }
         }
+        let parsed = parsing.summary
+        summary.format = parsed.format
+        summary.formatDetected = parsed.formatDetected
+        summary.read = parsed.read
+        summary.invalid += parsed.invalid
+        summary.attribution = parsed.attribution
+        // Each side kept its first problems in line order: together, the first of the file.
+        summary.problems = Array(
+          (parsed.problems + conflicts).sorted { $0.line < $1.line }.prefix(Ingester.problemLimit))
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
+        if let batch = options.batch, summary.format == .anthropicBatch || summary.format == .openaiBatch {
+          try writer.upsert(batch: batch)
+        }
         try writer.finishSource(
-          sourceID, contentHash: contentHash, format: summary.format?.rawValue ?? "empty", summary: summary)
+          sourceID, contentHash: parsing.contentHash, format: summary.format?.rawValue ?? "empty",
+          summary: summary)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)
@@ -154,6 +157,65 @@ public struct Ingester {
       throw .failed("\(path): \(error)")
     }
     return summary
+  }
+
+  /// Reads, parses and attributes every line of `input`, handing records to `chunks` in
+  /// chunks; what it counted (read, invalid, problems, attribution, format) goes into
+  /// `chunks.summary`.
+  private func parse(
+    _ input: LineReader, path: String, options: IngestOptions, now: Int64, into chunks: ParsedChunks
+  ) throws {
+    var summary = IngestSummary(file: path, format: options.format)
+    var reader: (any UsageReader)?
+    var chunk = ParsedChunks.Chunk()
+    var modelIDs: [String: String?] = [:]
+    let contentHash = try input.forEachLine(overlong: { lineNumber in
+      summary.read += 1
+      summary.invalid += 1
+      if summary.problems.count < Ingester.problemLimit {
+        summary.problems.append(IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
+      }
+    }) { lineNumber, bytes in
+      if reader == nil {
+        // With --skip-invalid, lines the format cannot be told from are skipped until one can.
+        guard
+          let format = try options.format
+            ?? detect(bytes, path: path, line: lineNumber, options: options, summary: &summary)
+        else { return }
+        summary.format = format
+        reader = try makeReader(format, path: path, options: options, now: now)
+      }
+      summary.read += 1
+      var record: UsageRecord?
+      do {
+        record = try reader!.record(from: bytes)
+      } catch let error as LineError {
+        summary.invalid += 1
+        if summary.problems.count < Ingester.problemLimit {
+          summary.problems.append(IngestProblem(file: path, line: lineNumber, message: error.message))
+        }
+        return
+      }
+      guard var record else { return }
+      try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
+      var modelID: String?
+      if let model = record.model {
+        if let known = modelIDs[model] {
+          modelID = known
+        } else {
+          modelID = prices.resolve(model)?.id
+          modelIDs[model] = modelID
+        }
+      }
+      chunk.inserts.append(LedgerInsert(record: record, modelID: modelID))
+      chunk.lines.append(lineNumber)
+      if chunk.inserts.count == ParsedChunks.chunkSize {
+        try chunks.put(chunk)
+        chunk = ParsedChunks.Chunk()
+      }
+    }
+    if !chunk.inserts.isEmpty { try chunks.put(chunk) }
+    chunks.finish(summary: summary, contentHash: contentHash)
   }
 
   /// The format told from a line; nil for a line it cannot be told from that `--skip-invalid`
@@ -179,7 +241,7 @@ public struct Ingester {
   }
 
   private func makeReader(
-    _ format: InputFormat, path: String, options: IngestOptions, now: Int64, writer: LedgerWriter
+    _ format: InputFormat, path: String, options: IngestOptions, now: Int64
   ) throws -> any UsageReader {
     if options.batch != nil && options.date != nil {
       throw IngestFailure.usage("give the batch's time with --batch FILE.json or with --date, not both")
@@ -207,10 +269,8 @@ public struct Ingester {
           "\(path): Anthropic batch results carry no time; give the batch object with --batch FILE.json (its created_at dates the requests) or the day with --date YYYY-MM-DD"
         )
       }
-      if let batch = options.batch { try writer.upsert(batch: batch) }
       return AnthropicBatchReader(batchID: batchID, timestamp: timestamp)
     case .openaiBatch:
-      if let batch = options.batch { try writer.upsert(batch: batch) }
       return OpenAIBatchReader(
         batchID: options.batch?.id ?? options.batchID,
         fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf), now: now)
@@ -256,5 +316,78 @@ public struct Ingester {
       }()
     cache[key] = priced
     if !priced { summary.unpricedModels[model, default: 0] += 1 }
+  }
+}
+
+/// Parsed records on their way from the parsing thread to the ledger writes: a bounded queue
+/// of chunks (memory stays flat), the parser's counts, and its error if it failed.
+final class ParsedChunks: @unchecked Sendable {
+  struct Chunk {
+    var inserts: [LedgerInsert] = []
+    /// The line of each insert.
+    var lines: [Int] = []
+  }
+  static let chunkSize = 16_384
+  private static let capacity = 2
+
+  private let condition = NSCondition()
+  private var queue: [Chunk] = []
+  private var finished = false
+  private var cancelled = false
+  private var failure: (any Error)?
+  private(set) var summary = IngestSummary(file: "")
+  private(set) var contentHash = ""
+
+  private struct Cancelled: Error {}
+
+  /// Runs the parser, recording how it ended.
+  func run(_ parse: (ParsedChunks) throws -> Void) {
+    var error: (any Error)?
+    do { try parse(self) } catch is Cancelled {} catch let thrown { error = thrown }
+    condition.lock()
+    if let error { failure = error }
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits for room, then queues a chunk; throws when the writer stopped.
+  func put(_ chunk: Chunk) throws {
+    condition.lock()
+    defer { condition.unlock() }
+    while queue.count >= ParsedChunks.capacity && !cancelled { condition.wait() }
+    if cancelled { throw Cancelled() }
+    queue.append(chunk)
+    condition.broadcast()
+  }
+
+  /// Records what the parser counted (it has put its last chunk).
+  func finish(summary: IngestSummary, contentHash: String) {
+    condition.lock()
+    self.summary = summary
+    self.contentHash = contentHash
+    condition.unlock()
+  }
+
+  /// The next chunk, nil when the parser is done; rethrows the parser's error.
+  func next() throws -> Chunk? {
+    condition.lock()
+    defer { condition.unlock() }
+    while queue.isEmpty && !finished { condition.wait() }
+    if let failure { throw failure }
+    if queue.isEmpty { return nil }
+    let chunk = queue.removeFirst()
+    condition.broadcast()
+    return chunk
+  }
+
+  /// Stops the parser (the writer is done or failed) and waits until it has stopped.
+  func cancel() {
+    condition.lock()
+    cancelled = true
+    queue = []
+    condition.broadcast()
+    while !finished { condition.wait() }
+    condition.unlock()
   }
 }
