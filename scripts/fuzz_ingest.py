@@ -534,16 +534,29 @@ def reason(stderr):
     return stderr.strip().splitlines()[0][:300] if stderr.strip() else ""
 
 
-def keep(kind, label, case_path, ledger, cmd, outcome, mutations, seed_name):
+def changes(before, after):
+    """What differs between two ledger dumps, per table: rows added and removed."""
+    before, after = before or {}, after or {}
+    out = []
+    for t in sorted(set(before) | set(after)):
+        old, new = collections.Counter(before.get(t, [])), collections.Counter(after.get(t, []))
+        added, removed = sum((new - old).values()), sum((old - new).values())
+        if added or removed:
+            out.append(f"{t}: {added} rows added, {removed} removed")
+    return "; ".join(out)
+
+
+def keep(kind, label, case_path, ledger, cmd, outcome, mutations, seed_name, detail=None):
     """Records a failure and saves its case (at most 5 per kind, outcome and reason): the file, the
     ledger as the failing command found it, and a .txt with the command and stderr."""
     failure_counts[kind] += 1
-    why = reason(outcome.stderr)
-    key = f"{kind}-{label}".replace(" ", "-").replace("/", "-")
-    failures.append((kind, label, why, mutations, seed_name, None))
-    if saved[(key, why)] >= 5:
+    why = detail or reason(outcome.stderr)
+    key = re.sub(r"[^A-Za-z0-9]+", "-", f"{kind}-{label}").strip("-")
+    group = re.sub(r"\d+ rows", "N rows", why)
+    failures.append((kind, label, group, mutations, seed_name, None))
+    if saved[(key, group)] >= 5:
         return
-    saved[(key, why)] += 1
+    saved[(key, group)] += 1
     saved[key] += 1
     stem = os.path.join(FAILURES, f"{key}-{saved[key]}")
     shutil.copyfile(case_path, stem + ".jsonl")
@@ -556,7 +569,7 @@ def keep(kind, label, case_path, ledger, cmd, outcome, mutations, seed_name):
                 f"ledger: {stem + '.ledger.sqlite (copy it first: the command may change it)' if ledger else 'none before the command'}\n"
                 f"command: {shlex.join(shown)}\n\nstderr (start and end):\n{outcome.stderr[:4000]}\n...\n"
                 f"{outcome.stderr[-1500:]}\n")
-    failures[-1] = (kind, label, why, mutations, seed_name, stem + ".jsonl")
+    failures[-1] = (kind, label, group, mutations, seed_name, stem + ".jsonl")
 
 
 def main():
@@ -620,7 +633,7 @@ def main():
         if outcome.status is not None and outcome.status > 0:
             if not same_content(before, after):
                 keep(f"rejected file (exit {outcome.status}) changed the ledger", outcome.label, case_path,
-                     ledger_before, cmd, outcome, chosen, seed_file.name)
+                     ledger_before, cmd, outcome, chosen, seed_file.name, detail=changes(before, after))
         if dry and outcome.status == 0:
             if not existed and os.path.exists(LEDGER):
                 keep("--dry-run created a ledger file", outcome.label, case_path, None, cmd, outcome, chosen,
@@ -628,19 +641,20 @@ def main():
                 reset_ledger()
             elif not same_content(before, after):
                 keep("--dry-run changed the ledger", outcome.label, case_path, ledger_before, cmd, outcome, chosen,
-                     seed_file.name)
+                     seed_file.name, detail=changes(before, after))
         poisoned = False
         if outcome.status == 0 and not dry:
             for report in (["report", "spend"], ["report", "chargeback"]):
                 fmt = rng.choice(["table", "csv", "json"])
                 rcmd = [TALLY, *report, "--ledger", LEDGER, "--format", fmt]
-                r = run(rcmd, args.timeout)
+                ledger_size = os.path.getsize(LEDGER) if os.path.exists(LEDGER) else 0
+                r = run(rcmd, args.timeout + ledger_size / (10 * 1024 * 1024))
                 report_counts[f"{' '.join(report)}: {r.label}"] += 1
                 if r.timed_out or r.status != 0:
                     keep(f"{' '.join(report)} failed after an ingest that exited 0", r.label, case_path,
                          LEDGER if os.path.exists(LEDGER) else None, cmd + ["&&"] + rcmd, r, chosen, seed_file.name)
                     poisoned = True
-        if poisoned:
+        if poisoned or size_hint.get("big"):
             reset_ledger()  # start clean, so later failures belong to their own cases
         if size > 50 * 1024 * 1024:
             os.remove(case_path)  # the 200 MB cases are not kept unless they failed (keep copied them)
