@@ -505,6 +505,8 @@ def ingest_command(seed, case_path, size_hint, use_stdin):
 
 counts = collections.Counter()  # exit labels of ingests
 report_counts = collections.Counter()
+option_counts = collections.Counter()
+exit1_reasons = collections.Counter()  # exit 1 is allowed ("anything else"), but worth reading
 mutation_counts = collections.Counter()
 failure_counts = collections.Counter()
 failures = []
@@ -609,6 +611,10 @@ def main():
         timeout = args.timeout + size / (10 * 1024 * 1024)
         use_stdin = pipe and rng.random() < 0.15
         cmd, dry = ingest_command(seed_file, case_path, size_hint, use_stdin)
+        option_counts.update(o for o in ("--format", "--skip-invalid", "--dry-run", "--id-pattern", "--tenant", "--batch",
+                                         "--date") if o in cmd)
+        option_counts.update(["stdin pipe"] if use_stdin else [])
+        option_counts.update(["200 MB line"] if size_hint.get("big") else [])
 
         for old in glob.glob(snapshot + "*"):
             os.remove(old)
@@ -622,6 +628,8 @@ def main():
         before = ledger_dump(LEDGER)
         outcome = run(cmd, timeout, stdin_file=case_path if use_stdin else None)
         counts[outcome.label] += 1
+        if outcome.status == 1:
+            exit1_reasons[reason(outcome.stderr).replace(case_path, "FILE")] += 1
         ledger_before = snapshot if existed else None
         if outcome.timed_out:
             keep("ingest hang", outcome.label, case_path, ledger_before, cmd, outcome, chosen, seed_file.name)
@@ -637,7 +645,7 @@ def main():
         if dry and outcome.status == 0:
             if not existed and os.path.exists(LEDGER):
                 keep("--dry-run created a ledger file", outcome.label, case_path, None, cmd, outcome, chosen,
-                     seed_file.name)
+                     seed_file.name, detail="there was no ledger file before the dry run, and there is one after it")
                 reset_ledger()
             elif not same_content(before, after):
                 keep("--dry-run changed the ledger", outcome.label, case_path, ledger_before, cmd, outcome, chosen,
@@ -664,6 +672,9 @@ def main():
     print(f"\nruns: {runs} ingests, {sum(report_counts.values())} reports (seed {seed})")
     print("ingest outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print("report outcomes: " + (", ".join(f"{k} {v}" for k, v in sorted(report_counts.items())) or "none"))
+    for why, n in exit1_reasons.most_common(5):
+        print(f"  ingest exit 1 ({n}x): {why[:200]}")
+    print("options used: " + ", ".join(f"{k} {v}" for k, v in sorted(option_counts.items())))
     print("mutations applied: " + ", ".join(f"{k} {v}" for k, v in sorted(mutation_counts.items())))
     if failure_counts:
         print(f"\nFAILURES: {sum(failure_counts.values())}")
