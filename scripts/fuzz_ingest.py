@@ -21,7 +21,7 @@ A run fails when tally
     table is compared before and after, through Python's sqlite3);
   - with --dry-run, changed the ledger or created a ledger file;
   - exited 0, and then `tally report spend` or `tally report chargeback` on the ledger fails.
-A failing case is kept under WORK/failures/: the mutated file, the ledger as it was before the
+A failing case is kept under WORK/failures/seed-SEED/: the mutated file, the ledger as it was before the
 failing command, and a .txt with the command, the exit status and the end of stderr. The script
 goes on to the end of the time given, prints counts (runs, by exit status, failures by kind,
 mutations by kind) and exits 1 if anything failed.
@@ -56,7 +56,7 @@ rng = random.Random(seed)
 TALLY = os.path.abspath(args.tally)
 WORK = os.path.abspath(args.work)
 CASES = os.path.join(WORK, "cases")
-FAILURES = os.path.join(WORK, "failures")
+FAILURES = os.path.join(WORK, "failures", f"seed-{seed}")
 LEDGER = os.path.join(CASES, "ledger.sqlite")
 os.makedirs(CASES, exist_ok=True)
 os.makedirs(FAILURES, exist_ok=True)
@@ -116,6 +116,17 @@ CONTROL = ["\u001b[31mred\u001b[0m", "bell\u0007", "cr\rtenant", "tab\tbed", "nu
            "=cmd|' /C calc'!A0", "line\nbreak", "\u202eevil", "\u0085nel"]
 STRING_VALUES = ["", "x", "0", "true", "null", "succeeded", "sync", "batch", "claude-sonnet-4-5", "2026-13-45T99:99:99Z",
                  "\ud800", "\U0001F600" * 3, " " * 10]
+
+
+# The fields the readers look at (DESIGN.md, facts/formats.md): most type, null and drop mutations
+# hit one of these, the rest any field.
+READ_FIELDS = {
+    "custom_id", "result", "type", "message", "model", "usage", "input_tokens", "output_tokens",
+    "cache_creation_input_tokens", "cache_read_input_tokens", "cache_creation", "ephemeral_5m_input_tokens",
+    "ephemeral_1h_input_tokens", "server_tool_use", "web_search_requests", "service_tier", "inference_geo",
+    "prompt_tokens", "completion_tokens", "prompt_tokens_details", "cached_tokens", "input_tokens_details",
+    "timestamp", "tenant", "job", "request_id", "metadata", "response", "body", "id", "created", "created_at",
+    "status_code", "error", "object", "provider"}
 
 
 def parse(line):
@@ -199,7 +210,7 @@ def m_wrong_type(lines, size_hint):
                    {"input_tokens": 1}]
         options = [o for o in options if type(o) is not type(old)]
         put(obj, path, rng.choice(options))
-    return structured(lines, change)
+    return structured(lines, change, prefer=READ_FIELDS)
 
 
 def m_huge_number(lines, size_hint):
@@ -219,7 +230,7 @@ def m_nan_inf(lines, size_hint):
 def m_null(lines, size_hint):
     def change(obj, path):
         put(obj, path, None)
-    return structured(lines, change)
+    return structured(lines, change, prefer=READ_FIELDS)
 
 
 def m_deep_nesting(lines, size_hint):
@@ -367,7 +378,7 @@ def m_drop_field(lines, size_hint):
             del parent[path[-1]]
         elif isinstance(parent, list):
             parent.pop(path[-1])
-    return structured(lines, change)
+    return structured(lines, change, prefer=READ_FIELDS)
 
 
 MUTATIONS = {
