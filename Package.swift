@@ -13,7 +13,13 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
-    .target(name: "TallyKit", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    .target(
+      name: "TallyKit",
+      dependencies: [
+        .product(name: "GRDB", package: "GRDB.swift"),
+        // The SQLite C API, for the one statement ingest runs a million times.
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
+      ]),
     .executableTarget(
       name: "tally",
       dependencies: [
