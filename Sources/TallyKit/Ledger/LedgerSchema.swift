@@ -87,8 +87,10 @@ extension Ledger {
   ]
 
   /// Migration "v3", the ledger engine:
-  /// - requests keyed by a 64-bit hash of the request key (the full key is kept to tell
-  ///   colliding keys apart: a taken hash moves the later key to the next free one);
+  /// - requests keyed by a 64-bit hash of the request key, in a unique index of its own (rows
+  ///   are appended in ingest order, and the small index is all a duplicate check reads; the
+  ///   full key is kept to tell colliding keys apart: a taken hash moves the later key to the
+  ///   next free one);
   /// - two rollups instead of the 15-minute one, which barely compressed a year of many
   ///   tenants: every dimension per UTC month (`rollup_month`), and per UTC day without
   ///   tenant, job and batch (`rollup_day`); both keep requests apart by size class, so that
@@ -100,7 +102,8 @@ extension Ledger {
     try db.execute(
       sql: """
         CREATE TABLE request_v3 (
-          key_hash INTEGER PRIMARY KEY,
+          id INTEGER PRIMARY KEY,
+          key_hash INTEGER NOT NULL,
           key TEXT NOT NULL,
           provider TEXT NOT NULL,
           model TEXT,
@@ -163,12 +166,13 @@ extension Ledger {
         """)
     let columns =
       "key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id, batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_searches, total_input_tokens, service_tier, inference_geo, source_id"
+    try db.execute(sql: "CREATE UNIQUE INDEX request_on_key_hash ON request_v3(key_hash)")
     let insert = try db.makeStatement(
       sql: """
         INSERT INTO request_v3 (key_hash, \(columns)) VALUES (?, \(Array(repeating: "?", count: 21).joined(separator: ", ")))
         ON CONFLICT(key_hash) DO NOTHING
         """)
-    let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM request")
+    let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM request ORDER BY timestamp")
     while let row = try rows.next() {
       let key: String = row["key"]
       var hash = keyHash(key)
