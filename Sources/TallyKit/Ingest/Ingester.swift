@@ -100,7 +100,6 @@ public struct Ingester {
     defer { parsing.cancel() }
 
     var summary = IngestSummary(file: path, format: options.format)
-    var pricedCache: [PricedKey: Bool] = [:]
     var conflicts: [IngestProblem] = []
     struct Rollback: Error {}
     do {
@@ -108,14 +107,20 @@ public struct Ingester {
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
         while let chunk = try parsing.next() {
-          let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID)
+          let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
           for (index, outcome) in outcomes.enumerated() {
             let record = chunk.inserts[index].record
             switch outcome {
             case .new:
               summary.new += 1
               if !record.billed { summary.notBilled += 1 }
-              noteUnpriced(record, summary: &summary, cache: &pricedCache)
+              if chunk.unpriced[index] { summary.unpricedModels[record.model ?? "", default: 0] += 1 }
+              if record.inferenceGeo == "us" {
+                summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1
+              }
+              if record.serviceTier == "priority" {
+                summary.notPricedFeatures["service_tier priority", default: 0] += 1
+              }
             case .duplicate:
               summary.duplicates += 1
             case .conflict(let existingSourceID, let existingPath):
@@ -169,6 +174,7 @@ public struct Ingester {
     var reader: (any UsageReader)?
     var chunk = ParsedChunks.Chunk()
     var modelIDs: [String: String?] = [:]
+    var pricedCache: [PricedKey: Bool] = [:]
     let contentHash = try input.forEachLine(overlong: { lineNumber in
       summary.read += 1
       summary.invalid += 1
@@ -207,7 +213,10 @@ public struct Ingester {
           modelIDs[model] = modelID
         }
       }
-      chunk.inserts.append(LedgerInsert(record: record, modelID: modelID))
+      let insert = LedgerInsert(record: record, modelID: modelID)
+      try chunk.rollups.add(insert)
+      chunk.unpriced.append(isUnpriced(record, cache: &pricedCache))
+      chunk.inserts.append(insert)
       chunk.lines.append(lineNumber)
       if chunk.inserts.count == ParsedChunks.chunkSize {
         try chunks.put(chunk)
@@ -291,31 +300,21 @@ public struct Ingester {
     let webSearches: Bool
   }
 
-  private func noteUnpriced(
-    _ record: UsageRecord, summary: inout IngestSummary, cache: inout [PricedKey: Bool]
-  ) {
-    if record.inferenceGeo == "us" {
-      summary.notPricedFeatures["inference_geo us (data residency)", default: 0] += 1
-    }
-    if record.serviceTier == "priority" {
-      summary.notPricedFeatures["service_tier priority", default: 0] += 1
-    }
-    guard record.billed, let model = record.model else { return }
+  /// Whether a billed record's usage cannot be priced (answers cached per file).
+  private func isUnpriced(_ record: UsageRecord, cache: inout [PricedKey: Bool]) -> Bool {
+    guard record.billed, let model = record.model else { return false }
     let key = PricedKey(
       model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
       sizeClass: Ledger.sizeClass(record.tokens.totalInput),
       webSearches: record.webSearches > 0)
-    let priced =
-      cache[key]
-      ?? {
-        let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
-        let result = prices.cost(
-          of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
-          requestInputTokens: key.sizeClass)
-        if case .success = result { return true } else { return false }
-      }()
+    if let priced = cache[key] { return !priced }
+    let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
+    let result = prices.cost(
+      of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
+      requestInputTokens: key.sizeClass)
+    let priced = if case .success = result { true } else { false }
     cache[key] = priced
-    if !priced { summary.unpricedModels[model, default: 0] += 1 }
+    return !priced
   }
 }
 
@@ -326,6 +325,10 @@ final class ParsedChunks: @unchecked Sendable {
     var inserts: [LedgerInsert] = []
     /// The line of each insert.
     var lines: [Int] = []
+    /// Whether each insert's usage cannot be priced.
+    var unpriced: [Bool] = []
+    /// Every insert, summed for the rollups.
+    var rollups = RollupBuffer()
   }
   static let chunkSize = 16_384
   private static let capacity = 2

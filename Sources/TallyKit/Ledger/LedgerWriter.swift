@@ -80,9 +80,13 @@ public struct LedgerWriter {
     try insert([LedgerInsert(record: record, modelID: modelID)], sourceID: sourceID)[0]
   }
 
-  /// Inserts requests in key-hash order (which keeps the key B-tree's pages hot); the outcomes
+  /// Inserts requests in key-hash order (which keeps the key index's pages hot); the outcomes
   /// are in the order given. Of two equal keys in `inserts`, the earlier one is inserted.
-  public func insert(_ inserts: [LedgerInsert], sourceID: Int64) throws -> [InsertOutcome] {
+  /// `summed` is every insert already summed for the rollups (by the parsing thread): used
+  /// whole when every insert is new, else the new ones are summed here.
+  public func insert(_ inserts: [LedgerInsert], sourceID: Int64, summed: RollupBuffer? = nil) throws
+    -> [InsertOutcome]
+  {
     let hashes = inserts.map { keyHash($0.record.key) }
     let order = inserts.indices.sorted { (hashes[$0], $0) < (hashes[$1], $1) }
     let statement = try db.cachedStatement(
@@ -101,7 +105,6 @@ public struct LedgerWriter {
       while true {
         let inserted = try bind.insert(record, hash: hash, modelID: inserts[index].modelID, sourceID: sourceID, db: db)
         if inserted {
-          try rollups.add(record, model: inserts[index].modelID ?? record.model ?? "")
           outcomes[index] = .new
           break
         }
@@ -111,6 +114,13 @@ public struct LedgerWriter {
         }
         // Another key owns this hash: the next one is this key's.
         hash = hash &+ 1
+      }
+    }
+    if let summed, !outcomes.contains(where: { $0 != .new }) {
+      try rollups.merge(summed)
+    } else {
+      for (index, outcome) in outcomes.enumerated() where outcome == .new {
+        try rollups.add(inserts[index])
       }
     }
     return outcomes
@@ -162,6 +172,21 @@ struct RollupSums {
     try Self.add(&webSearches, Int64(record.webSearches), "web_searches")
   }
 
+  mutating func add(_ other: RollupSums) throws(LedgerSumOverflow) {
+    for (index, column) in Ledger.sumColumns.enumerated() {
+      let value = other.values[index]
+      switch index {
+      case 0: try Self.add(&requests, value, column)
+      case 1: try Self.add(&input, value, column)
+      case 2: try Self.add(&cacheWrite5m, value, column)
+      case 3: try Self.add(&cacheWrite1h, value, column)
+      case 4: try Self.add(&cacheRead, value, column)
+      case 5: try Self.add(&output, value, column)
+      default: try Self.add(&webSearches, value, column)
+      }
+    }
+  }
+
   private static func add(_ sum: inout Int64, _ value: Int64, _ column: String) throws(LedgerSumOverflow) {
     let (result, overflow) = sum.addingReportingOverflow(value)
     if overflow { throw LedgerSumOverflow(column: column) }
@@ -171,8 +196,9 @@ struct RollupSums {
   var values: [Int64] { [requests, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearches] }
 }
 
-/// The rollup rows of one ingest transaction, summed in memory and written at its end.
-final class RollupBuffer {
+/// Rollup rows summed in memory: a transaction's, written at its end, or a chunk's, summed
+/// while parsing.
+public final class RollupBuffer {
   struct MonthKey: Hashable {
     var month: Int
     var provider: String
@@ -198,6 +224,19 @@ final class RollupBuffer {
   var days: [DayKey: RollupSums] = [:]
   /// The last day seen and its month's first day, since records come in runs of one day.
   private var lastDay = (day: Int.min, month: 0)
+
+  public init() {}
+
+  /// Adds a request under its resolved model (else the name it was recorded with).
+  public func add(_ insert: LedgerInsert) throws {
+    try add(insert.record, model: insert.modelID ?? insert.record.model ?? "")
+  }
+
+  /// Adds every row of `other`.
+  func merge(_ other: RollupBuffer) throws {
+    for (key, sums) in other.months { try months[key, default: RollupSums()].add(sums) }
+    for (key, sums) in other.days { try days[key, default: RollupSums()].add(sums) }
+  }
 
   func add(_ record: UsageRecord, model: String) throws {
     let day = Int(record.timestamp >= 0 ? record.timestamp / 86_400 : (record.timestamp + 1) / 86_400 - 1)
