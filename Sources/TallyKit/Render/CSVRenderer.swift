@@ -8,13 +8,28 @@ import Foundation
 /// (`\e`, `\x07`, `\u{9B}`), so a CSV shown with `cat` cannot act on the terminal.
 public enum CSVRenderer {
   /// A text field, neutralised and quoted as needed.
+  /// Control characters CSV quoting carries as they are.
+  static let kept: Set<Unicode.Scalar> = ["\t", "\r", "\n"]
+  /// First bytes a spreadsheet reads as the start of a formula.
+  static let formulaStarts: Set<UInt8> = Set("=+-@\t\r".utf8)
+
   public static func textField(_ text: String) -> String {
-    var value = text.escapingControlCharacters(keeping: ["\t", "\r", "\n"])
-    if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
+    var value = text.escapingControlCharacters(keeping: CSVRenderer.kept)
+    if let first = value.utf8.first, CSVRenderer.formulaStarts.contains(first) {
       value = "'" + value
     }
-    guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-    return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    // Bytes, not Characters: a CSV export has millions of cells.
+    let quote = UInt8(ascii: "\"")
+    guard value.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == quote || $0 == 0x0A || $0 == 0x0D })
+    else { return value }
+    var bytes: [UInt8] = [quote]
+    bytes.reserveCapacity(value.utf8.count + 8)
+    for byte in value.utf8 {
+      if byte == quote { bytes.append(quote) }
+      bytes.append(byte)
+    }
+    bytes.append(quote)
+    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// One cell as a CSV field, money and percentages rounded half-to-even to `precision`.

@@ -61,6 +61,7 @@ extension JSONValue {
     case .object(let members):
       "{" + members.map { JSONValue.quoted($0.key) + ":" + $0.value.compact }.joined(separator: ",") + "}"
     case .array(let items): "[" + items.map(\.compact).joined(separator: ",") + "]"
+    case .string(let text): JSONValue.quoted(text)
     default: rendered().trimmingCharacters(in: .newlines)
     }
   }

@@ -51,7 +51,10 @@ public struct FocusCharge: Hashable, Sendable {
   var contextOrder: Int { Int(context.prefix { $0.isNumber }) ?? 0 }
 
   public var pricingUnitSize: Decimal { meter == .webSearches ? 1_000 : 1_000_000 }
-  public var pricingQuantity: Decimal { Decimal(quantity) / pricingUnitSize }
+  /// `quantity` in pricing units (10^6 tokens, 10^3 searches): a shift of the decimal point.
+  public var pricingQuantity: Decimal {
+    Decimal(sign: .plus, exponent: meter == .webSearches ? -3 : -6, significand: Decimal(quantity))
+  }
   public var listCost: Decimal { pricingQuantity * listUnitPrice }
   /// Cost at the rates paid: FOCUS `BilledCost`, `EffectiveCost` and `ContractedCost`.
   public var cost: Decimal { pricingQuantity * contractedUnitPrice }
