@@ -67,7 +67,7 @@ public struct APILogReader: UsageReader {
     guard let model = body?.model ?? decoded.model else {
       throw LineError("no model: expected response.model or model")
     }
-    try checkNoNUL(model, body?.model != nil ? "response.model" : "model")
+    try checkStoredText(model, body?.model != nil ? "response.model" : "model")
     let provider: String
     if let body {
       switch (body.type, body.object) {
@@ -109,11 +109,11 @@ public struct APILogReader: UsageReader {
     guard let key = decoded.request_id ?? body?.id else {
       throw LineError("no request key: expected request_id or a response id")
     }
-    try checkNoNUL(key, decoded.request_id != nil ? "request_id" : "response.id")
+    try checkStoredText(key, decoded.request_id != nil ? "request_id" : "response.id")
     let tenant = decoded.tenant ?? decoded.metadata?.tenant
-    try checkNoNUL(tenant, decoded.tenant != nil ? "tenant" : "metadata.tenant")
+    try checkStoredText(tenant, decoded.tenant != nil ? "tenant" : "metadata.tenant")
     let job = decoded.job ?? decoded.metadata?.job
-    try checkNoNUL(job, decoded.job != nil ? "job" : "metadata.job")
+    try checkStoredText(job, decoded.job != nil ? "job" : "metadata.job")
     var record = UsageRecord(
       key: "api:\(key)", provider: provider, model: model,
       mode: usage.service_tier == "batch" ? .batch : .sync,

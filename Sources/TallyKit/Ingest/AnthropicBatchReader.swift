@@ -50,7 +50,7 @@ public struct AnthropicBatchReader: UsageReader {
 
   private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     guard !decoded.custom_id.isEmpty else { throw LineError("custom_id is empty") }
-    try checkNoNUL(decoded.custom_id, "custom_id")
+    try checkStoredText(decoded.custom_id, "custom_id")
     let status: RequestStatus
     var model: String?
     var tokens = TokenCounts()
@@ -62,7 +62,7 @@ public struct AnthropicBatchReader: UsageReader {
       guard let message = decoded.result.message else {
         throw LineError("result.message is missing for a succeeded result")
       }
-      try checkNoNUL(message.model, "result.message.model")
+      try checkStoredText(message.model, "result.message.model")
       (tokens, searches) = try message.usage.anthropicTokens(at: "result.message.usage")
       model = message.model
       serviceTier = message.usage.service_tier

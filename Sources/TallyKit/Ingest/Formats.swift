@@ -333,9 +333,18 @@ func checkRequestTime(_ time: Int64, now: Int64, _ what: @autoclosure () -> Stri
   if time > now &+ 86_400 { throw LineError("\(what()) is more than a day in the future") }
 }
 
-/// Refuses U+0000 in a name or id that is stored and printed (`tenant contains a NUL character`).
-func checkNoNUL(_ value: String?, _ name: @autoclosure () -> String) throws(LineError) {
+/// The longest name or id Tally stores (tenant, job, custom_id, model, request id), in bytes:
+/// far above any real one, and small enough that a hostile line cannot bloat the ledger.
+let longestStoredText = 4_096
+
+/// Refuses U+0000 (`tenant contains a NUL character`) and more than `longestStoredText` bytes
+/// in a name or id that is stored and printed.
+func checkStoredText(_ value: String?, _ name: @autoclosure () -> String) throws(LineError) {
   guard let value, !value.isEmpty else { return }
+  if value.utf8.count > longestStoredText {
+    throw LineError(
+      "\(name()) is \(value.utf8.count) bytes long; names and ids are at most \(longestStoredText) bytes")
+  }
   let found =
     value.utf8.withContiguousStorageIfAvailable { memchr($0.baseAddress!, 0, $0.count) != nil }
     ?? value.utf8.contains(0)

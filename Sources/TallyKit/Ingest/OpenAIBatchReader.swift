@@ -60,8 +60,8 @@ public struct OpenAIBatchReader: UsageReader {
   }
 
   private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
-    try checkNoNUL(decoded.id, "id")
-    try checkNoNUL(decoded.custom_id, "custom_id")
+    try checkStoredText(decoded.id, "id")
+    try checkStoredText(decoded.custom_id, "custom_id")
     let body = decoded.response?.body
     let succeeded = decoded.response?.status_code == 200 && body?.usage != nil
     let timestamp: Int64
@@ -83,7 +83,7 @@ public struct OpenAIBatchReader: UsageReader {
       timestamp: timestamp,
       status: succeeded ? .succeeded : (decoded.error?.code == "batch_expired" ? .expired : .errored),
       customID: decoded.custom_id, batchID: batchID)
-    try checkNoNUL(body?.model, "response.body.model")
+    try checkStoredText(body?.model, "response.body.model")
     if succeeded, let usage = body?.usage {
       guard body?.model != nil else { throw LineError("response.body.model is missing") }
       record.tokens = try usage.openAITokens(at: "response.body.usage")

@@ -94,7 +94,7 @@ extension BatchInfo {
   /// Refuses a batch whose times are before 2000 or more than a day after `now` (seconds since
   /// the epoch), or whose id contains a NUL character.
   public func check(now: Int64) throws(LineError) {
-    try checkNoNUL(id, "the batch's id")
+    try checkStoredText(id, "the batch's id")
     try checkRequestTime(createdAt, now: now, "the batch's created_at \(Timestamp.describe(createdAt))")
     if let endedAt {
       try checkRequestTime(endedAt, now: now, "the batch's ended_at \(Timestamp.describe(endedAt))")

@@ -469,3 +469,22 @@ struct TrickyLine: CustomTestStringConvertible, Sendable {
       scanned: true, #"error: timestamp "0001-01-01T00:00:00Z" is before 2000"#, format: .apiLog),
   ]
 }
+
+@Suite("Stored text limits")
+struct StoredTextLimitTests {
+  /// A 1 MB tenant name would make a 22 MB table and bloat the ledger: names stop at 4,096 bytes.
+  @Test func aNameLongerThan4096BytesIsAnErrorAtItsLine() throws {
+    func line(tenant: String) -> String {
+      #"{"timestamp":"2026-10-01T10:00:00Z","tenant":"\#(tenant)","request_id":"r1","model":"claude-sonnet-4-5","provider":"anthropic","usage":{"input_tokens":5,"output_tokens":1}}"#
+    }
+    var reader = APILogReader(providerOfModel: { _ in "anthropic" }, now: 1_800_000_000)
+    func read(_ text: String) throws -> UsageRecord? {
+      let bytes = Array(text.utf8)
+      return try bytes.withUnsafeBytes { buffer in try reader.record(from: buffer) }
+    }
+    #expect(try read(line(tenant: String(repeating: "a", count: 4_096)))?.tenant?.count == 4_096)
+    #expect(throws: LineError("tenant is 4097 bytes long; names and ids are at most 4096 bytes")) {
+      try read(line(tenant: String(repeating: "a", count: 4_097)))
+    }
+  }
+}
