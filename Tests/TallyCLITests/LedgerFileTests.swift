@@ -81,6 +81,12 @@ struct LedgerFileTests {
     try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory)
     defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory) }
     let asNobody = getuid() == 0
+    // nobody may not reach the build directory (a clone under /root): run a copy from /tmp.
+    let binary = try CLI.temporaryDirectory("tally-nobody").appendingPathComponent("tally")
+    try FileManager.default.copyItem(at: CLI.executable, to: binary)
+    for path in [binary.path, binary.deletingLastPathComponent().path] {
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    }
     for arguments in [
       ["report", "spend", "--by", "tenant"], ["report", "chargeback", "--month", "2026-10"], ["report", "jobs"],
       ["report", "batches"], ["report", "chargeback", "--month", "2026-10", "--format", "focus"],
@@ -88,7 +94,7 @@ struct LedgerFileTests {
       let result =
         asNobody
         ? try CLI.run(
-          ["--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] + arguments + ["--ledger", ledger],
+          ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments + ["--ledger", ledger],
           executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
         : try CLI.run(arguments + ["--ledger", ledger])
       #expect(result.status == 0, "\(arguments): \(result)")

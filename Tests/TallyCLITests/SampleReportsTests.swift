@@ -29,13 +29,15 @@ struct SampleReportsTests {
     let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
     let tour = try String(contentsOf: committed.appendingPathComponent("tour.txt"), encoding: .utf8)
     #expect(readme.contains("$ tally demo --dir demo\n" + tour + "```"), "README.md: paste reports/tour.txt")
-    // So is its what-if walkthrough.
+    // So is the what-if guide's walkthrough.
+    let guide = try String(
+      contentsOf: CLI.packageRoot.appendingPathComponent("docs/whatif.md"), encoding: .utf8)
     for (command, name) in [
       ("tally whatif demo/scenarios.toml --ledger demo/tally.sqlite", "whatif-2026-10.txt"),
       ("tally report opportunities --ledger demo/tally.sqlite", "opportunities-2026-10.txt"),
     ] {
       let report = try String(contentsOf: committed.appendingPathComponent(name), encoding: .utf8)
-      #expect(readme.contains("$ \(command)\n" + report + "```"), "README.md: paste reports/\(name)")
+      #expect(guide.contains("$ \(command)\n" + report + "```"), "docs/whatif.md: paste reports/\(name)")
     }
   }
 
