@@ -126,6 +126,8 @@ private struct UsagePlan {
   var requestBoundaries = Ledger.sizeClassBoundaries
   /// Models whose context tiers the rollups' size classes do not separate.
   var exactModels: Set<String> = []
+  /// Every model the ledger holds.
+  var models: [String] = []
 
   struct Key: Hashable {
     var values: [String]
@@ -153,9 +155,10 @@ private struct UsagePlan {
     let from = query.from ?? Timestamp.startOf(CivilDate(daysSinceEpoch: first).startOfMonth)
     let to = query.to ?? Timestamp.startOf(CivilDate(daysSinceEpoch: last).startOfNextMonth)
     guard from < to else { return [] }
+    models = try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day")
     if let prices = query.prices {
       let known = Set(Ledger.sizeClassBoundaries)
-      for model in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day") {
+      for model in models {
         let thresholds = prices.tierThresholds(model: model).subtracting([0])
         if !thresholds.isSubset(of: known) {
           exactModels.insert(model)
@@ -256,10 +259,7 @@ private struct UsagePlan {
       let end = CivilDate(daysSinceEpoch: last).startOfNextMonth.daysSinceEpoch
       var uniform: Set<String> = []
       if buckets.count == 1 {
-        for model in try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day")
-        where !needsPerDay(model: model, from: first, to: end) {
-          uniform.insert(model)
-        }
+        uniform = Set(models.filter { !needsPerDay(model: $0, from: first, to: end) })
       }
       try readMonths(from: first, to: end, collapsing: uniform) { plan, row in
         if row.time == -1 {
