@@ -52,4 +52,55 @@ struct HardeningCLITests {
     )
     #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [])
   }
+
+  /// The poisoned-ledger reproduction: two ingests of 5e18 input tokens in one slot used to
+  /// overflow the rollup into a REAL and crash every report. Now each file is refused at its
+  /// line and the ledger stays usable.
+  @Test func hugeTokenCountsAreRefusedAtTheirLineAndReportsStillRun() throws {
+    let directory = try CLI.temporaryDirectory()
+    let ledger = directory.appendingPathComponent("p.sqlite").path
+    func log(_ id: String, _ time: String, input: String) throws -> String {
+      let path = directory.appendingPathComponent("\(id).jsonl").path
+      try """
+      {"timestamp":"\(time)","request_id":"\(id)","response":{"id":"m\(id)","type":"message","model":"claude-sonnet-4-5-20250929","usage":{"input_tokens":\(input),"output_tokens":1}}}
+
+      """.write(toFile: path, atomically: true, encoding: .utf8)
+      return path
+    }
+    let fine = try CLI.run(["ingest", "--ledger", ledger, try log("ok", "2026-10-01T09:00:00Z", input: "1000")])
+    #expect(fine.status == 0, "\(fine)")
+    for (id, time) in [("a1", "2026-10-01T10:00:00Z"), ("b1", "2026-10-01T10:01:00Z")] {
+      let file = try log(id, time, input: "5000000000000000000")
+      let result = try CLI.run(["ingest", "--ledger", ledger, file])
+      #expect(result.status == 65)
+      #expect(
+        result.stderr.hasPrefix(
+          "tally: \(file):1: response.usage.input_tokens: 5000000000000000000 is more than 10^12 tokens"),
+        "\(result)")
+    }
+    for report in [["report", "spend"], ["report", "chargeback"], ["report", "jobs"]] {
+      let result = try CLI.run(report + ["--ledger", ledger, "--format", "csv"])
+      #expect(result.status == 0, "\(report): \(result)")
+    }
+    let spend = try CLI.run(["report", "spend", "--ledger", ledger, "--format", "csv"])
+    #expect(spend.stdout.contains("2026-10,claude-sonnet-4-5-20250929,1,1000,0,0,0,1,0,0.00,0.00,0.00,0"))
+  }
+
+  /// A usage report row of 2^63 - 1 tokens used to crash reconcile when summed.
+  @Test func aUsageReportRowTooLargeToSumIsRefused() throws {
+    let directory = try CLI.temporaryDirectory()
+    let report = directory.appendingPathComponent("usage.json")
+    try """
+    {"data":[{"starting_at":"2026-10-01T00:00:00Z","ending_at":"2026-10-02T00:00:00Z","results":[{"uncached_input_tokens":10,"output_tokens":9223372036854775807,"cache_read_input_tokens":0,"model":"claude-sonnet-4-5-20250929"}]}],"has_more":false,"next_page":null}
+    """.write(to: report, atomically: true, encoding: .utf8)
+    let result = try CLI.run([
+      "ingest", "--ledger", directory.appendingPathComponent("l.sqlite").path, report.path,
+      "--format", "anthropic-usage-report",
+    ])
+    #expect(result.status == 65, "\(result)")
+    #expect(
+      result.stderr.contains(
+        "data[0].results[0].output_tokens: 9223372036854775807 is more than 10^15, too many for one report row"),
+      "\(result)")
+  }
 }
