@@ -67,4 +67,28 @@ struct LedgerWriterTests {
       LedgerSumOverflow(column: "input_tokens").description
         == "adding it would take the ledger's sum of input_tokens past 9,223,372,036,854,775,807; nothing was written")
   }
+
+  /// Inserts go eight rows to a statement: duplicates, conflicts and taken hashes inside one
+  /// statement still get their own outcome, whatever the hash.
+  @Test(arguments: [false, true])
+  func duplicatesAndConflictsInsideOneMultiRowInsert(allOneHash: Bool) throws {
+    let ledger = try Self.emptyLedger()
+    var records = (0..<20).map { Self.record("api:r\($0)", input: 100 + $0) }
+    records[5] = Self.record("api:r3", input: 103)  // the same request again
+    records[9] = Self.record("api:r7", input: 999)  // the same key, other usage
+    func sevens(_ key: String) -> Int64 { 7 }
+    func real(_ key: String) -> Int64 { Ledger.keyHash(key) }
+    let hash: (String) -> Int64 = allOneHash ? sevens : real
+    let inserts = records.map { LedgerInsert(record: $0, modelID: nil) }
+    let outcomes: [InsertOutcome] = try ledger.transaction(keyHash: hash) { writer in
+      let source = try writer.addSource(path: "b.jsonl", contentHash: "", format: "api-log", ingestedAt: "now")
+      return try writer.insert(inserts, sourceID: source)
+    }
+    var expected = [InsertOutcome](repeating: .new, count: 20)
+    expected[5] = .duplicate
+    expected[9] = .conflict(sourceID: 1, path: "b.jsonl")
+    #expect(outcomes == expected)
+    let stored = try ledger.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM request") }
+    #expect(stored == 18)
+  }
 }
