@@ -89,43 +89,33 @@ public struct LedgerWriter {
   {
     let hashes = inserts.map { keyHash($0.record.key) }
     let order = inserts.indices.sorted { (hashes[$0], $0) < (hashes[$1], $1) }
-    let single = RequestBinding(try db.cachedStatement(sql: RequestBinding.sql(rows: 1)).sqliteStatement)
-    let several = RequestBinding(
-      try db.cachedStatement(sql: RequestBinding.sql(rows: RequestBinding.rowsPerStatement)).sqliteStatement)
+    let statement = try db.cachedStatement(
+      sql: """
+        INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
+          batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
+          web_searches, total_input_tokens, service_tier, inference_geo, source_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(key_hash) DO NOTHING
+        """)
     var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
-    /// The row-by-row path: a key already stored, a hash taken by another key, the last rows.
-    func insertAlone(_ index: Int) throws {
+    let bind = RequestBinding(statement.sqliteStatement)
+    for index in order {
       let record = inserts[index].record
       var hash = hashes[index]
       while true {
-        if try single.insert([(record, hash, inserts[index].modelID)], sourceID: sourceID, db: db) == [hash] {
+        let inserted = try bind.insert(record, hash: hash, modelID: inserts[index].modelID, sourceID: sourceID, db: db)
+        if inserted {
           outcomes[index] = .new
-          return
+          break
         }
         if let outcome = try existing(at: hash, comparedWith: record) {
           outcomes[index] = outcome
-          return
+          break
         }
         // Another key owns this hash: the next one is this key's.
         hash = hash &+ 1
       }
     }
-    var start = 0
-    while start + RequestBinding.rowsPerStatement <= order.count {
-      let group = order[start..<start + RequestBinding.rowsPerStatement]
-      var inserted = try several.insert(
-        group.map { (inserts[$0].record, hashes[$0], inserts[$0].modelID) }, sourceID: sourceID, db: db)
-      for index in group {
-        // Of equal hashes in one statement, the first row went in.
-        if let found = inserted.firstIndex(of: hashes[index]) {
-          inserted.remove(at: found)
-        } else {
-          try insertAlone(index)
-        }
-      }
-      start += RequestBinding.rowsPerStatement
-    }
-    for index in order[start...] { try insertAlone(index) }
     if let summed, !outcomes.contains(where: { $0 != .new }) {
       try rollups.merge(summed)
     } else {
@@ -301,34 +291,19 @@ public final class RollupBuffer {
   }
 }
 
-/// Binds requests' 22 values straight through SQLite's C API: GRDB's arguments box every value,
-/// which costs more than the insert itself at a million rows.
+/// Binds a request's 22 values straight through SQLite's C API: GRDB's arguments box every
+/// value, which costs more than the insert itself at a million rows.
 private struct RequestBinding {
   let statement: OpaquePointer
   /// SQLite copies the text before `bind` returns.
   static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-  /// Rows per multi-row INSERT: fewer statements to run, each binding at most 176 values.
-  static let rowsPerStatement = 8
 
   init(_ statement: OpaquePointer) { self.statement = statement }
 
-  /// An INSERT of `rows` requests that skips a taken key hash and returns the hashes it stored.
-  static func sql(rows: Int) -> String {
-    let row = "(" + Array(repeating: "?", count: 22).joined(separator: ", ") + ")"
-    return """
-      INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
-        batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-        web_searches, total_input_tokens, service_tier, inference_geo, source_id)
-      VALUES \(Array(repeating: row, count: rows).joined(separator: ", "))
-      ON CONFLICT(key_hash) DO NOTHING RETURNING key_hash
-      """
-  }
-
-  /// Runs the insert; returns the key hashes of the rows added (a taken hash adds nothing).
-  func insert(
-    _ rows: [(record: UsageRecord, hash: Int64, modelID: String?)], sourceID: Int64, db: Database
-  ) throws -> [Int64] {
+  /// Runs the insert; true when a row was added (false: the hash is taken).
+  func insert(_ record: UsageRecord, hash: Int64, modelID: String?, sourceID: Int64, db: Database) throws -> Bool {
     sqlite3_reset(statement)
+    let tokens = record.tokens
     var index: Int32 = 0
     func int(_ value: Int64) {
       index += 1
@@ -346,43 +321,33 @@ private struct RequestBinding {
           Int32(bytes.count), RequestBinding.transient)
       }
     }
-    for (record, hash, modelID) in rows {
-      let tokens = record.tokens
-      int(hash)
-      text(record.key)
-      text(record.provider)
-      text(record.model)
-      text(modelID)
-      text(record.mode.rawValue)
-      int(record.timestamp)
-      text(record.status.rawValue)
-      text(record.tenant)
-      text(record.job)
-      text(record.customID)
-      text(record.batchID)
-      int(Int64(tokens.input))
-      int(Int64(tokens.cacheWrite5m))
-      int(Int64(tokens.cacheWrite1h))
-      int(Int64(tokens.cacheRead))
-      int(Int64(tokens.output))
-      int(Int64(record.webSearches))
-      int(Int64(tokens.totalInput))
-      text(record.serviceTier)
-      text(record.inferenceGeo)
-      int(sourceID)
+    int(hash)
+    text(record.key)
+    text(record.provider)
+    text(record.model)
+    text(modelID)
+    text(record.mode.rawValue)
+    int(record.timestamp)
+    text(record.status.rawValue)
+    text(record.tenant)
+    text(record.job)
+    text(record.customID)
+    text(record.batchID)
+    int(Int64(tokens.input))
+    int(Int64(tokens.cacheWrite5m))
+    int(Int64(tokens.cacheWrite1h))
+    int(Int64(tokens.cacheRead))
+    int(Int64(tokens.output))
+    int(Int64(record.webSearches))
+    int(Int64(tokens.totalInput))
+    text(record.serviceTier)
+    text(record.inferenceGeo)
+    int(sourceID)
+    let code = sqlite3_step(statement)
+    guard code == SQLITE_DONE else {
+      throw DatabaseError(
+        resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
-    var stored: [Int64] = []
-    stored.reserveCapacity(rows.count)
-    while true {
-      let code = sqlite3_step(statement)
-      if code == SQLITE_ROW {
-        stored.append(sqlite3_column_int64(statement, 0))
-      } else if code == SQLITE_DONE {
-        return stored
-      } else {
-        throw DatabaseError(
-          resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-      }
-    }
+    return sqlite3_changes(db.sqliteConnection) == 1
   }
 }

@@ -68,10 +68,10 @@ struct LedgerWriterTests {
         == "adding it would take the ledger's sum of input_tokens past 9,223,372,036,854,775,807; nothing was written")
   }
 
-  /// Inserts go eight rows to a statement: duplicates, conflicts and taken hashes inside one
-  /// statement still get their own outcome, whatever the hash.
+  /// Duplicates, conflicts and taken hashes inside one chunk of inserts each get their own
+  /// outcome, whatever the hash.
   @Test(arguments: [false, true])
-  func duplicatesAndConflictsInsideOneMultiRowInsert(allOneHash: Bool) throws {
+  func duplicatesAndConflictsInsideOneChunk(allOneHash: Bool) throws {
     let ledger = try Self.emptyLedger()
     var records = (0..<20).map { Self.record("api:r\($0)", input: 100 + $0) }
     records[5] = Self.record("api:r3", input: 103)  // the same request again
