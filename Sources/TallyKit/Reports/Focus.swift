@@ -7,7 +7,11 @@ public enum FocusMeter: Hashable, Sendable, Comparable {
 
   var name: String {
     switch self {
-    case .tokens(let category): category.rawValue.replacingOccurrences(of: "_", with: " ") + " tokens"
+    case .tokens(.input): "input tokens"
+    case .tokens(.cacheWrite5m): "cache write 5m tokens"
+    case .tokens(.cacheWrite1h): "cache write 1h tokens"
+    case .tokens(.cacheRead): "cache read tokens"
+    case .tokens(.output): "output tokens"
     case .webSearches: "web searches"
     }
   }
@@ -109,16 +113,28 @@ public struct FocusExport: Sendable {
         charges[charge, default: 0] += quantity
       }
     }
-    let rows = charges.map { charge, quantity in
+    // Sort keys computed once per row, not once per comparison.
+    struct Keyed {
+      var names: (Int, String, String, String, String)
+      var rest: (String, Int, Int, Int)
+      var charge: FocusCharge
+    }
+    var keyed: [Keyed] = []
+    keyed.reserveCapacity(charges.count)
+    for (charge, quantity) in charges {
       var charge = charge
       charge.quantity = quantity
-      return charge
-    }.sorted { l, r in
-      (l.day, l.tenant, l.job, l.provider, l.model) < (r.day, r.tenant, r.job, r.provider, r.model)
-        || (l.day, l.tenant, l.job, l.provider, l.model) == (r.day, r.tenant, r.job, r.provider, r.model)
-          && (l.mode.rawValue, l.contextOrder, l.meter.order, l.priceEffectiveFrom)
-            < (r.mode.rawValue, r.contextOrder, r.meter.order, r.priceEffectiveFrom)
+      let names = (charge.day.daysSinceEpoch, charge.tenant, charge.job, charge.provider, charge.model)
+      let rest = (
+        charge.mode.rawValue, charge.contextOrder, charge.meter.order, charge.priceEffectiveFrom.daysSinceEpoch
+      )
+      keyed.append(Keyed(names: names, rest: rest, charge: charge))
     }
+    keyed.sort { (l: Keyed, r: Keyed) -> Bool in
+      if l.names != r.names { return l.names < r.names }
+      return l.rest < r.rest
+    }
+    let rows = keyed.map(\.charge)
     return FocusExport(window: window, charges: rows, unpricedModels: unpricedModels)
   }
 
