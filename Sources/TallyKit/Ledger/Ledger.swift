@@ -187,9 +187,9 @@ extension Ledger {
   }
 
   /// SQL for the size class of a request row, over `boundaries`.
-  static func sizeClassSQL(_ boundaries: [Int], column: String = "total_input_tokens") -> String {
+  static func sizeClassSQL(_ boundaries: [Int]) -> String {
     guard !boundaries.isEmpty else { return "0" }
-    let cases = boundaries.sorted(by: >).map { "WHEN \(column) >= \($0) THEN \($0)" }
+    let cases = boundaries.sorted(by: >).map { "WHEN total_input_tokens >= \($0) THEN \($0)" }
     return "CASE \(cases.joined(separator: " ")) ELSE 0 END"
   }
 

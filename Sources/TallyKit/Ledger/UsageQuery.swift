@@ -18,7 +18,8 @@ public struct UsageAggregate: Sendable {
   /// Every request summed here has at least this much total input, and no context-tier
   /// threshold of the price table lies between this and any of the requests' total input.
   public var sizeClass: Int
-  /// Requests; negative only in the partial sums of a report window that cuts a month.
+  /// Requests summed here. A window that cuts a month is read as the month minus the part cut
+  /// off; both sides share this key, so no sum is negative.
   public var requests: Int
   public var usage: Usage
 }
@@ -42,7 +43,8 @@ public struct UsageQuery: Sendable {
   /// passes when its value is one of the set ("" for absent tenant, job or batch).
   public var filters: [String: Set<String>] = [:]
   public var statuses: [RequestStatus] = [.succeeded]
-  /// Half-open interval of instants; nil ends are the ledger's first and last day.
+  /// Half-open interval of instants; nil ends are the start of the ledger's first UTC month
+  /// and the end of its last.
   public var from: Int64?
   public var to: Int64?
   public var grain: TimeGrain = .window
@@ -324,8 +326,11 @@ private struct UsagePlan {
   }
 
   private mutating func add(_ row: SumRow, bucket: Int64, rateDay: Int, sign: Int64) throws {
+    // Requests of other models were classed on finer boundaries too: back to the rollups'
+    // classes, so that their sums meet the rollup rows they add to or subtract from.
+    let sizeClass = exactModels.contains(row.model) ? row.sizeClass : Ledger.sizeClass(row.sizeClass)
     let key = Key(
-      values: row.values, model: row.model, mode: row.mode, sizeClass: row.sizeClass, searched: row.searched,
+      values: row.values, model: row.model, mode: row.mode, sizeClass: sizeClass, searched: row.searched,
       bucket: bucket,
       rateDay: rateDay)
     var current = sums[key] ?? [0, 0, 0, 0, 0, 0, 0]

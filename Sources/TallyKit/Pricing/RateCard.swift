@@ -45,8 +45,8 @@ public struct RateCard: Hashable, Sendable {
   public var effectiveFrom: CivilDate
   /// First UTC day the rates no longer apply (exclusive); nil while they still do.
   public var effectiveTo: CivilDate?
-  /// The threshold of the long-context tier every bundled table uses (total input above
-  /// 200,000 tokens); the ledger's rollup and the `context` dimension are cut here.
+  /// The most common long-context threshold (total input above 200,000 tokens): the `context`
+  /// label of a model whose table has one tier only is cut here (`0-200k` / `200k+`).
   public static let longContextMinInputTokens = 200_001
 
   /// The row applies to requests whose total input is at least this many tokens.
