@@ -67,7 +67,9 @@ struct HardeningCLITests {
       """.write(toFile: path, atomically: true, encoding: .utf8)
       return path
     }
-    let fine = try CLI.run(["ingest", "--ledger", ledger, try log("ok", "2026-10-01T09:00:00Z", input: "1000")])
+    let fine = try CLI.run([
+      "ingest", "--ledger", ledger, try log("ok", "2026-10-01T09:00:00Z", input: "1000"),
+    ])
     #expect(fine.status == 0, "\(fine)")
     for (id, time) in [("a1", "2026-10-01T10:00:00Z"), ("b1", "2026-10-01T10:01:00Z")] {
       let file = try log(id, time, input: "5000000000000000000")
@@ -100,7 +102,8 @@ struct HardeningCLITests {
     #expect(result.status == 65, "\(result)")
     #expect(
       result.stderr.contains(
-        "data[0].results[0].output_tokens: 9223372036854775807 is more than 10^15, too many for one report row"),
+        "data[0].results[0].output_tokens: 9223372036854775807 is more than 10^15, too many for one report row"
+      ),
       "\(result)")
   }
 }

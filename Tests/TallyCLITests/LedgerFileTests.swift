@@ -10,20 +10,27 @@ struct LedgerFileTests {
   static let reports: [(file: String, arguments: [String])] = [
     ("spend-month-model.csv", ["report", "spend", "--format", "csv"]),
     ("spend-tenant-job.csv", ["report", "spend", "--by", "tenant,job", "--format", "csv"]),
-    ("spend-day-model-mode-context.csv", ["report", "spend", "--by", "day,model,mode,context", "--format", "csv"]),
+    (
+      "spend-day-model-mode-context.csv",
+      ["report", "spend", "--by", "day,model,mode,context", "--format", "csv"]
+    ),
     ("spend-all.json", ["report", "spend", "--by", "tenant,job,model,mode,context", "--format", "json"]),
     ("chargeback-2026-10.csv", ["report", "chargeback", "--month", "2026-10", "--format", "csv"]),
     ("chargeback-2026-10.json", ["report", "chargeback", "--month", "2026-10", "--format", "json"]),
     ("focus-2026-10.csv", ["report", "chargeback", "--month", "2026-10", "--format", "focus"]),
     ("jobs.csv", ["report", "jobs", "--format", "csv"]),
     ("batches.csv", ["report", "batches", "--format", "csv"]),
-    ("opportunities.csv", ["report", "opportunities", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv"]),
+    (
+      "opportunities.csv",
+      ["report", "opportunities", "--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv"]
+    ),
     ("reconcile.csv", ["reconcile", "--format", "csv"]),
   ]
 
   static func copyOfTheV2Ledger() throws -> String {
     let ledger = try LedgerCLITests.ledgerPath()
-    try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("v2-ledger.sqlite").path, toPath: ledger)
+    try FileManager.default.copyItem(
+      atPath: fixtures.appendingPathComponent("v2-ledger.sqlite").path, toPath: ledger)
     return ledger
   }
 
@@ -40,7 +47,8 @@ struct LedgerFileTests {
     #expect(migrate.stderr == "\(ledger): the ledger is up to date\n")
     for (file, arguments) in Self.reports {
       let result = try CLI.run(arguments + ["--ledger", ledger])
-      let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("v2-expected/\(file)"), encoding: .utf8)
+      let expected = try String(
+        contentsOf: Self.fixtures.appendingPathComponent("v2-expected/\(file)"), encoding: .utf8)
       #expect(result.stdout == expected, "\(file) differs after migration")
     }
     // Ingesting the same files again adds nothing: the request keys survived the migration.
@@ -57,7 +65,8 @@ struct LedgerFileTests {
       let result = try CLI.run(arguments + ["--ledger", ledger])
       #expect(result.status == 1)
       #expect(
-        result.stderr == "tally: no ledger at \(ledger): ingest something first (tally ingest FILE --ledger \(ledger))\n")
+        result.stderr
+          == "tally: no ledger at \(ledger): ingest something first (tally ingest FILE --ledger \(ledger))\n")
       #expect(!FileManager.default.fileExists(atPath: ledger))
     }
     let dryRun = try CLI.run([
@@ -65,7 +74,9 @@ struct LedgerFileTests {
     ])
     #expect(dryRun.status == 0, "\(dryRun)")
     #expect(dryRun.stderr.contains("dry run: nothing written"))
-    #expect(try FileManager.default.contentsOfDirectory(atPath: (ledger as NSString).deletingLastPathComponent) == [])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: (ledger as NSString).deletingLastPathComponent)
+        == [])
   }
 
   /// A `chmod 444` ledger in a `chmod 555` directory, read by another user (CI runs as root,
@@ -88,13 +99,16 @@ struct LedgerFileTests {
       try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
     for arguments in [
-      ["report", "spend", "--by", "tenant"], ["report", "chargeback", "--month", "2026-10"], ["report", "jobs"],
+      ["report", "spend", "--by", "tenant"], ["report", "chargeback", "--month", "2026-10"],
+      ["report", "jobs"],
       ["report", "batches"], ["report", "chargeback", "--month", "2026-10", "--format", "focus"],
     ] {
       let result =
         asNobody
         ? try CLI.run(
-          ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments + ["--ledger", ledger],
+          ["--reuid=65534", "--regid=65534", "--clear-groups", binary.path] + arguments + [
+            "--ledger", ledger,
+          ],
           executable: URL(fileURLWithPath: "/usr/bin/setpriv"))
         : try CLI.run(arguments + ["--ledger", ledger])
       #expect(result.status == 0, "\(arguments): \(result)")

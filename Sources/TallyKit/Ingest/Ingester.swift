@@ -179,7 +179,8 @@ public struct Ingester {
       summary.read += 1
       summary.invalid += 1
       if summary.problems.count < Ingester.problemLimit {
-        summary.problems.append(IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
+        summary.problems.append(
+          IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
       }
     }) { lineNumber, bytes in
       if reader == nil {

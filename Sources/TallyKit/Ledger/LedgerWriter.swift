@@ -103,7 +103,8 @@ public struct LedgerWriter {
       let record = inserts[index].record
       var hash = hashes[index]
       while true {
-        let inserted = try bind.insert(record, hash: hash, modelID: inserts[index].modelID, sourceID: sourceID, db: db)
+        let inserted = try bind.insert(
+          record, hash: hash, modelID: inserts[index].modelID, sourceID: sourceID, db: db)
         if inserted {
           outcomes[index] = .new
           break
@@ -135,7 +136,9 @@ public struct LedgerWriter {
                r.cache_read_tokens, r.output_tokens, r.web_searches, r.source_id, coalesce(s.path, '') AS path
         FROM request r LEFT JOIN source s ON s.id = r.source_id WHERE r.key_hash = ?
         """, arguments: [hash])
-    guard let row else { throw LedgerError("request \(record.key): the ledger refused it and has no row for it") }
+    guard let row else {
+      throw LedgerError("request \(record.key): the ledger refused it and has no row for it")
+    }
     guard row["key"] == record.key else { return nil }
     let model: String? = row["model"]
     let status: String = row["status"]
@@ -278,13 +281,15 @@ public final class RollupBuffer {
       }
       for (key, value) in days {
         let keys: StatementArguments = [
-          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass, key.searched,
+          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass,
+          key.searched,
         ]
         try day.execute(arguments: keys + StatementArguments(value.values))
       }
     } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_DATATYPE {
       // STRICT: an overflowing `+` became a REAL and was refused.
-      throw LedgerSumOverflow(column: Ledger.sumColumns.first { error.message?.contains($0) == true } ?? "tokens")
+      throw LedgerSumOverflow(
+        column: Ledger.sumColumns.first { error.message?.contains($0) == true } ?? "tokens")
     }
     months = [:]
     days = [:]
@@ -301,7 +306,9 @@ private struct RequestBinding {
   init(_ statement: OpaquePointer) { self.statement = statement }
 
   /// Runs the insert; true when a row was added (false: the hash is taken).
-  func insert(_ record: UsageRecord, hash: Int64, modelID: String?, sourceID: Int64, db: Database) throws -> Bool {
+  func insert(_ record: UsageRecord, hash: Int64, modelID: String?, sourceID: Int64, db: Database) throws
+    -> Bool
+  {
     sqlite3_reset(statement)
     let tokens = record.tokens
     var index: Int32 = 0

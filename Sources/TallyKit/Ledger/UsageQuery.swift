@@ -206,7 +206,8 @@ private struct UsagePlan {
     guard zone.isUTC else {
       try readRequests(from: from, to: to, models: nil, perSlot: true) { plan, row in
         let instant = row.time * 900
-        try plan.add(row, bucket: zone.start(of: zone.localDay(instant)), rateDay: Int(instant / 86_400), sign: 1)
+        try plan.add(
+          row, bucket: zone.start(of: zone.localDay(instant)), rateDay: Int(instant / 86_400), sign: 1)
       }
       return
     }
@@ -235,7 +236,8 @@ private struct UsagePlan {
       while Timestamp.startOf(month) < to {
         let next = month.startOfNextMonth
         let (start, end) = (Timestamp.startOf(month), Timestamp.startOf(next))
-        let covered = Piece(from: max(from, start), to: min(to, end), bucket: from, month: month.daysSinceEpoch)
+        let covered = Piece(
+          from: max(from, start), to: min(to, end), bucket: from, month: month.daysSinceEpoch)
         if covered.from == start && covered.to == end {
           wholeMonths[month.daysSinceEpoch] = (from, covered)
         } else if (covered.to - covered.from) * 2 > end - start {
@@ -299,7 +301,8 @@ private struct UsagePlan {
 
   /// Whether a model's usage in the UTC month starting on `month` must be priced per day.
   private func needsPerDay(model: String, month: Int) -> Bool {
-    needsPerDay(model: model, from: month, to: CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch)
+    needsPerDay(
+      model: model, from: month, to: CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch)
   }
 
   /// Whether a model's rates (or the query's split days) change between the UTC days `from`
@@ -337,7 +340,8 @@ private struct UsagePlan {
     for index in 0..<7 {
       let (sum, overflow) = current[index].addingReportingOverflow(sign * row.sums[index])
       guard !overflow else {
-        throw LedgerError("a sum of \(Ledger.sumColumns[index]) in this report is larger than 9,223,372,036,854,775,807")
+        throw LedgerError(
+          "a sum of \(Ledger.sumColumns[index]) in this report is larger than 9,223,372,036,854,775,807")
       }
       current[index] = sum
     }
@@ -350,7 +354,8 @@ private struct UsagePlan {
     from: Int, to: Int, collapsing: Set<String>, _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
     let names = collapsing.sorted().map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }
-    let time = names.isEmpty ? "month" : "CASE WHEN model IN (\(names.joined(separator: ", "))) THEN -1 ELSE month END"
+    let time =
+      names.isEmpty ? "month" : "CASE WHEN model IN (\(names.joined(separator: ", "))) THEN -1 ELSE month END"
     try select(
       table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
       time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
@@ -420,13 +425,15 @@ private struct UsagePlan {
     if let models { filters["model"] = filters["model"].map { $0.intersection(models) } ?? models }
     for (column, values) in filters.sorted(by: { $0.key < $1.key }) {
       let expression = column == "model" ? model : columns(column)
-      conditions.append("\(expression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
+      conditions.append(
+        "\(expression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
       arguments += StatementArguments(values.sorted())
     }
     if filters.values.contains(where: \.isEmpty) { return }
     let groups = query.groupBy.map(columns)
-    let selected = (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(time) AS t"]).joined(
-      separator: ", ")
+    let selected =
+      (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(time) AS t"]).joined(
+        separator: ", ")
     let sums =
       table == "request"
       ? "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"

@@ -68,7 +68,8 @@ struct AttoRates: Sendable {
 
   /// `rate` * 10^`digits` as an integer; the price table guarantees it is whole.
   static func scaled(_ rate: Decimal, by digits: Int) -> Int128 {
-    let text = ExactDecimal.plain(ExactDecimal.rounded(rate * Decimal(sign: .plus, exponent: digits, significand: 1), scale: 0))
+    let text = ExactDecimal.plain(
+      ExactDecimal.rounded(rate * Decimal(sign: .plus, exponent: digits, significand: 1), scale: 0))
     return Int128(text)!
   }
 }
@@ -138,7 +139,8 @@ public struct UsagePricer {
       cost.list += Int128(usage.webSearches) * list
       cost.actual += Int128(usage.webSearches) * actual
     }
-    return .success(PricedUsage(card: found.card, cost: cost, categoryCosts: categoryCosts, context: found.context))
+    return .success(
+      PricedUsage(card: found.card, cost: cost, categoryCosts: categoryCosts, context: found.context))
   }
 
   /// Prices an aggregate of the ledger.

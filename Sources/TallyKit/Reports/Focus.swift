@@ -83,7 +83,8 @@ public struct FocusExport: Sendable {
     var unpricedModels: [String: Int] = [:]
     for aggregate in try ledger.usage(query) {
       // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
-      guard case .success(let priced) = pricer.price(aggregate), let paid = priced.card.rates(for: aggregate.mode)
+      guard case .success(let priced) = pricer.price(aggregate),
+        let paid = priced.card.rates(for: aggregate.mode)
       else {
         unpricedModels[aggregate.model, default: 0] += aggregate.requests
         continue
@@ -126,7 +127,8 @@ public struct FocusExport: Sendable {
       charge.quantity = quantity
       let names = (charge.day.daysSinceEpoch, charge.tenant, charge.job, charge.provider, charge.model)
       let rest = (
-        charge.mode.rawValue, charge.contextOrder, charge.meter.order, charge.priceEffectiveFrom.daysSinceEpoch
+        charge.mode.rawValue, charge.contextOrder, charge.meter.order,
+        charge.priceEffectiveFrom.daysSinceEpoch
       )
       keyed.append(Keyed(names: names, rest: rest, charge: charge))
     }

@@ -206,7 +206,8 @@ public struct ReconcileReport: Sendable {
         tokens?.context
         ?? pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
       var anyUnpriced = false
-      for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0 {
+      for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0
+      {
         let key = Key(
           day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
           category: category.rawValue)
@@ -290,7 +291,7 @@ public struct ReconcileReport: Sendable {
           }
           key = Key(day: day, model: all, mode: all, context: all, category: all)
           sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
-      sides[key]!.providerBilled = true
+          sides[key]!.providerBilled = true
           continue
         }
         key = Key(
@@ -532,6 +533,8 @@ func grouped(_ count: Int) -> String { ExactDecimal.fixed(Decimal(count), scale:
 /// `a + b`, or an error instead of a trap when the sum does not fit.
 func checkedSum(_ a: Int, _ b: Int) throws(ReportError) -> Int {
   let (sum, overflow) = a.addingReportingOverflow(b)
-  guard !overflow else { throw ReportError("a token sum in this report is larger than 9,223,372,036,854,775,807") }
+  guard !overflow else {
+    throw ReportError("a token sum in this report is larger than 9,223,372,036,854,775,807")
+  }
   return sum
 }

@@ -14,7 +14,8 @@ struct LedgerWriterTests {
   }
 
   static func emptyLedger() throws -> Ledger {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-writer-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-writer-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     return try Ledger(path: directory.appendingPathComponent("ledger.sqlite").path)
   }
@@ -23,7 +24,8 @@ struct LedgerWriterTests {
   @Test func keysWhoseHashesCollideAreStillToldApart() throws {
     let ledger = try Self.emptyLedger()
     let outcomes = try ledger.transaction(keyHash: { _ in 42 }) { writer in
-      let source = try writer.addSource(path: "a.jsonl", contentHash: "", format: "api-log", ingestedAt: "now")
+      let source = try writer.addSource(
+        path: "a.jsonl", contentHash: "", format: "api-log", ingestedAt: "now")
       let result = try writer.insert(
         [
           LedgerInsert(record: Self.record("api:one", input: 100), modelID: nil),
@@ -32,7 +34,8 @@ struct LedgerWriterTests {
           LedgerInsert(record: Self.record("api:two", input: 999), modelID: nil),
           LedgerInsert(record: Self.record("api:three", input: 300), modelID: nil),
         ], sourceID: source)
-      try writer.finishSource(source, contentHash: "", format: "api-log", summary: IngestSummary(file: "a.jsonl"))
+      try writer.finishSource(
+        source, contentHash: "", format: "api-log", summary: IngestSummary(file: "a.jsonl"))
       return result
     }
     #expect(outcomes == [.new, .new, .duplicate, .conflict(sourceID: 1, path: "a.jsonl"), .new])
@@ -53,7 +56,8 @@ struct LedgerWriterTests {
     func ingest(_ key: String) throws {
       try ledger.transaction { writer in
         let source = try writer.addSource(path: key, contentHash: "", format: "api-log", ingestedAt: "now")
-        _ = try writer.insert(Self.record(key, input: 5_000_000_000_000_000_000), modelID: nil, sourceID: source)
+        _ = try writer.insert(
+          Self.record(key, input: 5_000_000_000_000_000_000), modelID: nil, sourceID: source)
         try writer.finishSource(source, contentHash: "", format: "api-log", summary: IngestSummary(file: key))
       }
     }
@@ -65,7 +69,8 @@ struct LedgerWriterTests {
     #expect(spend.rows.map(\.requests) == [1])
     #expect(
       LedgerSumOverflow(column: "input_tokens").description
-        == "adding it would take the ledger's sum of input_tokens past 9,223,372,036,854,775,807; nothing was written")
+        == "adding it would take the ledger's sum of input_tokens past 9,223,372,036,854,775,807; nothing was written"
+    )
   }
 
   /// Duplicates, conflicts and taken hashes inside one chunk of inserts each get their own
@@ -81,7 +86,8 @@ struct LedgerWriterTests {
     let hash: (String) -> Int64 = allOneHash ? sevens : real
     let inserts = records.map { LedgerInsert(record: $0, modelID: nil) }
     let outcomes: [InsertOutcome] = try ledger.transaction(keyHash: hash) { writer in
-      let source = try writer.addSource(path: "b.jsonl", contentHash: "", format: "api-log", ingestedAt: "now")
+      let source = try writer.addSource(
+        path: "b.jsonl", contentHash: "", format: "api-log", ingestedAt: "now")
       return try writer.insert(inserts, sourceID: source)
     }
     var expected = [InsertOutcome](repeating: .new, count: 20)

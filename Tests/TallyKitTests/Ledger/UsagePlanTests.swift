@@ -44,29 +44,35 @@ struct UsagePlanTests {
       let statuses: [RequestStatus] = [.succeeded, .succeeded, .succeeded, .errored, .expired]
       let tenants = ["acme", "globex", "initech", "umbrella"]
       return UsageRecord(
-        key: "test:\(index)", provider: model.hasPrefix("gpt") ? "openai" : "anthropic", model: model, mode: mode,
+        key: "test:\(index)", provider: model.hasPrefix("gpt") ? "openai" : "anthropic", model: model,
+        mode: mode,
         timestamp: from + Int64(random.next(Int(to - from))), status: statuses[random.next(statuses.count)],
         tenant: random.next(5) == 0 ? nil : tenants[random.next(tenants.count)],
         job: random.next(4) == 0 ? nil : ["chat", "summarize", "classify"][random.next(3)],
         batchID: mode == .batch ? "batch_\(random.next(6))" : nil,
         tokens: TokenCounts(
-          input: total - cacheRead - write, cacheWrite5m: write, cacheRead: cacheRead, output: 1 + random.next(4_000)),
+          input: total - cacheRead - write, cacheWrite5m: write, cacheRead: cacheRead,
+          output: 1 + random.next(4_000)),
         webSearches: random.next(10) == 0 ? 2 : 0)
     }
   }
 
   static func ledger(_ records: [UsageRecord], prices: PriceBook = prices) throws -> Ledger {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tally-plan-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-plan-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let ledger = try Ledger(path: directory.appendingPathComponent("ledger.sqlite").path)
     try ledger.transaction { writer in
-      let source = try writer.addSource(path: "generated", contentHash: "", format: "api-log", ingestedAt: "now")
+      let source = try writer.addSource(
+        path: "generated", contentHash: "", format: "api-log", ingestedAt: "now")
       let inserts = records.map { LedgerInsert(record: $0, modelID: prices.resolve($0.model!)?.id) }
       for chunk in stride(from: 0, to: inserts.count, by: 1_000) {
-        let outcomes = try writer.insert(Array(inserts[chunk..<min(chunk + 1_000, inserts.count)]), sourceID: source)
+        let outcomes = try writer.insert(
+          Array(inserts[chunk..<min(chunk + 1_000, inserts.count)]), sourceID: source)
         #expect(outcomes.allSatisfy { $0 == .new })
       }
-      try writer.finishSource(source, contentHash: "", format: "api-log", summary: IngestSummary(file: "generated"))
+      try writer.finishSource(
+        source, contentHash: "", format: "api-log", summary: IngestSummary(file: "generated"))
     }
     return ledger
   }
@@ -80,7 +86,8 @@ struct UsagePlanTests {
   static func bruteForce(
     _ records: [UsageRecord], by: [ReportDimension], window: ReportWindow
   ) -> [[String]: (requests: Int, tokens: TokenCounts, list: Money?, cost: Money?, unpriced: Int)] {
-    var rows: [[String]: (requests: Int, tokens: TokenCounts, list: Money?, cost: Money?, unpriced: Int)] = [:]
+    var rows: [[String]: (requests: Int, tokens: TokenCounts, list: Money?, cost: Money?, unpriced: Int)] =
+      [:]
     let (from, to) = window.instants
     for record in records where record.billed {
       if let from, record.timestamp < from { continue }
@@ -96,7 +103,8 @@ struct UsagePlanTests {
         case .provider: record.provider
         case .model: model
         case .mode: record.mode.rawValue
-        case .context: prices.contextLabel(model: model, on: utcDay, requestInputTokens: record.tokens.totalInput)
+        case .context:
+          prices.contextLabel(model: model, on: utcDay, requestInputTokens: record.tokens.totalInput)
         case .day: localDay.description
         case .week: localDay.adding(days: -((localDay.daysSinceEpoch % 7 + 10) % 7)).description
         case .month: String(localDay.description.prefix(7))
@@ -139,7 +147,8 @@ struct UsagePlanTests {
   }
 
   @Test(arguments: [
-    [ReportDimension.tenant], [.month, .model], [.day, .model], [.tenant, .job, .context], [.context, .model, .mode],
+    [ReportDimension.tenant], [.month, .model], [.day, .model], [.tenant, .job, .context],
+    [.context, .model, .mode],
     [.week, .batch], [.provider, .month, .tenant],
   ])
   func spendOnTheWholeLedgerEqualsBruteForce(by: [ReportDimension]) throws {
@@ -147,7 +156,8 @@ struct UsagePlanTests {
   }
 
   @Test(arguments: [
-    ("2025-03-10", "2025-11-20", "UTC"), ("2025-06-01", "2025-06-30", "UTC"), ("2025-06-02", "2025-06-29", "UTC"),
+    ("2025-03-10", "2025-11-20", "UTC"), ("2025-06-01", "2025-06-30", "UTC"),
+    ("2025-06-02", "2025-06-29", "UTC"),
     ("2024-12-31", "2025-01-01", "UTC"), ("2025-06-01", "2025-06-30", "America/New_York"),
     ("2024-02-01", "2026-03-31", "Asia/Kolkata"), ("2025-10-05", "2025-10-06", "Pacific/Chatham"),
   ])

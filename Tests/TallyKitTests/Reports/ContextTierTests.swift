@@ -20,7 +20,9 @@ struct ContextTierTests {
   /// 100,000 and 100,001, 272,000 and 272,001 tokens of input, 1,000 of output each:
   /// $0.102, $0.204002, $0.548 and $0.822003 (hand-computed: input x rate + output x rate).
   static func ledger() throws -> Ledger {
-    let inputs = [(100_000, "acme", "a"), (100_001, "acme", "b"), (272_000, "globex", "a"), (272_001, "globex", "b")]
+    let inputs = [
+      (100_000, "acme", "a"), (100_001, "acme", "b"), (272_000, "globex", "a"), (272_001, "globex", "b"),
+    ]
     let records = inputs.enumerated().map { index, request in
       UsageRecord(
         key: "api:tier-\(index)", provider: "anthropic", model: "tiered-model", mode: .sync,
@@ -36,13 +38,19 @@ struct ContextTierTests {
     let spend = try SpendReport.build(
       ledger: ledger, prices: Self.prices, by: [.context], filters: [], window: Self.october)
     #expect(spend.rows.map(\.values) == [["0-100k"], ["100k-272k"], ["272k+"]])
-    #expect(spend.rows.map(\.cost) == [Money(0.102), Money(Decimal(string: "0.752002")!), Money(Decimal(string: "0.822003")!)])
+    #expect(
+      spend.rows.map(\.cost) == [
+        Money(0.102), Money(Decimal(string: "0.752002")!), Money(Decimal(string: "0.822003")!),
+      ])
     #expect(spend.rows.map(\.requests) == [1, 2, 1])
     #expect(spend.totals.cost == Money(Decimal(string: "1.676005")!))
     let chargeback = try ChargebackReport.build(
       ledger: ledger, prices: Self.prices, window: Self.october, revenue: nil, markupPercent: nil)
     #expect(chargeback.rows.map(\.tenant) == ["globex", "acme"])
-    #expect(chargeback.rows.map(\.cost) == [Money(Decimal(string: "1.370003")!), Money(Decimal(string: "0.306002")!)])
+    #expect(
+      chargeback.rows.map(\.cost) == [
+        Money(Decimal(string: "1.370003")!), Money(Decimal(string: "0.306002")!),
+      ])
   }
 
   @Test func focusJobsWhatIfAndOpportunitiesUseTheSameTiers() throws {
@@ -50,7 +58,8 @@ struct ContextTierTests {
     let focus = try FocusExport.build(ledger: ledger, prices: Self.prices, window: Self.october)
     let inputRows = focus.charges.filter { $0.meter == .tokens(.input) }
     #expect(inputRows.map(\.context) == ["0-100k", "100k-272k", "100k-272k", "272k+"])
-    #expect(inputRows.map(\.cost) == [0.1, Decimal(string: "0.200002")!, 0.544, Decimal(string: "0.816003")!])
+    #expect(
+      inputRows.map(\.cost) == [0.1, Decimal(string: "0.200002")!, 0.544, Decimal(string: "0.816003")!])
 
     let jobs = try JobsReport.build(ledger: ledger, prices: Self.prices, window: Self.october)
     #expect(jobs.rows.map(\.job) == ["b", "a"])
@@ -63,7 +72,8 @@ struct ContextTierTests {
       """, file: "batch.toml")
     let lines = try ScenarioLine.ledger(ledger, prices: Self.prices, window: Self.october)
     let whatif = try WhatIfReport.build(
-      file: scenario, lines: lines, baseline: .ledger(window: Self.october, days: 31, at: nil), by: [.context],
+      file: scenario, lines: lines, baseline: .ledger(window: Self.october, days: 31, at: nil),
+      by: [.context],
       prices: Self.prices)
     #expect(whatif.rows.map(\.values) == [["272k+"], ["100k-272k"], ["0-100k"]])
     #expect(whatif.rows.map(\.baselineCost).sum() == Money(Decimal(string: "1.676005")!))
