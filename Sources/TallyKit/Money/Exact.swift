@@ -96,10 +96,17 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
   /// greatest common divisor.
   private mutating func normalize() {
     guard denominator != 1 else { return }
-    for factor: UInt64 in [2, 5] {
+    // x / 10 moves the decimal point; x / 2 is x * 5 / 10 and x / 5 is x * 2 / 10. Foundation's
+    // `Decimal` division is slow, and every price is a division by a million.
+    func tenth(_ value: Decimal) -> Decimal { Decimal(sign: .plus, exponent: -1, significand: value) }
+    while denominator % 10 == 0 {
+      denominator /= 10
+      numerator = tenth(numerator)
+    }
+    for (factor, cofactor): (UInt64, Decimal) in [(2, 5), (5, 2)] {
       while denominator % factor == 0 {
         denominator /= factor
-        numerator = numerator / Decimal(factor)
+        numerator = tenth(numerator * cofactor)
       }
     }
     guard denominator != 1, !numerator.isZero else {
