@@ -101,6 +101,8 @@ public struct UsagePricer {
     var context: String
   }
   private var cards: [Key: Result<Found, Unpriced>] = [:]
+  /// Each price-table row's integer rates, made once (a day-by-day report meets a row often).
+  private var rates: [FileLocation: AttoRates] = [:]
 
   public init(prices: PriceBook) { self.prices = prices }
 
@@ -161,11 +163,16 @@ public struct UsagePricer {
   private mutating func lookUp(model: String, rateDay: CivilDate, sizeClass: Int) -> Result<Found, Unpriced> {
     let key = Key(model: model, day: rateDay.daysSinceEpoch, sizeClass: sizeClass)
     if let cached = cards[key] { return cached }
-    let prices = self.prices
-    let result = prices.card(model: model, on: rateDay, requestInputTokens: sizeClass).map { card in
-      Found(
-        card: card, rates: AttoRates(card),
-        context: prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass))
+    let result: Result<Found, Unpriced>
+    switch prices.card(model: model, on: rateDay, requestInputTokens: sizeClass) {
+    case .failure(let unpriced): result = .failure(unpriced)
+    case .success(let card):
+      let cardRates = rates[card.origin] ?? AttoRates(card)
+      rates[card.origin] = cardRates
+      result = .success(
+        Found(
+          card: card, rates: cardRates,
+          context: prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass)))
     }
     cards[key] = result
     return result
