@@ -23,7 +23,7 @@ public struct AnthropicBatchReader: UsageReader {
   public let batchID: String
   public let timestamp: Int64
   private let keyPrefix: String
-  private let decoder = JSONDecoder()
+  let decoder = JSONDecoder()
   private var models = StringCache()
 
   public init(batchID: String, timestamp: Int64) {
@@ -36,19 +36,7 @@ public struct AnthropicBatchReader: UsageReader {
     try record(from: line, decoding: .automatic)
   }
 
-  @inline(__always)
-  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
-    -> UsageRecord?
-  {
-    if decoding != .decoderOnly {
-      var scanned = Line()
-      if scan(line, into: &scanned) { return try record(scanned) }
-      if decoding == .scannerOnly { throw .scannerNotSure }
-    }
-    return try record(decodeLine(Line.self, from: line, decoder: decoder))
-  }
-
-  private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
+  func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     guard !decoded.custom_id.isEmpty else { throw LineError("custom_id is empty") }
     try checkStoredText(decoded.custom_id, "custom_id")
     let status: RequestStatus
@@ -83,7 +71,7 @@ public struct AnthropicBatchReader: UsageReader {
   }
 
   /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).
-  private mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
+  mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
     guard var scanner = JSONScanner(bytes), scanner.beginObject() else { return false }
     var seen = SeenMembers()
     var first = true

@@ -74,15 +74,39 @@ enum LineDecoding {
   case automatic, scannerOnly, decoderOnly
 }
 
-/// A reader with both decoders, so tests can run each on the same line.
+/// A reader with both decoders: `JSONScanner` fills its `Line`, else `JSONDecoder` does (and
+/// words the error); one conversion makes the record either way. Tests run each decoder alone.
 protocol ScanningReader: UsageReader {
+  associatedtype Line: Decodable & EmptyLine
+  var decoder: JSONDecoder { get }
+  /// Fills `line` from the bytes; false when the scanner is not sure (see `JSONScanner`).
+  mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool
+  func record(_ decoded: Line) throws(LineError) -> UsageRecord?
+}
+
+/// A line struct the scanner starts from: every field absent.
+protocol EmptyLine { init() }
+
+extension ScanningReader {
+  @inline(__always)
   mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
     -> UsageRecord?
+  {
+    if decoding != .decoderOnly {
+      var scanned = Line()
+      if scan(line, into: &scanned) { return try record(scanned) }
+      if decoding == .scannerOnly { throw .scannerNotSure }
+    }
+    return try record(decodeLine(Line.self, from: line, decoder: decoder))
+  }
 }
 
 extension AnthropicBatchReader: ScanningReader {}
 extension OpenAIBatchReader: ScanningReader {}
 extension APILogReader: ScanningReader {}
+extension AnthropicBatchReader.Line: EmptyLine {}
+extension OpenAIBatchReader.Line: EmptyLine {}
+extension APILogReader.Line: EmptyLine {}
 
 extension LineError {
   /// What `LineDecoding.scannerOnly` throws for a line the scanner leaves to `JSONDecoder`.

@@ -40,26 +40,14 @@ public struct OpenAIBatchReader: UsageReader {
     self.now = now
   }
 
-  private let decoder = JSONDecoder()
+  let decoder = JSONDecoder()
   private var models = StringCache()
 
   public mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord? {
     try record(from: line, decoding: .automatic)
   }
 
-  @inline(__always)
-  mutating func record(from line: UnsafeRawBufferPointer, decoding: LineDecoding) throws(LineError)
-    -> UsageRecord?
-  {
-    if decoding != .decoderOnly {
-      var scanned = Line()
-      if scan(line, into: &scanned) { return try record(scanned) }
-      if decoding == .scannerOnly { throw .scannerNotSure }
-    }
-    return try record(decodeLine(Line.self, from: line, decoder: decoder))
-  }
-
-  private func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
+  func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     try checkStoredText(decoded.id, "id")
     try checkStoredText(decoded.custom_id, "custom_id")
     let body = decoded.response?.body
@@ -93,7 +81,7 @@ public struct OpenAIBatchReader: UsageReader {
   }
 
   /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).
-  private mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
+  mutating func scan(_ bytes: UnsafeRawBufferPointer, into line: inout Line) -> Bool {
     guard var scanner = JSONScanner(bytes), scanner.beginObject() else { return false }
     var seen = SeenMembers()
     var first = true

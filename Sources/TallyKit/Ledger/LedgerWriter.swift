@@ -166,28 +166,21 @@ struct RollupSums {
 
   mutating func add(_ record: UsageRecord) throws(LedgerSumOverflow) {
     let tokens = record.tokens
-    try Self.add(&requests, 1, "requests")
-    try Self.add(&input, Int64(tokens.input), "input_tokens")
-    try Self.add(&cacheWrite5m, Int64(tokens.cacheWrite5m), "cache_write_5m_tokens")
-    try Self.add(&cacheWrite1h, Int64(tokens.cacheWrite1h), "cache_write_1h_tokens")
-    try Self.add(&cacheRead, Int64(tokens.cacheRead), "cache_read_tokens")
-    try Self.add(&output, Int64(tokens.output), "output_tokens")
-    try Self.add(&webSearches, Int64(record.webSearches), "web_searches")
+    try add(
+      RollupSums(
+        requests: 1, input: Int64(tokens.input), cacheWrite5m: Int64(tokens.cacheWrite5m),
+        cacheWrite1h: Int64(tokens.cacheWrite1h), cacheRead: Int64(tokens.cacheRead), output: Int64(tokens.output),
+        webSearches: Int64(record.webSearches)))
   }
 
   mutating func add(_ other: RollupSums) throws(LedgerSumOverflow) {
-    for (index, column) in Ledger.sumColumns.enumerated() {
-      let value = other.values[index]
-      switch index {
-      case 0: try Self.add(&requests, value, column)
-      case 1: try Self.add(&input, value, column)
-      case 2: try Self.add(&cacheWrite5m, value, column)
-      case 3: try Self.add(&cacheWrite1h, value, column)
-      case 4: try Self.add(&cacheRead, value, column)
-      case 5: try Self.add(&output, value, column)
-      default: try Self.add(&webSearches, value, column)
-      }
-    }
+    try Self.add(&requests, other.requests, "requests")
+    try Self.add(&input, other.input, "input_tokens")
+    try Self.add(&cacheWrite5m, other.cacheWrite5m, "cache_write_5m_tokens")
+    try Self.add(&cacheWrite1h, other.cacheWrite1h, "cache_write_1h_tokens")
+    try Self.add(&cacheRead, other.cacheRead, "cache_read_tokens")
+    try Self.add(&output, other.output, "output_tokens")
+    try Self.add(&webSearches, other.webSearches, "web_searches")
   }
 
   private static func add(_ sum: inout Int64, _ value: Int64, _ column: String) throws(LedgerSumOverflow) {

@@ -54,7 +54,6 @@ public struct FocusCharge: Hashable, Sendable {
   /// Orders tiers by their lower end (`0-200k` before `200k+`).
   var contextOrder: Int { Int(context.prefix { $0.isNumber }) ?? 0 }
 
-  public var pricingUnitSize: Decimal { meter == .webSearches ? 1_000 : 1_000_000 }
   /// `quantity` in pricing units (10^6 tokens, 10^3 searches): a shift of the decimal point.
   public var pricingQuantity: Decimal {
     Decimal(sign: .plus, exponent: meter == .webSearches ? -3 : -6, significand: Decimal(quantity))
