@@ -175,7 +175,23 @@ public struct PriceBook: Sendable {
     guard thresholds.count > 1 else {
       return requestInputTokens >= RateCard.longContextMinInputTokens ? "200k+" : "0-200k"
     }
-    let index = thresholds.lastIndex { $0 <= requestInputTokens } ?? 0
+    return PriceBook.tierLabel(thresholds, at: thresholds.lastIndex { $0 <= requestInputTokens } ?? 0)
+  }
+
+  /// Every context label a report can show with these tables, lowest tier first: `0-200k`,
+  /// `200k+`, and the labels of every model's own tiers.
+  public var contextLabels: [String] {
+    var labels: Set<String> = ["0-200k", "200k+"]
+    for cards in cardsByModel.values {
+      let thresholds = Array(Set((cards.bundled + cards.overrides).map(\.minInputTokens))).sorted()
+      guard thresholds.count > 1 else { continue }
+      for index in thresholds.indices { labels.insert(PriceBook.tierLabel(thresholds, at: index)) }
+    }
+    return labels.sorted { (Int($0.prefix { $0.isNumber }) ?? 0, $0) < (Int($1.prefix { $0.isNumber }) ?? 0, $1) }
+  }
+
+  /// The label of tier `index` of a model whose tiers start at `thresholds` (sorted, from 0).
+  static func tierLabel(_ thresholds: [Int], at index: Int) -> String {
     func thousands(_ threshold: Int) -> String {
       if (threshold - 1) % 1000 == 0 { return "\((threshold - 1) / 1000)k" }
       if threshold % 1000 == 0 { return "\(threshold / 1000)k" }

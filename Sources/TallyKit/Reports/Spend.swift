@@ -195,7 +195,14 @@ public struct SpendReport: Sendable {
         query.filters[dimension.groupColumn!, default: []].insert(value == unattributed ? "" : value)
       case .provider, .mode: query.filters[dimension.rawValue, default: []].insert(value)
       case .model: query.filters["model", default: []].insert(prices.resolve(value)?.id ?? value)
-      case .context, .day, .week, .month: laterFilters.append((dimension, value))
+      case .context:
+        let labels = prices.contextLabels
+        guard labels.contains(value) else {
+          let named = labels.dropLast().joined(separator: ", ") + " or " + labels.last!
+          throw ReportError("context is \(named), not \"\(value)\"")
+        }
+        laterFilters.append((dimension, value))
+      case .day, .week, .month: laterFilters.append((dimension, value))
       }
     }
 

@@ -85,4 +85,16 @@ struct ContextTierTests {
     #expect(opportunities.totals.savings == Money(Decimal(string: "0.8380025")!))
     #expect(opportunities.rows.first?.savings == Money(Decimal(string: "0.4110015")!))
   }
+
+  @Test func aContextFilterTakesTheTablesLabelsAndNothingElse() throws {
+    let ledger = try Self.ledger()
+    #expect(Self.prices.contextLabels.contains("100k-272k"))
+    let spend = try SpendReport.build(
+      ledger: ledger, prices: Self.prices, by: [.tenant], filters: [(.context, "100k-272k")], window: Self.october)
+    #expect(spend.rows.map(\.requests) == [1, 1])
+    #expect(throws: ReportError.self) {
+      try SpendReport.build(
+        ledger: ledger, prices: Self.prices, by: [.tenant], filters: [(.context, "100K+")], window: Self.october)
+    }
+  }
 }
