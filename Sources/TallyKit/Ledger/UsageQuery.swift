@@ -150,9 +150,8 @@ private struct UsagePlan {
   }
 
   mutating func run() throws -> [UsageAggregate] {
-    guard let first = try Int.fetchOne(db, sql: "SELECT min(day) FROM rollup_day"),
-      let last = try Int.fetchOne(db, sql: "SELECT max(day) FROM rollup_day")
-    else { return [] }
+    let span = try Row.fetchOne(db, sql: "SELECT min(day), max(day) FROM rollup_day")
+    guard let first: Int = span?[0], let last: Int = span?[1] else { return [] }
     // Open ends stop at whole UTC months, which the month rollup answers on its own.
     let from = query.from ?? Timestamp.startOf(CivilDate(daysSinceEpoch: first).startOfMonth)
     let to = query.to ?? Timestamp.startOf(CivilDate(daysSinceEpoch: last).startOfNextMonth)
