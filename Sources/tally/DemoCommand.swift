@@ -17,11 +17,6 @@ struct DemoCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Where to write the data set and its ledger.", valueName: "dir"))
   var dir = "tally-demo"
 
-  @OptionGroup var output: OutputOptions
-
-  func validate() throws {
-    guard output.format == .table else { throw ValidationError("the demo prints its tour as tables only") }
-  }
 
   func run() throws {
     let prices = try PriceBook.load()
@@ -35,7 +30,7 @@ struct DemoCommand: ParsableCommand {
     let ledgerPath = (dir as NSString).appendingPathComponent(DemoDataSet.ledgerName)
     let ledger = try Ledger(path: ledgerPath)
     let records = summaries.map(\.new).reduce(0, +)
-    let options = output.renderOptions
+    let options = RenderOptions(precision: 2, width: Terminal.width, color: Terminal.colorAllowed)
     let month = DemoDataSet.tourMonth
     let revenueFile = (dir as NSString).appendingPathComponent("revenue-\(month).csv")
     let revenue = try RevenueFile.parse(
@@ -48,33 +43,35 @@ struct DemoCommand: ParsableCommand {
       --format csv or --format json to any report.
 
       """
-    func section(_ command: String, _ table: ReportTable, note: String = "") {
-      out += "\n$ tally \(command) --ledger \(ledgerPath)\n"
-      if !note.isEmpty { out += note + "\n" }
-      out += table.renderTable(options)
+    // Each section prints what the command prints: its heading, then its table.
+    func section(_ command: String, _ why: String, _ table: ReportTable, _ context: ReportContext) {
+      out += "\n# \(why)\n$ tally \(command) --ledger \(ledgerPath)\n"
+      out += context.heading + table.renderTable(options)
     }
-    let spend = try SpendReport.build(
-      ledger: ledger, prices: prices, by: [.month, .model], filters: [], window: try ReportWindow())
+    let all = try ReportWindow()
+    let by: [ReportDimension] = [.month, .model]
+    let spend = try SpendReport.build(ledger: ledger, prices: prices, by: by, window: all)
     section(
-      "report spend --by month,model", spend.table,
-      note:
-        "What each model cost per month, at list (sync) rates and at the rates paid; batch savings is the difference."
-    )
+      "report spend --by month,model",
+      "What each model cost per month, at list (sync) rates and at the rates paid; batch savings is the difference.",
+      spend.table,
+      ReportContext(title: SpendReport.title(by: by), window: all, covered: try ReportContext.covered(all, ledger: ledger)))
     let chargeback = try ChargebackReport.build(
       ledger: ledger, prices: prices, window: window, revenue: revenue, markupPercent: nil)
     section(
       "report chargeback --month \(month) --revenue \(revenueFile)",
-      chargeback.table(precision: output.precision),
-      note: "Each tenant's cost and share of \(month), against its revenue: the gross margin per customer.")
-    let jobs = try JobsReport.build(
-      ledger: ledger, prices: prices, window: window)
+      "Each tenant's cost and share of \(month), against its revenue: the gross margin per customer.",
+      chargeback.table(precision: options.precision),
+      ReportContext(title: "Chargeback per tenant", window: window, covered: (window.from!, window.to!)))
+    let jobs = try JobsReport.build(ledger: ledger, prices: prices, window: window)
     section(
-      "report jobs --from \(window.from!) --to \(window.to!)", jobs.table,
-      note: "Which jobs drive spend, how much already runs on batch, and what failed.")
+      "report jobs --month \(month)", "Which jobs drive spend, how much already runs on batch, and what failed.",
+      jobs.table, ReportContext(title: "Jobs", window: window, covered: (window.from!, window.to!)))
     out += """
 
       Next: tally report batches, tally report chargeback --format focus (FinOps FOCUS 1.2),
-      tally pricing list, and \(dir)/README.txt for what each file is.
+      tally pricing list, each with --ledger \(ledgerPath) (or export TALLY_LEDGER=\(ledgerPath)),
+      and \(dir)/README.txt for what each file is.
 
       """
     Swift.print(out, terminator: "")

@@ -43,16 +43,18 @@ struct OutputOptions: ParsableArguments {
   }
 
   /// Prints `table` in the chosen format; `before`/`after` surround terminal tables only.
-  func print(_ table: ReportTable, before: String = "", after: [String] = []) {
+  /// With a context, tables start with its heading and JSON carries it.
+  func print(
+    _ table: ReportTable, context: ReportContext? = nil, before: String = "", after: [String] = []
+  ) {
     switch format {
     case .table:
-      var out = before + table.renderTable(renderOptions)
+      var out = (context?.heading ?? "") + before + table.renderTable(renderOptions)
       for section in after { out += "\n" + section }
       Swift.print(out, terminator: "")
     case .csv: Swift.print(table.renderCSV(precision: precision), terminator: "")
-    case .json: Swift.print(table.renderJSON(), terminator: "")
-    case .focus:
-      fail(["--format focus is a chargeback export: use it with tally report chargeback"], exitCode: 64)
+    case .json: Swift.print(context.map { table.renderJSON(context: $0) } ?? table.renderJSON(), terminator: "")
+    case .focus: fail([Self.focusOnlyForChargeback], exitCode: 64)
     }
   }
 }
@@ -171,27 +173,94 @@ struct LedgerOptions: ParsableArguments {
   }
 }
 
-/// `--from DATE --to DATE`: the reporting window, both days inclusive, both optional.
+/// `--month YYYY-MM` or `--from DATE --to DATE`: the reporting window, both days inclusive,
+/// all optional.
 struct PeriodOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("A calendar month, YYYY-MM (instead of --from/--to).", valueName: "month"))
+  var month: String?
+
   @Option(help: ArgumentHelp("First day (inclusive).", valueName: "date"), transform: CivilDate.argument)
   var from: CivilDate?
 
   @Option(help: ArgumentHelp("Last day (inclusive).", valueName: "date"), transform: CivilDate.argument)
   var to: CivilDate?
 
+  /// Whether any of `--month`, `--from`, `--to` was given.
+  var isGiven: Bool { month != nil || from != nil || to != nil }
+
   func validate() throws {
+    if month != nil, from != nil || to != nil {
+      throw ValidationError("give either --month or --from/--to, not both")
+    }
+    if let month { _ = try window(zone: "UTC") }
     if let from, let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
   }
 
   /// The window in `zone` (validated by `TimeZoneOptions`).
   func window(zone: String) throws -> ReportWindow {
-    do { return try ReportWindow(from: from, to: to, zone: zone) } catch {
+    do {
+      if let month { return try ReportWindow(month: month, zone: zone) }
+      return try ReportWindow(from: from, to: to, zone: zone)
+    } catch {
       throw ValidationError(error.description)
     }
   }
 }
 
-/// What every ledger report takes: the window and its zone, the ledger, price overrides, output.
+/// `--where`, `--sort` and `--top`: which rows a ledger report keeps, in which order.
+struct RowOptions: ParsableArguments {
+  @Option(
+    name: .customLong("where"),
+    help: ArgumentHelp(
+      "Only usage where DIM=VALUE; repeatable: values of one dimension (or VALUE,VALUE) are alternatives, different dimensions must all hold.",
+      valueName: "DIM=VALUE"))
+  var filters: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Sort rows by this column (its CSV name), largest first for numbers; add :asc or :desc.",
+      valueName: "column"))
+  var sort: String?
+
+  @Option(help: ArgumentHelp("Keep the first N rows and sum the rest into one row.", valueName: "N"))
+  var top: Int?
+
+  func validate() throws {
+    _ = try parsedFilter()
+    if let top, top < 1 { throw ValidationError("--top must be 1 or more, not \(top)") }
+    if let sort, sort.isEmpty { throw ValidationError("--sort needs a column name") }
+  }
+
+  func parsedFilter() throws -> ReportFilter {
+    do { return try ReportFilter(parsing: filters) } catch { throw ValidationError(error.description) }
+  }
+
+  /// The filter checked against the ledger: a value the ledger has never seen exits 65 with
+  /// the closest known values.
+  func filter(ledger: Ledger, prices: PriceBook) throws -> ReportFilter {
+    var filter = try parsedFilter()
+    do {
+      try filter.check(ledger: ledger, prices: prices)
+    } catch let error as FilterError {
+      fail([error.description], exitCode: 65)
+    } catch let error as ReportError {
+      throw ValidationError(error.description)
+    }
+    return filter
+  }
+
+  /// The table sorted and cut as asked.
+  func shape(_ table: ReportTable) throws -> ReportTable {
+    do {
+      return try table.reshaped(sort: sort.map(RowOrder.init(parsing:)), top: top)
+    } catch {
+      throw ValidationError(error.description)
+    }
+  }
+}
+
+/// What every ledger report takes: the window and its zone, the ledger, price overrides,
+/// output, and `--strict`.
 struct LedgerReportOptions: ParsableArguments {
   @OptionGroup var period: PeriodOptions
   @OptionGroup var zone: TimeZoneOptions
@@ -199,7 +268,10 @@ struct LedgerReportOptions: ParsableArguments {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
-  /// The `--from/--to` window in the `--tz` zone.
+  @Flag(help: "Treat every warning (a name mismatch, unpriced usage, an empty filter) as an error: exit 65.")
+  var strict = false
+
+  /// The `--month` or `--from/--to` window in the `--tz` zone.
   func window() throws -> ReportWindow { try period.window(zone: zone.tz) }
 
   /// For reports that scale a window to a month: `--from` and `--to` come together (`why` says
@@ -210,30 +282,56 @@ struct LedgerReportOptions: ParsableArguments {
     }
   }
 
-  /// `--from/--to`, else the last full calendar month with usage in the ledger.
+  /// `--month` or `--from/--to`, else the last full calendar month with usage in the ledger.
   func wholeWindow(_ database: Ledger) throws -> ReportWindow {
-    guard period.from == nil else { return try window() }
+    guard !period.isGiven else { return try window() }
     guard let month = try ReportWindow.lastFullMonth(in: database, zone: zone.tz, today: Terminal.today)
     else {
       throw ValidationError(
-        "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --from and --to"
+        "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --month or --from and --to"
       )
     }
     return month
   }
 
-  /// Builds a report on the ledger over the window and prints its warnings, then the heading,
-  /// the table and the unpriced note.
+  /// The report's context: its title, the days it covers in the ledger, the filter, warnings.
+  func context(
+    _ title: String, window: ReportWindow, ledger database: Ledger?, filter: ReportFilter = ReportFilter(),
+    warnings: [String]
+  ) throws -> ReportContext {
+    ReportContext(
+      title: title, window: window, covered: try database.flatMap { try ReportContext.covered(window, ledger: $0) },
+      filter: filter, warnings: warnings)
+  }
+
+  /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65
+  /// before the report is printed.
+  func emit(warnings: [String]) {
+    guard strict, !warnings.isEmpty else {
+      for warning in warnings { Terminal.warning(warning) }
+      return
+    }
+    fail(warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no report written"], exitCode: 65)
+  }
+
+  /// Builds a report on the ledger over the window with the checked `--where` filter, then
+  /// prints its warnings, the heading, the table (sorted and cut as asked) and the unpriced note.
   func run<Report: LedgerReport>(
-    heading: (ReportWindow) -> String = { _ in "" },
-    _ build: (Ledger, PriceBook, ReportWindow) throws -> Report
+    title: String, rows: RowOptions,
+    _ build: (Ledger, PriceBook, ReportWindow, ReportFilter) throws -> Report
   ) throws {
     let prices = try pricing.loadPriceBook()
     let database = try ledger.openForReading()
     let reportWindow = try window()
-    let report = try buildReport { try build(database, prices, reportWindow) }
-    for warning in report.warnings { Terminal.warning(warning) }
-    output.print(report.table, before: heading(reportWindow), after: unpricedNote(report.unpricedRequests))
+    let filter = try rows.filter(ledger: database, prices: prices)
+    let report = try buildReport { try build(database, prices, reportWindow, filter) }
+    var warnings = report.warnings
+    if report.table.rows.isEmpty && !filter.isEmpty {
+      warnings.append(try filter.coverageNote(ledger: database, prices: prices, window: reportWindow))
+    }
+    emit(warnings: warnings)
+    let context = try context(title, window: reportWindow, ledger: database, filter: filter, warnings: warnings)
+    output.print(try rows.shape(report.table), context: context, after: unpricedNote(report.unpricedRequests))
   }
 }
 
@@ -267,6 +365,10 @@ struct TimeZoneOptions: ParsableArguments {
   var tz = "UTC"
 
   func validate() throws {
-    guard TimeZone(identifier: tz) != nil else { throw ValidationError("--tz: unknown time zone \"\(tz)\"") }
+    guard TimeZone(identifier: tz) != nil else {
+      let close = Suggestions.timeZones(near: tz)
+      let hint = close.isEmpty ? "; zones are named like Europe/Berlin or America/New_York" : "; did you mean \(Suggestions.orList(close))?"
+      throw ValidationError("--tz: unknown time zone \"\(tz)\"\(hint)")
+    }
   }
 }

@@ -38,10 +38,11 @@ struct ReconcileCommand: ParsableCommand {
   }
 
   func tolerancePercent() throws -> Exact {
-    guard let value = ExactDecimal.parse(tolerance), value >= 0 else {
-      throw ValidationError("--tolerance: expected a percentage such as 0.5, not \"\(tolerance)\"")
+    let value = try percentArgument(tolerance, option: "--tolerance")
+    guard value >= 0 else {
+      throw ValidationError("--tolerance: expected a percentage of 0 or more, such as 0.5 or 0.5%, not \"\(tolerance)\"")
     }
-    return Exact(value)
+    return value
   }
 
   func run() throws {
@@ -53,11 +54,14 @@ struct ReconcileCommand: ParsableCommand {
         ledger: database, prices: prices, by: try dimensions(), tolerance: try tolerancePercent(),
         window: window)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
+    options.emit(warnings: report.warnings)
     let heading =
-      "Reconcile, \(report.window.description), tolerance \(report.tolerance)%: \(report.exceeded == 0 ? "every row agrees" : "\(report.exceeded) row\(report.exceeded == 1 ? "" : "s") beyond tolerance")\n"
+      "Tolerance \(report.tolerance)%: \(report.exceeded == 0 ? "every row agrees" : "\(report.exceeded) row\(report.exceeded == 1 ? "" : "s") beyond tolerance")\n"
+    let context = try options.context(
+      "Reconcile with the provider's reports", window: report.window, ledger: database,
+      warnings: report.warnings)
     options.output.print(
-      report.table(forTerminal: options.output.format == .table), before: heading,
+      report.table(forTerminal: options.output.format == .table), context: context, before: heading,
       after: report.explanationNotes)
     if report.exceeded > 0 { throw ExitCode(1) }
   }

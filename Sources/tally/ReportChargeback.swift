@@ -10,86 +10,126 @@ struct ReportChargeback: ParsableCommand {
     discussion: """
       Without --month or --from/--to, reports the latest month that has usage in the ledger.
       Rounded cost, share, charge and revenue columns add up exactly to their rounded totals
-      (largest remainder). --format focus writes the period's usage as FinOps FOCUS 1.2 CSV.
+      (largest remainder). A revenue file is one calendar month's revenue: the report must
+      cover that whole month. --format focus writes the period's usage as FinOps FOCUS 1.2 CSV.
       """
   )
 
-  @Option(help: ArgumentHelp("A calendar month, YYYY-MM.", valueName: "month"))
-  var month: String?
+  @OptionGroup var revenue: RevenueOptions
 
   @Option(
     help: ArgumentHelp(
-      "Revenue per tenant for the period: CSV with the columns tenant,revenue_usd.", valueName: "file"))
-  var revenue: String?
-
-  @Option(help: ArgumentHelp("Adds charge_usd = cost x (1 + PCT/100), such as 20.", valueName: "pct"))
+      "Adds charge_usd = cost x (1 + PCT/100); write 20 or 20% for a 20% markup.", valueName: "pct"))
   var markup: String?
 
+  @OptionGroup var rows: RowOptions
   @OptionGroup var options: LedgerReportOptions
 
-  var period: PeriodOptions { options.period }
   var output: OutputOptions { options.output }
 
   func validate() throws {
-    if month != nil, period.from != nil || period.to != nil {
-      throw ValidationError("give either --month or --from/--to, not both")
-    }
-    if let month { _ = try reportWindow(month: month) }
     _ = try markupPercent()
-    try validateFilesExist(revenue.map { [$0] } ?? [], option: "--revenue")
-  }
-
-  func reportWindow(month: String) throws -> ReportWindow {
-    do { return try ReportWindow(month: month, zone: options.zone.tz) } catch {
-      throw ValidationError(error.description)
-    }
   }
 
   func markupPercent() throws -> Exact? {
-    guard let markup else { return nil }
-    guard let value = ExactDecimal.parse(markup), value > -100 else {
-      throw ValidationError(
-        "--markup: expected a percentage above -100 such as 20 or 12.5, not \"\(markup)\"")
-    }
-    return Exact(value)
+    try markup.map { try percentArgument($0, option: "--markup", above: -100) }
   }
 
-  /// `--month`, else `--from/--to`, else the month of the latest usage (in the report's zone).
+  /// `--month` or `--from/--to`, else the month of the latest usage (in the report's zone).
   func resolvedWindow(_ database: Ledger) throws -> ReportWindow {
-    if let month { return try reportWindow(month: month) }
     let window = try options.window()
-    guard period.from == nil, period.to == nil, let latest = try database.latestRequestInstant() else {
-      return window
-    }
-    return try reportWindow(month: String(window.format(latest).prefix(7)))
+    guard !options.period.isGiven, let latest = try database.latestRequestInstant() else { return window }
+    return try ReportWindow(month: String(window.format(latest).prefix(7)), zone: options.zone.tz)
   }
 
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
-    let revenueFile = try revenue.map { file in
-      do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError
-      {
-        fail(error.problems, exitCode: 65)
-      }
-    }
     let database = try options.ledger.openForReading()
     let reportWindow = try resolvedWindow(database)
+    let filter = try rows.filter(ledger: database, prices: prices)
     if output.format == .focus {
       let export = try buildReport {
-        try FocusExport.build(ledger: database, prices: prices, window: reportWindow)
+        try FocusExport.build(ledger: database, prices: prices, window: reportWindow, filter: filter)
       }
-      for warning in export.warnings { Terminal.warning(warning) }
-      Swift.print(export.table.renderCSV(), terminator: "")
+      options.emit(warnings: export.warnings)
+      Swift.print(try rows.shape(export.table).renderCSV(), terminator: "")
       return
+    }
+    var warnings: [String] = []
+    if let markup = try markupPercent(), markup != 0, markup > -1, markup < 1 {
+      warnings.append(
+        "--markup \(self.markup!) is a markup of \(markup)%, not \(markup * 100)%; write --markup \(markup * 100) for that")
+    }
+    let revenueFile = try revenue.load()
+    if let revenueFile {
+      warnings += try buildReport { try revenueFile.checkPeriod(reportWindow, report: "the chargeback") }
     }
     let report = try buildReport {
       try ChargebackReport.build(
-        ledger: database, prices: prices, window: reportWindow, revenue: revenueFile,
+        ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: revenueFile,
         markupPercent: try markupPercent())
     }
-    for warning in report.warnings { Terminal.warning(warning) }
+    warnings += report.warnings
+    options.emit(warnings: warnings)
+    let context = try options.context(
+      "Chargeback per tenant", window: reportWindow, ledger: database, filter: filter, warnings: warnings)
     output.print(
-      report.table(precision: output.precision), before: "Chargeback for \(reportWindow.description):\n",
+      try rows.shape(report.table(precision: output.precision)), context: context,
       after: unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
+  }
+}
+
+/// `--revenue FILE` and `--revenue-month`: one calendar month's revenue per tenant.
+struct RevenueOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Revenue per tenant for one calendar month: CSV with the columns tenant,revenue_usd, named with its month (revenue-2026-10.csv) or given --revenue-month.",
+      valueName: "file"))
+  var revenue: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The month the --revenue file is for, when its name does not say.", valueName: "YYYY-MM"))
+  var revenueMonth: String?
+
+  func validate() throws {
+    try validateFilesExist(revenue.map { [$0] } ?? [], option: "--revenue")
+    if let revenueMonth {
+      guard revenue != nil else { throw ValidationError("--revenue-month goes with --revenue FILE") }
+      _ = try ReportWindow.argument(month: revenueMonth, option: "--revenue-month")
+    }
+  }
+
+  /// The revenue file, read and checked; bad lines exit 65 listing every problem.
+  func load() throws -> RevenueFile? {
+    guard let revenue else { return nil }
+    do {
+      var file = try RevenueFile.parse(try readInput(revenue), file: revenue)
+      if let revenueMonth { file.month = revenueMonth }
+      return file
+    } catch let error as RevenueFileError {
+      fail(error.problems, exitCode: 65)
+    }
+  }
+}
+
+/// Parses a percentage option written `20` or `20%`, greater than `above`.
+func percentArgument(_ text: String, option: String, above minimum: Decimal? = nil) throws -> Exact {
+  let number = text.hasSuffix("%") ? String(text.dropLast()) : text
+  guard let value = ExactDecimal.parse(number.trimmingCharacters(in: .whitespaces)),
+    minimum.map({ value > $0 }) ?? true
+  else {
+    let range = minimum.map { "above \(ExactDecimal.plain($0)) " } ?? ""
+    throw ValidationError("\(option): expected a percentage \(range)such as 20, 20% or 12.5, not \"\(text)\"")
+  }
+  return Exact(value)
+}
+
+extension ReportWindow {
+  /// A `YYYY-MM` option, checked.
+  static func argument(month: String, option: String) throws -> ReportWindow {
+    do { return try ReportWindow(month: month) } catch {
+      throw ValidationError("\(option): expected a month written YYYY-MM, not \"\(month)\"")
+    }
   }
 }

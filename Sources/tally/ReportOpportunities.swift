@@ -15,6 +15,7 @@ struct ReportOpportunities: ParsableCommand {
   @Option(help: "Group by these dimensions: tenant, job, provider, model, context.")
   var by = "job"
 
+  @OptionGroup var rows: RowOptions
   @OptionGroup var options: LedgerReportOptions
 
   func validate() throws {
@@ -31,14 +32,18 @@ struct ReportOpportunities: ParsableCommand {
     let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.openForReading()
     let window = try options.wholeWindow(database)
+    let filter = try rows.filter(ledger: database, prices: prices)
     let report = try buildReport {
-      try OpportunitiesReport.build(ledger: database, prices: prices, window: window, by: try dimensions())
+      try OpportunitiesReport.build(
+        ledger: database, prices: prices, window: window, by: try dimensions(), filter: filter)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
-    let heading =
-      "Sync traffic \(window.description) (\(report.days) days) ranked by the savings of moving it to batch:\n"
+    options.emit(warnings: report.warnings)
+    let context = try options.context(
+      "Opportunities: sync traffic ranked by what moving it to batch would save", window: window,
+      ledger: database, filter: filter, warnings: report.warnings)
     let notes = "Assumptions:\n" + report.assumptions.map { "- \($0)\n" }.joined()
     options.output.print(
-      report.table, before: heading, after: [notes] + unpricedNote(report.totals.unpricedRequests))
+      try rows.shape(report.table), context: context,
+      after: [notes] + unpricedNote(report.totals.unpricedRequests))
   }
 }

@@ -32,18 +32,16 @@ struct WhatIfCommand: ParsableCommand {
     transform: CivilDate.argument)
   var at: CivilDate?
 
-  @Option(
-    help: ArgumentHelp(
-      "Revenue per tenant for the baseline's period (CSV tenant,revenue_usd): adds each tenant's margin before and after.",
-      valueName: "file"))
-  var revenue: String?
-
+  @OptionGroup var revenueOptions: RevenueOptions
+  @OptionGroup var rows: RowOptions
   @OptionGroup var options: LedgerReportOptions
+
+  var revenue: String? { revenueOptions.revenue }
 
   var period: PeriodOptions { options.period }
 
   func validate() throws {
-    try validateFilesExist([file] + (revenue.map { [$0] } ?? []))
+    try validateFilesExist([file])
     try options.output.rejectFocus()
     _ = try dimensions()
     try options.requireWholeWindow("the projection scales a window of known length")
@@ -56,43 +54,60 @@ struct WhatIfCommand: ParsableCommand {
 
   func run() throws {
     let prices = try options.pricing.loadPriceBook()
-    let revenueFile = try revenue.map { file in
-      do { return try RevenueFile.parse(try readInput(file), file: file) } catch let error as RevenueFileError
-      {
-        fail(error.problems, exitCode: 65)
-      }
-    }
+    let revenueFile = try revenueOptions.load()
     let report: WhatIfReport
+    var warnings: [String] = []
+    var context: ReportContext
     do {
       let scenarios = try ScenarioFile.parse(try readInput(file), file: file)
-      let (baseline, lines) = try self.baseline(scenarios, prices: prices)
+      if let revenueFile, let finance = scenarios.finance, revenueFile.total != finance.revenue {
+        fail(
+          [
+            "\(file): [finance] revenue is \(finance.revenue.terminal()) a month, and \(revenueFile.file) totals \(revenueFile.total.terminal()): the margin and the per-tenant block would use two revenues; make them agree or leave one out"
+          ], exitCode: 65)
+      }
+      let (baseline, lines, database) = try self.baseline(scenarios, prices: prices)
+      if let revenueFile, case .ledger(let window, _, _) = baseline {
+        warnings += try buildReport { try revenueFile.checkPeriod(window, report: "the baseline") }
+      }
       report = try buildReport {
         try WhatIfReport.build(
           file: scenarios, lines: lines, baseline: baseline, by: try dimensions(), prices: prices,
           revenue: revenueFile)
       }
+      let window: ReportWindow
+      if case .ledger(let ledgerWindow, _, _) = baseline { window = ledgerWindow } else { window = try ReportWindow() }
+      warnings += report.warnings
+      context = try options.context(
+        "What-if \(file)", window: window, ledger: database, filter: try rows.parsedFilter(), warnings: warnings)
     } catch let error as ScenarioFileError {
       fail([error.description], exitCode: 65)
     }
-    for warning in report.warnings { Terminal.warning(warning) }
+    options.emit(warnings: warnings)
     let render = options.output.renderOptions
     var after = [report.projectionTable.renderTable(render)]
     if let margin = report.margin {
       after.append(margin.table(baselineTitle: "Baseline", scenarioTitle: "Scenario").renderTable(render))
     }
-    options.output.print(
-      report.table, before: report.heading, after: after + unpricedNote(report.totals.unpricedRequests))
+    // The terminal heading names the file, the baseline's days and the changes already.
+    let table = try rows.shape(report.table)
+    if options.output.format == .table {
+      options.output.print(table, before: report.heading, after: after + unpricedNote(report.totals.unpricedRequests))
+    } else {
+      options.output.print(table, context: context)
+    }
   }
 
   /// The file's workloads, else the ledger over the window.
-  func baseline(_ scenarios: ScenarioFile, prices: PriceBook) throws -> (WhatIfBaseline, [ScenarioLine]) {
+  func baseline(_ scenarios: ScenarioFile, prices: PriceBook) throws -> (WhatIfBaseline, [ScenarioLine], Ledger?) {
     if !scenarios.workloads.isEmpty {
-      guard period.from == nil else {
+      guard !period.isGiven, rows.filters.isEmpty else {
         throw ValidationError(
-          "\(file) declares [[workload]] entries, which are the baseline; --from/--to choose a ledger window")
+          "\(file) declares [[workload]] entries, which are the baseline; --month, --from/--to and --where choose ledger usage"
+        )
       }
       let date = at ?? Terminal.today
-      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices))
+      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices), nil)
     }
     let path = options.ledger.path
     guard FileManager.default.fileExists(atPath: path) else {
@@ -102,12 +117,14 @@ struct WhatIfCommand: ParsableCommand {
     }
     let database = try options.ledger.openForReading()
     let window = try options.wholeWindow(database)
+    let filter = try rows.filter(ledger: database, prices: prices)
     // Tenant and job are told apart only where a row, a selector or the revenue file needs them.
     var keeping = Set(try dimensions().map(\.rawValue))
     for change in scenarios.changes { keeping.formUnion(change.selector.conditions.map(\.key.rawValue)) }
     if revenue != nil { keeping.insert("tenant") }
     let lines = try ScenarioLine.ledger(
-      database, prices: prices, window: window, at: at, changes: scenarios.changes, keeping: keeping)
-    return (.ledger(window: window, days: window.days!, at: at), lines)
+      database, prices: prices, window: window, filter: filter, at: at, changes: scenarios.changes,
+      keeping: keeping)
+    return (.ledger(window: window, days: window.days!, at: at), lines, database)
   }
 }

@@ -34,6 +34,14 @@ struct LedgerFileTests {
     return ledger
   }
 
+  /// A report's JSON without the members that say what it covers, which the v2 outputs predate
+  /// (and whose `from`/`to` were null for an open window).
+  static func withoutContext(_ json: String) throws -> NSDictionary {
+    var object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    for key in ["schema_version", "title", "where", "warnings", "from", "to"] { object[key] = nil }
+    return object as NSDictionary
+  }
+
   @Test func aLedgerOfThePreviousVersionMigratesWithEveryReportUnchanged() throws {
     let ledger = try Self.copyOfTheV2Ledger()
     let refused = try CLI.run(["report", "spend", "--ledger", ledger])
@@ -49,7 +57,12 @@ struct LedgerFileTests {
       let result = try CLI.run(arguments + ["--ledger", ledger])
       let expected = try String(
         contentsOf: Self.fixtures.appendingPathComponent("v2-expected/\(file)"), encoding: .utf8)
-      #expect(result.stdout == expected, "\(file) differs after migration")
+      if file.hasSuffix(".json") {
+        // The numbers must not change; the context members came later (schema version 2).
+        #expect(try Self.withoutContext(result.stdout) == Self.withoutContext(expected), "\(file) differs after migration")
+      } else {
+        #expect(result.stdout == expected, "\(file) differs after migration")
+      }
     }
     // Ingesting the same files again adds nothing: the request keys survived the migration.
     let again = try CLI.run([

@@ -80,23 +80,6 @@ extension Ledger {
     }
   }
 
-  /// Requests per status and value of one column (`job`, `batch_id`, …) in the half-open
-  /// interval of instants; absent values are "".
-  public func statusCounts(by column: String, from: Int64?, to: Int64?) throws -> [String: [RequestStatus:
-    Int]]
-  {
-    var query = UsageQuery()
-    query.groupBy = [column, "status"]
-    query.statuses = RequestStatus.allCases
-    (query.from, query.to) = (from, to)
-    var counts: [String: [RequestStatus: Int]] = [:]
-    for aggregate in try usage(query) {
-      guard let status = RequestStatus(rawValue: aggregate.keys["status"] ?? "") else { continue }
-      counts[aggregate.keys[column] ?? "", default: [:]][status, default: 0] += aggregate.requests
-    }
-    return counts.mapValues { $0.filter { $0.value != 0 } }
-  }
-
   /// Every batch object ingested, by id.
   public func batches() throws -> [String: BatchInfo] {
     try read { db in

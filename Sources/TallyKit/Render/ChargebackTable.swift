@@ -104,8 +104,13 @@ extension ChargebackReport {
 func revenueMismatchWarnings(revenueWithoutUsage: [String], usageWithoutRevenue: [String]) -> [String] {
   var lines: [String] = []
   if !revenueWithoutUsage.isEmpty {
+    // A revenue name close to a tenant with usage and no revenue line is most likely a typo.
+    let named = revenueWithoutUsage.map { name in
+      let close = Suggestions.closest(to: name, among: usageWithoutRevenue)
+      return close.isEmpty ? name : "\(name) (did you mean \(Suggestions.orList(close))?)"
+    }
     lines.append(
-      "revenue but no usage in the period (check the tenant names match the ledger): \(revenueWithoutUsage.joined(separator: ", "))"
+      "revenue but no usage in the period (check the tenant names match the ledger): \(named.joined(separator: ", "))"
     )
   }
   if !usageWithoutRevenue.isEmpty {

@@ -43,16 +43,19 @@ public struct BatchesReport: Sendable {
   }
 
   /// Batches with requests in the window (a batch's results are dated by its creation).
-  public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> BatchesReport {
-    let (from, to) = window.instants
+  public static func build(
+    ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter()
+  ) throws -> BatchesReport {
     let objects = try ledger.batches()
     var rows: [String: BatchRow] = [:]
-    for (batch, counts) in try ledger.statusCounts(by: "batch_id", from: from, to: to) where !batch.isEmpty {
+    let counts = try ledger.statusCounts(by: "batch_id", window: window, filter: filter, prices: prices)
+    for (batch, counts) in counts where !batch.isEmpty {
       rows[batch] = BatchRow(
         batch: batch, createdAt: objects[batch]?.createdAt, endedAt: objects[batch]?.endedAt, counts: counts)
     }
     let spend = try SpendReport.build(
-      ledger: ledger, prices: prices, by: [.batch], filters: [(.mode, Mode.batch.rawValue)], window: window)
+      ledger: ledger, prices: prices, by: [.batch], filter: filter.and(.mode, [Mode.batch.rawValue]),
+      window: window)
     for spendRow in spend.rows {
       guard var row = rows[spendRow.values[0]] else { continue }
       row.cost = spendRow.cost

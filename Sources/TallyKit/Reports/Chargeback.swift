@@ -6,10 +6,17 @@ public struct RevenueFileError: Error, Sendable, CustomStringConvertible {
   public var description: String { problems.joined(separator: "\n") }
 }
 
-/// Revenue per tenant for the reported period, read from `tenant,revenue_usd` CSV.
+/// Revenue per tenant for one calendar month, read from `tenant,revenue_usd` CSV.
 public struct RevenueFile: Sendable {
   /// Tenant → revenue, in file order.
   public let revenue: [(tenant: String, amount: Money)]
+  /// The file as named on the command line.
+  public var file = ""
+  /// The calendar month (`YYYY-MM`) the revenue is for: `--revenue-month`, else the last
+  /// `YYYY-MM` in the file's name (`revenue-2026-10.csv`); nil when neither says.
+  public var month: String?
+
+  public var total: Money { revenue.map(\.amount).sum() }
 
   /// Parses the file strictly: a header naming `tenant` and `revenue_usd` (other columns are
   /// ignored), one line per tenant, plain non-negative decimals, no tenant twice.
@@ -42,7 +49,7 @@ public struct RevenueFile: Sendable {
         problems.append("\(location): expected \(names.count) fields, found \(record.fields.count)")
         continue
       }
-      let tenant = record.fields[tenantColumn]
+      let tenant = record.fields[tenantColumn].trimmingCharacters(in: .whitespaces)
       let text = record.fields[revenueColumn].trimmingCharacters(in: .whitespaces)
       guard !tenant.isEmpty else {
         problems.append("\(location): column tenant: empty; every line names a tenant")
@@ -66,7 +73,46 @@ public struct RevenueFile: Sendable {
       revenue.append((tenant, amount))
     }
     guard problems.isEmpty else { throw RevenueFileError(problems: problems) }
-    return RevenueFile(revenue: revenue)
+    return RevenueFile(revenue: revenue, file: file, month: monthInName(file))
+  }
+
+  /// The last `YYYY-MM` (a real month, not part of a longer number) in the file's name.
+  static func monthInName(_ path: String) -> String? {
+    let name = Array((path as NSString).lastPathComponent.utf8)
+    func digit(_ index: Int) -> Bool { name.indices.contains(index) && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(name[index]) }
+    for start in stride(from: name.count - 7, through: 0, by: -1)
+    where (0..<4).allSatisfy({ digit(start + $0) }) && name[start + 4] == UInt8(ascii: "-") && digit(start + 5)
+      && digit(start + 6) && !digit(start - 1) && !digit(start + 7)
+    {
+      let text = String(decoding: name[start..<start + 7], as: UTF8.self)
+      if CivilDate(parsing: text + "-01") != nil { return text }
+    }
+    return nil
+  }
+
+  /// Checks that the revenue is for the report's period: margins compare a month of revenue
+  /// with the same month of cost. The window must be that whole calendar month; a file that
+  /// names no month is taken for the window's month, with a warning. Returns the warnings.
+  public func checkPeriod(_ window: ReportWindow, report: String) throws(ReportError) -> [String] {
+    let windowMonth = window.wholeMonth
+    let covers = window.from.flatMap { from in window.to.map { "\(from) to \($0) (\(window.days!) days)" } } ?? window.description
+    guard let month else {
+      guard let windowMonth else {
+        throw ReportError(
+          "--revenue: \(file) is a month's revenue, and \(report) covers \(covers): give --month YYYY-MM (and name the revenue file's month, as in revenue-2026-10.csv, or give --revenue-month)"
+        )
+      }
+      return [
+        "\(file) does not say which month it is for (no YYYY-MM in its name, no --revenue-month): read as revenue for \(windowMonth)"
+      ]
+    }
+    guard windowMonth == month else {
+      let fix = windowMonth == nil ? "give --month \(month)" : "give --month \(month), or the revenue file for \(windowMonth!)"
+      throw ReportError(
+        "--revenue: \(file) is revenue for \(month), and \(report) covers \(covers); margins compare the same month of revenue and cost: \(fix)"
+      )
+    }
+    return []
   }
 }
 
@@ -144,10 +190,10 @@ public struct ChargebackReport: Sendable {
 
   /// Builds the report straight from the ledger.
   public static func build(
-    ledger: Ledger, prices: PriceBook, window: ReportWindow, revenue: RevenueFile?, markupPercent: Exact?
+    ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
+    revenue: RevenueFile?, markupPercent: Exact?
   ) throws -> ChargebackReport {
-    let spend = try SpendReport.build(
-      ledger: ledger, prices: prices, by: [.tenant], filters: [], window: window)
+    let spend = try SpendReport.build(ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)
     return ChargebackReport(spend: spend, revenue: revenue, markupPercent: markupPercent)
   }
 }

@@ -71,16 +71,19 @@ public struct FocusExport: Sendable {
   /// Usage left out because it cannot be priced: model → requests.
   public let unpricedModels: [String: Int]
 
-  public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> FocusExport {
+  public static func build(
+    ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter()
+  ) throws -> FocusExport {
     var query = UsageQuery(zone: window)
     query.prices = prices
     query.groupBy = ["job", "provider", "tenant"]
     query.grain = .day
     (query.from, query.to) = window.instants
+    filter.apply(to: &query, prices: prices)
     var pricer = UsagePricer(prices: prices)
     var charges: [FocusCharge: Int] = [:]
     var unpricedModels: [String: Int] = [:]
-    for aggregate in try ledger.usage(query) {
+    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer) {
       // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
       guard case .success(let priced) = pricer.price(aggregate),
         let paid = priced.card.rates(for: aggregate.mode)

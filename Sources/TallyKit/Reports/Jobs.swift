@@ -59,9 +59,11 @@ public struct JobsReport: Sendable {
     return total
   }
 
-  public static func build(ledger: Ledger, prices: PriceBook, window: ReportWindow) throws -> JobsReport {
+  public static func build(
+    ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter()
+  ) throws -> JobsReport {
     let spend = try SpendReport.build(
-      ledger: ledger, prices: prices, by: [.job, .mode], filters: [], window: window)
+      ledger: ledger, prices: prices, by: [.job, .mode], filter: filter, window: window)
     var rows: [String: JobRow] = [:]
     for row in spend.rows {
       let job = row.values[0]
@@ -74,8 +76,7 @@ public struct JobsReport: Sendable {
       if let list = row.listCost { jobRow.listCost = (jobRow.listCost ?? .zero) + list }
       rows[job] = jobRow
     }
-    let (from, to) = window.instants
-    for (job, counts) in try ledger.statusCounts(by: "job", from: from, to: to) {
+    for (job, counts) in try ledger.statusCounts(by: "job", window: window, filter: filter, prices: prices) {
       let failed = counts.filter { $0.key != .succeeded }.values.reduce(0, +)
       guard failed > 0 else { continue }
       let name = job.isEmpty ? unattributed : job

@@ -80,7 +80,8 @@ public struct OpportunitiesReport: Sendable {
 
   /// Prices the window's sync traffic at sync and batch rates per group.
   public static func build(
-    ledger: Ledger, prices: PriceBook, window: ReportWindow, by: [WhatIfDimension], daysPerMonth: Decimal = 30
+    ledger: Ledger, prices: PriceBook, window: ReportWindow, by: [WhatIfDimension],
+    filter: ReportFilter = ReportFilter(), daysPerMonth: Decimal = 30
   ) throws -> OpportunitiesReport {
     if by.contains(.workload) || by.contains(.mode) {
       throw ReportError("opportunities groups by tenant, job, provider, model or context")
@@ -91,7 +92,8 @@ public struct OpportunitiesReport: Sendable {
     var unpricedModels: [String: Int] = [:]
     var noBatchRate: [String: Int] = [:]
     for line in try ScenarioLine.ledger(
-      ledger, prices: prices, window: window, keeping: Set(by.map(\.rawValue))) {
+      ledger, prices: prices, window: window, filter: filter, keeping: Set(by.map(\.rawValue)))
+    {
       let requests = NSDecimalNumber(decimal: line.requests.decimal).intValue
       let card: RateCard
       let paid: Cost

@@ -178,33 +178,17 @@ public struct SpendReport: Sendable {
 
   /// Aggregates the ledger per `by` and prices each (model, mode, rate day, size class) sum once.
   public static func build(
-    ledger: Ledger, prices: PriceBook, by: [ReportDimension], filters: [(ReportDimension, String)],
+    ledger: Ledger, prices: PriceBook, by: [ReportDimension], filter: ReportFilter = ReportFilter(),
     window: ReportWindow
   ) throws -> SpendReport {
     var query = UsageQuery(zone: window)
     query.prices = prices
-    query.groupBy = Array(Set((by + filters.map(\.0)).compactMap(\.groupColumn))).sorted()
+    query.groupBy = Array(Set((by + filter.dimensions).compactMap(\.groupColumn))).sorted()
     (query.from, query.to) = window.instants
-    let times = Set(by + filters.map(\.0))
+    let times = Set(by)
     query.grain =
       !times.isDisjoint(with: [.day, .week]) ? .day : times.contains(.month) ? .month : .window
-    var laterFilters: [(ReportDimension, String)] = []
-    for (dimension, value) in filters {
-      switch dimension {
-      case .tenant, .job, .batch:
-        query.filters[dimension.groupColumn!, default: []].insert(value == unattributed ? "" : value)
-      case .provider, .mode: query.filters[dimension.rawValue, default: []].insert(value)
-      case .model: query.filters["model", default: []].insert(prices.resolve(value)?.id ?? value)
-      case .context:
-        let labels = prices.contextLabels
-        guard labels.contains(value) else {
-          let named = labels.dropLast().joined(separator: ", ") + " or " + labels.last!
-          throw ReportError("context is \(named), not \"\(value)\"")
-        }
-        laterFilters.append((dimension, value))
-      case .day, .week, .month: laterFilters.append((dimension, value))
-      }
-    }
+    filter.apply(to: &query, prices: prices)
 
     struct Sums {
       var row: SpendRow
@@ -234,11 +218,11 @@ public struct SpendReport: Sendable {
         case .mode: return aggregate.mode.rawValue
         case .context: return context
         case .day: return localDay.description
-        case .week: return localDay.adding(days: -((localDay.daysSinceEpoch % 7 + 10) % 7)).description
+        case .week: return localDay.weekStart.description
         case .month: return String(localDay.description.prefix(7))
         }
       }
-      guard laterFilters.allSatisfy({ value($0.0) == $0.1 }) else { continue }
+      guard filter.accepts(value) else { continue }
       let values = by.map(value)
       var sums = rows[values] ?? Sums(row: SpendRow(values: values))
       sums.row.requests += aggregate.requests
@@ -265,5 +249,12 @@ public struct SpendReport: Sendable {
       .sorted { $0.values.lexicographicallyPrecedes($1.values) }
     return SpendReport(
       by: by, window: window, rows: sorted, unpricedModels: unpricedModels.filter { $0.value != 0 })
+  }
+}
+
+extension SpendReport {
+  /// `Spend by month and model`: the title of the report grouped by `by`.
+  public static func title(by: [ReportDimension]) -> String {
+    "Spend by " + Suggestions.andList(by.map(\.rawValue))
   }
 }

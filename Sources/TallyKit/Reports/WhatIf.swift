@@ -209,8 +209,8 @@ extension ScenarioLine {
   /// changes rates. Only the `keeping` columns (of `tenant`, `job`) are told apart: lines
   /// differ in nothing else a report shows, so each is priced once (the others are "").
   public static func ledger(
-    _ ledger: Ledger, prices: PriceBook, window: ReportWindow, at: CivilDate? = nil,
-    changes: [ScenarioChange] = [], keeping: Set<String> = ["tenant", "job"]
+    _ ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
+    at: CivilDate? = nil, changes: [ScenarioChange] = [], keeping: Set<String> = ["tenant", "job"]
   ) throws -> [ScenarioLine] {
     var query = UsageQuery(zone: window)
     query.prices = prices
@@ -221,8 +221,10 @@ extension ScenarioLine {
     }
     query.groupBy = ["provider"] + ["tenant", "job"].filter(keeping.contains)
     (query.from, query.to) = window.instants
+    filter.apply(to: &query, prices: prices)
+    var pricer = UsagePricer(prices: prices)
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
-    for aggregate in try ledger.usage(query) {
+    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer) {
       func label(_ column: String) -> String {
         guard let value = aggregate.keys[column] else { return "" }
         return value.isEmpty ? unattributed : value
@@ -264,6 +266,14 @@ extension ReportWindow {
     (query.from, query.to) = window.instants
     query.statuses = RequestStatus.allCases
     return try ledger.usage(query).isEmpty ? nil : window
+  }
+
+  /// `YYYY-MM` when the window is exactly one calendar month, else nil.
+  public var wholeMonth: String? {
+    guard let from, let to, from == from.startOfMonth, to == from.startOfNextMonth.adding(days: -1) else {
+      return nil
+    }
+    return String(from.description.prefix(7))
   }
 
   /// The number of days from `from` to `to`, both included.

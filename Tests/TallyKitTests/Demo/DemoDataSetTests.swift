@@ -95,7 +95,7 @@ import Testing
     let ledger = try Ledger(path: directory.appendingPathComponent("tally.sqlite").path)
     func spend(_ by: [ReportDimension], from: String? = nil, to: String? = nil) throws -> SpendReport {
       try SpendReport.build(
-        ledger: ledger, prices: Self.prices, by: by, filters: [],
+        ledger: ledger, prices: Self.prices, by: by,
         window: try ReportWindow(
           from: from.flatMap(CivilDate.init(parsing:)), to: to.flatMap(CivilDate.init(parsing:))))
     }
@@ -139,7 +139,7 @@ import Testing
     _ = try DemoDataSet.install(in: directory, prices: Self.prices)
     let ledger = try Ledger(path: directory.appendingPathComponent("tally.sqlite").path)
     let october = try SpendReport.build(
-      ledger: ledger, prices: Self.prices, by: [.tenant], filters: [],
+      ledger: ledger, prices: Self.prices, by: [.tenant],
       window: try ReportWindow(from: CivilDate(parsing: "2026-10-01"), to: CivilDate(parsing: "2026-10-31")))
     let cost = Dictionary(uniqueKeysWithValues: october.rows.map { ($0.values[0], $0.cost!) })
     var revenue: [String: Money] = [:]

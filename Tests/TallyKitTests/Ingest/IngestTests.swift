@@ -54,7 +54,7 @@ enum IngestFixtures {
 
   static func spend(_ ledger: Ledger, by: [ReportDimension], prices: PriceBook = prices) throws -> SpendReport
   {
-    try SpendReport.build(ledger: ledger, prices: prices, by: by, filters: [], window: try ReportWindow())
+    try SpendReport.build(ledger: ledger, prices: prices, by: by, window: try ReportWindow())
   }
 }
 

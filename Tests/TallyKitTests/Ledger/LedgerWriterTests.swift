@@ -45,7 +45,7 @@ struct LedgerWriterTests {
     }
     #expect(rows == ["42 api:one 100", "43 api:two 200", "44 api:three 300"])
     let spend = try SpendReport.build(
-      ledger: ledger, prices: IngestFixtures.prices, by: [.month], filters: [], window: try ReportWindow())
+      ledger: ledger, prices: IngestFixtures.prices, by: [.month], window: try ReportWindow())
     #expect(spend.rows.map(\.requests) == [3])
     #expect(spend.rows.map(\.tokens.input) == [600])
   }
@@ -64,7 +64,7 @@ struct LedgerWriterTests {
     try ingest("api:a1")
     #expect(throws: LedgerSumOverflow.self) { try ingest("api:b1") }
     let spend = try SpendReport.build(
-      ledger: ledger, prices: IngestFixtures.prices, by: [.month], filters: [], window: try ReportWindow())
+      ledger: ledger, prices: IngestFixtures.prices, by: [.month], window: try ReportWindow())
     #expect(spend.rows.map(\.tokens.input) == [5_000_000_000_000_000_000])
     #expect(spend.rows.map(\.requests) == [1])
     #expect(

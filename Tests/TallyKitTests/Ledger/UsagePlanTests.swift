@@ -130,7 +130,7 @@ struct UsagePlanTests {
   static func expectSameSpend(
     _ ledger: Ledger, _ records: [UsageRecord], by: [ReportDimension], window: ReportWindow
   ) throws {
-    let report = try SpendReport.build(ledger: ledger, prices: prices, by: by, filters: [], window: window)
+    let report = try SpendReport.build(ledger: ledger, prices: prices, by: by, window: window)
     let expected = bruteForce(records, by: by, window: window)
     #expect(report.rows.count == expected.count, "\(by) \(window)")
     for row in report.rows {

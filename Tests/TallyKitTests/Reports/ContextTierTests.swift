@@ -36,7 +36,7 @@ struct ContextTierTests {
   @Test func spendAndChargebackPriceEachSideOfEachThreshold() throws {
     let ledger = try Self.ledger()
     let spend = try SpendReport.build(
-      ledger: ledger, prices: Self.prices, by: [.context], filters: [], window: Self.october)
+      ledger: ledger, prices: Self.prices, by: [.context], window: Self.october)
     #expect(spend.rows.map(\.values) == [["0-100k"], ["100k-272k"], ["272k+"]])
     #expect(
       spend.rows.map(\.cost) == [
@@ -90,11 +90,11 @@ struct ContextTierTests {
     let ledger = try Self.ledger()
     #expect(Self.prices.contextLabels.contains("100k-272k"))
     let spend = try SpendReport.build(
-      ledger: ledger, prices: Self.prices, by: [.tenant], filters: [(.context, "100k-272k")], window: Self.october)
+      ledger: ledger, prices: Self.prices, by: [.tenant], filter: try ReportFilter(parsing: ["context=100k-272k"]),
+      window: Self.october)
     #expect(spend.rows.map(\.requests) == [1, 1])
-    #expect(throws: ReportError.self) {
-      try SpendReport.build(
-        ledger: ledger, prices: Self.prices, by: [.tenant], filters: [(.context, "100K+")], window: Self.october)
-    }
+    var wrong = try ReportFilter(parsing: ["context=100K+"])
+    let error = #expect(throws: ReportError.self) { try wrong.check(ledger: ledger, prices: Self.prices) }
+    #expect(error?.description.hasPrefix("--where context=100K+: context is 0-100k, ") == true)
   }
 }

@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+
+/// What the ledger holds, read from `rollup_month` (a few rows per month and group, never the
+/// requests): the names a `--where` value is checked against and the months a group covers.
+extension Ledger {
+  static let catalogColumns: Set<String> = ["tenant", "job", "batch_id", "provider", "model", "mode"]
+
+  /// Every value `column` takes in the ledger, "" for absent tenants, jobs and batches.
+  public func distinctValues(of column: String) throws -> Set<String> {
+    precondition(Ledger.catalogColumns.contains(column))
+    return try read { db in
+      Set(try String.fetchAll(db, sql: "SELECT DISTINCT \(column) FROM rollup_month"))
+    }
+  }
+
+  /// The first days of the first and the last UTC month with usage (of any status) passing
+  /// `filters` (column → accepted values, "" for absent); nil when there is none.
+  public func usageMonths(where filters: [String: Set<String>]) throws -> (first: CivilDate, last: CivilDate)? {
+    precondition(Set(filters.keys).isSubset(of: Ledger.catalogColumns))
+    var conditions: [String] = []
+    var arguments: [String] = []
+    for (column, values) in filters.sorted(by: { $0.key < $1.key }) {
+      conditions.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+      arguments += values.sorted()
+    }
+    let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    return try read { db in
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT min(month) AS first, max(month) AS last FROM rollup_month" + whereClause,
+          arguments: StatementArguments(arguments)),
+        let first = row["first"] as Int?, let last = row["last"] as Int?
+      else { return nil }
+      return (CivilDate(daysSinceEpoch: first), CivilDate(daysSinceEpoch: last))
+    }
+  }
+
+  /// The instants of the first and the last request (any status); nil for an empty ledger.
+  public func requestSpan() throws -> (first: Int64, last: Int64)? {
+    try read { db in
+      let row = try Row.fetchOne(db, sql: "SELECT min(timestamp), max(timestamp) FROM request")
+      guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return nil }
+      return (first, last)
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// What a report covers, printed with it in every format: a title line over the table, and in
+/// JSON the schema version, the days covered, the zone, the filters and the warnings. A number
+/// pasted from a report thus always carries its period.
+public struct ReportContext: Sendable {
+  /// The JSON layout's version: bumped when a key changes meaning or goes away.
+  public static let schemaVersion = 2
+
+  /// What the report is, such as "Spend by month and model".
+  public var title: String
+  public var window: ReportWindow
+  /// The days the report covers: the window's, its open ends closed at the ledger's first and
+  /// last day of usage. Nil for an empty ledger or a report not read from the ledger.
+  public var covered: (from: CivilDate, to: CivilDate)?
+  public var filter: ReportFilter
+  public var warnings: [String]
+
+  public init(
+    title: String, window: ReportWindow, covered: (from: CivilDate, to: CivilDate)? = nil,
+    filter: ReportFilter = ReportFilter(), warnings: [String] = []
+  ) {
+    self.title = title
+    self.window = window
+    self.covered = covered
+    self.filter = filter
+    self.warnings = warnings
+  }
+
+  /// The window with its open ends closed at the ledger's first and last day with usage.
+  public static func covered(_ window: ReportWindow, ledger: Ledger) throws -> (from: CivilDate, to: CivilDate)? {
+    if let from = window.from, let to = window.to { return (from, to) }
+    guard let span = try ledger.requestSpan() else { return nil }
+    return (window.from ?? window.localDay(span.first), window.to ?? window.localDay(span.last))
+  }
+
+  /// `Spend by month and model, 2026-09-01 to 2026-10-31 (UTC), where tenant = acme:`, with
+  /// `all usage in the ledger` when no window was given.
+  public var heading: String {
+    var text = title + ", "
+    if let covered {
+      text += "\(covered.from) to \(covered.to) (\(window.zoneName))"
+      if window.from == nil && window.to == nil { text += ", all usage in the ledger" }
+    } else {
+      text += window.from == nil && window.to == nil ? "no usage in the ledger" : window.description
+    }
+    if !filter.isEmpty { text += ", where \(filter)" }
+    return text + ":\n"
+  }
+
+  /// The members every report's JSON starts with; `from`/`to`/`tz` replace the table's own.
+  var jsonMembers: [(key: String, value: JSONValue)] {
+    [
+      ("schema_version", .integer(Self.schemaVersion)),
+      ("title", .string(title)),
+      ("from", covered.map { .string($0.from.description) } ?? .null),
+      ("to", covered.map { .string($0.to.description) } ?? .null),
+      ("tz", .string(window.zoneName)),
+      ("where", filter.json),
+      ("warnings", .array(warnings.map(JSONValue.string))),
+    ]
+  }
+}
+
+extension ReportTable {
+  /// The JSON with the context's members after `report`: schema version and title first, then
+  /// the table's own header, where the context's `from`/`to`/`tz` take the place of the
+  /// table's, then the context's other members.
+  public func renderJSON(context: ReportContext) -> String {
+    var members = context.jsonMembers
+    let tableHeader = header.map { member in
+      members.firstIndex { $0.key == member.key }.map { members.remove(at: $0) } ?? member
+    }
+    let leading = members.filter { ["schema_version", "title"].contains($0.key) }
+    let rest = members.filter { !["schema_version", "title"].contains($0.key) }
+    return ReportTable(
+      name: name, columns: columns, rows: rows, totals: totals, header: leading + tableHeader + rest,
+      trailer: trailer
+    ).renderJSON()
+  }
+}
