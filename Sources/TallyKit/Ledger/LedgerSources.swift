@@ -137,8 +137,10 @@ extension Ledger {
 }
 
 extension LedgerWriter {
-  /// A source still in the ledger with the same content hash whose batch is recorded and is
-  /// not `batchID` ("" for none): the same file ingested under another batch.
+  /// A source still in the ledger with the same content hash, whose batch is recorded and is
+  /// not `batchID` ("" for none), and which added requests: the same file ingested under
+  /// another batch. (A source that added none owns no request; after the one it duplicated is
+  /// removed it holds nothing.)
   func activeSource(contentHash: String, otherThan id: Int64, batchIDNot batchID: String?) throws
     -> LedgerSource?
   {
@@ -146,7 +148,8 @@ extension LedgerWriter {
       db,
       sql: """
         SELECT \(LedgerSource.columns) FROM source
-        WHERE content_hash = ? AND id <> ? AND removed_at IS NULL AND batch_id IS NOT NULL AND batch_id <> ?
+        WHERE content_hash = ? AND id <> ? AND removed_at IS NULL AND new_records > 0 AND batch_id IS NOT NULL
+          AND batch_id <> ?
         ORDER BY id LIMIT 1
         """, arguments: [contentHash, id, batchID ?? ""]
     ).map(LedgerSource.init)
