@@ -76,7 +76,8 @@ struct LedgerRemove: ParsableCommand {
       "source \(source.id) (\(source.path), \(source.format), ingested \(source.ingestedAt))\(dryRun ? ", dry run: nothing removed" : "")"
     ]
     if removal.requests > 0 || removal.providerRows == 0 {
-      var line = "  \(verb) \(grouped(removal.requests)) request\(removal.requests == 1 ? "" : "s") (\(grouped(removal.billed)) billed)"
+      var line =
+        "  \(verb) \(grouped(removal.requests)) request\(removal.requests == 1 ? "" : "s") (\(grouped(removal.billed)) billed)"
       if let first = removal.firstTimestamp, let last = removal.lastTimestamp {
         let (from, to) = (Timestamp.utcDay(first), Timestamp.utcDay(last))
         line += from == to ? " of \(from) (UTC)" : " from \(from) to \(to) (UTC)"

@@ -35,7 +35,9 @@ struct UndoCLITests {
 
         """)
     let sources = try Self.run(["ledger", "sources", "--format", "csv", "--ledger", "x.sqlite"], in: scratch)
-    #expect(sources.stdout == "id,path,format,ingested_at,batch,options,read,new,duplicates,not_billed,invalid,status\n")
+    #expect(
+      sources.stdout
+        == "id,path,format,ingested_at,batch,options,read,new,duplicates,not_billed,invalid,status\n")
   }
 
   @Test func aBatchObjectForAnotherBatchThanTheFileNameIsRefused() throws {
@@ -58,7 +60,10 @@ struct UndoCLITests {
       at: scratch.appendingPathComponent("d/\(Self.batch240)_results.jsonl"),
       to: scratch.appendingPathComponent("results.jsonl"))
     let first = try Self.run(
-      ["ingest", "results.jsonl", "--batch-id", "msgbatch_wrong", "--date", "2026-10-01", "--ledger", "x.sqlite"],
+      [
+        "ingest", "results.jsonl", "--batch-id", "msgbatch_wrong", "--date", "2026-10-01", "--ledger",
+        "x.sqlite",
+      ],
       in: scratch)
     #expect(first.status == 0, "\(first)")
     let spend = ["report", "spend", "--by", "day", "--format", "csv", "--ledger", "x.sqlite"]
@@ -75,7 +80,10 @@ struct UndoCLITests {
     #expect(try Self.run(spend, in: scratch).stdout == before.stdout)
     // The identical pairing again stays idempotent.
     let same = try Self.run(
-      ["ingest", "results.jsonl", "--batch-id", "msgbatch_wrong", "--date", "2026-10-01", "--ledger", "x.sqlite"],
+      [
+        "ingest", "results.jsonl", "--batch-id", "msgbatch_wrong", "--date", "2026-10-01", "--ledger",
+        "x.sqlite",
+      ],
       in: scratch)
     #expect(same.status == 0)
     #expect(same.stderr.contains("read 240, new 0, duplicates 240, not billed 0, invalid 0"))
@@ -145,10 +153,14 @@ struct UndoCLITests {
         "--ledger", "x.sqlite",
       ], in: scratch)
     #expect(openAI.status == 0, "\(openAI)")
-    let removed = try Self.run(["ledger", "remove", "d/api-log-2026-10.jsonl", "--ledger", "x.sqlite"], in: scratch)
+    let removed = try Self.run(
+      ["ledger", "remove", "d/api-log-2026-10.jsonl", "--ledger", "x.sqlite"], in: scratch)
     #expect(removed.status == 0, "\(removed)")
-    for (format, name) in [("table", "ledger-sources.txt"), ("csv", "ledger-sources.csv"), ("json", "ledger-sources.json")] {
-      let result = try Self.run(["ledger", "sources", "--all", "--format", format, "--ledger", "x.sqlite"], in: scratch)
+    for (format, name) in [
+      ("table", "ledger-sources.txt"), ("csv", "ledger-sources.csv"), ("json", "ledger-sources.json"),
+    ] {
+      let result = try Self.run(
+        ["ledger", "sources", "--all", "--format", format, "--ledger", "x.sqlite"], in: scratch)
       #expect(result.status == 0, "\(result)")
       assertGolden(Self.masked(result.stdout), named: name)
     }
@@ -176,7 +188,8 @@ struct UndoCLITests {
 
   /// The demo's files in ingest order, with the options the demo used (from `ledger sources`).
   static func demoIngests(in scratch: URL) throws -> [(path: String, arguments: [String])] {
-    let listing = try run(["ledger", "sources", "--format", "json", "--ledger", "d/tally.sqlite"], in: scratch)
+    let listing = try run(
+      ["ledger", "sources", "--format", "json", "--ledger", "d/tally.sqlite"], in: scratch)
     let object = try JSONSerialization.jsonObject(with: Data(listing.stdout.utf8)) as! [String: Any]
     let rows = object["rows"] as! [[String: Any]]
     return rows.map { row in
@@ -191,7 +204,10 @@ struct UndoCLITests {
     }
   }
 
-  @Test(arguments: [batch240 + "_results.jsonl", "api-log-2026-10.jsonl", "batch_1a1e4773ae15b0af44c13c9e09fcc2d9_errors.jsonl"])
+  @Test(arguments: [
+    batch240 + "_results.jsonl", "api-log-2026-10.jsonl",
+    "batch_1a1e4773ae15b0af44c13c9e09fcc2d9_errors.jsonl",
+  ])
   func removingAFileRestoresEveryReportToNeverHavingIngestedIt(_ name: String) throws {
     let scratch = try Self.demo()
     let ingests = try Self.demoIngests(in: scratch)
@@ -218,7 +234,9 @@ struct UndoCLITests {
 
     let removed = try Self.run(["ledger", "remove", path, "--ledger", "all.sqlite"], in: scratch)
     #expect(removed.status == 0, "\(removed)")
-    #expect(removed.stderr.replacing(/would remove/, with: "removed").replacing(/, dry run: nothing removed/, with: "") == removed.stderr)
+    #expect(
+      removed.stderr.replacing(/would remove/, with: "removed").replacing(
+        /, dry run: nothing removed/, with: "") == removed.stderr)
     let after = try Self.reports("all.sqlite", in: scratch)
     for (index, arguments) in Self.reports.enumerated() {
       #expect(after[index] == without[index], "\(arguments) after removing \(name)")
@@ -230,8 +248,10 @@ struct UndoCLITests {
 
   @Test func removeSaysWhatItRemovedAndRefusesWhatItCannotFind() throws {
     let scratch = try Self.demo()
-    let path = scratch.appendingPathComponent("d/\(Self.batch240)_results.jsonl").resolvingSymlinksInPath().path
-    let sources = try Self.run(["ledger", "sources", "--format", "csv", "--ledger", "d/tally.sqlite"], in: scratch)
+    let path = scratch.appendingPathComponent("d/\(Self.batch240)_results.jsonl").resolvingSymlinksInPath()
+      .path
+    let sources = try Self.run(
+      ["ledger", "sources", "--format", "csv", "--ledger", "d/tally.sqlite"], in: scratch)
     let line = sources.stdout.split(separator: "\n").first { $0.contains(Self.batch240) }!
     let id = String(line.prefix { $0 != "," })
     let removed = try Self.run(["ledger", "remove", id, "--ledger", "d/tally.sqlite"], in: scratch)
@@ -251,7 +271,9 @@ struct UndoCLITests {
     #expect(again.stderr.hasPrefix("tally: source \(id) (\(stored)) was already removed at "))
     let missing = try Self.run(["ledger", "remove", "999", "--ledger", "d/tally.sqlite"], in: scratch)
     #expect(missing.status == 65)
-    #expect(missing.stderr == "tally: there is no source 999 in d/tally.sqlite; `tally ledger sources` lists them\n")
+    #expect(
+      missing.stderr == "tally: there is no source 999 in d/tally.sqlite; `tally ledger sources` lists them\n"
+    )
   }
 
   @Test func anAmbiguousPathListsTheIds() throws {
@@ -263,7 +285,8 @@ struct UndoCLITests {
     let result = try Self.run(["ledger", "remove", file, "--ledger", "x.sqlite"], in: scratch)
     #expect(result.status == 65)
     #expect(
-      result.stderr == "tally: \(file) names 2 sources (ids 1, 2); give one id, e.g. `tally ledger remove 1`\n")
+      result.stderr
+        == "tally: \(file) names 2 sources (ids 1, 2); give one id, e.g. `tally ledger remove 1`\n")
   }
 
   @Test func aProviderReportSourceIsRemovable() throws {

@@ -49,7 +49,8 @@ public enum BatchPairing {
       return nil
     }
     let directory = (path as NSString).deletingLastPathComponent
-    let candidate = directory.isEmpty ? "\(stem).json" : (directory as NSString).appendingPathComponent("\(stem).json")
+    let candidate =
+      directory.isEmpty ? "\(stem).json" : (directory as NSString).appendingPathComponent("\(stem).json")
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue
     else { return nil }
@@ -60,7 +61,8 @@ public enum BatchPairing {
   static func checkID(path: String, batch: BatchInfo, batchPath: String) throws(IngestFailure) {
     guard let named = batchID(inFileName: path), named != batch.id else { return }
     throw .refused(
-      IngestProblem(file: path, line: 0, message: "the batch object \(batchPath) is for batch \(batch.id), not \(named)"))
+      IngestProblem(
+        file: path, line: 0, message: "the batch object \(batchPath) is for batch \(batch.id), not \(named)"))
   }
 
   /// Refuses a batch object whose `request_counts` the file's lines contradict.
@@ -69,7 +71,9 @@ public enum BatchPairing {
   ) throws(IngestFailure) {
     guard let counts = batch.requestCounts else { return }
     let prefix = "the batch object \(batchPath)"
-    func refuse(_ message: String) -> IngestFailure { .refused(IngestProblem(file: path, line: 0, message: message)) }
+    func refuse(_ message: String) -> IngestFailure {
+      .refused(IngestProblem(file: path, line: 0, message: message))
+    }
     switch format {
     case .anthropicBatch?:
       guard lines != counts.total else { return }
@@ -87,7 +91,8 @@ public enum BatchPairing {
       } else if name.hasSuffix("_errors.jsonl") || name.hasSuffix("_error.jsonl") {
         if successfulLines > 0 {
           throw refuse(
-            "an error file has no successful results, and this one has \(successfulLines) (is it the output file of \(batch.id)?)")
+            "an error file has no successful results, and this one has \(successfulLines) (is it the output file of \(batch.id)?)"
+          )
         }
         if lines > counts.total - counts.completed {
           throw refuse(
@@ -109,7 +114,9 @@ public enum BatchPairing {
   static func batchObjectKind(_ documents: [JSONNode]) -> String? {
     guard documents.count == 1, case .object(let members) = documents[0].value else { return nil }
     for (key, value) in members {
-      if key == "type", case .string("message_batch") = value.value { return "an Anthropic message batch object" }
+      if key == "type", case .string("message_batch") = value.value {
+        return "an Anthropic message batch object"
+      }
       if key == "object", case .string("batch") = value.value { return "an OpenAI batch object" }
     }
     return nil

@@ -90,7 +90,8 @@ extension Ledger {
     try read { db in
       try Row.fetchAll(
         db,
-        sql: "SELECT \(LedgerSource.columns) FROM source \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
+        sql:
+          "SELECT \(LedgerSource.columns) FROM source \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
       ).map(LedgerSource.init)
     }
   }
@@ -160,7 +161,9 @@ extension LedgerWriter {
   /// been ingested), deletes the batch rows no other source has, deletes its provider-report
   /// rows and buckets, and marks the source removed. Run it inside one transaction.
   public func removeSource(_ id: Int64, now: String) throws -> SourceRemoval {
-    guard let row = try Row.fetchOne(db, sql: "SELECT \(LedgerSource.columns) FROM source WHERE id = ?", arguments: [id])
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "SELECT \(LedgerSource.columns) FROM source WHERE id = ?", arguments: [id])
     else { throw LedgerError("there is no source \(id) in the ledger") }
     let source = LedgerSource(row: row)
     var removal = SourceRemoval(source: source)
@@ -171,7 +174,9 @@ extension LedgerWriter {
     let from: Int64? = row["request_id_from"]
     let to: Int64? = row["request_id_to"]
     let owned =
-      if let from, let to { "id BETWEEN \(from) AND \(to) AND source_id = \(id)" } else { "source_id = \(id)" }
+      if let from, let to { "id BETWEEN \(from) AND \(to) AND source_id = \(id)" } else {
+        "source_id = \(id)"
+      }
 
     let sums = try Row.fetchOne(
       db,
@@ -232,7 +237,8 @@ extension LedgerWriter {
 
     removal.laterSourcesWithDuplicates = try Row.fetchAll(
       db,
-      sql: "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL ORDER BY id",
+      sql:
+        "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL ORDER BY id",
       arguments: [id]
     ).map(LedgerSource.init)
     try db.execute(sql: "UPDATE source SET removed_at = ? WHERE id = ?", arguments: [now, id])
@@ -255,7 +261,9 @@ extension LedgerWriter {
     let sums =
       "count(*) AS requests, sum(input_tokens) AS input_tokens, sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens, sum(web_searches) AS web_searches"
     let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
-    let monthKeys = ["month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched"]
+    let monthKeys = [
+      "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
+    ]
     let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched"]
     let monthGroups = """
       SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
@@ -269,7 +277,9 @@ extension LedgerWriter {
              mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched, \(sums)
       FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7
       """
-    for (table, keys, groups) in [("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups)] {
+    for (table, keys, groups) in [
+      ("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups),
+    ] {
       let expected = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(groups))") ?? 0
       try db.execute(
         sql: """

@@ -53,7 +53,9 @@ struct BatchPairingTests {
       try body()
       return nil
     } catch {
-      guard case IngestFailure.refused(let problem)? = error as? IngestFailure else { return "not refused: \(error)" }
+      guard case IngestFailure.refused(let problem)? = error as? IngestFailure else {
+        return "not refused: \(error)"
+      }
       return problem.description
     }
   }
@@ -63,12 +65,14 @@ struct BatchPairingTests {
     #expect(
       Self.refusal {
         try BatchPairing.checkCounts(
-          path: "r.jsonl", format: .anthropicBatch, batch: batch, batchPath: "b.json", lines: 9, successfulLines: 7)
+          path: "r.jsonl", format: .anthropicBatch, batch: batch, batchPath: "b.json", lines: 9,
+          successfulLines: 7)
       } == "r.jsonl: the batch object b.json counts 10 requests, the file has 9 result lines")
     #expect(
       Self.refusal {
         try BatchPairing.checkCounts(
-          path: "r.jsonl", format: .anthropicBatch, batch: batch, batchPath: "b.json", lines: 10, successfulLines: 7)
+          path: "r.jsonl", format: .anthropicBatch, batch: batch, batchPath: "b.json", lines: 10,
+          successfulLines: 7)
       } == nil)
     var openAI = batch
     openAI.requestCounts = BatchRequestCounts(total: 450, completed: 435)
@@ -97,12 +101,17 @@ struct BatchPairingTests {
     let batch = try Self.anthropic((7, 3))
     #expect(
       Self.refusal {
-        try BatchPairing.checkID(path: "msgbatch_01xyz_results.jsonl", batch: batch, batchPath: "msgbatch_01abc.json")
-      } == "msgbatch_01xyz_results.jsonl: the batch object msgbatch_01abc.json is for batch msgbatch_01abc, not msgbatch_01xyz")
+        try BatchPairing.checkID(
+          path: "msgbatch_01xyz_results.jsonl", batch: batch, batchPath: "msgbatch_01abc.json")
+      }
+        == "msgbatch_01xyz_results.jsonl: the batch object msgbatch_01abc.json is for batch msgbatch_01abc, not msgbatch_01xyz"
+    )
     #expect(
       Self.refusal {
         try BatchPairing.checkID(path: "msgbatch_01abc_results.jsonl", batch: batch, batchPath: "x.json")
       } == nil)
-    #expect(Self.refusal { try BatchPairing.checkID(path: "results.jsonl", batch: batch, batchPath: "x.json") } == nil)
+    #expect(
+      Self.refusal { try BatchPairing.checkID(path: "results.jsonl", batch: batch, batchPath: "x.json") }
+        == nil)
   }
 }

@@ -15,7 +15,8 @@ struct LedgerRemovalTests {
   ) throws -> [InsertOutcome] {
     try ledger.transaction(keyHash: hash) { writer in
       let source = try writer.addSource(path: path, contentHash: path, format: "api-log", ingestedAt: "now")
-      let outcomes = try writer.insert(records.map { LedgerInsert(record: $0, modelID: nil) }, sourceID: source)
+      let outcomes = try writer.insert(
+        records.map { LedgerInsert(record: $0, modelID: nil) }, sourceID: source)
       var summary = IngestSummary(file: path)
       summary.read = records.count
       summary.new = outcomes.filter { $0 == .new }.count
@@ -70,7 +71,10 @@ struct LedgerRemovalTests {
     #expect(try Self.rollups(ledger) == (try Self.rebuiltRollups(ledger)))
 
     let again = try Self.ingest(
-      [W.record("api:two", input: 200), W.record("api:three", input: 300, day: 6), W.record("api:one", input: 100)],
+      [
+        W.record("api:two", input: 200), W.record("api:three", input: 300, day: 6),
+        W.record("api:one", input: 100),
+      ],
       path: "again.jsonl", into: ledger, hash: collide)
     #expect(again == [.duplicate, .duplicate, .new])
     #expect(try Self.requests(ledger) == ["42 api:two 200", "43 api:three 300", "44 api:one 100"])
@@ -91,7 +95,8 @@ struct LedgerRemovalTests {
     #expect(removal.rehomed == 1)
     #expect(try Self.requests(ledger) == ["10 a 1", "11 d 4", "12 c 3"])
     let again = try Self.ingest(
-      [W.record("a", input: 1), W.record("c", input: 3), W.record("d", input: 4)], path: "again", into: ledger,
+      [W.record("a", input: 1), W.record("c", input: 3), W.record("d", input: 4)], path: "again",
+      into: ledger,
       hash: hash)
     #expect(again == [.duplicate, .duplicate, .duplicate])
   }
@@ -104,7 +109,8 @@ struct LedgerRemovalTests {
       [W.record("api:1", input: 100, day: 5), W.record("api:2", input: 50, day: 6)], path: "first",
       into: ledger, hash: Ledger.keyHash)
     try Self.ingest(
-      [W.record("api:3", input: 7, day: 6), W.record("api:4", input: 9, day: 7)], path: "second", into: ledger,
+      [W.record("api:3", input: 7, day: 6), W.record("api:4", input: 9, day: 7)], path: "second",
+      into: ledger,
       hash: Ledger.keyHash)
     let before = try Self.rollups(ledger)
     let dry = try ledger.removeSource(2, dryRun: true, now: "later")
