@@ -110,17 +110,12 @@ struct IngestCommand: ParsableCommand {
     options.attribution.tenant = tenant
     options.attribution.job = job
     options.attribution.idPattern = try idPattern.map { try IDPattern($0) }
+    options.recorded = recordedOptions
     let seconds = Int64(Date().timeIntervalSince1970)
     do {
       if let batch {
-        let data = try Data(contentsOf: URL(fileURLWithPath: batch))
-        do {
-          let info = try BatchInfo.parse(data)
-          try info.check(now: seconds)
-          options.batch = info
-        } catch {
-          fail(["\(batch): \(error.message)"], exitCode: 65)
-        }
+        options.batch = try readBatchObject(batch, now: seconds)
+        options.batchPath = batch
       }
       if let map { options.attribution.map = try Attribution.parseMap(try readInput(map), file: map) }
     } catch let failure as IngestFailure {
@@ -135,6 +130,15 @@ struct IngestCommand: ParsableCommand {
     var failed: Int32 = 0
     var summaries: [JSONValue] = []
     for file in files {
+      var options = options
+      // A results file named after its batch pairs with the batch object saved beside it,
+      // unless the batch (or its id or day) was given.
+      if batch == nil && batchID == nil && date == nil, let companion = BatchPairing.companion(of: file) {
+        options.batch = try readBatchObject(companion, now: seconds)
+        options.batchPath = companion
+        options.batchPairedByName = true
+        options.recorded["batch"] = companion
+      }
       let bar = ProgressBar(path: file)
       do {
         let result = try ingester.ingest(
@@ -159,6 +163,33 @@ struct IngestCommand: ParsableCommand {
     if failed != 0 { throw ExitCode(failed) }
   }
 
+  /// The options that shape the rows, as the ledger records them with each source.
+  var recordedOptions: [String: String] {
+    var recorded: [String: String] = [:]
+    if format != "auto" { recorded["format"] = format }
+    recorded["batch"] = batch
+    recorded["batch_id"] = batchID
+    recorded["date"] = date?.description
+    recorded["tenant"] = tenant
+    recorded["job"] = job
+    recorded["map"] = map
+    recorded["id_pattern"] = idPattern
+    if skipInvalid { recorded["skip_invalid"] = "true" }
+    return recorded
+  }
+
+  /// Reads and checks a batch object; exits 65 when it is not one.
+  func readBatchObject(_ path: String, now: Int64) throws -> BatchInfo {
+    let data = try Data(contentsOf: URL(fileURLWithPath: path))
+    do {
+      let info = try BatchInfo.parse(data)
+      try info.check(now: now)
+      return info
+    } catch {
+      fail(["\(path): \(error.message)"], exitCode: 65)
+    }
+  }
+
   /// Prints a failure; exits unless `exit` is false, else returns the exit status.
   @discardableResult
   func report(_ failure: IngestFailure, exit: Bool = true) -> Int32 {
@@ -179,6 +210,7 @@ struct IngestCommand: ParsableCommand {
         ], 65
       )
     case .failed(let message): ([message], 1)
+    case .refused(let problem): ([problem.description, "\(problem.file): nothing was written"], 65)
     }
   }
 
@@ -186,6 +218,9 @@ struct IngestCommand: ParsableCommand {
     let format =
       summary.format.map { $0.rawValue + (summary.formatDetected ? " (detected)" : "") } ?? "empty file"
     var lines = ["\(summary.file): \(format)\(dryRun ? ", dry run: nothing written" : "")"]
+    if let object = summary.pairedBatchObject {
+      lines.append("  batch object \(object) (found beside the file; --batch FILE gives another)")
+    }
     if summary.format?.isProviderReport == true {
       lines.append(
         "  read \(summary.read) rows in \(summary.pages) page\(summary.pages == 1 ? "" : "s"), new \(summary.new), duplicates \(summary.duplicates), revised \(summary.revised), invalid \(summary.invalid)"

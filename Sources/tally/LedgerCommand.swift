@@ -6,7 +6,7 @@ struct LedgerCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ledger",
     abstract: "Look after the ledger file.",
-    subcommands: [LedgerMigrate.self]
+    subcommands: [LedgerMigrate.self, LedgerSources.self, LedgerRemove.self]
   )
 }
 

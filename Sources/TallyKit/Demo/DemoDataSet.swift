@@ -109,13 +109,18 @@ public enum DemoDataSet {
       switch step.kind {
       case .apiLog:
         options.format = .apiLog
+        options.recorded = ["format": "api-log"]
       case .anthropicBatch(let object):
         options.format = .anthropicBatch
         options.batch = try batchInfo(object, in: data)
+        options.batchPath = object
+        options.recorded = ["format": "anthropic-batch", "batch": object, "id_pattern": idPattern]
         options.attribution = attribution
       case .openAIBatch(let object):
         options.format = .openaiBatch
         options.batch = try batchInfo(object, in: data)
+        options.batchPath = object
+        options.recorded = ["format": "openai-batch", "batch": object, "map": "openai-map.csv"]
         options.attribution.map = map
       }
       let path = directory.appendingPathComponent(step.file).path
@@ -221,6 +226,7 @@ public enum DemoDataSet {
       let message: String
       switch error {
       case .usage(let text), .failed(let text): message = text
+      case .refused(let problem): message = problem.description
       case .invalidInput(let problems): message = problems.map(\.description).joined(separator: "\n")
       }
       throw DemoError(description: "the demo data set did not ingest: \(message)")

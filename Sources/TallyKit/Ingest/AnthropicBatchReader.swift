@@ -148,6 +148,7 @@ public struct AnthropicBatchReader: UsageReader {
       let created_at: String
       let ended_at: String?
       let processing_status: String?
+      let request_counts: [String: Int]?
     }
     let object = try decodeLine(Object.self, from: data)
     guard object.type == nil || object.type == "message_batch" else {
@@ -159,6 +160,13 @@ public struct AnthropicBatchReader: UsageReader {
     return BatchInfo(
       id: object.id, provider: "anthropic", createdAt: created,
       endedAt: object.ended_at.flatMap(Timestamp.parse),
-      status: object.processing_status)
+      status: object.processing_status,
+      requestCounts: object.request_counts.map { counts in
+        BatchRequestCounts(
+          total: ["processing", "succeeded", "errored", "canceled", "expired"].reduce(0) { sum, key in
+            sum + (counts[key] ?? 0)
+          },
+          completed: counts["succeeded"] ?? 0)
+      })
   }
 }

@@ -20,8 +20,24 @@ public struct IngestOptions {
   public var attribution = Attribution()
   public var skipInvalid = false
   public var dryRun = false
+  /// Where `batch` was read from, as the user named it (for messages and the sources list).
+  public var batchPath: String?
+  /// Whether `batch` was found beside the results file rather than given with `--batch`.
+  public var batchPairedByName = false
+  /// The options that shaped the rows, as `tally ledger sources` shows them (`batch`, `map`,
+  /// `id_pattern`, ...): stored with the source, so a removed file can be ingested again the
+  /// same way.
+  public var recorded: [String: String] = [:]
 
   public init() {}
+
+  /// `recorded` as one compact JSON object with sorted keys; nil when empty.
+  var recordedJSON: String? {
+    guard !recorded.isEmpty else { return nil }
+    return "{"
+      + recorded.sorted { $0.key < $1.key }.map { "\(JSONValue.quoted($0.key)):\(JSONValue.quoted($0.value))" }
+      .joined(separator: ",") + "}"
+  }
 }
 
 /// What one file's ingest did, for the summary on stderr (and JSON on stdout).
@@ -49,6 +65,8 @@ public struct IngestSummary: Sendable {
   public var problems: [IngestProblem] = []
   /// Which attribution rules filled tenant and job, and which matched no id.
   public var attribution = AttributionCounts()
+  /// The batch object found beside the file and used for it (no `--batch` was given).
+  public var pairedBatchObject: String?
 }
 
 /// Why an ingest did not happen.
@@ -59,6 +77,9 @@ public enum IngestFailure: Error, Sendable {
   case invalidInput([IngestProblem])
   /// The file could not be read, or the ledger not written (exit 1).
   case failed(String)
+  /// Bad input as a whole (exit 65), such as a batch object that is not the file's, or a
+  /// file already in the ledger under another batch: nothing of it was written.
+  case refused(IngestProblem)
 }
 
 /// Reads input files into the ledger: one transaction per file, idempotent by request key.
@@ -100,7 +121,11 @@ public struct Ingester {
     defer { parsing.cancel() }
 
     var summary = IngestSummary(file: path, format: options.format)
+    if options.batchPairedByName { summary.pairedBatchObject = options.batchPath }
     var conflicts: [IngestProblem] = []
+    // Lines whose request succeeded (billed), for the batch object's request_counts.
+    var successfulLines = 0
+    var batchID: String?
     struct Rollback: Error {}
     do {
       try ledger.transaction(commit: !options.dryRun) { writer in
@@ -110,6 +135,8 @@ public struct Ingester {
           let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
           for (index, outcome) in outcomes.enumerated() {
             let record = chunk.inserts[index].record
+            if record.billed { successfulLines += 1 }
+            if batchID == nil { batchID = record.batchID }
             switch outcome {
             case .new:
               summary.new += 1
@@ -146,11 +173,23 @@ public struct Ingester {
           (parsed.problems + conflicts).sorted { $0.line < $1.line }.prefix(Ingester.problemLimit))
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         if let batch = options.batch, summary.format == .anthropicBatch || summary.format == .openaiBatch {
+          let batchPath = options.batchPath ?? "given with --batch"
+          try BatchPairing.checkID(path: path, batch: batch, batchPath: batchPath)
+          try BatchPairing.checkCounts(
+            path: path, format: summary.format, batch: batch, batchPath: batchPath, lines: summary.read,
+            successfulLines: successfulLines)
           try writer.upsert(batch: batch)
+        }
+        if summary.read > 0,
+          let earlier = try writer.activeSource(
+            contentHash: parsing.contentHash, otherThan: sourceID, batchIDNot: batchID)
+        {
+          throw IngestFailure.refused(
+            IngestProblem(file: path, line: 0, message: "this file is already in the ledger as source \(earlier.id) (\(earlier.path)) under \(earlier.batchID.map { "batch \($0)" } ?? "no batch id"); ingesting it under \(batchID.map { "batch \($0)" } ?? "no batch id") would count its requests twice. If the earlier pairing is wrong, take it out with `tally ledger remove \(earlier.id)`, then ingest this file again"))
         }
         try writer.finishSource(
           sourceID, contentHash: parsing.contentHash, format: summary.format?.rawValue ?? "empty",
-          summary: summary)
+          summary: summary, batchID: batchID, options: options.recordedJSON)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)

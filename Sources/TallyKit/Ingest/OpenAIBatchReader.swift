@@ -184,10 +184,14 @@ public struct OpenAIBatchReader: UsageReader {
       let created_at: Int64
       let completed_at: Int64?
       let status: String?
+      let request_counts: [String: Int]?
     }
     let object = try decodeLine(Object.self, from: data)
     return BatchInfo(
       id: object.id, provider: "openai", createdAt: object.created_at, endedAt: object.completed_at,
-      status: object.status)
+      status: object.status,
+      requestCounts: object.request_counts.flatMap { counts in
+        counts["total"].map { BatchRequestCounts(total: $0, completed: counts["completed"] ?? 0) }
+      })
   }
 }

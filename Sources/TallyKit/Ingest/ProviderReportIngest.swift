@@ -32,9 +32,21 @@ extension Ingester {
       opening == UInt8(ascii: "{") || opening == UInt8(ascii: "["),
       (input.regularFileSize ?? 0) <= Int64(limit),
       try input.readAll(limit: limit),
-      let documents = try? JSONDocuments.parse(Data(input.content)),
-      let kind = ProviderReportReader.kind(of: documents)
+      let documents = try? JSONDocuments.parse(Data(input.content))
     else { return nil }
+    guard let kind = ProviderReportReader.kind(of: documents) else {
+      if let object = BatchPairing.batchObjectKind(documents) {
+        let path = input.path
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let results =
+          stem.hasPrefix("msgbatch_")
+          ? "\(stem)_results.jsonl" : stem.hasPrefix("batch_") ? "\(stem)_output.jsonl" : "RESULTS.jsonl"
+        throw .usage(
+          "\(path) is \(object), not results: give it with --batch \(path) together with its results file (tally ingest \(results) --batch \(path)); a results file named after its batch finds it on its own"
+        )
+      }
+      return nil
+    }
     return ProviderReportInput(kind: kind, detected: true, documents: documents)
   }
 
@@ -161,7 +173,8 @@ extension Ingester {
         }
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         try writer.finishSource(
-          sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary)
+          sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary,
+          options: options.recordedJSON)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)

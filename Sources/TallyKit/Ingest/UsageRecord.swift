@@ -60,13 +60,33 @@ public struct BatchInfo: Hashable, Sendable {
   public var createdAt: Int64
   public var endedAt: Int64?
   public var status: String?
+  /// The object's `request_counts`, when it has them.
+  public var requestCounts: BatchRequestCounts?
 
-  public init(id: String, provider: String, createdAt: Int64, endedAt: Int64?, status: String?) {
+  public init(
+    id: String, provider: String, createdAt: Int64, endedAt: Int64?, status: String?,
+    requestCounts: BatchRequestCounts? = nil
+  ) {
     self.id = id
     self.provider = provider
     self.createdAt = createdAt
     self.endedAt = endedAt
     self.status = status
+    self.requestCounts = requestCounts
+  }
+}
+
+/// A batch object's `request_counts`: how many requests the batch had, and how many completed.
+public struct BatchRequestCounts: Hashable, Sendable {
+  /// Every request of the batch: Anthropic's processing + succeeded + errored + canceled +
+  /// expired, OpenAI's `total`.
+  public var total: Int
+  /// Anthropic's `succeeded`, OpenAI's `completed`.
+  public var completed: Int
+
+  public init(total: Int, completed: Int) {
+    self.total = total
+    self.completed = completed
   }
 }
 

@@ -77,6 +77,7 @@ extension Ledger {
     }
     registerProviderReportTables(in: &migrator)
     migrator.registerMigration("v3", migrate: migrateToV3)
+    migrator.registerMigration("v4", migrate: migrateToV4)
     return migrator
   }
 
@@ -191,6 +192,29 @@ extension Ledger {
         CREATE INDEX request_on_timestamp ON request(timestamp);
         """)
     try rebuildRollups(db)
+  }
+
+  /// Migration "v4", sources that can be listed and taken out again (`tally ledger sources`,
+  /// `tally ledger remove`):
+  /// - `batch_id`: the batch a source's requests belong to (the duplicate check under another
+  ///   batch id compares it; remove deletes the batch row when nothing else has the batch);
+  /// - `options`: the ingest options that shaped the rows, a JSON object (`batch`, `map`,
+  ///   `id_pattern`, ...), so a removed file can be ingested again the same way;
+  /// - `request_id_from`, `request_id_to`: the request row ids the ingest appended (rows of a
+  ///   source are appended in one transaction, so remove reads a range instead of the table);
+  ///   NULL for sources ingested before v4, which remove finds by scanning;
+  /// - `removed_at`: when `tally ledger remove` took the source out (its row stays, as the record
+  ///   of the removal).
+  private static func migrateToV4(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE source ADD COLUMN batch_id TEXT;
+        ALTER TABLE source ADD COLUMN options TEXT;
+        ALTER TABLE source ADD COLUMN request_id_from INTEGER;
+        ALTER TABLE source ADD COLUMN request_id_to INTEGER;
+        ALTER TABLE source ADD COLUMN removed_at TEXT;
+        CREATE INDEX source_on_content_hash ON source(content_hash);
+        """)
   }
 
   /// Recomputes both rollups from the requests (the migration; tests compare it with the

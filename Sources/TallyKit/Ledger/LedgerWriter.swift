@@ -45,24 +45,31 @@ public struct LedgerWriter {
   /// Starts a source row; its counts are filled by `finishSource`.
   public func addSource(path: String, contentHash: String, format: String, ingestedAt: String) throws -> Int64
   {
+    let next = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM request")) ?? 1
     try db.execute(
       sql: """
-        INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed, invalid)
-        VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)
-        """, arguments: [path, contentHash, format, ingestedAt])
+        INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed,
+          invalid, request_id_from)
+        VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, ?)
+        """, arguments: [path, contentHash, format, ingestedAt, next])
     return db.lastInsertedRowID
   }
 
-  /// Records the file's hash, format and counts, and adds its new requests to the rollups.
-  public func finishSource(_ id: Int64, contentHash: String, format: String, summary: IngestSummary) throws {
+  /// Records the file's hash, format, counts, batch and options (a JSON object), and adds its
+  /// new requests to the rollups.
+  public func finishSource(
+    _ id: Int64, contentHash: String, format: String, summary: IngestSummary, batchID: String? = nil,
+    options: String? = nil
+  ) throws {
     try db.execute(
       sql: """
         UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
-          not_billed = ?, invalid = ? WHERE id = ?
+          not_billed = ?, invalid = ?, batch_id = ?, options = ?,
+          request_id_to = (SELECT coalesce(max(id), 0) FROM request) WHERE id = ?
         """,
       arguments: [
         contentHash, format, summary.read, summary.new, summary.duplicates, summary.notBilled,
-        summary.invalid, id,
+        summary.invalid, batchID, options, id,
       ])
     try rollups.flush(db)
   }

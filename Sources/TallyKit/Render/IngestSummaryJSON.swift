@@ -38,7 +38,7 @@ extension IngestSummary {
           problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
       ),
       ("warnings", .array(attribution.warnings(file: file).map { .string($0) })),
-    ])
+    ] + (pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []))
   }
 
   /// A file whose ingest failed, in `tally ingest --summary json`: nothing of it was written.

@@ -35,6 +35,7 @@ import Testing
       case .invalidInput(let problems): return problems.map(\.description)
       case .usage(let message): return ["usage: \(message)"]
       case .failed(let message): return ["failed: \(message)"]
+      case .refused(let problem): return ["refused: \(problem)"]
       }
     }
   }

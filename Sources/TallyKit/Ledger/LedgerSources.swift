@@ -1,0 +1,335 @@
+import Foundation
+import GRDB
+
+/// One ingested file as the ledger records it (`tally ledger sources`).
+public struct LedgerSource: Sendable, Equatable {
+  public let id: Int64
+  /// The path as it was given to `tally ingest`.
+  public let path: String
+  public let format: String
+  public let ingestedAt: String
+  /// The ingest options that shaped the rows (`batch`, `map`, `id_pattern`, ...); empty for a
+  /// source ingested before they were recorded.
+  public let options: [String: String]
+  public let read: Int
+  public let new: Int
+  public let duplicates: Int
+  public let notBilled: Int
+  public let invalid: Int
+  /// The batch of its requests; "" when they have none, nil when not recorded (ingested before
+  /// Tally recorded it).
+  public let batchID: String?
+  /// When `tally ledger remove` took it out; nil while its rows are in the ledger.
+  public let removedAt: String?
+
+  static let columns =
+    "id, path, format, ingested_at, options, records_read, new_records, duplicates, not_billed, invalid, batch_id, removed_at, request_id_from, request_id_to"
+
+  init(row: Row) {
+    id = row["id"]
+    path = row["path"]
+    format = row["format"]
+    ingestedAt = row["ingested_at"]
+    let text: String? = row["options"]
+    var options: [String: String] = [:]
+    if let text, let documents = try? JSONDocuments.parse(Data(text.utf8)),
+      case .object(let members)? = documents.first?.value
+    {
+      for (key, value) in members {
+        if case .string(let string) = value.value { options[key] = string }
+      }
+    }
+    self.options = options
+    read = row["records_read"]
+    new = row["new_records"]
+    duplicates = row["duplicates"]
+    notBilled = row["not_billed"]
+    invalid = row["invalid"]
+    batchID = row["batch_id"]
+    removedAt = row["removed_at"]
+  }
+}
+
+/// What `tally ledger remove` took out of the ledger (or, in a dry run, would take out).
+public struct SourceRemoval: Sendable {
+  public var source: LedgerSource
+  /// Request rows deleted, and how many of them were billed.
+  public var requests = 0
+  public var billed = 0
+  /// Their token sums.
+  public var tokens = RemovedTokens()
+  /// The first and last request time (UTC seconds); nil when no request was deleted.
+  public var firstTimestamp: Int64?
+  public var lastTimestamp: Int64?
+  /// Batch rows deleted (no other source has the batch) and batch rows kept (another has).
+  public var batchesRemoved: [String] = []
+  public var batchesKept: [String] = []
+  /// Provider-report rows (usage and cost) and time buckets deleted.
+  public var providerRows = 0
+  public var providerBuckets = 0
+  /// Requests of other keys moved back along their probe chain (see `repairProbeChains`).
+  public var rehomed = 0
+  /// Sources ingested after this one that found duplicates: requests they share with it go
+  /// with it; ingesting them again puts those back.
+  public var laterSourcesWithDuplicates: [LedgerSource] = []
+}
+
+/// Token sums of removed requests (64-bit, like the rollups).
+public struct RemovedTokens: Sendable, Equatable {
+  public var input: Int64 = 0
+  public var cacheWrite5m: Int64 = 0
+  public var cacheWrite1h: Int64 = 0
+  public var cacheRead: Int64 = 0
+  public var output: Int64 = 0
+  public var webSearches: Int64 = 0
+}
+
+extension Ledger {
+  /// The sources in ingest order; removed ones only with `includeRemoved`.
+  public func sources(includeRemoved: Bool = false) throws -> [LedgerSource] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql:
+          "SELECT \(LedgerSource.columns) FROM source \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
+      ).map(LedgerSource.init)
+    }
+  }
+
+  /// The source `text` names: an id, else a path exactly as `ledger sources` lists it (or the
+  /// same file named another way). Errors say what to give instead.
+  public func findSource(_ text: String) throws -> LedgerSource {
+    let all = try sources(includeRemoved: true)
+    if let id = Int64(text) {
+      guard let source = all.first(where: { $0.id == id }) else {
+        throw LedgerError("there is no source \(id) in \(path); `tally ledger sources` lists them")
+      }
+      return source
+    }
+    var matches = all.filter { $0.path == text && $0.removedAt == nil }
+    if matches.isEmpty {
+      let absolute = URL(fileURLWithPath: text).standardizedFileURL.path
+      matches = all.filter {
+        $0.removedAt == nil && URL(fileURLWithPath: $0.path).standardizedFileURL.path == absolute
+      }
+    }
+    switch matches.count {
+    case 0:
+      let removed = all.filter { $0.path == text }.map { String($0.id) }
+      throw LedgerError(
+        removed.isEmpty
+          ? "no source in \(path) has the path \(text); `tally ledger sources` lists them"
+          : "the source \(text) was already removed (source \(removed.joined(separator: ", "))); `tally ledger sources --all` lists removals"
+      )
+    case 1:
+      return matches[0]
+    default:
+      throw LedgerError(
+        "\(text) names \(matches.count) sources (ids \(matches.map { String($0.id) }.joined(separator: ", "))); give one id, e.g. `tally ledger remove \(matches[0].id)`"
+      )
+    }
+  }
+
+  /// Takes a source out of the ledger in one transaction (see `LedgerWriter.removeSource`);
+  /// with `dryRun`, works out the same and rolls back.
+  public func removeSource(_ id: Int64, dryRun: Bool = false, now: String) throws -> SourceRemoval {
+    try transaction(commit: !dryRun) { try $0.removeSource(id, now: now) }
+  }
+}
+
+extension LedgerWriter {
+  /// A source still in the ledger with the same content hash, whose batch is recorded and is
+  /// not `batchID` ("" for none), and which added requests: the same file ingested under
+  /// another batch. (A source that added none owns no request; after the one it duplicated is
+  /// removed it holds nothing.)
+  func activeSource(contentHash: String, otherThan id: Int64, batchIDNot batchID: String?) throws
+    -> LedgerSource?
+  {
+    try Row.fetchOne(
+      db,
+      sql: """
+        SELECT \(LedgerSource.columns) FROM source
+        WHERE content_hash = ? AND id <> ? AND removed_at IS NULL AND new_records > 0 AND batch_id IS NOT NULL
+          AND batch_id <> ?
+        ORDER BY id LIMIT 1
+        """, arguments: [contentHash, id, batchID ?? ""]
+    ).map(LedgerSource.init)
+  }
+
+  /// Takes one source out: deletes its requests and subtracts them from both rollups (rollup
+  /// rows that reach zero requests are deleted, so every report reads as if the file had never
+  /// been ingested), deletes the batch rows no other source has, deletes its provider-report
+  /// rows and buckets, and marks the source removed. Run it inside one transaction.
+  public func removeSource(_ id: Int64, now: String) throws -> SourceRemoval {
+    guard
+      let row = try Row.fetchOne(
+        db, sql: "SELECT \(LedgerSource.columns) FROM source WHERE id = ?", arguments: [id])
+    else { throw LedgerError("there is no source \(id) in the ledger") }
+    let source = LedgerSource(row: row)
+    var removal = SourceRemoval(source: source)
+    if let removedAt = source.removedAt {
+      throw LedgerError("source \(id) (\(source.path)) was already removed at \(removedAt)")
+    }
+    // The source's rows: a rowid range when the ingest recorded it, else the whole table.
+    let from: Int64? = row["request_id_from"]
+    let to: Int64? = row["request_id_to"]
+    let owned =
+      if let from, let to { "id BETWEEN \(from) AND \(to) AND source_id = \(id)" } else {
+        "source_id = \(id)"
+      }
+
+    let sums = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT count(*) AS requests, coalesce(sum(status = 'succeeded'), 0) AS billed,
+          coalesce(sum(input_tokens), 0) AS input, coalesce(sum(cache_write_5m_tokens), 0) AS w5,
+          coalesce(sum(cache_write_1h_tokens), 0) AS w1, coalesce(sum(cache_read_tokens), 0) AS cr,
+          coalesce(sum(output_tokens), 0) AS output, coalesce(sum(web_searches), 0) AS searches,
+          min(timestamp) AS first, max(timestamp) AS last
+        FROM request WHERE \(owned)
+        """)!
+    removal.requests = sums["requests"]
+    removal.billed = sums["billed"]
+    removal.tokens = RemovedTokens(
+      input: sums["input"], cacheWrite5m: sums["w5"], cacheWrite1h: sums["w1"], cacheRead: sums["cr"],
+      output: sums["output"], webSearches: sums["searches"])
+    removal.firstTimestamp = sums["first"]
+    removal.lastTimestamp = sums["last"]
+    let months = try Int.fetchAll(
+      db,
+      sql: """
+        SELECT DISTINCT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)
+        FROM request WHERE \(owned)
+        """
+    ).map { CivilDate(daysSinceEpoch: $0) }
+    let batches = try String.fetchAll(
+      db, sql: "SELECT DISTINCT batch_id FROM request WHERE \(owned) AND batch_id IS NOT NULL")
+    try checkRemovable(source, months: months)
+
+    try subtractFromRollups(owned)
+    let hashes = try Int64.fetchAll(db, sql: "SELECT key_hash FROM request WHERE \(owned) ORDER BY key_hash")
+    try db.execute(sql: "DELETE FROM request WHERE \(owned)")
+    removal.rehomed = try repairProbeChains(afterDeleting: hashes)
+
+    // A batch goes when no request and no other source still in the ledger has it.
+    for batch in Set(batches + [source.batchID].compactMap { $0 }.filter { !$0.isEmpty }).sorted() {
+      let used =
+        try Bool.fetchOne(
+          db,
+          sql: """
+            SELECT EXISTS (SELECT 1 FROM rollup_month WHERE batch_id = ?)
+              OR EXISTS (SELECT 1 FROM source WHERE batch_id = ? AND id <> ? AND removed_at IS NULL)
+            """, arguments: [batch, batch, id]) ?? true
+      if used {
+        removal.batchesKept.append(batch)
+      } else {
+        try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [batch])
+        if db.changesCount > 0 { removal.batchesRemoved.append(batch) }
+      }
+    }
+
+    for table in ["provider_usage", "provider_cost"] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE source_id = ?", arguments: [id])
+      removal.providerRows += db.changesCount
+    }
+    try db.execute(sql: "DELETE FROM provider_bucket WHERE source_id = ?", arguments: [id])
+    removal.providerBuckets = db.changesCount
+
+    removal.laterSourcesWithDuplicates = try Row.fetchAll(
+      db,
+      sql:
+        "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL ORDER BY id",
+      arguments: [id]
+    ).map(LedgerSource.init)
+    try db.execute(sql: "UPDATE source SET removed_at = ? WHERE id = ?", arguments: [now, id])
+    return removal
+  }
+
+  /// Where a source is refused removal. Today: nothing beyond its being in the ledger (checked
+  /// by the caller). Month close will refuse here a source with requests in a closed month
+  /// (`months` are the first days of the UTC months its requests fall in), since a closed
+  /// month's statements and FOCUS invoice ids must not change.
+  func checkRemovable(_ source: LedgerSource, months: [CivilDate]) throws {
+    _ = (source, months)
+  }
+
+  /// Subtracts the requests matching `owned` (a WHERE clause on `request`) from both rollups,
+  /// grouped exactly as `Ledger.rebuildRollups` groups them, and deletes the rows that reach
+  /// zero requests. A group with no rollup row means the ledger is inconsistent: an error.
+  private func subtractFromRollups(_ owned: String) throws {
+    let sizeClass = Ledger.sizeClassSQL(Ledger.sizeClassBoundaries)
+    let sums =
+      "count(*) AS requests, sum(input_tokens) AS input_tokens, sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens, sum(web_searches) AS web_searches"
+    let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
+    let monthKeys = [
+      "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
+    ]
+    let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched"]
+    let monthGroups = """
+      SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
+             coalesce(model_id, model, '') AS model, mode, status, coalesce(tenant, '') AS tenant,
+             coalesce(job, '') AS job, coalesce(batch_id, '') AS batch_id, \(sizeClass) AS size_class,
+             web_searches > 0 AS searched, \(sums)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+      """
+    let dayGroups = """
+      SELECT timestamp / 86400 - (timestamp % 86400 < 0) AS day, provider, coalesce(model_id, model, '') AS model,
+             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched, \(sums)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7
+      """
+    for (table, keys, groups) in [
+      ("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups),
+    ] {
+      let expected = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(groups))") ?? 0
+      try db.execute(
+        sql: """
+          UPDATE \(table) AS r SET \(set) FROM (\(groups)) AS g
+          WHERE \(keys.map { "r.\($0) = g.\($0)" }.joined(separator: " AND "))
+          """)
+      guard db.changesCount == expected else {
+        throw LedgerError(
+          "the ledger's \(table) lacks rows for \(expected - db.changesCount) groups of these requests (the ledger is inconsistent); nothing was removed"
+        )
+      }
+      try db.execute(sql: "DELETE FROM \(table) WHERE requests = 0")
+    }
+  }
+
+  /// Restores the probe chains after requests at `deleted` key hashes were deleted; returns how
+  /// many rows moved.
+  ///
+  /// Requests live at the key hash of their key, or, when another key already had that hash,
+  /// at the next free one (linear probing; `insert` walks hash, hash+1, ... until it finds the
+  /// key or a free slot). Deleting a row leaves a hole that would end such a walk early: a key
+  /// stored past the hole would no longer be found, and ingesting it again would store it a
+  /// second time. Rather than making every insert walk past holes (which needs tombstones, and
+  /// slows the hot path of ingest for a rare command), remove closes the holes: for each hole,
+  /// every row in the run of occupied slots that follows it is moved to the first free slot
+  /// on its own walk from its home hash, if that is before where it is. A row outside those runs
+  /// cannot have a hole on its walk (the walk was fully occupied before, so a hole on it would
+  /// put the row in a run after a hole), and processing the runs in slot order keeps every row
+  /// already placed valid (a later move frees only a slot after it). With 64-bit hashes the
+  /// runs are almost always empty: the cost is one index lookup per deleted row.
+  func repairProbeChains(afterDeleting deleted: [Int64]) throws -> Int {
+    let rowAt = try db.cachedStatement(sql: "SELECT id, key FROM request WHERE key_hash = ?")
+    let taken = try db.cachedStatement(sql: "SELECT 1 FROM request WHERE key_hash = ?")
+    let move = try db.cachedStatement(sql: "UPDATE request SET key_hash = ? WHERE id = ?")
+    var moved = 0
+    for hole in deleted {
+      var slot = hole &+ 1
+      while let row = try Row.fetchOne(rowAt, arguments: [slot]) {
+        let key: String = row["key"]
+        var candidate = keyHash(key)
+        while candidate != slot, try Row.fetchOne(taken, arguments: [candidate]) != nil {
+          candidate = candidate &+ 1
+        }
+        if candidate != slot {
+          try move.execute(arguments: [candidate, row["id"] as Int64])
+          moved += 1
+        }
+        slot = slot &+ 1
+      }
+    }
+    return moved
+  }
+}
