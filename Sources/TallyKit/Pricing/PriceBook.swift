@@ -231,3 +231,15 @@ extension PriceBook {
     return PriceBook(bundled: bundled.flatMap(\.table.cards), overrides: user.flatMap(\.table.cards))
   }
 }
+
+extension PriceBook {
+  /// Each bundled table with the newest date on which any of its rates took or takes effect
+  /// (an `effective_from` or `effective_to`): how recent the compiled-in prices are.
+  public static var bundledTableDates: [(file: String, newest: CivilDate)] {
+    bundledTableSources.compactMap { source in
+      let cards = PriceTable.parse(source.text, file: source.file).table.cards
+      let dates = cards.flatMap { [$0.effectiveFrom] + ($0.effectiveTo.map { [$0] } ?? []) }
+      return dates.max().map { (source.file, $0) }
+    }
+  }
+}
