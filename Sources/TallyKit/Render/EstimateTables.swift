@@ -6,12 +6,12 @@ extension EstimateReport {
     let columns = [
       Column("workload", title: "Workload"),
       Column("model", title: "Model", dropPriority: 3),
-      Column("requests", title: "Requests/mo"),
-      Column("input_tokens", title: "Input tok/mo", dropPriority: 2),
-      Column("output_tokens", title: "Output tok/mo", dropPriority: 2),
-      Column("sync_cost_usd", title: "Sync/mo"),
-      Column("batch_cost_usd", title: "Batch/mo"),
-      Column("savings_usd", title: "Savings/mo"),
+      Column("requests", title: "Requests/mo", rounding: .allocated),
+      Column("input_tokens", title: "Input tok/mo", dropPriority: 2, rounding: .allocated),
+      Column("output_tokens", title: "Output tok/mo", dropPriority: 2, rounding: .allocated),
+      Column("sync_cost_usd", title: "Sync/mo", rounding: .allocated),
+      Column("batch_cost_usd", title: "Batch/mo", rounding: .allocated),
+      Column("savings_usd", title: "Savings/mo", rounding: .difference("sync_cost_usd", minus: "batch_cost_usd")),
       Column("savings_pct", title: "Savings %", dropPriority: 1),
     ]
     let rows: [[Cell]] = rows.map { row in
@@ -36,35 +36,42 @@ extension EstimateReport {
 extension MarginProjection {
   /// The contract's `margin` member.
   var json: JSONValue {
-    .object([
+    var members: [(key: String, value: JSONValue)] = [
       ("revenue_usd", Cell.money(revenue).json),
       ("other_cogs_usd", Cell.money(otherCOGS).json),
       ("baseline_cost_usd", Cell.money(baselineCost).json),
       ("scenario_cost_usd", Cell.money(scenarioCost).json),
       ("baseline_gross_margin_pct", Cell.percent(baselineGrossMarginPercent).json),
       ("scenario_gross_margin_pct", Cell.percent(scenarioGrossMarginPercent).json),
-    ])
+    ]
+    if let worstScenarioCost {
+      members += [
+        ("worst_case_scenario_cost_usd", Cell.money(worstScenarioCost).json),
+        ("worst_case_scenario_gross_margin_pct", Cell.percent(worstScenarioGrossMarginPercent).json),
+      ]
+    }
+    return .object(members)
   }
 
   /// Revenue, costs and gross margin side by side, for terminal output.
+  ///
+  /// With a worst case (what-if), a third column shows it. CSV keys: `line`, `baseline`,
+  /// `scenario`, `worst_case_scenario`.
   public func table(baselineTitle: String, scenarioTitle: String) -> ReportTable {
-    ReportTable(
-      name: "margin",
-      columns: [
-        Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
-        Column("scenario", title: scenarioTitle),
-      ],
+    var columns = [
+      Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
+      Column("scenario", title: scenarioTitle),
+    ]
+    let costs = [baselineCost, scenarioCost] + (worstScenarioCost.map { [$0] } ?? [])
+    if worstScenarioCost != nil { columns.append(Column("worst_case_scenario", title: "Worst case")) }
+    return ReportTable(
+      name: "margin", columns: columns,
       rows: [
-        [.text("Revenue"), .money(revenue), .money(revenue)],
-        [.text("Inference cost"), .money(baselineCost), .money(scenarioCost)],
-        [.text("Other COGS"), .money(otherCOGS), .money(otherCOGS)],
-        [
-          .text("Gross margin"), .money(revenue - baselineCost - otherCOGS),
-          .money(scenarioCost.map { revenue - $0 - otherCOGS }),
-        ],
-        [
-          .text("Gross margin %"), .percent(baselineGrossMarginPercent), .percent(scenarioGrossMarginPercent),
-        ],
+        [.text("Revenue")] + costs.map { _ in .money(revenue) },
+        [.text("Inference cost")] + costs.map { .money($0) },
+        [.text("Other COGS")] + costs.map { _ in .money(otherCOGS) },
+        [.text("Gross margin")] + costs.map { cost in .money(cost.map { revenue - $0 - otherCOGS }) },
+        [.text("Gross margin %")] + costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) },
       ])
   }
 }
