@@ -47,7 +47,8 @@ struct EstimateCommand: ParsableCommand {
     let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
     let margin = report.margin?.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates")
     if let section, output.format == .csv {
-      let sections = [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])
+      let sections =
+        [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])
       Swift.print(section.csv(sections, precision: output.precision, file: file), terminator: "")
       return
     }

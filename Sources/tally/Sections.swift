@@ -14,11 +14,13 @@ enum SectionChoice: String, ExpressibleByArgument, CaseIterable {
     guard let section else { return }
     guard format == .csv else {
       throw ValidationError(
-        "--section chooses the CSV block: use it with --format csv (tables show every block, JSON carries them all)")
+        "--section chooses the CSV block: use it with --format csv (tables show every block, JSON carries them all)"
+      )
     }
     guard section == .all || blocks.contains(section) else {
       throw ValidationError(
-        "--section \(section.rawValue): this report's blocks are \(blocks.map(\.rawValue).joined(separator: ", ")) and all")
+        "--section \(section.rawValue): this report's blocks are \(blocks.map(\.rawValue).joined(separator: ", ")) and all"
+      )
     }
   }
 
@@ -27,7 +29,9 @@ enum SectionChoice: String, ExpressibleByArgument, CaseIterable {
   func csv(_ sections: [ReportSection], precision: Int, file: String) -> String {
     if self == .all { return ReportSection.renderCSV(sections, precision: precision) }
     guard let section = sections.first(where: { $0.name == rawValue }) else {
-      fail(["--section \(rawValue): \(file) has no [finance] table, so the report has no margin block"], exitCode: 64)
+      fail(
+        ["--section \(rawValue): \(file) has no [finance] table, so the report has no margin block"],
+        exitCode: 64)
     }
     return section.table.renderCSV(precision: precision)
   }

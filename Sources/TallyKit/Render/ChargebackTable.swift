@@ -21,7 +21,8 @@ extension ChargebackReport {
     if hasRevenue {
       columns += [
         Column("revenue_usd", title: "Revenue", rounding: .allocated),
-        Column("gross_margin_usd", title: "Gross margin", rounding: .difference("revenue_usd", minus: "cost_usd")),
+        Column(
+          "gross_margin_usd", title: "Gross margin", rounding: .difference("revenue_usd", minus: "cost_usd")),
         Column("gross_margin_pct", title: "Margin %", dropPriority: 1),
       ]
     }

@@ -11,7 +11,8 @@ extension EstimateReport {
       Column("output_tokens", title: "Output tok/mo", dropPriority: 2, rounding: .allocated),
       Column("sync_cost_usd", title: "Sync/mo", rounding: .allocated),
       Column("batch_cost_usd", title: "Batch/mo", rounding: .allocated),
-      Column("savings_usd", title: "Savings/mo", rounding: .difference("sync_cost_usd", minus: "batch_cost_usd")),
+      Column(
+        "savings_usd", title: "Savings/mo", rounding: .difference("sync_cost_usd", minus: "batch_cost_usd")),
       Column("savings_pct", title: "Savings %", dropPriority: 1),
     ]
     let rows: [[Cell]] = rows.map { row in
@@ -71,7 +72,8 @@ extension MarginProjection {
         [.text("Inference cost")] + costs.map { .money($0) },
         [.text("Other COGS")] + costs.map { _ in .money(otherCOGS) },
         [.text("Gross margin")] + costs.map { cost in .money(cost.map { revenue - $0 - otherCOGS }) },
-        [.text("Gross margin %")] + costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) },
+        [.text("Gross margin %")]
+          + costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) },
       ])
   }
 }

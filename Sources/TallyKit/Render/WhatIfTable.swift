@@ -9,7 +9,8 @@ extension WhatIfReport {
     columns += [
       Column("baseline_cost_usd", title: "Baseline", rounding: .allocated),
       Column("scenario_cost_usd", title: "Scenario", rounding: .allocated),
-      Column("delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
+      Column(
+        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
       Column("delta_pct", title: "Delta %", dropPriority: 1),
     ]
     if hasWorstCase {
@@ -128,7 +129,8 @@ extension WhatIfReport {
     var columns = [
       Column("period", title: "Projection"), Column("baseline_cost_usd", title: "Baseline"),
       Column("scenario_cost_usd", title: "Scenario"),
-      Column("delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
+      Column(
+        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
       Column("delta_pct", title: "Delta %"),
     ]
     if hasWorstCase {

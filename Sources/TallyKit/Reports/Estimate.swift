@@ -32,7 +32,9 @@ public struct MarginProjection: Hashable, Sendable {
   }
   public var baselineGrossMarginPercent: Exact? { grossMarginPercent(cost: baselineCost) }
   public var scenarioGrossMarginPercent: Exact? { scenarioCost.flatMap { grossMarginPercent(cost: $0) } }
-  public var worstScenarioGrossMarginPercent: Exact? { worstScenarioCost.flatMap { grossMarginPercent(cost: $0) } }
+  public var worstScenarioGrossMarginPercent: Exact? {
+    worstScenarioCost.flatMap { grossMarginPercent(cost: $0) }
+  }
 }
 
 /// `tally estimate`: declared workloads priced per month at the rates in force on one date.

@@ -86,7 +86,8 @@ public struct OpportunitiesReport: Sendable {
     var unpricedModels: [String: Int] = [:]
     var noBatchRate: [String: Int] = [:]
     for line in try ScenarioLine.ledger(
-      ledger, prices: prices, window: window, keeping: Set(by.map(\.rawValue))) {
+      ledger, prices: prices, window: window, keeping: Set(by.map(\.rawValue)))
+    {
       let requests = NSDecimalNumber(decimal: line.requests.decimal).intValue
       let card: RateCard
       let paid: Cost

@@ -150,7 +150,8 @@ public enum BatchRisk {
     ]
     if let windowDays {
       let month = ExactDecimal.plain(daysPerMonth)
-      lines.append("A month is \(month) days: the \(windowDays)-day window is scaled by \(month)/\(windowDays).")
+      lines.append(
+        "A month is \(month) days: the \(windowDays)-day window is scaled by \(month)/\(windowDays).")
     }
     return lines
   }
