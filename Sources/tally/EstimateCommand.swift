@@ -45,7 +45,8 @@ struct EstimateCommand: ParsableCommand {
     }
     for warning in report.warnings { Terminal.warning(warning) }
     let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
-    let margin = report.margin?.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates")
+    let margin = report.margin?.table(
+      baselineTitle: "At sync rates", scenarioTitle: "At batch rates", precision: output.precision)
     if let section, output.format == .csv {
       let sections =
         [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])

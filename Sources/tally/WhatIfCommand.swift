@@ -81,7 +81,8 @@ struct WhatIfCommand: ParsableCommand {
       fail([error.description], exitCode: 65)
     }
     for warning in report.warnings { Terminal.warning(warning) }
-    let margin = report.margin?.table(baselineTitle: "Baseline", scenarioTitle: "Scenario")
+    let margin = report.margin?.table(
+      baselineTitle: "Baseline", scenarioTitle: "Scenario", precision: options.output.precision)
     if let section, options.output.format == .csv {
       let sections =
         [ReportSection("rows", report.table), ReportSection("projection", report.projectionTable)]

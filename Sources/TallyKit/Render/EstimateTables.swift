@@ -57,23 +57,35 @@ extension MarginProjection {
   /// Revenue, costs and gross margin side by side, for terminal output.
   ///
   /// With a worst case (what-if), a third column shows it. CSV keys: `line`, `baseline`,
-  /// `scenario`, `worst_case_scenario`.
-  public func table(baselineTitle: String, scenarioTitle: String) -> ReportTable {
+  /// `scenario`, `worst_case_scenario`. With `precision`, the gross margin shown is the shown
+  /// revenue minus the shown costs above it (JSON keeps the exact margin), as difference columns
+  /// do in `ReportTable.presented`.
+  public func table(baselineTitle: String, scenarioTitle: String, precision: Int? = nil) -> ReportTable {
     var columns = [
       Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
       Column("scenario", title: scenarioTitle),
     ]
-    let costs = [baselineCost, scenarioCost] + (worstScenarioCost.map { [$0] } ?? [])
+    let costs: [Money?] = [baselineCost, scenarioCost] + (worstScenarioCost.map { [$0] } ?? [])
     if worstScenarioCost != nil { columns.append(Column("worst_case_scenario", title: "Worst case")) }
+    let revenueCells: [Cell] = costs.map { _ in .money(revenue) }
+    let costCells: [Cell] = costs.map { .money($0) }
+    let cogsCells: [Cell] = costs.map { _ in .money(otherCOGS) }
+    let marginCells: [Cell] = costs.map { grossMargin(cost: $0, precision: precision) }
+    let percentCells: [Cell] = costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) }
     return ReportTable(
       name: "margin", columns: columns,
       rows: [
-        [.text("Revenue")] + costs.map { _ in .money(revenue) },
-        [.text("Inference cost")] + costs.map { .money($0) },
-        [.text("Other COGS")] + costs.map { _ in .money(otherCOGS) },
-        [.text("Gross margin")] + costs.map { cost in .money(cost.map { revenue - $0 - otherCOGS }) },
-        [.text("Gross margin %")]
-          + costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) },
+        [.text("Revenue")] + revenueCells, [.text("Inference cost")] + costCells,
+        [.text("Other COGS")] + cogsCells, [.text("Gross margin")] + marginCells,
+        [.text("Gross margin %")] + percentCells,
       ])
+  }
+
+  private func grossMargin(cost: Money?, precision: Int?) -> Cell {
+    guard let cost else { return .money(nil) }
+    let exact = Cell.money(revenue - cost - otherCOGS)
+    guard let precision else { return exact }
+    let shown = [revenue, -cost, -otherCOGS].map { $0.rounded(precision: precision) }.sum()
+    return .presented(exact: exact, shown: .money(shown))
   }
 }

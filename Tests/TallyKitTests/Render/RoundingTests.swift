@@ -66,4 +66,17 @@ import Testing
     #expect(table.renderJSON().contains(#""savings": "0.1099""#))
     #expect(table.presented(precision: 2).presented(precision: 2).renderCSV() == table.renderCSV())
   }
+
+  /// The margin block's gross margin is the shown revenue minus the shown costs: $90.00 under
+  /// $100.00 - $10.00 - $0.00, though the exact $89.99 would round to $89.99 on its own.
+  @Test func grossMarginIsTheDifferenceOfTheShownLines() {
+    let margin = MarginProjection(
+      revenue: money("100"), otherCOGS: money("0.005"), baselineCost: money("10.005"),
+      scenarioCost: money("5"))
+    let csv = margin.table(baselineTitle: "B", scenarioTitle: "S", precision: 2).renderCSV()
+    #expect(
+      csv.contains("Inference cost,10.00,5.00\nOther COGS,0.00,0.00\nGross margin,90.00,95.00\n"), "\(csv)")
+    #expect(
+      margin.table(baselineTitle: "B", scenarioTitle: "S").renderCSV().contains("Gross margin,89.99,95.00"))
+  }
 }
