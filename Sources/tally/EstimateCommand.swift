@@ -17,12 +17,16 @@ struct EstimateCommand: ParsableCommand {
     transform: CivilDate.argument)
   var at: CivilDate?
 
+  @Option(help: SectionChoice.help)
+  var section: SectionChoice?
+
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
     try validateFilesExist([file])
     try output.rejectFocus()
+    try SectionChoice.validate(section, format: output.format, blocks: [.rows, .margin])
   }
 
   func run() throws {
@@ -41,10 +45,15 @@ struct EstimateCommand: ParsableCommand {
     }
     for warning in report.warnings { Terminal.warning(warning) }
     let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
-    let margin = report.margin.map {
-      $0.table(baselineTitle: "At sync rates", scenarioTitle: "At batch rates").renderTable(
-        output.renderOptions)
+    let margin = report.margin?.table(
+      baselineTitle: "At sync rates", scenarioTitle: "At batch rates", precision: output.precision)
+    if let section, output.format == .csv {
+      let sections =
+        [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])
+      Swift.print(section.csv(sections, precision: output.precision, file: file), terminator: "")
+      return
     }
-    output.print(report.table, before: heading, after: margin.map { [$0] } ?? [])
+    output.print(
+      report.table, before: heading, after: margin.map { [$0.renderTable(output.renderOptions)] } ?? [])
   }
 }

@@ -21,9 +21,12 @@ struct WhatIfCommand: ParsableCommand {
 
   @Option(
     help:
-      "Group by these dimensions: tenant, job, provider, model, mode, context, workload (default job; tenant with --revenue)."
+      "Group by these dimensions: tenant, job, provider, model, mode, context, workload (default job, or workload on declared workloads; tenant with --revenue)."
   )
   var by: String?
+
+  @Option(help: SectionChoice.help)
+  var section: SectionChoice?
 
   @Option(
     help: ArgumentHelp(
@@ -45,10 +48,12 @@ struct WhatIfCommand: ParsableCommand {
     try options.output.rejectFocus()
     _ = try dimensions()
     try options.requireWholeWindow("the projection scales a window of known length")
+    try SectionChoice.validate(section, format: options.output.format, blocks: [.rows, .projection, .margin])
   }
 
-  func dimensions() throws -> [WhatIfDimension] {
-    guard let by else { return revenue == nil ? [.job] : [.tenant] }
+  /// `--by`, else tenant with revenue, workload on declared workloads, job on the ledger.
+  func dimensions(workloads: Bool = false) throws -> [WhatIfDimension] {
+    guard let by else { return revenue != nil ? [.tenant] : workloads ? [.workload] : [.job] }
     do { return try WhatIfDimension.list(by) } catch { throw ValidationError("--by: \(error)") }
   }
 
@@ -72,7 +77,8 @@ struct WhatIfCommand: ParsableCommand {
       }
       report = try buildReport {
         try WhatIfReport.build(
-          file: scenarios, lines: lines, baseline: baseline, by: try dimensions(), prices: prices,
+          file: scenarios, lines: lines, baseline: baseline,
+          by: try dimensions(workloads: !scenarios.workloads.isEmpty), prices: prices,
           revenue: revenueFile)
       }
       let window: ReportWindow
@@ -84,10 +90,20 @@ struct WhatIfCommand: ParsableCommand {
       fail([error.description], exitCode: 65)
     }
     options.emit(warnings: warnings)
+    let margin = report.margin?.table(
+      baselineTitle: "Baseline", scenarioTitle: "Scenario", precision: options.output.precision)
+    if let section, options.output.format == .csv {
+      let sections =
+        [ReportSection("rows", report.table), ReportSection("projection", report.projectionTable)]
+        + (margin.map { [ReportSection("margin", $0)] } ?? [])
+      Swift.print(section.csv(sections, precision: options.output.precision, file: file), terminator: "")
+      return
+    }
     let render = options.output.renderOptions
     var after = [report.projectionTable.renderTable(render)]
-    if let margin = report.margin {
-      after.append(margin.table(baselineTitle: "Baseline", scenarioTitle: "Scenario").renderTable(render))
+    if let margin { after.append(margin.renderTable(render)) }
+    if !report.assumptions.isEmpty {
+      after.append("Assumptions:\n" + report.assumptions.map { "- \($0)\n" }.joined())
     }
     // The terminal heading names the file, the baseline's days and the changes already.
     let table = try rows.shape(report.table)

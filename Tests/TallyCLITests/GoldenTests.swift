@@ -48,7 +48,20 @@ struct GoldenTests {
       arguments: ["whatif", "examples/workloads.toml"] + at + ["--format", "json"]),
   ]
 
-  @Test("Report output matches its golden file", arguments: cases)
+  /// `--section` of whatif and estimate CSV: each block with its own header, or all of them.
+  static let sectionCases: [GoldenCase] =
+    ["projection", "margin", "all"].map { section in
+      GoldenCase(
+        golden: "whatif-workloads-section-\(section).csv",
+        arguments: ["whatif", "examples/workloads.toml"] + at + ["--format", "csv", "--section", section])
+    }
+    + ["margin", "all"].map { section in
+      GoldenCase(
+        golden: "estimate-workloads-section-\(section).csv",
+        arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "csv", "--section", section])
+    }
+
+  @Test("Report output matches its golden file", arguments: cases + sectionCases)
   func report(_ golden: GoldenCase) throws {
     let result = try CLI.run(golden.arguments)
     #expect(result.status == 0, "\(result)")

@@ -59,30 +59,39 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
   public var description: String { json }
 
   /// Rounds each amount to `precision` places so that the rounded amounts sum exactly to the
-  /// rounded total (largest-remainder method).
-  ///
-  /// Each amount is first rounded down; the units still missing from the rounded total go one
-  /// by one to the amounts with the largest remainders. Ties go to the larger exact amount, then
-  /// to the smaller `names` entry, so the result does not depend on input order.
-  /// `names` must be empty or have one entry per amount.
+  /// rounded total (largest-remainder method); see `Exact.allocate`.
   public static func allocate(_ amounts: [Money], precision: Int = 2, names: [String] = []) -> [Money] {
-    precondition(names.isEmpty || names.count == amounts.count, "one name per amount")
+    Exact.allocate(amounts.map(\.value), precision: precision, names: names).map(Money.init)
+  }
+}
+
+extension Exact {
+  /// Rounds each value to `precision` places so that the rounded values sum exactly to their
+  /// rounded (half-to-even) exact sum: the largest-remainder method.
+  ///
+  /// Each value is first rounded down (toward negative infinity, so negative values work the
+  /// same way); the units still missing from the rounded sum go one by one to the values with the
+  /// largest remainders. Ties go to the larger exact value, then to the smaller `names` entry
+  /// (then to the earlier index), so the result does not depend on input order.
+  /// `names` must be empty or have one entry per value.
+  public static func allocate(_ values: [Exact], precision: Int = 2, names: [String] = []) -> [Decimal] {
+    precondition(names.isEmpty || names.count == values.count, "one name per value")
     let unit = Decimal(sign: .plus, exponent: -precision, significand: 1)
-    let total = amounts.sum().rounded(precision: precision).amount
-    let floors = amounts.map { ExactDecimal.floor($0.amount, scale: precision) }
+    let total = ExactDecimal.rounded(values.reduce(Exact(0), +).decimal, scale: precision)
+    let floors = values.map { ExactDecimal.floor($0.decimal, scale: precision) }
     let floorSum = floors.reduce(Decimal(0), +)
-    // The difference is a whole number of units between 0 and amounts.count.
+    // The difference is a whole number of units between 0 and values.count.
     let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
     // Remainders are computed once: comparing `Exact` values is not cheap.
-    let remainders = amounts.indices.map { amounts[$0].value - Exact(floors[$0]) }
-    let order = amounts.indices.sorted { left, right in
+    let remainders = values.indices.map { values[$0] - Exact(floors[$0]) }
+    let order = values.indices.sorted { left, right in
       if remainders[left] != remainders[right] { return remainders[left] > remainders[right] }
-      if amounts[left] != amounts[right] { return amounts[left] > amounts[right] }
+      if values[left] != values[right] { return values[left] > values[right] }
       if !names.isEmpty, names[left] != names[right] { return names[left] < names[right] }
       return left < right
     }
-    var result = floors.map { Money($0) }
-    for index in order.prefix(missingUnits) { result[index] = Money(floors[index] + unit) }
+    var result = floors
+    for index in order.prefix(missingUnits) { result[index] = floors[index] + unit }
     return result
   }
 }

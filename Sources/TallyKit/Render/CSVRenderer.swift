@@ -51,11 +51,38 @@ public enum CSVRenderer {
 
 extension ReportTable {
   public func renderCSV(precision: Int = 2) -> String {
+    let table = presented(precision: precision)
+    let rows = table.rows
     let exported = columns.indices.filter { !columns[$0].tableOnly }
     var lines = [exported.map { CSVRenderer.textField(columns[$0].key) }.joined(separator: ",")]
     for row in rows {
       lines.append(exported.map { CSVRenderer.field(row[$0], precision: precision) }.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"
+  }
+}
+
+/// One block of a report with several (what-if: rows, projection, margin), for CSV by section.
+public struct ReportSection: Sendable {
+  /// `rows`, `projection` or `margin`: the `section` cell of `--section all`.
+  public let name: String
+  public let table: ReportTable
+
+  public init(_ name: String, _ table: ReportTable) {
+    self.name = name
+    self.table = table
+  }
+}
+
+extension ReportSection {
+  /// The blocks one after another, each with its own header row, separated by a blank line, with
+  /// a first column `section` naming the block of every row. Rounded as each block alone is.
+  public static func renderCSV(_ sections: [ReportSection], precision: Int = 2) -> String {
+    sections.map { section in
+      section.table.renderCSV(precision: precision).split(separator: "\n", omittingEmptySubsequences: false)
+        .dropLast().enumerated().map { index, line in
+          (index == 0 ? "section" : CSVRenderer.textField(section.name)) + "," + line
+        }.joined(separator: "\n") + "\n"
+    }.joined(separator: "\n")
   }
 }

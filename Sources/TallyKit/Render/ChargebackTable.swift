@@ -2,10 +2,10 @@ import Foundation
 
 extension ChargebackReport {
   /// The contract columns. Tables and CSV show cost, share, charge and revenue allocated by
-  /// largest remainder at `precision`, so each rounded column adds up exactly to its rounded
-  /// total, and the rounded margin is the rounded revenue minus the allocated cost; JSON carries
-  /// the exact values.
-  public func table(precision: Int) -> ReportTable {
+  /// largest remainder, so each rounded column adds up exactly to its rounded total, and the
+  /// rounded margin is the rounded revenue minus the allocated cost (`ReportTable.presented`);
+  /// JSON carries the exact values.
+  public var table: ReportTable {
     var columns = [
       Column("tenant", title: "Tenant"),
       Column("requests", title: "Requests", dropPriority: 3),
@@ -13,57 +13,31 @@ extension ChargebackReport {
       Column("output_tokens", title: "Output", dropPriority: 4),
       Column("cache_read_tokens", title: "Cache reads", dropPriority: 5),
       Column("cache_write_tokens", title: "Cache writes", dropPriority: 5),
-      Column("cost_usd", title: "Cost"),
-      Column("share_pct", title: "Share", dropPriority: 1),
+      Column("cost_usd", title: "Cost", rounding: .allocated),
+      Column("share_pct", title: "Share", dropPriority: 1, rounding: .allocated),
       Column("unpriced_requests", title: "Unpriced", dropPriority: 2),
     ]
-    if markupPercent != nil { columns.append(Column("charge_usd", title: "Charge")) }
+    if markupPercent != nil { columns.append(Column("charge_usd", title: "Charge", rounding: .allocated)) }
     if hasRevenue {
       columns += [
-        Column("revenue_usd", title: "Revenue"),
-        Column("gross_margin_usd", title: "Gross margin"),
+        Column("revenue_usd", title: "Revenue", rounding: .allocated),
+        Column(
+          "gross_margin_usd", title: "Gross margin", rounding: .difference("revenue_usd", minus: "cost_usd")),
         Column("gross_margin_pct", title: "Margin %", dropPriority: 1),
       ]
     }
 
-    let names = rows.map(\.tenant)
-    /// Allocates the non-nil amounts; nil stays nil.
-    func allocated(_ amounts: [Money?]) -> [Money?] {
-      let present = amounts.indices.filter { amounts[$0] != nil }
-      let shown = Money.allocate(
-        present.map { amounts[$0]! }, precision: precision, names: present.map { names[$0] })
-      var result = [Money?](repeating: nil, count: amounts.count)
-      for (index, value) in zip(present, shown) { result[index] = value }
-      return result
-    }
-    func presented(_ exact: Money?, _ shown: Money?) -> Cell {
-      .presented(exact: .money(exact), shown: .money(shown))
-    }
-    func presentedPercent(_ exact: Exact?, _ shown: Money?) -> Cell {
-      .presented(exact: .percent(exact), shown: .percent(shown?.value))
-    }
-
-    let costs = rows.map(\.cost)
-    let shownCosts = allocated(costs)
-    let shares = rows.map(share(of:))
-    let shownShares = allocated(shares.map { $0.map(Money.init) })
-    let charges = rows.map(charge(of:))
-    let shownCharges = allocated(charges)
-    let shownRevenue = allocated(rows.map(\.revenue))
-
     var body: [[Cell]] = []
-    for (index, row) in rows.enumerated() {
+    for row in rows {
       var cells: [Cell] = [
         .text(row.tenant), .count(row.requests), .count(row.tokens.input), .count(row.tokens.output),
         .count(row.tokens.cacheRead), .count(row.tokens.cacheWrite5m + row.tokens.cacheWrite1h),
-        presented(costs[index], shownCosts[index]), presentedPercent(shares[index], shownShares[index]),
-        .count(row.unpricedRequests),
+        .money(row.cost), .percent(share(of: row)), .count(row.unpricedRequests),
       ]
-      if markupPercent != nil { cells.append(presented(charges[index], shownCharges[index])) }
+      if markupPercent != nil { cells.append(.money(charge(of: row))) }
       if hasRevenue {
-        let shownMargin = shownCosts[index].map { (shownRevenue[index] ?? .zero) - $0 }
         cells += [
-          presented(row.revenue, shownRevenue[index]), presented(row.grossMargin, shownMargin),
+          .money(row.revenue), .money(row.grossMargin),
           .percent(row.revenue.flatMap { revenue in row.grossMargin.flatMap { $0.percent(of: revenue) } }),
         ]
       }
@@ -77,13 +51,10 @@ extension ChargebackReport {
       .count(tokens.cacheRead), .count(tokens.cacheWrite5m + tokens.cacheWrite1h),
       .money(totalCost), .percent(hasShare ? 100 : nil), .count(rows.map(\.unpricedRequests).reduce(0, +)),
     ]
-    if markupPercent != nil { totals.append(.money(charges.compactMap { $0 }.sum())) }
+    if markupPercent != nil { totals.append(.money(rows.compactMap(charge(of:)).sum())) }
     if hasRevenue {
       let margin = totalRevenue - totalCost
-      let shownMargin = totalRevenue.rounded(precision: precision) - totalCost.rounded(precision: precision)
-      totals += [
-        .money(totalRevenue), presented(margin, shownMargin), .percent(margin.percent(of: totalRevenue)),
-      ]
+      totals += [.money(totalRevenue), .money(margin), .percent(margin.percent(of: totalRevenue))]
     }
 
     var header = windowHeader(window)
@@ -91,6 +62,9 @@ extension ChargebackReport {
     header.append(unpricedModelsMember(unpricedModels))
     return ReportTable(name: "chargeback", columns: columns, rows: body, totals: totals, header: header)
   }
+
+  /// `table` as tables and CSV show it at `precision` (see `ReportTable.presented`).
+  public func table(precision: Int) -> ReportTable { table.presented(precision: precision) }
 
   /// Lines for stderr: unpriced models, and tenants the revenue file and the ledger disagree on.
   public var warnings: [String] {

@@ -6,12 +6,13 @@ extension EstimateReport {
     let columns = [
       Column("workload", title: "Workload"),
       Column("model", title: "Model", dropPriority: 3),
-      Column("requests", title: "Requests/mo"),
-      Column("input_tokens", title: "Input tok/mo", dropPriority: 2),
-      Column("output_tokens", title: "Output tok/mo", dropPriority: 2),
-      Column("sync_cost_usd", title: "Sync/mo"),
-      Column("batch_cost_usd", title: "Batch/mo"),
-      Column("savings_usd", title: "Savings/mo"),
+      Column("requests", title: "Requests/mo", rounding: .allocated),
+      Column("input_tokens", title: "Input tok/mo", dropPriority: 2, rounding: .allocated),
+      Column("output_tokens", title: "Output tok/mo", dropPriority: 2, rounding: .allocated),
+      Column("sync_cost_usd", title: "Sync/mo", rounding: .allocated),
+      Column("batch_cost_usd", title: "Batch/mo", rounding: .allocated),
+      Column(
+        "savings_usd", title: "Savings/mo", rounding: .difference("sync_cost_usd", minus: "batch_cost_usd")),
       Column("savings_pct", title: "Savings %", dropPriority: 1),
     ]
     let rows: [[Cell]] = rows.map { row in
@@ -36,35 +37,55 @@ extension EstimateReport {
 extension MarginProjection {
   /// The contract's `margin` member.
   var json: JSONValue {
-    .object([
+    var members: [(key: String, value: JSONValue)] = [
       ("revenue_usd", Cell.money(revenue).json),
       ("other_cogs_usd", Cell.money(otherCOGS).json),
       ("baseline_cost_usd", Cell.money(baselineCost).json),
       ("scenario_cost_usd", Cell.money(scenarioCost).json),
       ("baseline_gross_margin_pct", Cell.percent(baselineGrossMarginPercent).json),
       ("scenario_gross_margin_pct", Cell.percent(scenarioGrossMarginPercent).json),
-    ])
+    ]
+    if let worstScenarioCost {
+      members += [
+        ("worst_case_scenario_cost_usd", Cell.money(worstScenarioCost).json),
+        ("worst_case_scenario_gross_margin_pct", Cell.percent(worstScenarioGrossMarginPercent).json),
+      ]
+    }
+    return .object(members)
   }
 
   /// Revenue, costs and gross margin side by side, for terminal output.
-  public func table(baselineTitle: String, scenarioTitle: String) -> ReportTable {
-    ReportTable(
-      name: "margin",
-      columns: [
-        Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
-        Column("scenario", title: scenarioTitle),
-      ],
+  ///
+  /// With a worst case (what-if), a third column shows it. CSV keys: `line`, `baseline`,
+  /// `scenario`, `worst_case_scenario`. With `precision`, the gross margin shown is the shown
+  /// revenue minus the shown costs above it (JSON keeps the exact margin), as difference columns
+  /// do in `ReportTable.presented`.
+  public func table(baselineTitle: String, scenarioTitle: String, precision: Int? = nil) -> ReportTable {
+    var columns = [
+      Column("line", title: "Gross margin per month"), Column("baseline", title: baselineTitle),
+      Column("scenario", title: scenarioTitle),
+    ]
+    let costs: [Money?] = [baselineCost, scenarioCost] + (worstScenarioCost.map { [$0] } ?? [])
+    if worstScenarioCost != nil { columns.append(Column("worst_case_scenario", title: "Worst case")) }
+    let revenueCells: [Cell] = costs.map { _ in .money(revenue) }
+    let costCells: [Cell] = costs.map { .money($0) }
+    let cogsCells: [Cell] = costs.map { _ in .money(otherCOGS) }
+    let marginCells: [Cell] = costs.map { grossMargin(cost: $0, precision: precision) }
+    let percentCells: [Cell] = costs.map { cost in .percent(cost.flatMap { grossMarginPercent(cost: $0) }) }
+    return ReportTable(
+      name: "margin", columns: columns,
       rows: [
-        [.text("Revenue"), .money(revenue), .money(revenue)],
-        [.text("Inference cost"), .money(baselineCost), .money(scenarioCost)],
-        [.text("Other COGS"), .money(otherCOGS), .money(otherCOGS)],
-        [
-          .text("Gross margin"), .money(revenue - baselineCost - otherCOGS),
-          .money(scenarioCost.map { revenue - $0 - otherCOGS }),
-        ],
-        [
-          .text("Gross margin %"), .percent(baselineGrossMarginPercent), .percent(scenarioGrossMarginPercent),
-        ],
+        [.text("Revenue")] + revenueCells, [.text("Inference cost")] + costCells,
+        [.text("Other COGS")] + cogsCells, [.text("Gross margin")] + marginCells,
+        [.text("Gross margin %")] + percentCells,
       ])
+  }
+
+  private func grossMargin(cost: Money?, precision: Int?) -> Cell {
+    guard let cost else { return .money(nil) }
+    let exact = Cell.money(revenue - cost - otherCOGS)
+    guard let precision else { return exact }
+    let shown = [revenue, -cost, -otherCOGS].map { $0.rounded(precision: precision) }.sum()
+    return .presented(exact: exact, shown: .money(shown))
   }
 }

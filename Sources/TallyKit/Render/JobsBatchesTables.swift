@@ -24,7 +24,7 @@ extension JobsReport {
       Column("batch_share_pct", title: "Batch %"),
       Column("avg_input_tokens", title: "Avg input", dropPriority: 4),
       Column("avg_output_tokens", title: "Avg output", dropPriority: 4),
-      Column("cost_usd", title: "Cost"),
+      Column("cost_usd", title: "Cost", rounding: .allocated),
       Column("cost_per_request_usd", title: "Cost/billed req", dropPriority: 1),
       Column("unpriced_requests", title: "Unpriced", dropPriority: 5),
     ]
@@ -58,8 +58,8 @@ extension BatchesReport {
       Column("errored", title: "Errored", dropPriority: 2),
       Column("canceled", title: "Canceled", dropPriority: 2),
       Column("expired", title: "Expired", dropPriority: 2),
-      Column("cost_usd", title: "Cost"),
-      Column("batch_savings_usd", title: "Savings", dropPriority: 1),
+      Column("cost_usd", title: "Cost", rounding: .allocated),
+      Column("batch_savings_usd", title: "Savings", dropPriority: 1, rounding: .allocated),
       Column("unpriced_requests", title: "Unpriced", dropPriority: 5),
     ]
     func cells(_ row: BatchRow) -> [Cell] {

@@ -5,14 +5,19 @@ extension OpportunitiesReport {
   public var table: ReportTable {
     var columns = [Column("rank", title: "#")]
     columns += by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
+    // Savings is sync cost minus batch cost where every row can move; traffic with no batch rate
+    // is in the sync cost and not in the savings, so then savings add up on their own.
+    let canAllMove = rows.allSatisfy { $0.stuckCost.isZero }
     columns += [
       Column("sync_requests", title: "Sync requests", dropPriority: 3),
-      Column("sync_cost_usd", title: "Sync cost"),
-      Column("batch_cost_usd", title: "At batch", dropPriority: 2),
-      Column("savings_usd", title: "Savings"),
-      Column("monthly_savings_usd", title: "Savings/mo"),
-      Column("worst_case_monthly_savings_usd", title: "Worst case/mo", dropPriority: 4),
-      Column("share_of_spend_pct", title: "Of spend", dropPriority: 1),
+      Column("sync_cost_usd", title: "Sync cost", rounding: .allocated),
+      Column("batch_cost_usd", title: "At batch", dropPriority: 2, rounding: .allocated),
+      Column(
+        "savings_usd", title: "Savings",
+        rounding: canAllMove ? .difference("sync_cost_usd", minus: "batch_cost_usd") : .allocated),
+      Column("monthly_savings_usd", title: "Savings/mo", rounding: .allocated),
+      Column("worst_case_monthly_savings_usd", title: "Worst case/mo", dropPriority: 4, rounding: .allocated),
+      Column("share_of_spend_pct", title: "Of spend", dropPriority: 1, rounding: .allocated),
       Column("unpriced_requests", title: "Unpriced", dropPriority: 5),
       Column("verdict", title: "Verdict"),
     ]

@@ -4,6 +4,11 @@ extension ReconcileReport {
   /// The reconcile columns: the `--by` dimensions, `match`, tokens and dollars on both sides
   /// with their deltas, Tally's and the implied rate, `verdict` and `explanation`.
   ///
+  /// Money cells are rounded one by one, not allocated (`ColumnRounding.independent`): a row is
+  /// read against the provider's row beside it, and allocating the two sides separately would
+  /// show a cent of difference on rows that match exactly. So the rounded rows need not add up to
+  /// the rounded totals here; the exact values are in JSON.
+  ///
   /// `forTerminal` replaces the explanation text by a note number (`[1]`) whose text
   /// `explanationNotes` prints under the table, so the table stays narrow.
   public func table(forTerminal: Bool = false) -> ReportTable {

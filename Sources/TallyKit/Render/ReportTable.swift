@@ -22,6 +22,21 @@ public enum Cell: Hashable, Sendable {
   case bar(Exact)
 }
 
+/// How a column's cells are rounded in tables and CSV (JSON is always exact).
+public enum ColumnRounding: Hashable, Sendable {
+  /// Each cell rounded half-to-even on its own: averages, rates, ratios, anything that does not
+  /// add up to the totals row.
+  case independent
+  /// The column adds up to its total: the cells are allocated by largest remainder
+  /// (`Exact.allocate`) so that the shown cells sum exactly to the shown total.
+  case allocated
+  /// The column is `minuend - subtrahend` (two other columns, by key, earlier in the table or
+  /// allocated): each shown cell, the total's included, is the difference of the shown cells
+  /// beside it, so the row reads right and the column sums to its shown total. A missing source
+  /// cell counts as zero (a tenant with no revenue line has a margin of minus its cost).
+  case difference(String, minus: String)
+}
+
 /// A column: its contract key (CSV header, JSON key) and its terminal title.
 public struct Column: Hashable, Sendable {
   public let key: String
@@ -30,12 +45,18 @@ public struct Column: Hashable, Sendable {
   public let dropPriority: Int
   /// Shown in terminal tables only, never in CSV or JSON (a bar, a visual aid).
   public let tableOnly: Bool
+  /// How its rounded cells relate to the totals row and the other columns.
+  public let rounding: ColumnRounding
 
-  public init(_ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false) {
+  public init(
+    _ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false,
+    rounding: ColumnRounding = .independent
+  ) {
     self.key = key
     self.title = title
     self.dropPriority = dropPriority
     self.tableOnly = tableOnly
+    self.rounding = rounding
   }
 }
 
@@ -80,5 +101,81 @@ public struct RenderOptions: Sendable {
     self.precision = precision
     self.width = width
     self.color = color
+  }
+}
+
+extension ReportTable {
+  /// The table as tables and CSV show it at `precision`: `allocated` columns allocated by largest
+  /// remainder, `difference` columns derived from the shown cells (`ColumnRounding`). Cells keep
+  /// their exact value for JSON (`Cell.presented`). Idempotent; both renderers call it, so no
+  /// report rounds a column by itself.
+  ///
+  /// Ties in the allocation go to the larger exact value, then to the row whose text cells (its
+  /// names, in column order) sort first.
+  public func presented(precision: Int) -> ReportTable {
+    guard columns.contains(where: { $0.rounding != .independent }) else { return self }
+    var body = rows.map { $0.map(\.exactCell) }
+    var footer = totals?.map(\.exactCell)
+    let names = body.map { row in
+      row.compactMap { cell -> String? in if case .text(let text) = cell { text } else { nil } }
+        .joined(separator: "\u{1F}")
+    }
+    func shownValue(_ cell: Cell) -> Exact? {
+      if case .presented(_, let shown) = cell { return shown.numericValue }
+      return cell.numericValue.map { Exact(ExactDecimal.rounded($0.decimal, scale: precision)) }
+    }
+    for (index, column) in columns.enumerated() {
+      switch column.rounding {
+      case .independent: continue
+      case .allocated:
+        let present = body.indices.compactMap { row in body[row][index].numericValue.map { (row, $0) } }
+        let shown = Exact.allocate(present.map(\.1), precision: precision, names: present.map { names[$0.0] })
+        for ((row, _), value) in zip(present, shown) {
+          body[row][index] = .presented(exact: body[row][index], shown: body[row][index].with(Exact(value)))
+        }
+      case .difference(let minuendKey, let subtrahendKey):
+        guard let minuend = columns.firstIndex(where: { $0.key == minuendKey }),
+          let subtrahend = columns.firstIndex(where: { $0.key == subtrahendKey })
+        else { preconditionFailure("column \(column.key) is the difference of unknown columns") }
+        func derived(_ cells: [Cell]) -> Cell {
+          guard cells[index].numericValue != nil else { return cells[index] }
+          let value = (shownValue(cells[minuend]) ?? 0) - (shownValue(cells[subtrahend]) ?? 0)
+          return .presented(exact: cells[index], shown: cells[index].with(value))
+        }
+        for row in body.indices { body[row][index] = derived(body[row]) }
+        if let cells = footer { footer![index] = derived(cells) }
+      }
+    }
+    return ReportTable(
+      name: name, columns: columns, rows: body, totals: footer, header: header, trailer: trailer)
+  }
+}
+
+extension Cell {
+  /// The number a money, percent or quantity cell holds; nil for anything else or an empty cell.
+  var numericValue: Exact? {
+    switch self {
+    case .money(let money): money?.value
+    case .percent(let value), .quantity(let value): value
+    case .presented(let exact, _): exact.numericValue
+    default: nil
+    }
+  }
+
+  /// The cell without its presentation (the exact value JSON writes).
+  var exactCell: Cell {
+    if case .presented(let exact, _) = self { return exact.exactCell }
+    return self
+  }
+
+  /// The same kind of cell holding `value`.
+  func with(_ value: Exact) -> Cell {
+    switch self {
+    case .money: .money(Money(value))
+    case .percent: .percent(value)
+    case .quantity: .quantity(value)
+    case .presented(let exact, _): exact.with(value)
+    default: self
+    }
   }
 }

@@ -19,10 +19,12 @@ extension SpendReport {
         Column("cache_read_tokens", title: "Cache reads", dropPriority: 4),
         Column("output_tokens", title: "Output", dropPriority: 3),
         Column("web_searches", title: "Searches", dropPriority: 8),
-        Column("list_cost_usd", title: "List cost", dropPriority: 2),
-        Column("cost_usd", title: "Cost"),
+        Column("list_cost_usd", title: "List cost", dropPriority: 2, rounding: .allocated),
+        Column("cost_usd", title: "Cost", rounding: .allocated),
       ] + trendColumns + [
-        Column("batch_savings_usd", title: "Batch savings", dropPriority: 1),
+        Column(
+          "batch_savings_usd", title: "Batch savings", dropPriority: 1,
+          rounding: .difference("list_cost_usd", minus: "cost_usd")),
         Column("unpriced_requests", title: "Unpriced", dropPriority: 2),
       ]
     let largestCost = rows.compactMap(\.cost).max()

@@ -13,6 +13,8 @@ import Foundation
 /// negative amounts red; without it the output has no escape codes.
 extension ReportTable {
   public func renderTable(_ options: RenderOptions = RenderOptions()) -> String {
+    let table = presented(precision: options.precision)
+    let (rows, totals) = (table.rows, table.totals)
     let header = columns.map(\.title)
     let body = rows.map { $0.map { TableRenderer.text($0, precision: options.precision) } }
     let footer = totals.map { $0.map { TableRenderer.text($0, precision: options.precision) } }

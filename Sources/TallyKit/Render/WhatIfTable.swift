@@ -7,17 +7,30 @@ extension WhatIfReport {
   public var table: ReportTable {
     var columns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
     columns += [
-      Column("baseline_cost_usd", title: "Baseline"),
-      Column("scenario_cost_usd", title: "Scenario"),
-      Column("delta_usd", title: "Delta"),
+      Column("baseline_cost_usd", title: "Baseline", rounding: .allocated),
+      Column("scenario_cost_usd", title: "Scenario", rounding: .allocated),
+      Column(
+        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
       Column("delta_pct", title: "Delta %", dropPriority: 1),
-      Column("unpriced_requests", title: "Unpriced", dropPriority: 2),
     ]
+    if hasWorstCase {
+      columns += [
+        Column("worst_case_scenario_cost_usd", title: "Worst case", dropPriority: 3, rounding: .allocated),
+        Column(
+          "worst_case_delta_usd", title: "Worst delta", dropPriority: 3,
+          rounding: .difference("worst_case_scenario_cost_usd", minus: "baseline_cost_usd")),
+      ]
+    }
+    columns.append(Column("unpriced_requests", title: "Unpriced", dropPriority: 2))
     if hasRevenue {
       columns += [
-        Column("revenue_usd", title: "Revenue"),
-        Column("baseline_gross_margin_usd", title: "Margin before", dropPriority: 3),
-        Column("scenario_gross_margin_usd", title: "Margin after", dropPriority: 3),
+        Column("revenue_usd", title: "Revenue", rounding: .allocated),
+        Column(
+          "baseline_gross_margin_usd", title: "Margin before", dropPriority: 3,
+          rounding: .difference("revenue_usd", minus: "baseline_cost_usd")),
+        Column(
+          "scenario_gross_margin_usd", title: "Margin after", dropPriority: 3,
+          rounding: .difference("revenue_usd", minus: "scenario_cost_usd")),
         Column("baseline_gross_margin_pct", title: "Before %"),
         Column("scenario_gross_margin_pct", title: "After %"),
         Column("verdict", title: "Verdict", dropPriority: 4),
@@ -29,8 +42,10 @@ extension WhatIfReport {
       var cells =
         label + [
           money(row.baselineCost), money(row.scenarioCost), money(row.delta),
-          .percent(row.priced ? row.deltaPercent : nil), .count(row.unpricedRequests),
+          .percent(row.priced ? row.deltaPercent : nil),
         ]
+      if hasWorstCase { cells += [money(row.worstScenarioCost), money(row.worstDelta)] }
+      cells.append(.count(row.unpricedRequests))
       if hasRevenue {
         cells += [
           .money(row.revenue), money(row.baselineMargin), money(row.scenarioMargin),
@@ -63,25 +78,28 @@ extension WhatIfReport {
           })
       ))
     header.append(unpricedModelsMember(unpricedModels))
+    header.append(("assumptions", .array(assumptions.map(JSONValue.string))))
 
-    var trailer: [(key: String, value: JSONValue)] = [
-      (
-        "monthly",
-        .object([
-          ("baseline_cost_usd", Cell.money(monthlyBaselineCost).json),
-          ("scenario_cost_usd", Cell.money(monthlyScenarioCost).json),
-          ("savings_usd", Cell.money(monthlySavings).json),
-        ])
-      ),
-      (
-        "annual",
-        .object([
-          ("baseline_cost_usd", Cell.money(monthlyBaselineCost * 12).json),
-          ("scenario_cost_usd", Cell.money(monthlyScenarioCost * 12).json),
-          ("savings_usd", Cell.money(annualSavings).json),
-        ])
-      ),
-    ]
+    // `savings_usd` is the contract's name (baseline minus scenario); `delta_usd` has the sign of
+    // every other delta in the report (scenario minus baseline).
+    func projection(_ factor: Exact) -> JSONValue {
+      var members: [(key: String, value: JSONValue)] = [
+        ("baseline_cost_usd", Cell.money(monthlyBaselineCost * factor).json),
+        ("scenario_cost_usd", Cell.money(monthlyScenarioCost * factor).json),
+        ("savings_usd", Cell.money(monthlySavings * factor).json),
+        ("delta_usd", Cell.money(monthlyDelta * factor).json),
+        ("delta_pct", Cell.percent(monthlyDelta.percent(of: monthlyBaselineCost)).json),
+      ]
+      if hasWorstCase {
+        members += [
+          ("worst_case_scenario_cost_usd", Cell.money(monthlyWorstScenarioCost * factor).json),
+          ("worst_case_delta_usd", Cell.money(monthlyWorstDelta * factor).json),
+          ("worst_case_delta_pct", Cell.percent(monthlyWorstDelta.percent(of: monthlyBaselineCost)).json),
+        ]
+      }
+      return .object(members)
+    }
+    var trailer: [(key: String, value: JSONValue)] = [("monthly", projection(1)), ("annual", projection(12))]
     if let margin { trailer.append(("margin", margin.json)) }
     return ReportTable(
       name: "whatif", columns: columns,
@@ -105,25 +123,36 @@ extension WhatIfReport {
     return text
   }
 
-  /// The monthly and annual projection, for the terminal.
+  /// The monthly and annual projection: the same columns and sign as the rows (delta = scenario
+  /// minus baseline, negative when cheaper), each delta the difference of the shown costs.
   public var projectionTable: ReportTable {
-    let month = "Per month (\(ExactDecimal.plain(daysPerMonth)) days)"
+    var columns = [
+      Column("period", title: "Projection"), Column("baseline_cost_usd", title: "Baseline"),
+      Column("scenario_cost_usd", title: "Scenario"),
+      Column(
+        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
+      Column("delta_pct", title: "Delta %"),
+    ]
+    if hasWorstCase {
+      columns += [
+        Column("worst_case_scenario_cost_usd", title: "Worst case"),
+        Column(
+          "worst_case_delta_usd", title: "Worst delta",
+          rounding: .difference("worst_case_scenario_cost_usd", minus: "baseline_cost_usd")),
+      ]
+    }
+    func row(_ label: String, _ factor: Exact) -> [Cell] {
+      var cells: [Cell] = [
+        .text(label), .money(monthlyBaselineCost * factor), .money(monthlyScenarioCost * factor),
+        .money(monthlyDelta * factor), .percent(monthlyDelta.percent(of: monthlyBaselineCost)),
+      ]
+      if hasWorstCase {
+        cells += [.money(monthlyWorstScenarioCost * factor), .money(monthlyWorstDelta * factor)]
+      }
+      return cells
+    }
     return ReportTable(
-      name: "projection",
-      columns: [
-        Column("period", title: "Projection"), Column("baseline", title: "Baseline"),
-        Column("scenario", title: "Scenario"), Column("savings", title: "Savings"),
-        Column("savings_pct", title: "Savings %"),
-      ],
-      rows: [
-        [
-          .text(month), .money(monthlyBaselineCost), .money(monthlyScenarioCost), .money(monthlySavings),
-          .percent(monthlySavings.percent(of: monthlyBaselineCost)),
-        ],
-        [
-          .text("Per year"), .money(monthlyBaselineCost * 12), .money(monthlyScenarioCost * 12),
-          .money(annualSavings), .percent(monthlySavings.percent(of: monthlyBaselineCost)),
-        ],
-      ])
+      name: "projection", columns: columns,
+      rows: [row("Per month (\(ExactDecimal.plain(daysPerMonth)) days)", 1), row("Per year", 12)])
   }
 }

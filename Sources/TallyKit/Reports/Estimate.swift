@@ -23,6 +23,8 @@ public struct MarginProjection: Hashable, Sendable {
   public let baselineCost: Money
   /// Nil when some scenario usage is unpriced.
   public let scenarioCost: Money?
+  /// What-if only: the scenario's worst case of a move to batch (`BatchRisk`), when it differs.
+  public var worstScenarioCost: Money? = nil
 
   /// (revenue - inference cost - other COGS) / revenue, as a percentage.
   public func grossMarginPercent(cost: Money) -> Exact? {
@@ -30,6 +32,9 @@ public struct MarginProjection: Hashable, Sendable {
   }
   public var baselineGrossMarginPercent: Exact? { grossMarginPercent(cost: baselineCost) }
   public var scenarioGrossMarginPercent: Exact? { scenarioCost.flatMap { grossMarginPercent(cost: $0) } }
+  public var worstScenarioGrossMarginPercent: Exact? {
+    worstScenarioCost.flatMap { grossMarginPercent(cost: $0) }
+  }
 }
 
 /// `tally estimate`: declared workloads priced per month at the rates in force on one date.

@@ -70,12 +70,7 @@ public struct OpportunitiesReport: Sendable {
 
   /// The assumptions behind the figures, shown under the table and in JSON.
   public var assumptions: [String] {
-    [
-      "Same requests and tokens, at the batch rates in force on each day (50% off sync on both providers).",
-      "Batch results can take up to 24 hours: move only work that can wait.",
-      "Batch cache hits are best-effort: the worst case counts every cache read as a miss that re-writes the cache (5-minute write).",
-      "A month is \(ExactDecimal.plain(daysPerMonth)) days: the \(days)-day window is scaled by \(ExactDecimal.plain(daysPerMonth))/\(days).",
-    ]
+    BatchRisk.assumptions(rates: "in force on each day", daysPerMonth: daysPerMonth, windowDays: days)
   }
 
   /// Prices the window's sync traffic at sync and batch rates per group.
@@ -115,9 +110,7 @@ public struct OpportunitiesReport: Sendable {
       var row = rows[key] ?? OpportunityRow(values: key)
       row.syncRequests += requests
       row.syncCost = row.syncCost + paid.actual
-      var missed = line.usage
-      missed.tokens.cacheWrite5m = missed.tokens.cacheWrite5m + missed.tokens.cacheRead
-      missed.tokens.cacheRead = 0
+      let missed = BatchRisk.cacheMisses(line.usage)
       do throws(Unpriced) {
         let batch = try card.cost(of: line.usage, mode: .batch, on: line.rateDay).actual
         let worst = try card.cost(of: missed, mode: .batch, on: line.rateDay).actual

@@ -38,6 +38,9 @@ public struct WhatIfRow: Sendable {
   public var values: [String]
   public var baselineCost: Money = .zero
   public var scenarioCost: Money = .zero
+  /// The scenario if every cache read of the traffic it moves to batch misses (`BatchRisk`);
+  /// the scenario cost where nothing moved.
+  public var worstScenarioCost: Money = .zero
   /// Baseline requests that could not be priced: left out of both costs.
   public var unpricedRequests = 0
   /// Whether any priced usage fell in the row (else its costs are unknown, not zero).
@@ -45,9 +48,12 @@ public struct WhatIfRow: Sendable {
   /// With `--revenue`: the tenant's revenue for the baseline's period; nil when it has no line.
   public var revenue: Money?
 
+  /// Scenario minus baseline: negative when the scenario is cheaper.
   public var delta: Money { scenarioCost - baselineCost }
   /// Nil when the baseline cost is zero.
   public var deltaPercent: Exact? { delta.percent(of: baselineCost) }
+  /// Worst-case scenario minus baseline.
+  public var worstDelta: Money { worstScenarioCost - baselineCost }
   public var baselineMargin: Money { (revenue ?? .zero) - baselineCost }
   public var scenarioMargin: Money { (revenue ?? .zero) - scenarioCost }
   public var baselineMarginPercent: Exact? { revenue.flatMap { baselineMargin.percent(of: $0) } }
@@ -88,6 +94,7 @@ public struct WhatIfReport: Sendable {
     for row in rows {
       total.baselineCost = total.baselineCost + row.baselineCost
       total.scenarioCost = total.scenarioCost + row.scenarioCost
+      total.worstScenarioCost = total.worstScenarioCost + row.worstScenarioCost
       total.unpricedRequests += row.unpricedRequests
       total.priced = total.priced || row.priced
       if let revenue = row.revenue { total.revenue = (total.revenue ?? .zero) + revenue }
@@ -106,16 +113,42 @@ public struct WhatIfReport: Sendable {
 
   public var monthlyBaselineCost: Money { totals.baselineCost * monthFactor }
   public var monthlyScenarioCost: Money { totals.scenarioCost * monthFactor }
-  /// Baseline minus scenario: positive when the scenario is cheaper.
-  public var monthlySavings: Money { monthlyBaselineCost - monthlyScenarioCost }
+  public var monthlyWorstScenarioCost: Money { totals.worstScenarioCost * monthFactor }
+  /// Scenario minus baseline per month: negative when the scenario is cheaper, the sign of every
+  /// delta in the report.
+  public var monthlyDelta: Money { monthlyScenarioCost - monthlyBaselineCost }
+  /// The worst-case scenario minus baseline per month.
+  public var monthlyWorstDelta: Money { monthlyWorstScenarioCost - monthlyBaselineCost }
+  /// Baseline minus scenario (`-monthlyDelta`): the contract's `monthly.savings_usd`.
+  public var monthlySavings: Money { -monthlyDelta }
   public var annualSavings: Money { monthlySavings * 12 }
+
+  /// Whether some traffic moved to batch has cache reads, so that the worst case differs from the
+  /// scenario (then every block shows it).
+  public let hasWorstCase: Bool
+  /// Whether some traffic moved to batch: then the batch assumptions are printed.
+  public let movesToBatch: Bool
+
+  /// The assumptions behind the batch figures and their worst case (`BatchRisk`); empty when the
+  /// scenario moves nothing to batch.
+  public var assumptions: [String] {
+    guard movesToBatch else { return [] }
+    switch baseline {
+    case .ledger(_, let days, let at):
+      return BatchRisk.assumptions(
+        rates: at.map { "in force on \($0)" } ?? "in force on each day", daysPerMonth: daysPerMonth,
+        windowDays: days)
+    case .workloads(let at):
+      return BatchRisk.assumptions(rates: "in force on \(at)", daysPerMonth: daysPerMonth, windowDays: nil)
+    }
+  }
 
   /// The `[finance]` gross margin per month before and after.
   public var margin: MarginProjection? {
     finance.map {
       MarginProjection(
         revenue: $0.revenue, otherCOGS: $0.otherCOGS, baselineCost: monthlyBaselineCost,
-        scenarioCost: monthlyScenarioCost)
+        scenarioCost: monthlyScenarioCost, worstScenarioCost: hasWorstCase ? monthlyWorstScenarioCost : nil)
     }
   }
 
@@ -140,14 +173,23 @@ public struct WhatIfReport: Sendable {
 
     var rows: [[String]: WhatIfRow] = [:]
     var unpricedModels: [String: Int] = [:]
+    var movesToBatch = false
+    var hasWorstCase = false
     func key(_ line: ScenarioLine) -> [String] { by.map { $0.value(of: line, prices: prices) } }
     for outcome in outcomes {
       let baselineKey = key(outcome.baseline)
       let baselineCost = try? outcome.baseline.cost(prices).get()
-      var scenarioCosts: [([String], Money)] = []
+      var scenarioCosts: [([String], Money, worst: Money)] = []
       for part in outcome.parts where baselineCost != nil {
         switch part.line.cost(prices) {
-        case .success(let cost): scenarioCosts.append((key(part.line), cost))
+        case .success(let cost):
+          // The worst case changes only cache reads into cache writes, priced on the same card.
+          let worst = (try? part.worstCaseCost(prices).get()) ?? cost
+          if part.movedToBatchBy != nil {
+            movesToBatch = true
+            if worst != cost { hasWorstCase = true }
+          }
+          scenarioCosts.append((key(part.line), cost, worst))
         case .failure(let reason):
           // Left out: a part that cannot be priced makes the whole line unpriced (below).
           guard let number = part.switchedBy else { continue }
@@ -171,9 +213,10 @@ public struct WhatIfReport: Sendable {
       row.baselineCost = row.baselineCost + baselineCost
       row.priced = true
       rows[baselineKey] = row
-      for (partKey, cost) in scenarioCosts {
+      for (partKey, cost, worst) in scenarioCosts {
         var row = rows[partKey] ?? WhatIfRow(values: partKey)
         row.scenarioCost = row.scenarioCost + cost
+        row.worstScenarioCost = row.worstScenarioCost + worst
         row.priced = true
         rows[partKey] = row
       }
@@ -198,7 +241,7 @@ public struct WhatIfReport: Sendable {
     return WhatIfReport(
       file: file.file, baseline: baseline, daysPerMonth: file.daysPerMonth, changes: file.changes, by: by,
       rows: sorted, hasRevenue: revenue != nil, finance: file.finance, unpricedModels: unpricedModels,
-      warnings: allWarnings)
+      warnings: allWarnings, hasWorstCase: hasWorstCase, movesToBatch: movesToBatch)
   }
 }
 

@@ -115,6 +115,46 @@ public struct ScenarioPart: Sendable {
   /// The number of the switch-model change that set its model, if any: a part that cannot be
   /// priced is that change's problem.
   public var switchedBy: Int?
+  /// The number of the move-to-batch change that moved it, if any: its cache reads are the
+  /// best-effort kind (`BatchRisk`).
+  public var movedToBatchBy: Int?
+
+  /// What the part costs in the worst case of a move to batch: every cache read of moved traffic
+  /// misses (`BatchRisk.cacheMisses`); traffic that did not move costs what it costs.
+  public func worstCaseCost(_ prices: PriceBook) -> Result<Money, Unpriced> {
+    guard movedToBatchBy != nil else { return line.cost(prices) }
+    var worst = line
+    worst.usage = BatchRisk.cacheMisses(line.usage)
+    return worst.cost(prices)
+  }
+}
+
+/// The risk of moving traffic to a batch API, shared by `report opportunities` and `whatif` so
+/// that both put the same worst case and the same words on it.
+public enum BatchRisk {
+  /// Batch cache hits are best-effort: the worst case counts every cache read as a miss that
+  /// re-writes the cache as a 5-minute write.
+  public static func cacheMisses(_ usage: UsageQuantities) -> UsageQuantities {
+    var missed = usage
+    missed.tokens.cacheWrite5m = usage.tokens.cacheWrite5m + usage.tokens.cacheRead
+    missed.tokens.cacheRead = 0
+    return missed
+  }
+
+  /// The assumptions behind a batch figure and its worst case, in plain words.
+  public static func assumptions(rates: String, daysPerMonth: Decimal, windowDays: Int?) -> [String] {
+    var lines = [
+      "Same requests and tokens, at the batch rates \(rates) (50% off sync on both providers).",
+      "Batch results can take up to 24 hours: move only work that can wait.",
+      "Batch cache hits are best-effort: the worst case counts every cache read as a miss that re-writes the cache (5-minute write).",
+    ]
+    if let windowDays {
+      let month = ExactDecimal.plain(daysPerMonth)
+      lines.append(
+        "A month is \(month) days: the \(windowDays)-day window is scaled by \(month)/\(windowDays).")
+    }
+    return lines
+  }
 }
 
 /// A baseline line and what the scenario turned it into (a move-to-batch splits it in two).
@@ -172,6 +212,7 @@ public struct Scenario: Sendable {
           }
           changed.line = part.line.scaled(by: share)
           changed.line.mode = .batch
+          changed.movedToBatchBy = change.number
           // Traffic whose model has no batch rate (or no batch web-search rate) cannot move.
           if case .success = part.line.cost(prices), case .failure = changed.line.cost(prices) {
             noBatchRate[part.line.model, default: 0] =

@@ -168,7 +168,7 @@ enum FinanceFixtures {
       report.table.renderCSV() == """
         job,requests,billed_requests,failed_requests,batch_share_pct,avg_input_tokens,avg_output_tokens,cost_usd,cost_per_request_usd,unpriced_requests
         summarize,2,2,0,0.00,0,67000,0.67,0.34,0
-        classify,4,2,2,50.00,500,33000,0.16,0.16,1
+        classify,4,2,2,50.00,500,33000,0.17,0.16,1
 
         """)
     // classify: $0.165 (0.16 half-to-even) over its one priced billed request; the unpriced

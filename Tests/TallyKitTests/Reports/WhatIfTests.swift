@@ -147,7 +147,7 @@ enum WhatIfFixtures {
     #expect(
       report.table.renderCSV() == """
         tenant,baseline_cost_usd,scenario_cost_usd,delta_usd,delta_pct,unpriced_requests,revenue_usd,baseline_gross_margin_usd,scenario_gross_margin_usd,baseline_gross_margin_pct,scenario_gross_margin_pct,verdict
-        acme,9.60,5.08,-4.52,-47.14,0,8.00,-1.60,2.92,-20.00,36.56,becomes profitable
+        acme,9.60,5.07,-4.53,-47.14,0,8.00,-1.60,2.93,-20.00,36.56,becomes profitable
         globex,3.00,5.25,2.25,75.00,0,3.50,0.50,-1.75,14.29,-50.00,becomes unprofitable
         (unattributed),,,,,1,,,,,,no revenue line
         delta,0.00,0.00,0.00,,0,5.00,5.00,5.00,100.00,100.00,stays profitable

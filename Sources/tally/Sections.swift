@@ -1,0 +1,38 @@
+import ArgumentParser
+import TallyKit
+
+/// `--section`: which block of a report with several (`whatif`, `estimate`) `--format csv` writes.
+enum SectionChoice: String, ExpressibleByArgument, CaseIterable {
+  case rows, projection, margin, all
+
+  static let help = ArgumentHelp(
+    "With --format csv: the block to write, rows (default), projection, margin, or all of them with a first column section.",
+    valueName: "section")
+
+  /// A usage error unless the format is CSV and the report has the block; call from `validate()`.
+  static func validate(_ section: SectionChoice?, format: OutputFormat, blocks: [SectionChoice]) throws {
+    guard let section else { return }
+    guard format == .csv else {
+      throw ValidationError(
+        "--section chooses the CSV block: use it with --format csv (tables show every block, JSON carries them all)"
+      )
+    }
+    guard section == .all || blocks.contains(section) else {
+      throw ValidationError(
+        "--section \(section.rawValue): this report's blocks are \(blocks.map(\.rawValue).joined(separator: ", ")) and all"
+      )
+    }
+  }
+
+  /// The CSV of the chosen blocks; exits 64 naming `file` when the chosen block is missing (a
+  /// margin without a `[finance]` table).
+  func csv(_ sections: [ReportSection], precision: Int, file: String) -> String {
+    if self == .all { return ReportSection.renderCSV(sections, precision: precision) }
+    guard let section = sections.first(where: { $0.name == rawValue }) else {
+      fail(
+        ["--section \(rawValue): \(file) has no [finance] table, so the report has no margin block"],
+        exitCode: 64)
+    }
+    return section.table.renderCSV(precision: precision)
+  }
+}
