@@ -53,6 +53,10 @@ struct EstimateCommand: ParsableCommand {
       Swift.print(section.csv(sections, precision: output.precision, file: file), terminator: "")
       return
     }
+    if output.format == .json {
+      output.print(report.table, context: ReportContext(title: "Estimate \(file)", window: nil, warnings: report.warnings))
+      return
+    }
     output.print(
       report.table, before: heading, after: margin.map { [$0.renderTable(output.renderOptions)] } ?? [])
   }

@@ -251,11 +251,7 @@ struct RowOptions: ParsableArguments {
 
   /// The table sorted and cut as asked.
   func shape(_ table: ReportTable) throws -> ReportTable {
-    do {
-      return try table.reshaped(sort: sort.map(RowOrder.init(parsing:)), top: top)
-    } catch {
-      throw ValidationError(error.description)
-    }
+    try buildReport { try table.reshaped(sort: sort.map(RowOrder.init(parsing:)), top: top) }
   }
 }
 
@@ -356,7 +352,9 @@ extension BatchesReport: LedgerReport {
 
 /// Runs a report builder, turning a report that cannot be made as asked into a usage error.
 func buildReport<T>(_ body: () throws -> T) throws -> T {
-  do { return try body() } catch let error as ReportError { throw ValidationError(error.description) }
+  // Found only once the ledger or a file is read: the message says what to give instead, and a
+  // usage line under it would only repeat the command's synopsis.
+  do { return try body() } catch let error as ReportError { fail([error.description], exitCode: 64) }
 }
 
 /// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).

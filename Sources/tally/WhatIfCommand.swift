@@ -71,7 +71,7 @@ struct WhatIfCommand: ParsableCommand {
             "\(file): [finance] revenue is \(finance.revenue.terminal()) a month, and \(revenueFile.file) totals \(revenueFile.total.terminal()): the margin and the per-tenant block would use two revenues; make them agree or leave one out"
           ], exitCode: 65)
       }
-      let (baseline, lines, database) = try self.baseline(scenarios, prices: prices)
+      let (baseline, lines, database, filter) = try self.baseline(scenarios, prices: prices)
       if let revenueFile, case .ledger(let window, _, _) = baseline {
         warnings += try buildReport { try revenueFile.checkPeriod(window, report: "the baseline") }
       }
@@ -79,13 +79,13 @@ struct WhatIfCommand: ParsableCommand {
         try WhatIfReport.build(
           file: scenarios, lines: lines, baseline: baseline,
           by: try dimensions(workloads: !scenarios.workloads.isEmpty), prices: prices,
-          revenue: revenueFile)
+          revenue: revenueFile, filter: filter)
       }
       let window: ReportWindow
       if case .ledger(let ledgerWindow, _, _) = baseline { window = ledgerWindow } else { window = try ReportWindow() }
       warnings += report.warnings
       context = try options.context(
-        "What-if \(file)", window: window, ledger: database, filter: try rows.parsedFilter(), warnings: warnings)
+        "What-if \(file)", window: window, ledger: database, filter: filter, warnings: warnings)
     } catch let error as ScenarioFileError {
       fail([error.description], exitCode: 65)
     }
@@ -108,14 +108,17 @@ struct WhatIfCommand: ParsableCommand {
     // The terminal heading names the file, the baseline's days and the changes already.
     let table = try rows.shape(report.table)
     if options.output.format == .table {
-      options.output.print(table, before: report.heading, after: after + unpricedNote(report.totals.unpricedRequests))
+      let narrowed = context.filter.isEmpty ? "" : "Only usage where \(context.filter).\n"
+      options.output.print(table, before: report.heading + narrowed, after: after + unpricedNote(report.totals.unpricedRequests))
     } else {
       options.output.print(table, context: context)
     }
   }
 
   /// The file's workloads, else the ledger over the window.
-  func baseline(_ scenarios: ScenarioFile, prices: PriceBook) throws -> (WhatIfBaseline, [ScenarioLine], Ledger?) {
+  func baseline(_ scenarios: ScenarioFile, prices: PriceBook) throws -> (
+    WhatIfBaseline, [ScenarioLine], Ledger?, ReportFilter
+  ) {
     if !scenarios.workloads.isEmpty {
       guard !period.isGiven, rows.filters.isEmpty else {
         throw ValidationError(
@@ -123,7 +126,7 @@ struct WhatIfCommand: ParsableCommand {
         )
       }
       let date = at ?? Terminal.today
-      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices), nil)
+      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices), nil, ReportFilter())
     }
     let path = options.ledger.path
     guard FileManager.default.fileExists(atPath: path) else {
@@ -141,6 +144,6 @@ struct WhatIfCommand: ParsableCommand {
     let lines = try ScenarioLine.ledger(
       database, prices: prices, window: window, filter: filter, at: at, changes: scenarios.changes,
       keeping: keeping)
-    return (.ledger(window: window, days: window.days!, at: at), lines, database)
+    return (.ledger(window: window, days: window.days!, at: at), lines, database, filter)
   }
 }

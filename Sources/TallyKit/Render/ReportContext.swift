@@ -9,7 +9,8 @@ public struct ReportContext: Sendable {
 
   /// What the report is, such as "Spend by month and model".
   public var title: String
-  public var window: ReportWindow
+  /// Nil for a report not read from the ledger (an estimate of declared workloads).
+  public var window: ReportWindow?
   /// The days the report covers: the window's, its open ends closed at the ledger's first and
   /// last day of usage. Nil for an empty ledger or a report not read from the ledger.
   public var covered: (from: CivilDate, to: CivilDate)?
@@ -17,7 +18,7 @@ public struct ReportContext: Sendable {
   public var warnings: [String]
 
   public init(
-    title: String, window: ReportWindow, covered: (from: CivilDate, to: CivilDate)? = nil,
+    title: String, window: ReportWindow?, covered: (from: CivilDate, to: CivilDate)? = nil,
     filter: ReportFilter = ReportFilter(), warnings: [String] = []
   ) {
     self.title = title
@@ -37,6 +38,7 @@ public struct ReportContext: Sendable {
   /// `Spend by month and model, 2026-09-01 to 2026-10-31 (UTC), where tenant = acme:`, with
   /// `all usage in the ledger` when no window was given.
   public var heading: String {
+    guard let window else { return title + ":\n" }
     var text = title + ", "
     if let covered {
       text += "\(covered.from) to \(covered.to) (\(window.zoneName))"
@@ -50,15 +52,18 @@ public struct ReportContext: Sendable {
 
   /// The members every report's JSON starts with; `from`/`to`/`tz` replace the table's own.
   var jsonMembers: [(key: String, value: JSONValue)] {
-    [
-      ("schema_version", .integer(Self.schemaVersion)),
-      ("title", .string(title)),
-      ("from", covered.map { .string($0.from.description) } ?? .null),
-      ("to", covered.map { .string($0.to.description) } ?? .null),
-      ("tz", .string(window.zoneName)),
-      ("where", filter.json),
-      ("warnings", .array(warnings.map(JSONValue.string))),
+    var members: [(key: String, value: JSONValue)] = [
+      ("schema_version", .integer(Self.schemaVersion)), ("title", .string(title)),
     ]
+    if let window {
+      members += [
+        ("from", covered.map { .string($0.from.description) } ?? .null),
+        ("to", covered.map { .string($0.to.description) } ?? .null),
+        ("tz", .string(window.zoneName)),
+        ("where", filter.json),
+      ]
+    }
+    return members + [("warnings", .array(warnings.map(JSONValue.string)))]
   }
 }
 

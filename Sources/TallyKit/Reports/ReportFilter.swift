@@ -165,7 +165,9 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
       case .tenant, .job, .batch, .provider, .model:
         let column = dimension == .batch ? "batch_id" : dimension.rawValue
         var known = try ledger.distinctValues(of: column)
-        if known.remove("") != nil { known.insert(dimension == .batch ? "(none)" : unattributed) }
+        if known.remove("") != nil, [.tenant, .job, .batch].contains(dimension) {
+          known.insert(dimension == .batch ? "(none)" : unattributed)
+        }
         // A value written with commas that is itself known is one value, not a list.
         for text in clause.written where text.contains(",") && known.contains(text) {
           let parts = Set(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
@@ -175,7 +177,9 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
         for value in clauses[index].values {
           let stored = dimension == .model ? (prices.resolve(value)?.id ?? value) : value
           guard !known.contains(stored) else { continue }
-          throw FilterError(dimension: dimension, value: value, known: known)
+          // A model may be named by any alias the price tables give it.
+          let names = dimension == .model ? known.union(known.flatMap { prices.history(model: $0).flatMap(\.aliases) }) : known
+          throw FilterError(dimension: dimension, value: value, known: names)
         }
       }
     }

@@ -158,7 +158,7 @@ public struct WhatIfReport: Sendable {
   /// `ScenarioFileError` for a change that cannot be applied or priced (bad input).
   public static func build(
     file: ScenarioFile, lines: [ScenarioLine], baseline: WhatIfBaseline, by: [WhatIfDimension],
-    prices: PriceBook, revenue: RevenueFile? = nil
+    prices: PriceBook, revenue: RevenueFile? = nil, filter: ReportFilter = ReportFilter()
   ) throws -> WhatIfReport {
     if case .ledger = baseline, by.contains(.workload) {
       throw ReportError(
@@ -168,7 +168,8 @@ public struct WhatIfReport: Sendable {
       throw ReportError(
         "--revenue gives each tenant's margin: use it with --by tenant (the default with --revenue)")
     }
-    let scenario = Scenario(file: file.file, changes: file.changes)
+    let scenario = Scenario(
+      file: file.file, changes: file.changes, narrowedBy: filter.isEmpty ? nil : filter.description)
     let (outcomes, warnings) = try scenario.apply(to: lines, prices: prices)
 
     var rows: [[String]: WhatIfRow] = [:]

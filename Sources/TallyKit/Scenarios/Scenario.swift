@@ -168,9 +168,14 @@ public struct Scenario: Sendable {
   public let file: String
   public let changes: [ScenarioChange]
 
-  public init(file: String, changes: [ScenarioChange]) {
+  /// The `--where` filter the baseline was read with, if any: a change whose selector then
+  /// matches nothing is a warning (the filter left its traffic out), not an error.
+  public var narrowedBy: String?
+
+  public init(file: String, changes: [ScenarioChange], narrowedBy: String? = nil) {
     self.file = file
     self.changes = changes
+    self.narrowedBy = narrowedBy
   }
 
   /// Applies the changes in order, each to what the previous ones produced.
@@ -246,6 +251,11 @@ public struct Scenario: Sendable {
         outcomes[index].parts = outcomes[index].parts.flatMap(transform)
       }
       guard matched else {
+        if let narrowedBy {
+          warnings.append(
+            "\(location(change)): \(change.label): matches no usage where \(narrowedBy); it changes nothing here")
+          continue
+        }
         throw error(
           change, key: "where",
           "where { \(selector.description) } matches no usage\(available(selector, in: outcomes))")
