@@ -14,7 +14,7 @@ struct DemoCommand: ParsableCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("Where to write the data set and its ledger.", valueName: "dir"))
+  @Option(help: ArgumentHelp("Where to write the data set and its ledger.", valueName: "dir"), completion: .directory)
   var dir = "tally-demo"
 
 

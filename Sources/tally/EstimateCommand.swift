@@ -8,7 +8,7 @@ struct EstimateCommand: ParsableCommand {
     discussion: "Reads the [[workload]] entries and the optional [finance] table of a TOML file."
   )
 
-  @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).")
+  @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).", completion: .file(extensions: ["toml"]))
   var file: String
 
   @Option(

@@ -32,7 +32,7 @@ struct IngestCommand: ParsableCommand {
   @Argument(
     help:
       "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input."
-  )
+  , completion: .file())
   var files: [String]
 
   @Option(
@@ -43,7 +43,7 @@ struct IngestCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"))
+      "The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"), completion: .file(extensions: ["json"]))
   var batch: String?
 
   @Option(help: "The batch id, when no batch object is given.")
@@ -60,7 +60,7 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "Job for records that name none.")
   var job: String?
 
-  @Option(help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"))
+  @Option(help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"), completion: .file(extensions: ["csv"]))
   var map: String?
 
   @Option(

@@ -63,7 +63,7 @@ struct OutputOptions: ParsableArguments {
 struct PricingOptions: ParsableArguments {
   @Option(
     name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable)."
-  )
+  , completion: .file(extensions: ["csv"]))
   var files: [String] = []
 
   func validate() throws { try validateFilesExist(files, option: "--pricing") }
@@ -149,7 +149,7 @@ enum Terminal {
 
 /// `--ledger PATH`, default `$TALLY_LEDGER` or `./tally.sqlite`.
 struct LedgerOptions: ParsableArguments {
-  @Option(help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).")
+  @Option(help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).", completion: .file(extensions: ["sqlite"]))
   var ledger: String?
 
   var path: String { ledger ?? ProcessInfo.processInfo.environment["TALLY_LEDGER"] ?? "tally.sqlite" }

@@ -84,7 +84,7 @@ struct RevenueOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
       "Revenue per tenant for one calendar month: CSV with the columns tenant,revenue_usd, named with its month (revenue-2026-10.csv) or given --revenue-month.",
-      valueName: "file"))
+      valueName: "file"), completion: .file(extensions: ["csv"]))
   var revenue: String?
 
   @Option(

@@ -16,7 +16,7 @@ struct WhatIfCommand: ParsableCommand {
   )
 
   @Argument(
-    help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.")
+    help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.", completion: .file(extensions: ["toml"]))
   var file: String
 
   @Option(
