@@ -227,6 +227,16 @@ struct GuardRailsCLITests {
     #expect(zone.stderr.hasPrefix("Error: --tz: unknown time zone \"Berlin\"; did you mean Europe/Berlin?\n"))
   }
 
+  @Test func shellCompletionsCompleteFileNames() throws {
+    let bash = try CLI.run(["--generate-completion-script", "bash"])
+    #expect(bash.status == 0)
+    for (option, pattern) in [("--ledger", "sqlite"), ("--revenue", "csv"), ("--pricing", "csv"), ("--batch", "json")] {
+      #expect(
+        bash.stdout.contains("    '\(option)')\n        __tally_add_completions -o plusdirs -fX '!*.@(\(pattern))'"),
+        "\(option)")
+    }
+  }
+
   @Test func everyExportSaysWhatItCovers() throws {
     let table = try Self.run(["report", "spend", "--by", "tenant", "--tz", "Europe/Berlin", "--where", "job=summarize"])
     #expect(
