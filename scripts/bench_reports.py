@@ -66,13 +66,15 @@ def pct(part, whole):
 
 # Columns of each CSV: (column, kind, value from a DuckDB row as a dict). Kinds: "count" must be
 # equal; "money" within a cent, and the column's rounded cells must add up to the exact total
-# rounded to the cent; "value" within 0.01, no sum (averages, ratios).
+# rounded to the cent; "value" within 0.01, no sum (averages, ratios); ("derived", a, sign, b)
+# the shown a + sign x shown b exactly (DESIGN: rows read right), so within two cents.
 SPEND = [("requests", "count", lambda d: d["requests"]), ("input_tokens", "count", lambda d: d["input"]),
          ("cache_write_5m_tokens", "count", lambda d: d["w5m"]), ("cache_write_1h_tokens", "count", lambda d: d["w1h"]),
          ("cache_read_tokens", "count", lambda d: d["rd"]), ("output_tokens", "count", lambda d: d["output"]),
          ("web_searches", "count", lambda d: d["web"]), ("list_cost_usd", "money", lambda d: usd(d["list_pico"])),
          ("cost_usd", "money", lambda d: usd(d["actual_pico"])),
-         ("batch_savings_usd", "money", lambda d: usd(d["list_pico"] - d["actual_pico"])),
+         ("batch_savings_usd", ("derived", "list_cost_usd", -1, "cost_usd"),
+          lambda d: usd(d["list_pico"] - d["actual_pico"])),
          ("unpriced_requests", "count", lambda d: d["unpriced"])]
 
 
@@ -99,7 +101,7 @@ def opportunities_columns(total_pico):
     month = Fraction(30, DAYS)
     return [("sync_requests", "count", lambda d: d["sync_requests"]),
             ("sync_cost_usd", "money", lambda d: usd(d["sync_actual_pico"])),
-            ("batch_cost_usd", "money", lambda d: usd(d["batch_pico"])),
+            ("batch_cost_usd", ("derived", "sync_cost_usd", -1, "savings_usd"), lambda d: usd(d["batch_pico"])),
             ("savings_usd", "money", lambda d: usd(d["sync_actual_pico"] - d["batch_pico"])),
             ("monthly_savings_usd", "money", lambda d: usd(d["sync_actual_pico"] - d["batch_pico"]) * month),
             ("worst_case_monthly_savings_usd", "money", lambda d: usd(d["sync_actual_pico"] - d["worst_pico"]) * month),
@@ -108,7 +110,7 @@ def opportunities_columns(total_pico):
 
 
 WHATIF = [("baseline_cost_usd", "money", lambda d: usd(d["actual_pico"])),
-          ("scenario_cost_usd", "money", lambda d: usd(d["scenario_pico"])),
+          ("scenario_cost_usd", ("derived", "baseline_cost_usd", 1, "delta_usd"), lambda d: usd(d["scenario_pico"])),
           ("delta_usd", "money", lambda d: usd(d["scenario_pico"] - d["actual_pico"])),
           ("delta_pct", "value", lambda d: pct(Fraction(int(d["scenario_pico"] - d["actual_pico"])), int(d["actual_pico"]))),
           ("unpriced_requests", "count", lambda d: d["unpriced"])]
@@ -224,9 +226,18 @@ def check(report, csv_text, json_text, duck_rows):
             got = Fraction(Decimal(cell))
             if kind == "count" and got != want:
                 problems.append(f"{key} {column}: tally {cell}, DuckDB {want}")
+            elif isinstance(kind, tuple):
+                # Derived from the two shown cells beside it (DESIGN: the row reads right), so
+                # within two cents of the exact value.
+                _, left, sign, right = kind
+                shown = Fraction(Decimal(row[left])) + sign * Fraction(Decimal(row[right]))
+                if got != shown:
+                    problems.append(f"{key} {column}: tally {cell}, not {row[left]} {'+' if sign > 0 else '-'} {row[right]}")
+                if abs(got - want) >= Fraction(2, 100):
+                    problems.append(f"{key} {column}: tally {cell}, exact {decimal(want)}")
             elif kind != "count" and abs(got - want) >= Fraction(1, 100):
                 problems.append(f"{key} {column}: tally {cell}, exact {decimal(want)}")
-            if kind in ("money", "count"):
+            if kind in ("money", "count") or isinstance(kind, tuple):
                 s = sums.setdefault(column, [Fraction(0), Fraction(0), kind])
                 s[0] += got
                 s[1] += want

@@ -13,6 +13,9 @@ struct RoundingCLITests {
     /// Each row is `minuend - subtrahend` of its shown cells, so it sums to the difference of
     /// their rounded totals.
     case difference(String, String, String)
+    /// Each row is `augend + addend` of its shown cells (a what-if's scenario: baseline plus the
+    /// allocated delta), so it sums to the sum of their rounded totals.
+    case sum(String, String, String)
   }
 
   static let demo: URL = {
@@ -100,6 +103,15 @@ struct RoundingCLITests {
         #expect(
           sum(key) == cents(totals[minuend] ?? 0) - cents(totals[subtrahend] ?? 0), "\(key): \(arguments)",
           sourceLocation: sourceLocation)
+      case .sum(let key, let augend, let addend):
+        for row in rows where row[key] != "" {
+          #expect(
+            decimal(row[key]) == decimal(row[augend]) + decimal(row[addend]), "\(key) in \(row)",
+            sourceLocation: sourceLocation)
+        }
+        #expect(
+          sum(key) == cents(totals[augend] ?? 0) + cents(totals[addend] ?? 0), "\(key): \(arguments)",
+          sourceLocation: sourceLocation)
       }
     }
     return rows
@@ -135,23 +147,23 @@ struct RoundingCLITests {
     let rows = try Self.expectAddsUp(
       ["whatif", "scenarios.toml"],
       [
-        .allocated("baseline_cost_usd"), .allocated("scenario_cost_usd"),
-        .difference("delta_usd", "scenario_cost_usd", "baseline_cost_usd"),
+        .allocated("baseline_cost_usd"), .allocated("delta_usd"),
+        .sum("scenario_cost_usd", "baseline_cost_usd", "delta_usd"),
       ])
     #expect(rows.map { $0["delta_usd"]! } == ["12.14", "30.48", "0.90", "-0.74", "0.08"])
     try Self.expectAddsUp(
       ["whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv"],
       [
-        .allocated("baseline_cost_usd"), .allocated("scenario_cost_usd"), .allocated("revenue_usd"),
-        .difference("delta_usd", "scenario_cost_usd", "baseline_cost_usd"),
+        .allocated("baseline_cost_usd"), .allocated("delta_usd"), .allocated("revenue_usd"),
+        .sum("scenario_cost_usd", "baseline_cost_usd", "delta_usd"),
         .difference("baseline_gross_margin_usd", "revenue_usd", "baseline_cost_usd"),
         .difference("scenario_gross_margin_usd", "revenue_usd", "scenario_cost_usd"),
       ])
     try Self.expectAddsUp(
       ["whatif", "scenarios.toml", "--by", "tenant,job,model"],
       [
-        .allocated("baseline_cost_usd"), .allocated("scenario_cost_usd"),
-        .difference("delta_usd", "scenario_cost_usd", "baseline_cost_usd"),
+        .allocated("baseline_cost_usd"), .allocated("delta_usd"),
+        .sum("scenario_cost_usd", "baseline_cost_usd", "delta_usd"),
       ])
   }
 
@@ -162,8 +174,8 @@ struct RoundingCLITests {
     try Self.expectAddsUp(
       ["report", "opportunities", "--by", "job,tenant"],
       [
-        .allocated("sync_cost_usd"), .allocated("batch_cost_usd"),
-        .difference("savings_usd", "sync_cost_usd", "batch_cost_usd"), .allocated("monthly_savings_usd"),
+        .allocated("sync_cost_usd"), .allocated("savings_usd"),
+        .difference("batch_cost_usd", "sync_cost_usd", "savings_usd"), .allocated("monthly_savings_usd"),
         .allocated("worst_case_monthly_savings_usd"), .allocated("share_of_spend_pct"),
       ])
     try Self.expectAddsUp(
@@ -226,13 +238,15 @@ struct RoundingCLITests {
     #expect(projection[0]["period"] == "Per month (30 days)")
     #expect(projection[0]["worst_case_delta_usd"] == "37.11")
     #expect(projection[0]["worst_case_scenario_cost_usd"] == "333.41")
-    // The best case is the difference of the costs shown beside it: 268.08 - 296.30.
-    #expect(projection[0]["delta_usd"] == "-28.22")
+    // The delta is rounded on its own (opportunities' 28.23, with whatif's sign), and the
+    // scenario is the shown baseline plus it: 296.30 - 28.23 = 268.07.
+    #expect(projection[0]["delta_usd"] == "-28.23")
+    #expect(projection[0]["scenario_cost_usd"] == "268.07")
 
     let table = try Self.run(["whatif", "support-chat.toml"])
     #expect(table.contains("Worst case  Worst delta"))
     #expect(
-      table.contains("Per month (30 days)    $296.30    $268.08   -$28.22   -9.53%     $333.41       $37.11"))
+      table.contains("Per month (30 days)    $296.30    $268.07   -$28.23   -9.53%     $333.41       $37.11"))
     #expect(
       table.contains("- Batch cache hits are best-effort: the worst case counts every cache read as a miss"))
   }
@@ -241,8 +255,9 @@ struct RoundingCLITests {
   @Test func whatifHasOneSignConvention() throws {
     let table = try CLI.run(["whatif", "examples/workloads.toml", "--at", "2026-11-21"]).stdout
     #expect(!table.contains("Savings"))
-    #expect(table.contains("Total            $1,310.36   $562.51  -$747.85  -57.07%"))
-    #expect(table.contains("Per month (30 days)   $1,310.36    $562.51    -$747.85  -57.07%"))
+    // The delta, -747.84453125 exactly, is rounded on its own; the scenario is the baseline plus it.
+    #expect(table.contains("Total            $1,310.36   $562.52  -$747.84  -57.07%"))
+    #expect(table.contains("Per month (30 days)   $1,310.36    $562.52    -$747.84  -57.07%"))
   }
 
   @Test func whatifOnWorkloadsGroupsByWorkload() throws {

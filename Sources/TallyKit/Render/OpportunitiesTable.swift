@@ -5,16 +5,18 @@ extension OpportunitiesReport {
   public var table: ReportTable {
     var columns = [Column("rank", title: "#")]
     columns += by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
-    // Savings is sync cost minus batch cost where every row can move; traffic with no batch rate
-    // is in the sync cost and not in the savings, so then savings add up on their own.
+    // The savings are what the report ranks by: allocated on their own, so that they add up to
+    // their exactly rounded total. Where every row can move, the cost at batch is the shown sync
+    // cost minus the shown savings (the row reads right); traffic with no batch rate is in the
+    // sync cost and in neither of the others, so then both are allocated.
     let canAllMove = rows.allSatisfy { $0.stuckCost.isZero }
     columns += [
       Column("sync_requests", title: "Sync requests", dropPriority: 3),
       Column("sync_cost_usd", title: "Sync cost", rounding: .allocated),
-      Column("batch_cost_usd", title: "At batch", dropPriority: 2, rounding: .allocated),
       Column(
-        "savings_usd", title: "Savings",
-        rounding: canAllMove ? .difference("sync_cost_usd", minus: "batch_cost_usd") : .allocated),
+        "batch_cost_usd", title: "At batch", dropPriority: 2,
+        rounding: canAllMove ? .difference("sync_cost_usd", minus: "savings_usd") : .allocated),
+      Column("savings_usd", title: "Savings", rounding: .allocated),
       Column("monthly_savings_usd", title: "Savings/mo", rounding: .allocated),
       Column("worst_case_monthly_savings_usd", title: "Worst case/mo", dropPriority: 4, rounding: .allocated),
       Column("share_of_spend_pct", title: "Of spend", dropPriority: 1, rounding: .allocated),

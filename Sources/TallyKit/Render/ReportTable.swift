@@ -35,6 +35,11 @@ public enum ColumnRounding: Hashable, Sendable {
   /// beside it, so the row reads right and the column sums to its shown total. A missing source
   /// cell counts as zero (a tenant with no revenue line has a margin of minus its cost).
   case difference(String, minus: String)
+  /// The column is `augend + addend` of the shown cells of two other columns: a what-if's
+  /// scenario is the shown baseline plus the allocated delta, so that an unchanged row shows
+  /// the same amount on both sides and a delta of exactly zero, and the delta column (the number
+  /// people read) adds up to its exactly rounded total.
+  case sum(String, plus: String)
 }
 
 /// A column: its contract key (CSV header, JSON key) and its terminal title.
@@ -124,27 +129,38 @@ extension ReportTable {
       if case .presented(_, let shown) = cell { return shown.numericValue }
       return cell.numericValue.map { Exact(ExactDecimal.rounded($0.decimal, scale: precision)) }
     }
-    for (index, column) in columns.enumerated() {
-      switch column.rounding {
-      case .independent: continue
-      case .allocated:
-        let present = body.indices.compactMap { row in body[row][index].numericValue.map { (row, $0) } }
-        let shown = Exact.allocate(present.map(\.1), precision: precision, names: present.map { names[$0.0] })
-        for ((row, _), value) in zip(present, shown) {
-          body[row][index] = .presented(exact: body[row][index], shown: body[row][index].with(Exact(value)))
+    // Allocated columns first, then each derived column once the columns it derives from are.
+    for (index, column) in columns.enumerated() where column.rounding == .allocated {
+      let present = body.indices.compactMap { row in body[row][index].numericValue.map { (row, $0) } }
+      let shown = Exact.allocate(present.map(\.1), precision: precision, names: present.map { names[$0.0] })
+      for ((row, _), value) in zip(present, shown) {
+        body[row][index] = .presented(exact: body[row][index], shown: body[row][index].with(Exact(value)))
+      }
+    }
+    var done = Set(columns.filter { $0.rounding == .independent || $0.rounding == .allocated }.map(\.key))
+    while done.count < columns.count {
+      let before = done.count
+      for (index, column) in columns.enumerated() where !done.contains(column.key) {
+        let (left, right, sign): (String, String, Exact)
+        switch column.rounding {
+        case .difference(let minuend, let subtrahend): (left, right, sign) = (minuend, subtrahend, -1)
+        case .sum(let augend, let addend): (left, right, sign) = (augend, addend, 1)
+        case .independent, .allocated: continue
         }
-      case .difference(let minuendKey, let subtrahendKey):
-        guard let minuend = columns.firstIndex(where: { $0.key == minuendKey }),
-          let subtrahend = columns.firstIndex(where: { $0.key == subtrahendKey })
-        else { preconditionFailure("column \(column.key) is the difference of unknown columns") }
+        guard done.contains(left), done.contains(right) else { continue }
+        guard let first = columns.firstIndex(where: { $0.key == left }),
+          let second = columns.firstIndex(where: { $0.key == right })
+        else { preconditionFailure("column \(column.key) derives from unknown columns") }
         func derived(_ cells: [Cell]) -> Cell {
           guard cells[index].numericValue != nil else { return cells[index] }
-          let value = (shownValue(cells[minuend]) ?? 0) - (shownValue(cells[subtrahend]) ?? 0)
+          let value = (shownValue(cells[first]) ?? 0) + sign * (shownValue(cells[second]) ?? 0)
           return .presented(exact: cells[index], shown: cells[index].with(value))
         }
         for row in body.indices { body[row][index] = derived(body[row]) }
         if let cells = footer { footer![index] = derived(cells) }
+        done.insert(column.key)
       }
+      precondition(done.count > before, "derived columns depend on each other in a cycle")
     }
     return ReportTable(
       name: name, columns: columns, rows: body, totals: footer, header: header, trailer: trailer)

@@ -8,17 +8,16 @@ extension WhatIfReport {
     var columns = by.map { Column($0.rawValue, title: $0.rawValue.capitalized) }
     columns += [
       Column("baseline_cost_usd", title: "Baseline", rounding: .allocated),
-      Column("scenario_cost_usd", title: "Scenario", rounding: .allocated),
-      Column(
-        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
+      Column("scenario_cost_usd", title: "Scenario", rounding: .sum("baseline_cost_usd", plus: "delta_usd")),
+      Column("delta_usd", title: "Delta", rounding: .allocated),
       Column("delta_pct", title: "Delta %", dropPriority: 1),
     ]
     if hasWorstCase {
       columns += [
-        Column("worst_case_scenario_cost_usd", title: "Worst case", dropPriority: 3, rounding: .allocated),
         Column(
-          "worst_case_delta_usd", title: "Worst delta", dropPriority: 3,
-          rounding: .difference("worst_case_scenario_cost_usd", minus: "baseline_cost_usd")),
+          "worst_case_scenario_cost_usd", title: "Worst case", dropPriority: 3,
+          rounding: .sum("baseline_cost_usd", plus: "worst_case_delta_usd")),
+        Column("worst_case_delta_usd", title: "Worst delta", dropPriority: 3, rounding: .allocated),
       ]
     }
     columns.append(Column("unpriced_requests", title: "Unpriced", dropPriority: 2))
@@ -124,21 +123,21 @@ extension WhatIfReport {
   }
 
   /// The monthly and annual projection: the same columns and sign as the rows (delta = scenario
-  /// minus baseline, negative when cheaper), each delta the difference of the shown costs.
+  /// minus baseline, negative when cheaper); each delta rounded on its own and each scenario the
+  /// shown baseline plus the shown delta, as in the rows.
   public var projectionTable: ReportTable {
     var columns = [
       Column("period", title: "Projection"), Column("baseline_cost_usd", title: "Baseline"),
-      Column("scenario_cost_usd", title: "Scenario"),
-      Column(
-        "delta_usd", title: "Delta", rounding: .difference("scenario_cost_usd", minus: "baseline_cost_usd")),
+      Column("scenario_cost_usd", title: "Scenario", rounding: .sum("baseline_cost_usd", plus: "delta_usd")),
+      Column("delta_usd", title: "Delta"),
       Column("delta_pct", title: "Delta %"),
     ]
     if hasWorstCase {
       columns += [
-        Column("worst_case_scenario_cost_usd", title: "Worst case"),
         Column(
-          "worst_case_delta_usd", title: "Worst delta",
-          rounding: .difference("worst_case_scenario_cost_usd", minus: "baseline_cost_usd")),
+          "worst_case_scenario_cost_usd", title: "Worst case",
+          rounding: .sum("baseline_cost_usd", plus: "worst_case_delta_usd")),
+        Column("worst_case_delta_usd", title: "Worst delta"),
       ]
     }
     func row(_ label: String, _ factor: Exact) -> [Cell] {
