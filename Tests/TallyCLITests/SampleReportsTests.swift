@@ -28,7 +28,7 @@ struct SampleReportsTests {
     // The README's tour is the committed one.
     let readme = try String(contentsOf: CLI.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
     let tour = try String(contentsOf: committed.appendingPathComponent("tour.txt"), encoding: .utf8)
-    #expect(readme.contains("$ tally demo --dir demo\n" + tour + "```"), "README.md: run scripts/paste-samples")
+    #expect(readme.contains("$ tally demo --dir demo\n" + tour + "```"), "README.md: run scripts/paste-docs")
     // So is the what-if guide's walkthrough.
     let guide = try String(
       contentsOf: CLI.packageRoot.appendingPathComponent("docs/whatif.md"), encoding: .utf8)
@@ -37,7 +37,7 @@ struct SampleReportsTests {
       ("tally report opportunities --ledger demo/tally.sqlite", "opportunities-2026-10.txt"),
     ] {
       let report = try String(contentsOf: committed.appendingPathComponent(name), encoding: .utf8)
-      #expect(guide.contains("$ \(command)\n" + report + "```"), "docs/whatif.md: run scripts/paste-samples (pastes reports/\(name))")
+      #expect(guide.contains("$ \(command)\n" + report + "```"), "docs/whatif.md differs from reports/\(name): run scripts/generate-reports, then scripts/paste-docs")
     }
   }
 
