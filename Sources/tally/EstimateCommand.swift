@@ -17,7 +17,7 @@ struct EstimateCommand: ParsableCommand {
     transform: CivilDate.argument)
   var at: CivilDate?
 
-  @Option(help: SectionChoice.help)
+  @Option(help: SectionChoice.help(blocks: [.rows, .margin]))
   var section: SectionChoice?
 
   @OptionGroup var pricing: PricingOptions

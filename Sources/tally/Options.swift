@@ -240,11 +240,9 @@ struct RowOptions: ParsableArguments {
   func filter(ledger: Ledger, prices: PriceBook) throws -> ReportFilter {
     var filter = try parsedFilter()
     do {
-      try filter.check(ledger: ledger, prices: prices)
+      try buildReport { try filter.check(ledger: ledger, prices: prices) }
     } catch let error as FilterError {
       fail([error.description], exitCode: 65)
-    } catch let error as ReportError {
-      throw ValidationError(error.description)
     }
     return filter
   }
@@ -264,7 +262,7 @@ struct LedgerReportOptions: ParsableArguments {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
-  @Flag(help: "Treat every warning (a name mismatch, unpriced usage, an empty filter) as an error: exit 65.")
+  @Flag(help: "Treat every warning (a name mismatch, unpriced usage, an empty result) as an error: exit 65, no report.")
   var strict = false
 
   /// The `--month` or `--from/--to` window in the `--tz` zone.
@@ -359,7 +357,7 @@ func buildReport<T>(_ body: () throws -> T) throws -> T {
 
 /// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).
 struct TimeZoneOptions: ParsableArguments {
-  @Option(help: "Time zone for day, week and month buckets, such as Europe/Berlin (default UTC).")
+  @Option(help: "Time zone of the report's days and months (its window, and day, week and month rows), such as Europe/Berlin; rates always follow UTC days.")
   var tz = "UTC"
 
   func validate() throws {

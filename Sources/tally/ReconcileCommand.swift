@@ -21,7 +21,7 @@ struct ReconcileCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Largest delta accepted, in percent of the provider's figure (default 0: any delta is a mismatch).",
+      "Largest delta accepted, in percent of the provider's figure, such as 0.5 (0: any delta is a mismatch).",
       valueName: "PCT"))
   var tolerance = "0"
 

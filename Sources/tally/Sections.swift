@@ -5,9 +5,13 @@ import TallyKit
 enum SectionChoice: String, ExpressibleByArgument, CaseIterable {
   case rows, projection, margin, all
 
-  static let help = ArgumentHelp(
-    "With --format csv: the block to write, rows (default), projection, margin, or all of them with a first column section.",
-    valueName: "section")
+  /// The help of a report whose blocks are `blocks`.
+  static func help(blocks: [SectionChoice]) -> ArgumentHelp {
+    let names = blocks.map(\.rawValue).joined(separator: ", ")
+    return ArgumentHelp(
+      "With --format csv: the block to write (\(names), or all of them with a first column section; default rows).",
+      valueName: "section")
+  }
 
   /// A usage error unless the format is CSV and the report has the block; call from `validate()`.
   static func validate(_ section: SectionChoice?, format: OutputFormat, blocks: [SectionChoice]) throws {

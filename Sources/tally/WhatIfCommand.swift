@@ -25,7 +25,7 @@ struct WhatIfCommand: ParsableCommand {
   )
   var by: String?
 
-  @Option(help: SectionChoice.help)
+  @Option(help: SectionChoice.help(blocks: [.rows, .projection, .margin]))
   var section: SectionChoice?
 
   @Option(

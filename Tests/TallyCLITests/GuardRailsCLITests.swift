@@ -142,7 +142,7 @@ struct GuardRailsCLITests {
     #expect(result.status == 0)
     #expect(
       result.stderr
-        == "tally: warning: no usage where tenant = acme in the window 2026-11-01 to 2026-11-30; the ledger has such usage in 2026-09 to 2026-10 (UTC months)\n"
+        == "tally: warning: the report has no rows where tenant = acme from 2026-11-01 to 2026-11-30; the ledger has usage where tenant = acme from 2026-09 to 2026-10 (UTC months)\n"
     )
     let strict = try Self.run(["report", "spend", "--where", "tenant=acme", "--month", "2026-11", "--strict"])
     #expect(strict.status == 65)

@@ -193,14 +193,14 @@ extension ReportFilter {
     var query = UsageQuery()
     apply(to: &query, prices: prices)
     let filters = query.filters.filter { Ledger.catalogColumns.contains($0.key) }
+    let within = window.from == nil && window.to == nil ? "" : " from \(window.description)"
     guard let months = try ledger.usageMonths(where: filters) else {
-      return "no usage where \(description)"
+      return "the report has no rows where \(description): the ledger has no such usage"
     }
-    let span =
-      months.first == months.last
-      ? String(months.first.description.prefix(7))
-      : "\(months.first.description.prefix(7)) to \(months.last.description.prefix(7))"
-    return "no usage where \(description) in the window \(window.description); the ledger has such usage in \(span) (UTC months)"
+    let first = months.first.description.prefix(7)
+    let last = months.last.description.prefix(7)
+    let span = first == last ? "in \(first)" : "from \(first) to \(last)"
+    return "the report has no rows where \(description)\(within); the ledger has usage where \(description) \(span) (UTC months)"
   }
 }
 
