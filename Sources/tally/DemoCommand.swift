@@ -14,9 +14,10 @@ struct DemoCommand: ParsableCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("Where to write the data set and its ledger.", valueName: "dir"), completion: .directory)
+  @Option(
+    help: ArgumentHelp("Where to write the data set and its ledger.", valueName: "dir"),
+    completion: .directory)
   var dir = "tally-demo"
-
 
   func run() throws {
     let prices = try PriceBook.load()
@@ -55,7 +56,9 @@ struct DemoCommand: ParsableCommand {
       "report spend --by month,model",
       "What each model cost per month, at list (sync) rates and at the rates paid; batch savings is the difference.",
       spend.table,
-      ReportContext(title: SpendReport.title(by: by), window: all, covered: try ReportContext.covered(all, ledger: ledger)))
+      ReportContext(
+        title: SpendReport.title(by: by), window: all, covered: try ReportContext.covered(all, ledger: ledger)
+      ))
     let chargeback = try ChargebackReport.build(
       ledger: ledger, prices: prices, window: window, revenue: revenue, markupPercent: nil)
     section(
@@ -65,7 +68,8 @@ struct DemoCommand: ParsableCommand {
       ReportContext(title: "Chargeback per tenant", window: window, covered: (window.from!, window.to!)))
     let jobs = try JobsReport.build(ledger: ledger, prices: prices, window: window)
     section(
-      "report jobs --month \(month)", "Which jobs drive spend, how much already runs on batch, and what failed.",
+      "report jobs --month \(month)",
+      "Which jobs drive spend, how much already runs on batch, and what failed.",
       jobs.table, ReportContext(title: "Jobs", window: window, covered: (window.from!, window.to!)))
     out += """
 

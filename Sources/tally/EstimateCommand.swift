@@ -8,7 +8,9 @@ struct EstimateCommand: ParsableCommand {
     discussion: "Reads the [[workload]] entries and the optional [finance] table of a TOML file."
   )
 
-  @Argument(help: "A TOML file with [[workload]] entries (see examples/workloads.toml).", completion: .file(extensions: ["toml"]))
+  @Argument(
+    help: "A TOML file with [[workload]] entries (see examples/workloads.toml).",
+    completion: .file(extensions: ["toml"]))
   var file: String
 
   @Option(
@@ -54,7 +56,9 @@ struct EstimateCommand: ParsableCommand {
       return
     }
     if output.format == .json {
-      output.print(report.table, context: ReportContext(title: "Estimate \(file)", window: nil, warnings: report.warnings))
+      output.print(
+        report.table,
+        context: ReportContext(title: "Estimate \(file)", window: nil, warnings: report.warnings))
       return
     }
     output.print(

@@ -31,8 +31,8 @@ struct IngestCommand: ParsableCommand {
 
   @Argument(
     help:
-      "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input."
-  , completion: .file())
+      "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input.",
+    completion: .file())
   var files: [String]
 
   @Option(
@@ -43,7 +43,8 @@ struct IngestCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"), completion: .file(extensions: ["json"]))
+      "The batch object saved as JSON: its id and created_at date the results.", valueName: "BATCH.json"),
+    completion: .file(extensions: ["json"]))
   var batch: String?
 
   @Option(help: "The batch id, when no batch object is given.")
@@ -60,7 +61,9 @@ struct IngestCommand: ParsableCommand {
   @Option(help: "Job for records that name none.")
   var job: String?
 
-  @Option(help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"), completion: .file(extensions: ["csv"]))
+  @Option(
+    help: ArgumentHelp("A custom_id,tenant,job CSV.", valueName: "MAP.csv"),
+    completion: .file(extensions: ["csv"]))
   var map: String?
 
   @Option(
@@ -124,7 +127,8 @@ struct IngestCommand: ParsableCommand {
     let prices = try pricing.loadPriceBook()
     // A dry run writes nothing at all: on a ledger that does not exist yet, it runs in memory.
     let database =
-      dryRun && !FileManager.default.fileExists(atPath: ledger.path) ? try Ledger.inMemory() : try ledger.open()
+      dryRun && !FileManager.default.fileExists(atPath: ledger.path)
+      ? try Ledger.inMemory() : try ledger.open()
     let ingester = Ingester(prices: prices)
     let now = Timestamp.format(seconds)
     var failed: Int32 = 0

@@ -53,7 +53,8 @@ struct OutputOptions: ParsableArguments {
       for section in after { out += "\n" + section }
       Swift.print(out, terminator: "")
     case .csv: Swift.print(table.renderCSV(precision: precision), terminator: "")
-    case .json: Swift.print(context.map { table.renderJSON(context: $0) } ?? table.renderJSON(), terminator: "")
+    case .json:
+      Swift.print(context.map { table.renderJSON(context: $0) } ?? table.renderJSON(), terminator: "")
     case .focus: fail([Self.focusOnlyForChargeback], exitCode: 64)
     }
   }
@@ -62,8 +63,9 @@ struct OutputOptions: ParsableArguments {
 /// `--pricing FILE`, repeatable: user price tables that override the bundled ones.
 struct PricingOptions: ParsableArguments {
   @Option(
-    name: .customLong("pricing"), help: "A price table CSV whose rows override the bundled rows (repeatable)."
-  , completion: .file(extensions: ["csv"]))
+    name: .customLong("pricing"),
+    help: "A price table CSV whose rows override the bundled rows (repeatable).",
+    completion: .file(extensions: ["csv"]))
   var files: [String] = []
 
   func validate() throws { try validateFilesExist(files, option: "--pricing") }
@@ -149,7 +151,9 @@ enum Terminal {
 
 /// `--ledger PATH`, default `$TALLY_LEDGER` or `./tally.sqlite`.
 struct LedgerOptions: ParsableArguments {
-  @Option(help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).", completion: .file(extensions: ["sqlite"]))
+  @Option(
+    help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).",
+    completion: .file(extensions: ["sqlite"]))
   var ledger: String?
 
   var path: String { ledger ?? ProcessInfo.processInfo.environment["TALLY_LEDGER"] ?? "tally.sqlite" }
@@ -262,7 +266,10 @@ struct LedgerReportOptions: ParsableArguments {
   @OptionGroup var pricing: PricingOptions
   @OptionGroup var output: OutputOptions
 
-  @Flag(help: "Treat every warning (a name mismatch, unpriced usage, an empty result) as an error: exit 65, no report.")
+  @Flag(
+    help:
+      "Treat every warning (a name mismatch, unpriced usage, an empty result) as an error: exit 65, no report."
+  )
   var strict = false
 
   /// The `--month` or `--from/--to` window in the `--tz` zone.
@@ -294,7 +301,8 @@ struct LedgerReportOptions: ParsableArguments {
     warnings: [String]
   ) throws -> ReportContext {
     ReportContext(
-      title: title, window: window, covered: try database.flatMap { try ReportContext.covered(window, ledger: $0) },
+      title: title, window: window,
+      covered: try database.flatMap { try ReportContext.covered(window, ledger: $0) },
       filter: filter, warnings: warnings)
   }
 
@@ -305,7 +313,9 @@ struct LedgerReportOptions: ParsableArguments {
       for warning in warnings { Terminal.warning(warning) }
       return
     }
-    fail(warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no report written"], exitCode: 65)
+    fail(
+      warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no report written"],
+      exitCode: 65)
   }
 
   /// Builds a report on the ledger over the window with the checked `--where` filter, then
@@ -324,7 +334,8 @@ struct LedgerReportOptions: ParsableArguments {
       warnings.append(try filter.coverageNote(ledger: database, prices: prices, window: reportWindow))
     }
     emit(warnings: warnings)
-    let context = try context(title, window: reportWindow, ledger: database, filter: filter, warnings: warnings)
+    let context = try context(
+      title, window: reportWindow, ledger: database, filter: filter, warnings: warnings)
     output.print(try rows.shape(report.table), context: context, after: unpricedNote(report.unpricedRequests))
   }
 }
@@ -357,13 +368,19 @@ func buildReport<T>(_ body: () throws -> T) throws -> T {
 
 /// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).
 struct TimeZoneOptions: ParsableArguments {
-  @Option(help: "Time zone of the report's days and months (its window, and day, week and month rows), such as Europe/Berlin; rates always follow UTC days.")
+  @Option(
+    help:
+      "Time zone of the report's days and months (its window, and day, week and month rows), such as Europe/Berlin; rates always follow UTC days."
+  )
   var tz = "UTC"
 
   func validate() throws {
     guard TimeZone(identifier: tz) != nil else {
       let close = Suggestions.timeZones(near: tz)
-      let hint = close.isEmpty ? "; zones are named like Europe/Berlin or America/New_York" : "; did you mean \(Suggestions.orList(close))?"
+      let hint =
+        close.isEmpty
+        ? "; zones are named like Europe/Berlin or America/New_York"
+        : "; did you mean \(Suggestions.orList(close))?"
       throw ValidationError("--tz: unknown time zone \"\(tz)\"\(hint)")
     }
   }

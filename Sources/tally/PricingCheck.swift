@@ -8,7 +8,8 @@ struct PricingCheck: ParsableCommand {
     discussion: "Prints every problem as file:line: column NAME: what is wrong, and exits 65 if there is any."
   )
 
-  @Argument(help: "Price table CSV files; default the bundled tables.", completion: .file(extensions: ["csv"]))
+  @Argument(
+    help: "Price table CSV files; default the bundled tables.", completion: .file(extensions: ["csv"]))
   var files: [String] = []
 
   func validate() throws { try validateFilesExist(files) }

@@ -40,7 +40,8 @@ struct ReconcileCommand: ParsableCommand {
   func tolerancePercent() throws -> Exact {
     let value = try percentArgument(tolerance, option: "--tolerance")
     guard value >= 0 else {
-      throw ValidationError("--tolerance: expected a percentage of 0 or more, such as 0.5 or 0.5%, not \"\(tolerance)\"")
+      throw ValidationError(
+        "--tolerance: expected a percentage of 0 or more, such as 0.5 or 0.5%, not \"\(tolerance)\"")
     }
     return value
   }

@@ -58,7 +58,8 @@ struct ReportChargeback: ParsableCommand {
     var warnings: [String] = []
     if let markup = try markupPercent(), markup != 0, markup > -1, markup < 1 {
       warnings.append(
-        "--markup \(self.markup!) is a markup of \(markup)%, not \(markup * 100)%; write --markup \(markup * 100) for that")
+        "--markup \(self.markup!) is a markup of \(markup)%, not \(markup * 100)%; write --markup \(markup * 100) for that"
+      )
     }
     let revenueFile = try revenue.load()
     if let revenueFile {

@@ -61,7 +61,8 @@ struct Tally: ParsableCommand {
         if name == word { next = sub }
       }
       guard let next else {
-        return "unknown command '\(path) \(word)'\(Suggestions.phrase(for: word, among: names)) Commands: \(names.joined(separator: ", "))."
+        return
+          "unknown command '\(path) \(word)'\(Suggestions.phrase(for: word, among: names)) Commands: \(names.joined(separator: ", "))."
       }
       configuration = next
       path += " " + word

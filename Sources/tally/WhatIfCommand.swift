@@ -16,7 +16,8 @@ struct WhatIfCommand: ParsableCommand {
   )
 
   @Argument(
-    help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.", completion: .file(extensions: ["toml"]))
+    help: "A TOML file with [[change]] entries, and [[workload]] entries or a ledger to apply them to.",
+    completion: .file(extensions: ["toml"]))
   var file: String
 
   @Option(
@@ -82,7 +83,11 @@ struct WhatIfCommand: ParsableCommand {
           revenue: revenueFile, filter: filter)
       }
       let window: ReportWindow
-      if case .ledger(let ledgerWindow, _, _) = baseline { window = ledgerWindow } else { window = try ReportWindow() }
+      if case .ledger(let ledgerWindow, _, _) = baseline {
+        window = ledgerWindow
+      } else {
+        window = try ReportWindow()
+      }
       warnings += report.warnings
       context = try options.context(
         "What-if \(file)", window: window, ledger: database, filter: filter, warnings: warnings)
@@ -109,7 +114,8 @@ struct WhatIfCommand: ParsableCommand {
     let table = try rows.shape(report.table)
     if options.output.format == .table {
       let narrowed = context.filter.isEmpty ? "" : "Only usage where \(context.filter).\n"
-      options.output.print(table, before: report.heading + narrowed, after: after + unpricedNote(report.totals.unpricedRequests))
+      options.output.print(
+        table, before: report.heading + narrowed, after: after + unpricedNote(report.totals.unpricedRequests))
     } else {
       options.output.print(table, context: context)
     }
@@ -126,7 +132,10 @@ struct WhatIfCommand: ParsableCommand {
         )
       }
       let date = at ?? Terminal.today
-      return (.workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices), nil, ReportFilter())
+      return (
+        .workloads(at: date), try ScenarioLine.monthly(scenarios, at: date, prices: prices), nil,
+        ReportFilter()
+      )
     }
     let path = options.ledger.path
     guard FileManager.default.fileExists(atPath: path) else {

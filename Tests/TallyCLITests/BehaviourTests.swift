@@ -237,7 +237,8 @@ struct HarnessTests {
     #expect(version.status == 0)
     #expect(
       version.stdout
-        == "0.1.0 (bundled price tables: pricing/anthropic.csv of 2026-04-01, pricing/openai.csv of 2025-12-11)\n")
+        == "0.1.0 (bundled price tables: pricing/anthropic.csv of 2026-04-01, pricing/openai.csv of 2025-12-11)\n"
+    )
   }
 
   /// Both pipes are drained at once: output far beyond a pipe buffer (64 KiB) on stdout and

@@ -125,7 +125,11 @@ struct DocsTests {
     #expect(document.environment == ["TALLY_LEDGER": "demo/tally.sqlite", "A": "b"])
     #expect(document.blocks.count == 2)
     let commands = document.blocks[0].commands
-    #expect(commands.map(\.text) == ["tally report spend \\\n    --by tenant", "cat > f.csv <<'EOF'\na,b\nEOF", "tally pricing check f.csv"])
+    #expect(
+      commands.map(\.text) == [
+        "tally report spend \\\n    --by tenant", "cat > f.csv <<'EOF'\na,b\nEOF",
+        "tally pricing check f.csv",
+      ])
     #expect(commands[0].expected == ["one", "..."])
     #expect(commands[1].expected == [])
     #expect(commands[2].expected == ["tally: bad", "        (exit status 65)"])
@@ -252,7 +256,9 @@ struct DocDocument {
         var body = String(trimmed.dropFirst("<!-- doctest:".count))
         while !body.hasSuffix("-->") {
           index += 1
-          guard index < lines.count else { throw DocError("\(path):\(start + 1): unterminated doctest comment") }
+          guard index < lines.count else {
+            throw DocError("\(path):\(start + 1): unterminated doctest comment")
+          }
           body += "\n" + lines[index]
         }
         body = String(body.dropLast(3)).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -291,7 +297,9 @@ struct DocDocument {
       let body = (index + 1)..<close
       if lines[body].contains(where: { $0.hasPrefix("$ tally ") }) {
         blocks.append(
-          DocBlock(commands: try Self.commands(in: body, of: lines, oneCommand: oneCommand, path: path), skipReason: skipReason))
+          DocBlock(
+            commands: try Self.commands(in: body, of: lines, oneCommand: oneCommand, path: path),
+            skipReason: skipReason))
       } else if skipReason != nil || oneCommand {
         throw DocError("\(path):\(index + 1): a doctest directive before a block without `$ tally ` commands")
       }
@@ -335,7 +343,8 @@ struct DocDocument {
       }
       commands.append(
         DocCommand(
-          line: start, text: text, outputRange: outputStart..<outputEnd, expected: Array(lines[outputStart..<outputEnd])))
+          line: start, text: text, outputRange: outputStart..<outputEnd,
+          expected: Array(lines[outputStart..<outputEnd])))
     }
     return commands
   }
@@ -415,7 +424,9 @@ enum DocMatch {
       var best = position
       var bestScore = -1.0
       for start in position...(end - part.count) {
-        let score = zip(part, actual[start..<(start + part.count)]).reduce(0.0) { $0 + similarity($1.0, $1.1) }
+        let score = zip(part, actual[start..<(start + part.count)]).reduce(0.0) {
+          $0 + similarity($1.0, $1.1)
+        }
         if score > bestScore {
           best = start
           bestScore = score

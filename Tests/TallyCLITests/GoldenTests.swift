@@ -42,7 +42,9 @@ struct GoldenTests {
     GoldenCase(golden: "whatif-workloads.txt", arguments: ["whatif", "examples/workloads.toml"] + at),
     GoldenCase(
       golden: "whatif-workloads-by-workload-model-mode.csv",
-      arguments: ["whatif", "examples/workloads.toml"] + at + ["--by", "workload,model,mode", "--format", "csv"]),
+      arguments: ["whatif", "examples/workloads.toml"] + at + [
+        "--by", "workload,model,mode", "--format", "csv",
+      ]),
     GoldenCase(
       golden: "whatif-workloads.json",
       arguments: ["whatif", "examples/workloads.toml"] + at + ["--format", "json"]),

@@ -25,8 +25,11 @@ struct GuardRailsCLITests {
   // MARK: One revenue, one period
 
   @Test func aRevenueFileThatDisagreesWithTheScenariosFinanceIsAnErrorNamingBoth() throws {
-    let revenue = try String(contentsOf: Self.demo.appendingPathComponent("revenue-2026-10.csv"), encoding: .utf8)
-    try Self.write("revenue-oct.csv", revenue.split(separator: "\n").filter { !$0.hasPrefix("acme,") }.joined(separator: "\n"))
+    let revenue = try String(
+      contentsOf: Self.demo.appendingPathComponent("revenue-2026-10.csv"), encoding: .utf8)
+    try Self.write(
+      "revenue-oct.csv",
+      revenue.split(separator: "\n").filter { !$0.hasPrefix("acme,") }.joined(separator: "\n"))
     let result = try Self.run(["whatif", "scenarios.toml", "--revenue", "revenue-oct.csv"])
     #expect(result.status == 65)
     #expect(result.stdout == "")
@@ -35,13 +38,16 @@ struct GuardRailsCLITests {
         == "tally: scenarios.toml: [finance] revenue is $9,125.00 a month, and revenue-oct.csv totals $6,225.00: the margin and the per-tenant block would use two revenues; make them agree or leave one out\n"
     )
     // The demo's own revenue file agrees with [finance]: accepted.
-    let agreeing = try Self.run(["whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv", "--format", "csv"])
+    let agreeing = try Self.run([
+      "whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv", "--format", "csv",
+    ])
     #expect(agreeing.status == 0, "\(agreeing)")
   }
 
   @Test func aWeekOfCostAgainstAMonthOfRevenueIsRefused() throws {
     let whatif = try Self.run([
-      "whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv", "--from", "2026-10-01", "--to", "2026-10-07",
+      "whatif", "scenarios.toml", "--revenue", "revenue-2026-10.csv", "--from", "2026-10-01", "--to",
+      "2026-10-07",
     ])
     #expect(whatif.status == 64)
     #expect(
@@ -49,20 +55,31 @@ struct GuardRailsCLITests {
         == "tally: --revenue: revenue-2026-10.csv is revenue for 2026-10, and the baseline covers 2026-10-01 to 2026-10-07 (7 days); margins compare the same month of revenue and cost: give --month 2026-10\n"
     )
     let chargeback = try Self.run([
-      "report", "chargeback", "--from", "2026-10-01", "--to", "2026-10-07", "--revenue", "revenue-2026-10.csv",
+      "report", "chargeback", "--from", "2026-10-01", "--to", "2026-10-07", "--revenue",
+      "revenue-2026-10.csv",
     ])
     #expect(chargeback.status == 64)
-    #expect(chargeback.stderr.hasPrefix("tally: --revenue: revenue-2026-10.csv is revenue for 2026-10, and the chargeback covers 2026-10-01 to 2026-10-07 (7 days)"))
-    let otherMonth = try Self.run(["report", "chargeback", "--month", "2026-09", "--revenue", "revenue-2026-10.csv"])
+    #expect(
+      chargeback.stderr.hasPrefix(
+        "tally: --revenue: revenue-2026-10.csv is revenue for 2026-10, and the chargeback covers 2026-10-01 to 2026-10-07 (7 days)"
+      ))
+    let otherMonth = try Self.run([
+      "report", "chargeback", "--month", "2026-09", "--revenue", "revenue-2026-10.csv",
+    ])
     #expect(otherMonth.status == 64)
     #expect(otherMonth.stderr.hasSuffix("give --month 2026-10, or the revenue file for 2026-09\n"))
   }
 
   @Test func aRevenueFileThatNamesNoMonthIsReadForTheReportsMonthWithAWarning() throws {
-    let revenue = try String(contentsOf: Self.demo.appendingPathComponent("revenue-2026-10.csv"), encoding: .utf8)
+    let revenue = try String(
+      contentsOf: Self.demo.appendingPathComponent("revenue-2026-10.csv"), encoding: .utf8)
     try Self.write("revenue.csv", revenue)
-    let named = try Self.run(["report", "chargeback", "--month", "2026-10", "--revenue", "revenue-2026-10.csv", "--format", "csv"])
-    let unnamed = try Self.run(["report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--format", "csv"])
+    let named = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue-2026-10.csv", "--format", "csv",
+    ])
+    let unnamed = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--format", "csv",
+    ])
     #expect(unnamed.status == 0)
     #expect(unnamed.stdout == named.stdout)
     #expect(
@@ -70,11 +87,14 @@ struct GuardRailsCLITests {
         "tally: warning: revenue.csv does not say which month it is for (no YYYY-MM in its name, no --revenue-month): read as revenue for 2026-10\n"
       ))
     let told = try Self.run([
-      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--revenue-month", "2026-10", "--format", "csv",
+      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--revenue-month", "2026-10",
+      "--format", "csv",
     ])
     #expect(told.stdout == named.stdout)
     #expect(!told.stderr.contains("does not say which month"))
-    let wrong = try Self.run(["report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--revenue-month", "2026-09"])
+    let wrong = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue.csv", "--revenue-month", "2026-09",
+    ])
     #expect(wrong.status == 64)
   }
 
@@ -83,13 +103,17 @@ struct GuardRailsCLITests {
       "revenue-typo-2026-10.csv",
       "tenant,revenue_usd\n  acme  ,2900.00\nstark-lab,49.00\n")
     let result = try Self.run([
-      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue-typo-2026-10.csv", "--format", "csv",
+      "report", "chargeback", "--month", "2026-10", "--revenue", "revenue-typo-2026-10.csv", "--format",
+      "csv",
     ])
     #expect(result.status == 0)
-    #expect(result.stdout.contains("\nacme,960,21892741,1302061,12485824,2546542,55.27,18.05,0,2900.00,2844.73,98.09\n"))
+    #expect(
+      result.stdout.contains(
+        "\nacme,960,21892741,1302061,12485824,2546542,55.27,18.05,0,2900.00,2844.73,98.09\n"))
     #expect(
       result.stderr.contains(
-        "revenue but no usage in the period (check the tenant names match the ledger): stark-lab (did you mean stark-labs?)"))
+        "revenue but no usage in the period (check the tenant names match the ledger): stark-lab (did you mean stark-labs?)"
+      ))
     let strict = try Self.run([
       "report", "chargeback", "--month", "2026-10", "--revenue", "revenue-typo-2026-10.csv", "--strict",
     ])
@@ -102,13 +126,18 @@ struct GuardRailsCLITests {
 
   @Test func valuesOfOneDimensionAreAlternativesAndDimensionsMustAllHold() throws {
     let repeated = try Self.run([
-      "report", "spend", "--by", "tenant", "--where", "tenant=acme", "--where", "tenant=globex", "--format", "csv",
+      "report", "spend", "--by", "tenant", "--where", "tenant=acme", "--where", "tenant=globex", "--format",
+      "csv",
     ])
-    let listed = try Self.run(["report", "spend", "--by", "tenant", "--where", "tenant=acme,globex", "--format", "csv"])
+    let listed = try Self.run([
+      "report", "spend", "--by", "tenant", "--where", "tenant=acme,globex", "--format", "csv",
+    ])
     #expect(repeated.status == 0)
     #expect(repeated.stdout == listed.stdout)
     #expect(
-      repeated.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) } == ["acme", "globex"])
+      repeated.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) } == [
+        "acme", "globex",
+      ])
     let both = try Self.run([
       "report", "spend", "--by", "tenant,job", "--month", "2026-10", "--where", "tenant=acme", "--where",
       "job=support-chat", "--format", "csv",
@@ -119,17 +148,26 @@ struct GuardRailsCLITests {
     let json = try Self.run([
       "report", "jobs", "--month", "2026-10", "--where", "tenant=acme,globex", "--format", "json",
     ])
-    #expect(json.stdout.contains("\"where\": {\n    \"tenant\": [\n      \"acme\",\n      \"globex\"\n    ]\n  },"))
+    #expect(
+      json.stdout.contains("\"where\": {\n    \"tenant\": [\n      \"acme\",\n      \"globex\"\n    ]\n  },"))
   }
 
   @Test(arguments: [
     ("tenant=acmee", "--where tenant=acmee: no tenant \"acmee\" in the ledger; did you mean acme?"),
     ("tenant=Acme", "--where tenant=Acme: no tenant \"Acme\" in the ledger; did you mean acme?"),
-    ("tenant=stark-lab", "--where tenant=stark-lab: no tenant \"stark-lab\" in the ledger; did you mean stark-labs?"),
-    ("model=claude-sonnet-4.5", "--where model=claude-sonnet-4.5: no model \"claude-sonnet-4.5\" in the ledger; did you mean claude-sonnet-4-5?"),
+    (
+      "tenant=stark-lab",
+      "--where tenant=stark-lab: no tenant \"stark-lab\" in the ledger; did you mean stark-labs?"
+    ),
+    (
+      "model=claude-sonnet-4.5",
+      "--where model=claude-sonnet-4.5: no model \"claude-sonnet-4.5\" in the ledger; did you mean claude-sonnet-4-5?"
+    ),
   ])
   func aValueTheLedgerHasNeverSeenIsAnErrorWithTheClosestKnownValues(filter: String, message: String) throws {
-    for report in [["report", "spend"], ["report", "jobs"], ["report", "chargeback"], ["report", "opportunities"]] {
+    for report in [
+      ["report", "spend"], ["report", "jobs"], ["report", "chargeback"], ["report", "opportunities"],
+    ] {
       let result = try Self.run(report + ["--where", filter])
       #expect(result.status == 65, "\(report)")
       #expect(result.stdout == "")
@@ -138,7 +176,9 @@ struct GuardRailsCLITests {
   }
 
   @Test func aKnownValueWithNoUsageInTheWindowSaysWhereItsUsageIs() throws {
-    let result = try Self.run(["report", "spend", "--where", "tenant=acme", "--month", "2026-11", "--format", "csv"])
+    let result = try Self.run([
+      "report", "spend", "--where", "tenant=acme", "--month", "2026-11", "--format", "csv",
+    ])
     #expect(result.status == 0)
     #expect(
       result.stderr
@@ -150,7 +190,8 @@ struct GuardRailsCLITests {
 
   @Test func everyLedgerReportFiltersAlike() throws {
     func total(_ arguments: [String]) throws -> String {
-      let result = try Self.run(arguments + ["--month", "2026-10", "--where", "job=support-chat", "--format", "json"])
+      let result = try Self.run(
+        arguments + ["--month", "2026-10", "--where", "job=support-chat", "--format", "json"])
       #expect(result.status == 0, "\(result)")
       let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
       let totals = object["totals"] as! [String: Any]
@@ -167,18 +208,27 @@ struct GuardRailsCLITests {
   // MARK: One vocabulary
 
   @Test func markupBelowOnePercentWarnsAndAPercentSignIsAccepted() throws {
-    let small = try Self.run(["report", "chargeback", "--month", "2026-10", "--markup", "0.2", "--format", "csv"])
+    let small = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--markup", "0.2", "--format", "csv",
+    ])
     #expect(small.status == 0)
     #expect(
-      small.stderr == "tally: warning: --markup 0.2 is a markup of 0.2%, not 20%; write --markup 20 for that\n")
-    let plain = try Self.run(["report", "chargeback", "--month", "2026-10", "--markup", "20", "--format", "csv"])
-    let sign = try Self.run(["report", "chargeback", "--month", "2026-10", "--markup", "20%", "--format", "csv"])
+      small.stderr
+        == "tally: warning: --markup 0.2 is a markup of 0.2%, not 20%; write --markup 20 for that\n")
+    let plain = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--markup", "20", "--format", "csv",
+    ])
+    let sign = try Self.run([
+      "report", "chargeback", "--month", "2026-10", "--markup", "20%", "--format", "csv",
+    ])
     #expect(sign.stdout == plain.stdout)
     #expect(plain.stdout.contains("\nstark-labs,313,28187237,1424931,2110856,511364,56.97,18.61,0,68.37\n"))
   }
 
   @Test func monthWorksOnEveryLedgerReport() throws {
-    for report in [["report", "spend"], ["report", "jobs"], ["report", "batches"], ["report", "opportunities"]] {
+    for report in [
+      ["report", "spend"], ["report", "jobs"], ["report", "batches"], ["report", "opportunities"],
+    ] {
       let month = try Self.run(report + ["--month", "2026-10", "--format", "csv"])
       let days = try Self.run(report + ["--from", "2026-10-01", "--to", "2026-10-31", "--format", "csv"])
       #expect(month.status == 0, "\(report)")
@@ -191,13 +241,16 @@ struct GuardRailsCLITests {
 
   @Test func sortAndTopKeepTheRowsAddingUpToTheTotals() throws {
     let result = try Self.run([
-      "report", "spend", "--by", "tenant", "--month", "2026-10", "--sort", "cost_usd", "--top", "3", "--format", "csv",
+      "report", "spend", "--by", "tenant", "--month", "2026-10", "--sort", "cost_usd", "--top", "3",
+      "--format", "csv",
     ])
     #expect(result.status == 0)
     #expect(
       result.stdout.split(separator: "\n").map { $0.split(separator: ",").first.map(String.init) ?? "" }
         == ["tenant", "stark-labs", "acme", "globex", "(9 others)"])
-    let costs = result.stdout.split(separator: "\n").dropFirst().map { Decimal(string: String($0.split(separator: ",")[9]))! }
+    let costs = result.stdout.split(separator: "\n").dropFirst().map {
+      Decimal(string: String($0.split(separator: ",")[9]))!
+    }
     #expect(costs.reduce(0, +) == Decimal(string: "306.18"))
     let ascending = try Self.run([
       "report", "jobs", "--month", "2026-10", "--sort", "job:asc", "--format", "csv",
@@ -207,7 +260,9 @@ struct GuardRailsCLITests {
         == ["catalog-enrich", "contract-review", "nightly-classify", "summarize", "support-chat"])
     let unknown = try Self.run(["report", "spend", "--sort", "cots_usd"])
     #expect(unknown.status == 64)
-    #expect(unknown.stderr.hasPrefix("tally: --sort: this report has no column \"cots_usd\"; did you mean cost_usd?"))
+    #expect(
+      unknown.stderr.hasPrefix(
+        "tally: --sort: this report has no column \"cots_usd\"; did you mean cost_usd?"))
   }
 
   // MARK: Suggestions and context
@@ -230,18 +285,24 @@ struct GuardRailsCLITests {
   @Test func shellCompletionsCompleteFileNames() throws {
     let bash = try CLI.run(["--generate-completion-script", "bash"])
     #expect(bash.status == 0)
-    for (option, pattern) in [("--ledger", "sqlite"), ("--revenue", "csv"), ("--pricing", "csv"), ("--batch", "json")] {
+    for (option, pattern) in [
+      ("--ledger", "sqlite"), ("--revenue", "csv"), ("--pricing", "csv"), ("--batch", "json"),
+    ] {
       #expect(
-        bash.stdout.contains("    '\(option)')\n        __tally_add_completions -o plusdirs -fX '!*.@(\(pattern))'"),
+        bash.stdout.contains(
+          "    '\(option)')\n        __tally_add_completions -o plusdirs -fX '!*.@(\(pattern))'"),
         "\(option)")
     }
   }
 
   @Test func everyExportSaysWhatItCovers() throws {
-    let table = try Self.run(["report", "spend", "--by", "tenant", "--tz", "Europe/Berlin", "--where", "job=summarize"])
+    let table = try Self.run([
+      "report", "spend", "--by", "tenant", "--tz", "Europe/Berlin", "--where", "job=summarize",
+    ])
     #expect(
       table.stdout.hasPrefix(
-        "Spend by tenant, 2026-09-01 to 2026-10-31 (Europe/Berlin), all usage in the ledger, where job = summarize:\n"))
+        "Spend by tenant, 2026-09-01 to 2026-10-31 (Europe/Berlin), all usage in the ledger, where job = summarize:\n"
+      ))
     let json = try Self.run(["report", "spend", "--by", "tenant", "--format", "json"])
     let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
     #expect(object["schema_version"] as? Int == 2)

@@ -59,7 +59,9 @@ struct LedgerFileTests {
         contentsOf: Self.fixtures.appendingPathComponent("v2-expected/\(file)"), encoding: .utf8)
       if file.hasSuffix(".json") {
         // The numbers must not change; the context members came later (schema version 2).
-        #expect(try Self.withoutContext(result.stdout) == Self.withoutContext(expected), "\(file) differs after migration")
+        #expect(
+          try Self.withoutContext(result.stdout) == Self.withoutContext(expected),
+          "\(file) differs after migration")
       } else {
         #expect(result.stdout == expected, "\(file) differs after migration")
       }

@@ -37,7 +37,9 @@ struct SampleReportsTests {
       ("tally report opportunities --ledger demo/tally.sqlite", "opportunities-2026-10.txt"),
     ] {
       let report = try String(contentsOf: committed.appendingPathComponent(name), encoding: .utf8)
-      #expect(guide.contains("$ \(command)\n" + report + "```"), "docs/whatif.md differs from reports/\(name): run scripts/generate-reports, then scripts/paste-docs")
+      #expect(
+        guide.contains("$ \(command)\n" + report + "```"),
+        "docs/whatif.md differs from reports/\(name): run scripts/generate-reports, then scripts/paste-docs")
     }
   }
 

@@ -35,7 +35,9 @@ public struct IngestOptions {
   var recordedJSON: String? {
     guard !recorded.isEmpty else { return nil }
     return "{"
-      + recorded.sorted { $0.key < $1.key }.map { "\(JSONValue.quoted($0.key)):\(JSONValue.quoted($0.value))" }
+      + recorded.sorted { $0.key < $1.key }.map {
+        "\(JSONValue.quoted($0.key)):\(JSONValue.quoted($0.value))"
+      }
       .joined(separator: ",") + "}"
   }
 }
@@ -185,7 +187,11 @@ public struct Ingester {
             contentHash: parsing.contentHash, otherThan: sourceID, batchIDNot: batchID)
         {
           throw IngestFailure.refused(
-            IngestProblem(file: path, line: 0, message: "this file is already in the ledger as source \(earlier.id) (\(earlier.path)) under \(earlier.batchID.map { "batch \($0)" } ?? "no batch id"); ingesting it under \(batchID.map { "batch \($0)" } ?? "no batch id") would count its requests twice. If the earlier pairing is wrong, take it out with `tally ledger remove \(earlier.id)`, then ingest this file again"))
+            IngestProblem(
+              file: path, line: 0,
+              message:
+                "this file is already in the ledger as source \(earlier.id) (\(earlier.path)) under \(earlier.batchID.map { "batch \($0)" } ?? "no batch id"); ingesting it under \(batchID.map { "batch \($0)" } ?? "no batch id") would count its requests twice. If the earlier pairing is wrong, take it out with `tally ledger remove \(earlier.id)`, then ingest this file again"
+            ))
         }
         try writer.finishSource(
           sourceID, contentHash: parsing.contentHash, format: summary.format?.rawValue ?? "empty",

@@ -16,7 +16,8 @@ extension Ledger {
 
   /// The first days of the first and the last UTC month with usage (of any status) passing
   /// `filters` (column → accepted values, "" for absent); nil when there is none.
-  public func usageMonths(where filters: [String: Set<String>]) throws -> (first: CivilDate, last: CivilDate)? {
+  public func usageMonths(where filters: [String: Set<String>]) throws -> (first: CivilDate, last: CivilDate)?
+  {
     precondition(Set(filters.keys).isSubset(of: Ledger.catalogColumns))
     var conditions: [String] = []
     var arguments: [String] = []

@@ -176,7 +176,8 @@ struct RollupSums {
     try add(
       RollupSums(
         requests: 1, input: Int64(tokens.input), cacheWrite5m: Int64(tokens.cacheWrite5m),
-        cacheWrite1h: Int64(tokens.cacheWrite1h), cacheRead: Int64(tokens.cacheRead), output: Int64(tokens.output),
+        cacheWrite1h: Int64(tokens.cacheWrite1h), cacheRead: Int64(tokens.cacheRead),
+        output: Int64(tokens.output),
         webSearches: Int64(record.webSearches)))
   }
 

@@ -187,7 +187,9 @@ public struct PriceBook: Sendable {
       guard thresholds.count > 1 else { continue }
       for index in thresholds.indices { labels.insert(PriceBook.tierLabel(thresholds, at: index)) }
     }
-    return labels.sorted { (Int($0.prefix { $0.isNumber }) ?? 0, $0) < (Int($1.prefix { $0.isNumber }) ?? 0, $1) }
+    return labels.sorted {
+      (Int($0.prefix { $0.isNumber }) ?? 0, $0) < (Int($1.prefix { $0.isNumber }) ?? 0, $1)
+    }
   }
 
   /// The label of tier `index` of a model whose tiers start at `thresholds` (sorted, from 0).

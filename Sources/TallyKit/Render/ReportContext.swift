@@ -29,7 +29,9 @@ public struct ReportContext: Sendable {
   }
 
   /// The window with its open ends closed at the ledger's first and last day with usage.
-  public static func covered(_ window: ReportWindow, ledger: Ledger) throws -> (from: CivilDate, to: CivilDate)? {
+  public static func covered(_ window: ReportWindow, ledger: Ledger) throws -> (
+    from: CivilDate, to: CivilDate
+  )? {
     if let from = window.from, let to = window.to { return (from, to) }
     guard let span = try ledger.requestSpan() else { return nil }
     return (window.from ?? window.localDay(span.first), window.to ?? window.localDay(span.last))

@@ -79,9 +79,12 @@ public struct RevenueFile: Sendable {
   /// The last `YYYY-MM` (a real month, not part of a longer number) in the file's name.
   static func monthInName(_ path: String) -> String? {
     let name = Array((path as NSString).lastPathComponent.utf8)
-    func digit(_ index: Int) -> Bool { name.indices.contains(index) && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(name[index]) }
+    func digit(_ index: Int) -> Bool {
+      name.indices.contains(index) && (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(name[index])
+    }
     for start in stride(from: name.count - 7, through: 0, by: -1)
-    where (0..<4).allSatisfy({ digit(start + $0) }) && name[start + 4] == UInt8(ascii: "-") && digit(start + 5)
+    where (0..<4).allSatisfy({ digit(start + $0) }) && name[start + 4] == UInt8(ascii: "-")
+      && digit(start + 5)
       && digit(start + 6) && !digit(start - 1) && !digit(start + 7)
     {
       let text = String(decoding: name[start..<start + 7], as: UTF8.self)
@@ -95,7 +98,9 @@ public struct RevenueFile: Sendable {
   /// names no month is taken for the window's month, with a warning. Returns the warnings.
   public func checkPeriod(_ window: ReportWindow, report: String) throws(ReportError) -> [String] {
     let windowMonth = window.wholeMonth
-    let covers = window.from.flatMap { from in window.to.map { "\(from) to \($0) (\(window.days!) days)" } } ?? window.description
+    let covers =
+      window.from.flatMap { from in window.to.map { "\(from) to \($0) (\(window.days!) days)" } }
+      ?? window.description
     guard let month else {
       guard let windowMonth else {
         throw ReportError(
@@ -107,7 +112,9 @@ public struct RevenueFile: Sendable {
       ]
     }
     guard windowMonth == month else {
-      let fix = windowMonth == nil ? "give --month \(month)" : "give --month \(month), or the revenue file for \(windowMonth!)"
+      let fix =
+        windowMonth == nil
+        ? "give --month \(month)" : "give --month \(month), or the revenue file for \(windowMonth!)"
       throw ReportError(
         "--revenue: \(file) is revenue for \(month), and \(report) covers \(covers); margins compare the same month of revenue and cost: \(fix)"
       )
@@ -193,7 +200,8 @@ public struct ChargebackReport: Sendable {
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
     revenue: RevenueFile?, markupPercent: Exact?
   ) throws -> ChargebackReport {
-    let spend = try SpendReport.build(ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)
+    let spend = try SpendReport.build(
+      ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)
     return ChargebackReport(spend: spend, revenue: revenue, markupPercent: markupPercent)
   }
 }

@@ -83,7 +83,8 @@ public struct FocusExport: Sendable {
     var pricer = UsagePricer(prices: prices)
     var charges: [FocusCharge: Int] = [:]
     var unpricedModels: [String: Int] = [:]
-    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer) {
+    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer)
+    {
       // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
       guard case .success(let priced) = pricer.price(aggregate),
         let paid = priced.card.rates(for: aggregate.mode)

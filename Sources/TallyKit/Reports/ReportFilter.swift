@@ -22,7 +22,8 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
     for text in texts {
       let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
       let names = ReportDimension.allCases.map(\.rawValue)
-      guard parts.count == 2, let dimension = ReportDimension(rawValue: parts[0].trimmingCharacters(in: .whitespaces))
+      guard parts.count == 2,
+        let dimension = ReportDimension(rawValue: parts[0].trimmingCharacters(in: .whitespaces))
       else {
         let hint = parts.count == 2 ? Suggestions.phrase(for: parts[0], among: names) : ""
         throw ReportError(
@@ -98,7 +99,8 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
     let day = window.localDay(aggregate.bucketStart)
     let context =
       values(of: .context) == nil
-      ? "" : pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
+      ? ""
+      : pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
     return accepts { dimension in
       switch dimension {
       case .context: context
@@ -178,7 +180,9 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
           let stored = dimension == .model ? (prices.resolve(value)?.id ?? value) : value
           guard !known.contains(stored) else { continue }
           // A model may be named by any alias the price tables give it.
-          let names = dimension == .model ? known.union(known.flatMap { prices.history(model: $0).flatMap(\.aliases) }) : known
+          let names =
+            dimension == .model
+            ? known.union(known.flatMap { prices.history(model: $0).flatMap(\.aliases) }) : known
           throw FilterError(dimension: dimension, value: value, known: names)
         }
       }
@@ -200,7 +204,8 @@ extension ReportFilter {
     let first = months.first.description.prefix(7)
     let last = months.last.description.prefix(7)
     let span = first == last ? "in \(first)" : "from \(first) to \(last)"
-    return "the report has no rows where \(description)\(within); the ledger has usage where \(description) \(span) (UTC months)"
+    return
+      "the report has no rows where \(description)\(within); the ledger has usage where \(description) \(span) (UTC months)"
   }
 }
 

@@ -268,7 +268,8 @@ extension ScenarioLine {
     filter.apply(to: &query, prices: prices)
     var pricer = UsagePricer(prices: prices)
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
-    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer) {
+    for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer)
+    {
       func label(_ column: String) -> String {
         guard let value = aggregate.keys[column] else { return "" }
         return value.isEmpty ? unattributed : value

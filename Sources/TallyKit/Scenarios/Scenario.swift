@@ -253,7 +253,8 @@ public struct Scenario: Sendable {
       guard matched else {
         if let narrowedBy {
           warnings.append(
-            "\(location(change)): \(change.label): matches no usage where \(narrowedBy); it changes nothing here")
+            "\(location(change)): \(change.label): matches no usage where \(narrowedBy); it changes nothing here"
+          )
           continue
         }
         throw error(

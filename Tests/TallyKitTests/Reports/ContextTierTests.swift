@@ -90,7 +90,8 @@ struct ContextTierTests {
     let ledger = try Self.ledger()
     #expect(Self.prices.contextLabels.contains("100k-272k"))
     let spend = try SpendReport.build(
-      ledger: ledger, prices: Self.prices, by: [.tenant], filter: try ReportFilter(parsing: ["context=100k-272k"]),
+      ledger: ledger, prices: Self.prices, by: [.tenant],
+      filter: try ReportFilter(parsing: ["context=100k-272k"]),
       window: Self.october)
     #expect(spend.rows.map(\.requests) == [1, 1])
     var wrong = try ReportFilter(parsing: ["context=100K+"])
