@@ -110,6 +110,7 @@ public struct APILogReader: UsageReader {
     let usagePath = body?.usage != nil ? "response.usage" : "usage"
     if provider == "anthropic" {
       (record.tokens, record.webSearches) = try usage.anthropicTokens(at: usagePath)
+      record.iterations = try usage.anthropicIterations(at: usagePath)
     } else {
       record.tokens = try usage.openAITokens(at: usagePath)
     }

@@ -43,6 +43,7 @@ public struct AnthropicBatchReader: UsageReader {
     var model: String?
     var tokens = TokenCounts()
     var searches = 0
+    var iterations: [UsageIteration] = []
     var serviceTier: String?
     var inferenceGeo: String?
     switch decoded.result.type {
@@ -52,6 +53,7 @@ public struct AnthropicBatchReader: UsageReader {
       }
       try checkStoredText(message.model, "result.message.model")
       (tokens, searches) = try message.usage.anthropicTokens(at: "result.message.usage")
+      iterations = try message.usage.anthropicIterations(at: "result.message.usage")
       model = message.model
       serviceTier = message.usage.service_tier
       inferenceGeo = message.usage.inference_geo
@@ -64,10 +66,12 @@ public struct AnthropicBatchReader: UsageReader {
         "result.type \"\(decoded.result.type)\" is unknown; expected succeeded, errored, canceled or expired")
     }
     // A custom_id repeated with other usage is caught when the ledger refuses the second key.
-    return UsageRecord(
+    var record = UsageRecord(
       key: keyPrefix + decoded.custom_id, provider: "anthropic", model: model, mode: .batch,
       timestamp: timestamp, status: status, customID: decoded.custom_id, batchID: batchID, tokens: tokens,
       webSearches: searches, serviceTier: serviceTier, inferenceGeo: inferenceGeo)
+    record.iterations = iterations
+    return record
   }
 
   /// Fills `line` with the scanner; false when it is not sure (JSONDecoder decides).

@@ -146,8 +146,15 @@ func decodeLine<T: Decodable>(_ type: T.Type, from line: Data, decoder: JSONDeco
   }
 }
 
+/// `a.b[0].c`: members joined with dots, array positions in brackets.
 private func path(_ keys: [any CodingKey]) -> String {
-  keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+  keys.reduce(into: "") { text, key in
+    if let index = key.intValue {
+      text += "[\(index)]"
+    } else {
+      text += (text.isEmpty ? "" : ".") + key.stringValue
+    }
+  }
 }
 
 /// A token count (or web-search count) of one request: a whole number from 0 to 10^12.
@@ -238,14 +245,32 @@ struct UsageFields: Decodable {
   var completion_tokens: TokenCount?
   var prompt_tokens_details: CachedTokens?
   var input_tokens_details: CachedTokens?
+  /// Anthropic's `iterations` (advisor tool, server-side compaction): each entry is a usage
+  /// object with a `type` and, for another model's sub-inference, a `model`.
+  var iterations: [Iteration]?
   var nulls: Nulls = []
+
+  struct Iteration: Decodable {
+    var type: String?
+    var model: String?
+    var usage: UsageFields
+
+    private enum CodingKeys: String, CodingKey { case type, model }
+
+    init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: CodingKeys.self)
+      type = try container.decodeIfPresent(String.self, forKey: .type)
+      model = try container.decodeIfPresent(String.self, forKey: .model)
+      usage = try UsageFields(from: decoder)
+    }
+  }
 
   init() {}
 
   private enum CodingKeys: String, CodingKey {
     case input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cache_creation
     case server_tool_use, service_tier, inference_geo, prompt_tokens, completion_tokens
-    case prompt_tokens_details, input_tokens_details
+    case prompt_tokens_details, input_tokens_details, iterations
   }
 
   init(from decoder: any Decoder) throws {
@@ -270,6 +295,23 @@ struct UsageFields: Decodable {
     if try null(.completion_tokens) { nulls.insert(.completionTokens) }
     prompt_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .prompt_tokens_details)
     input_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .input_tokens_details)
+    iterations = try container.decodeIfPresent([Iteration].self, forKey: .iterations)
+  }
+
+  /// Anthropic's iterations billed apart from the top-level usage: every entry but `message`
+  /// ones (which add up to the top level, already counted), each checked like a usage object.
+  func anthropicIterations(at path: String) throws(LineError) -> [UsageIteration] {
+    guard let iterations else { return [] }
+    var billed: [UsageIteration] = []
+    for (index, iteration) in iterations.enumerated() {
+      let at = "\(path).iterations[\(index)]"
+      guard let kind = iteration.type else { throw LineError("\(at): no type") }
+      guard kind != "message" else { continue }
+      if let model = iteration.model { try checkStoredText(model, "\(at).model") }
+      let (tokens, _) = try iteration.usage.anthropicTokens(at: at)
+      billed.append(UsageIteration(kind: kind, model: iteration.model, tokens: tokens, position: index + 1))
+    }
+    return billed
   }
 
   /// Anthropic: `input_tokens` and `output_tokens` are required; `input_tokens` excludes cache
@@ -381,47 +423,80 @@ extension UsageFields {
   /// Fills the fields from a usage object with the scanner; false when it is not sure (see
   /// `JSONScanner`).
   mutating func scan(_ scanner: inout JSONScanner) -> Bool {
-    guard scanner.beginObject() else { return false }
-    var seen = SeenMembers()
+    scanner.countsObject { key, scanner, seen in scanMember(key, &scanner, &seen) }
+  }
+
+  /// Reads one member of a usage object; false when the scanner is not sure.
+  mutating func scanMember(
+    _ key: UnsafeRawBufferPointer, _ scanner: inout JSONScanner, _ seen: inout SeenMembers
+  ) -> Bool {
+    let read: Bool
+    if key.isKey("input_tokens") {
+      read = seen.first(1 << 0) && scanner.tokenCount(into: &input_tokens, null: .inputTokens, in: &nulls)
+    } else if key.isKey("cache_creation_input_tokens") {
+      read = seen.first(1 << 1) && scanner.tokenCount(into: &cache_creation_input_tokens)
+    } else if key.isKey("cache_read_input_tokens") {
+      read = seen.first(1 << 2) && scanner.tokenCount(into: &cache_read_input_tokens)
+    } else if key.isKey("output_tokens") {
+      read =
+        seen.first(1 << 3) && scanner.tokenCount(into: &output_tokens, null: .outputTokens, in: &nulls)
+    } else if key.isKey("cache_creation") {
+      read = seen.first(1 << 4) && CacheCreation.scan(&scanner, into: &cache_creation)
+    } else if key.isKey("server_tool_use") {
+      read = seen.first(1 << 5) && ServerToolUse.scan(&scanner, into: &server_tool_use)
+    } else if key.isKey("service_tier") {
+      read = seen.first(1 << 6) && scanner.optionalString(into: &service_tier)
+    } else if key.isKey("inference_geo") {
+      read = seen.first(1 << 7) && scanner.optionalString(into: &inference_geo)
+    } else if key.isKey("prompt_tokens") {
+      read =
+        seen.first(1 << 8) && scanner.tokenCount(into: &prompt_tokens, null: .promptTokens, in: &nulls)
+    } else if key.isKey("completion_tokens") {
+      read =
+        seen.first(1 << 9)
+        && scanner.tokenCount(into: &completion_tokens, null: .completionTokens, in: &nulls)
+    } else if key.isKey("prompt_tokens_details") {
+      read = seen.first(1 << 10) && CachedTokens.scan(&scanner, into: &prompt_tokens_details)
+    } else if key.isKey("input_tokens_details") {
+      read = seen.first(1 << 11) && CachedTokens.scan(&scanner, into: &input_tokens_details)
+    } else if key.isKey("iterations") {
+      read = seen.first(1 << 12) && Iteration.scanList(&scanner, into: &iterations)
+    } else {
+      read = scanner.skipValue()
+    }
+    return read
+  }
+}
+
+extension UsageFields.Iteration {
+  init(type: String? = nil, model: String? = nil, usage: UsageFields = UsageFields()) {
+    self.type = type
+    self.model = model
+    self.usage = usage
+  }
+
+  /// Reads `iterations`: null, or an array of usage objects with a `type` and maybe a `model`.
+  static func scanList(_ scanner: inout JSONScanner, into list: inout [Self]?) -> Bool {
+    if scanner.null() { return true }
+    guard scanner.beginArray() else { return false }
+    var items: [Self] = []
     var first = true
     while true {
-      switch scanner.nextMember(&first) {
-      case .end: return true
-      case .invalid: return false
-      case .key(let key):
-        let read: Bool
-        if key.isKey("input_tokens") {
-          read = seen.first(1 << 0) && scanner.tokenCount(into: &input_tokens, null: .inputTokens, in: &nulls)
-        } else if key.isKey("cache_creation_input_tokens") {
-          read = seen.first(1 << 1) && scanner.tokenCount(into: &cache_creation_input_tokens)
-        } else if key.isKey("cache_read_input_tokens") {
-          read = seen.first(1 << 2) && scanner.tokenCount(into: &cache_read_input_tokens)
-        } else if key.isKey("output_tokens") {
-          read =
-            seen.first(1 << 3) && scanner.tokenCount(into: &output_tokens, null: .outputTokens, in: &nulls)
-        } else if key.isKey("cache_creation") {
-          read = seen.first(1 << 4) && CacheCreation.scan(&scanner, into: &cache_creation)
-        } else if key.isKey("server_tool_use") {
-          read = seen.first(1 << 5) && ServerToolUse.scan(&scanner, into: &server_tool_use)
-        } else if key.isKey("service_tier") {
-          read = seen.first(1 << 6) && scanner.optionalString(into: &service_tier)
-        } else if key.isKey("inference_geo") {
-          read = seen.first(1 << 7) && scanner.optionalString(into: &inference_geo)
-        } else if key.isKey("prompt_tokens") {
-          read =
-            seen.first(1 << 8) && scanner.tokenCount(into: &prompt_tokens, null: .promptTokens, in: &nulls)
-        } else if key.isKey("completion_tokens") {
-          read =
-            seen.first(1 << 9)
-            && scanner.tokenCount(into: &completion_tokens, null: .completionTokens, in: &nulls)
-        } else if key.isKey("prompt_tokens_details") {
-          read = seen.first(1 << 10) && CachedTokens.scan(&scanner, into: &prompt_tokens_details)
-        } else if key.isKey("input_tokens_details") {
-          read = seen.first(1 << 11) && CachedTokens.scan(&scanner, into: &input_tokens_details)
-        } else {
-          read = scanner.skipValue()
+      switch scanner.nextElement(&first) {
+      case nil: return false
+      case false?:
+        list = items
+        return true
+      case true?:
+        var item = Self()
+        let read = scanner.countsObject { key, scanner, seen in
+          // Bits 0-12 are the usage members'.
+          if key.isKey("type") { return seen.first(1 << 13) && scanner.optionalString(into: &item.type) }
+          if key.isKey("model") { return seen.first(1 << 14) && scanner.optionalString(into: &item.model) }
+          return item.usage.scanMember(key, &scanner, &seen)
         }
         guard read else { return false }
+        items.append(item)
       }
     }
   }

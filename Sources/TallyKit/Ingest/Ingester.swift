@@ -137,7 +137,15 @@ public struct Ingester {
           let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
           for (index, outcome) in outcomes.enumerated() {
             let record = chunk.inserts[index].record
-            if record.billed { successfulLines += 1 }
+            // An iteration's row follows its request, which the counts count once; its model
+            // may be unpriced on its own, and its usage may conflict on its own.
+            if record.part != 0 {
+              if case .new = outcome, chunk.unpriced[index] {
+                summary.unpricedModels[record.model ?? "", default: 0] += 1
+              }
+              if case .conflict = outcome {} else { continue }
+            }
+            if record.billed && record.part == 0 { successfulLines += 1 }
             if batchID == nil { batchID = record.batchID }
             switch outcome {
             case .new:
@@ -259,11 +267,20 @@ public struct Ingester {
           modelIDs[model] = modelID
         }
       }
-      let insert = LedgerInsert(record: record, modelID: modelID)
-      try chunk.rollups.add(insert)
-      chunk.unpriced.append(isUnpriced(record, cache: &pricedCache))
-      chunk.inserts.append(insert)
-      chunk.lines.append(lineNumber)
+      // An iteration billed apart (an advisor's model, a compaction step) is a row of its own,
+      // attributed like its request.
+      for part in record.withIterations() {
+        var modelID = modelID
+        if part.part != 0, let model = part.model {
+          modelID = modelIDs[model] ?? prices.resolve(model)?.id
+          modelIDs[model] = modelID
+        }
+        let insert = LedgerInsert(record: part, modelID: modelID)
+        try chunk.rollups.add(insert)
+        chunk.unpriced.append(isUnpriced(part, cache: &pricedCache))
+        chunk.inserts.append(insert)
+        chunk.lines.append(lineNumber)
+      }
       if chunk.inserts.count == ParsedChunks.chunkSize {
         try chunks.put(chunk)
         chunk = ParsedChunks.Chunk()

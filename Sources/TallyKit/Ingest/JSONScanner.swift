@@ -157,6 +157,34 @@ struct JSONScanner {
     return .key(key)
   }
 
+  /// Consumes `[` (after any whitespace); false for anything else.
+  mutating func beginArray() -> Bool {
+    skipWhitespace()
+    guard position < end, position.pointee == UInt8(ascii: "[") else { return false }
+    position += 1
+    return true
+  }
+
+  /// Whether the array whose `[` was consumed has another element: true with the cursor on it
+  /// (the caller must consume it), false after its `]`; nil for anything else. `first` starts
+  /// true and is managed here.
+  mutating func nextElement(_ first: inout Bool) -> Bool? {
+    skipWhitespace()
+    guard position < end else { return nil }
+    if position.pointee == UInt8(ascii: "]") {
+      position += 1
+      return false
+    }
+    if first {
+      first = false
+    } else {
+      guard position.pointee == UInt8(ascii: ",") else { return nil }
+      position += 1
+      skipWhitespace()
+    }
+    return true
+  }
+
   /// Consumes `null`; false, with the cursor unmoved, for anything else.
   mutating func null() -> Bool {
     guard end - position >= 4, position[0] == UInt8(ascii: "n"), position[1] == UInt8(ascii: "u"),

@@ -27,8 +27,34 @@ public struct UsageRecord: Hashable, Sendable {
   public var serviceTier: String?
   /// `global`, `us`, `not_available`, as the provider reported it.
   public var inferenceGeo: String?
+  /// 0 for the request itself; n for the usage of its n-th usage iteration that is billed
+  /// apart from the top-level usage (an advisor's sub-inference, a compaction step): a ledger
+  /// row of its own, under its own model, that counts tokens but not a request.
+  public var part = 0
+  /// The request's iterations billed apart from its top-level usage, as the body reports them;
+  /// `withIterations` turns them into records of their own.
+  public var iterations: [UsageIteration] = []
 
   public var billed: Bool { status == .succeeded }
+
+  /// The record followed by one record per iteration: same request (provider, mode, time,
+  /// status, tenant, job, batch), keyed `<key>#<position>` by the iteration's place in the
+  /// body's list, at the iteration's model (else the request's), with `part` set.
+  public func withIterations() -> [UsageRecord] {
+    guard !iterations.isEmpty else { return [self] }
+    var records = [self]
+    records[0].iterations = []
+    for iteration in iterations {
+      var record = records[0]
+      record.key = "\(key)#\(iteration.position)"
+      record.part = iteration.position
+      record.model = iteration.model ?? model
+      record.tokens = iteration.tokens
+      record.webSearches = 0
+      records.append(record)
+    }
+    return records
+  }
 
   public init(
     key: String, provider: String, model: String?, mode: Mode, timestamp: Int64, status: RequestStatus,
@@ -50,6 +76,26 @@ public struct UsageRecord: Hashable, Sendable {
     self.webSearches = webSearches
     self.serviceTier = serviceTier
     self.inferenceGeo = inferenceGeo
+  }
+}
+
+/// One entry of Anthropic's `usage.iterations` that the top-level usage leaves out: the
+/// `message` iterations add up to the top level, every other kind (`advisor_message`,
+/// `compaction`, …) is billed on its own, at its own model, in its own categories.
+public struct UsageIteration: Hashable, Sendable {
+  /// The entry's `type`, such as `advisor_message` or `compaction`.
+  public var kind: String
+  /// The iteration's model; nil means the request's.
+  public var model: String?
+  public var tokens: TokenCounts
+  /// 1-based place in the body's `iterations` list: stable, so re-ingesting finds the same key.
+  public var position: Int
+
+  public init(kind: String, model: String?, tokens: TokenCounts, position: Int) {
+    self.kind = kind
+    self.model = model
+    self.tokens = tokens
+    self.position = position
   }
 }
 

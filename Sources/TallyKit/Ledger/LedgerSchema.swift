@@ -78,6 +78,11 @@ extension Ledger {
     registerProviderReportTables(in: &migrator)
     migrator.registerMigration("v3", migrate: migrateToV3)
     migrator.registerMigration("v4", migrate: migrateToV4)
+    migrator.registerMigration("v5") { db in
+      // Usage iterations billed apart from their request (an advisor's model, a compaction
+      // step) are rows of their own with `part` > 0: they carry tokens but no request count.
+      try db.execute(sql: "ALTER TABLE request ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
+    }
     return migrator
   }
 
@@ -86,6 +91,14 @@ extension Ledger {
     "requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
     "output_tokens", "web_searches",
   ]
+
+  /// The rollups' sums over rows of `request`, in `sumColumns` order (each `AS` its column when
+  /// `named`): a row counts as a request unless it is an iteration's part (`part` > 0).
+  static func requestSums(named: Bool = false, requests: String = "sum(part = 0)") -> String {
+    sumColumns.map { column in
+      (column == "requests" ? requests : "sum(\(column))") + (named ? " AS \(column)" : "")
+    }.joined(separator: ", ")
+  }
 
   /// Migration "v3", the ledger engine:
   /// - requests keyed by a 64-bit hash of the request key, in a unique index of its own (rows
@@ -191,7 +204,8 @@ extension Ledger {
         ALTER TABLE request_v3 RENAME TO request;
         CREATE INDEX request_on_timestamp ON request(timestamp);
         """)
-    try rebuildRollups(db)
+    // The request table has no `part` column before v5: every row is a request.
+    try rebuildRollups(db, requests: "count(*)")
   }
 
   /// Migration "v4", sources that can be listed and taken out again (`tally ledger sources`,
@@ -219,10 +233,9 @@ extension Ledger {
 
   /// Recomputes both rollups from the requests (the migration; tests compare it with the
   /// rollups ingest maintains).
-  static func rebuildRollups(_ db: Database) throws {
+  static func rebuildRollups(_ db: Database, requests: String = "sum(part = 0)") throws {
     let sizeClass = sizeClassSQL(sizeClassBoundaries)
-    let sums =
-      "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
+    let sums = requestSums(requests: requests)
     try db.execute(
       sql: """
         DELETE FROM rollup_month;

@@ -181,7 +181,7 @@ extension LedgerWriter {
     let sums = try Row.fetchOne(
       db,
       sql: """
-        SELECT count(*) AS requests, coalesce(sum(status = 'succeeded'), 0) AS billed,
+        SELECT coalesce(sum(part = 0), 0) AS requests, coalesce(sum(status = 'succeeded' AND part = 0), 0) AS billed,
           coalesce(sum(input_tokens), 0) AS input, coalesce(sum(cache_write_5m_tokens), 0) AS w5,
           coalesce(sum(cache_write_1h_tokens), 0) AS w1, coalesce(sum(cache_read_tokens), 0) AS cr,
           coalesce(sum(output_tokens), 0) AS output, coalesce(sum(web_searches), 0) AS searches,
@@ -258,8 +258,7 @@ extension LedgerWriter {
   /// zero requests. A group with no rollup row means the ledger is inconsistent: an error.
   private func subtractFromRollups(_ owned: String) throws {
     let sizeClass = Ledger.sizeClassSQL(Ledger.sizeClassBoundaries)
-    let sums =
-      "count(*) AS requests, sum(input_tokens) AS input_tokens, sum(cache_write_5m_tokens) AS cache_write_5m_tokens, sum(cache_write_1h_tokens) AS cache_write_1h_tokens, sum(cache_read_tokens) AS cache_read_tokens, sum(output_tokens) AS output_tokens, sum(web_searches) AS web_searches"
+    let sums = Ledger.requestSums(named: true)
     let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
     let monthKeys = [
       "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
@@ -291,7 +290,9 @@ extension LedgerWriter {
           "the ledger's \(table) lacks rows for \(expected - db.changesCount) groups of these requests (the ledger is inconsistent); nothing was removed"
         )
       }
-      try db.execute(sql: "DELETE FROM \(table) WHERE requests = 0")
+      // A row of iterations only has no requests but tokens: it goes when every sum is zero.
+      try db.execute(
+        sql: "DELETE FROM \(table) WHERE \(Ledger.sumColumns.map { "\($0) = 0" }.joined(separator: " AND "))")
     }
   }
 

@@ -100,8 +100,8 @@ public struct LedgerWriter {
       sql: """
         INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
           batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-          web_searches, total_input_tokens, service_tier, inference_geo, source_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          web_searches, total_input_tokens, service_tier, inference_geo, source_id, part)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(key_hash) DO NOTHING
         """)
     var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
@@ -175,7 +175,7 @@ struct RollupSums {
     let tokens = record.tokens
     try add(
       RollupSums(
-        requests: 1, input: Int64(tokens.input), cacheWrite5m: Int64(tokens.cacheWrite5m),
+        requests: record.part == 0 ? 1 : 0, input: Int64(tokens.input), cacheWrite5m: Int64(tokens.cacheWrite5m),
         cacheWrite1h: Int64(tokens.cacheWrite1h), cacheRead: Int64(tokens.cacheRead),
         output: Int64(tokens.output),
         webSearches: Int64(record.webSearches)))
@@ -297,7 +297,7 @@ public final class RollupBuffer {
   }
 }
 
-/// Binds a request's 22 values straight through SQLite's C API: GRDB's arguments box every
+/// Binds a request's 23 values straight through SQLite's C API: GRDB's arguments box every
 /// value, which costs more than the insert itself at a million rows.
 private struct RequestBinding {
   let statement: OpaquePointer
@@ -351,6 +351,7 @@ private struct RequestBinding {
     text(record.serviceTier)
     text(record.inferenceGeo)
     int(sourceID)
+    int(Int64(record.part))
     let code = sqlite3_step(statement)
     guard code == SQLITE_DONE else {
       throw DatabaseError(

@@ -418,7 +418,7 @@ private struct UsagePlan {
         separator: ", ")
     let sums =
       table == "request"
-      ? "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
+      ? Ledger.requestSums()
       : Ledger.sumColumns.map { "sum(\($0))" }.joined(separator: ", ")
     let groupCount = groups.count + 5
     let sql = """

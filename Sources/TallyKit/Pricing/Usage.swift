@@ -59,6 +59,9 @@ public struct Usage: Hashable, Sendable {
   public var tokens: TokenCounts
   public var webSearches: Int
 
+  /// No tokens and no searches.
+  public var isEmpty: Bool { tokens == TokenCounts() && webSearches == 0 }
+
   public init(tokens: TokenCounts, webSearches: Int = 0) {
     self.tokens = tokens
     self.webSearches = webSearches

@@ -245,7 +245,7 @@ public struct SpendReport: Sendable {
         (row.listCost, row.cost) = (cost.list, cost.actual)
       }
       return row
-    }.filter { $0.requests != 0 }
+    }.filter { $0.requests != 0 || !Usage(tokens: $0.tokens, webSearches: $0.webSearches).isEmpty }
       .sorted { $0.values.lexicographicallyPrecedes($1.values) }
     return SpendReport(
       by: by, window: window, rows: sorted, unpricedModels: unpricedModels.filter { $0.value != 0 })

@@ -288,7 +288,8 @@ extension ScenarioLine {
       )
     }
     return sums.compactMap { line, sum in
-      guard sum.requests != 0 else { return nil }
+      // A model billed only through another request's iterations has usage and no requests.
+      guard sum.requests != 0 || !sum.usage.isEmpty else { return nil }
       var line = line
       line.requests = Exact(Decimal(sum.requests))
       line.usage = UsageQuantities(sum.usage)
