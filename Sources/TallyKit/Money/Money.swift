@@ -82,15 +82,19 @@ extension Exact {
     let floorSum = floors.reduce(Decimal(0), +)
     // The difference is a whole number of units between 0 and values.count.
     let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
-    // Remainders are computed once: comparing `Exact` values is not cheap.
+    var result = floors
+    guard missingUnits > 0 else { return result }
+    // Remainders are computed once and compared as decimals (exact for terminating values, 38
+    // digits otherwise), exactly only where those tie: comparing `Exact` values is not cheap.
     let remainders = values.indices.map { values[$0] - Exact(floors[$0]) }
+    let keys = remainders.map(\.decimal)
     let order = values.indices.sorted { left, right in
+      if keys[left] != keys[right] { return keys[left] > keys[right] }
       if remainders[left] != remainders[right] { return remainders[left] > remainders[right] }
       if values[left] != values[right] { return values[left] > values[right] }
       if !names.isEmpty, names[left] != names[right] { return names[left] < names[right] }
       return left < right
     }
-    var result = floors
     for index in order.prefix(missingUnits) { result[index] = floors[index] + unit }
     return result
   }
