@@ -58,7 +58,8 @@ struct EstimateCommand: ParsableCommand {
     if output.format == .json {
       output.print(
         report.table,
-        context: ReportContext(title: "Estimate \(file)", window: nil, warnings: report.warnings))
+        context: ReportContext(
+          title: "Estimate \(file)", window: nil, warnings: report.warnings, prices: prices.sources))
       return
     }
     output.print(

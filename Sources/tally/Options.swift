@@ -295,15 +295,16 @@ struct LedgerReportOptions: ParsableArguments {
     return month
   }
 
-  /// The report's context: its title, the days it covers in the ledger, the filter, warnings.
+  /// The report's context: its title, the days it covers in the ledger, the filter, warnings,
+  /// and the price tables that priced it.
   func context(
     _ title: String, window: ReportWindow, ledger database: Ledger?, filter: ReportFilter = ReportFilter(),
-    warnings: [String]
+    warnings: [String], prices: PriceBook
   ) throws -> ReportContext {
     ReportContext(
       title: title, window: window,
       covered: try database.flatMap { try ReportContext.covered(window, ledger: $0) },
-      filter: filter, warnings: warnings)
+      filter: filter, warnings: warnings, prices: prices.sources)
   }
 
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65
@@ -335,7 +336,7 @@ struct LedgerReportOptions: ParsableArguments {
     }
     emit(warnings: warnings)
     let context = try context(
-      title, window: reportWindow, ledger: database, filter: filter, warnings: warnings)
+      title, window: reportWindow, ledger: database, filter: filter, warnings: warnings, prices: prices)
     output.print(try rows.shape(report.table), context: context, after: unpricedNote(report.unpricedRequests))
   }
 }

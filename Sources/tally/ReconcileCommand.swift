@@ -60,7 +60,7 @@ struct ReconcileCommand: ParsableCommand {
       "Tolerance \(report.tolerance)%: \(report.exceeded == 0 ? "every row agrees" : "\(report.exceeded) row\(report.exceeded == 1 ? "" : "s") beyond tolerance")\n"
     let context = try options.context(
       "Reconcile with the provider's reports", window: report.window, ledger: database,
-      warnings: report.warnings)
+      warnings: report.warnings, prices: prices)
     options.output.print(
       report.table(forTerminal: options.output.format == .table), context: context, before: heading,
       after: report.explanationNotes)

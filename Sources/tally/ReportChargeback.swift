@@ -73,7 +73,8 @@ struct ReportChargeback: ParsableCommand {
     warnings += report.warnings
     options.emit(warnings: warnings)
     let context = try options.context(
-      "Chargeback per tenant", window: reportWindow, ledger: database, filter: filter, warnings: warnings)
+      "Chargeback per tenant", window: reportWindow, ledger: database, filter: filter, warnings: warnings,
+      prices: prices)
     output.print(
       try rows.shape(report.table(precision: output.precision)), context: context,
       after: unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))

@@ -40,7 +40,7 @@ struct ReportOpportunities: ParsableCommand {
     options.emit(warnings: report.warnings)
     let context = try options.context(
       "Opportunities: sync traffic ranked by what moving it to batch would save", window: window,
-      ledger: database, filter: filter, warnings: report.warnings)
+      ledger: database, filter: filter, warnings: report.warnings, prices: prices)
     let notes = "Assumptions:\n" + report.assumptions.map { "- \($0)\n" }.joined()
     options.output.print(
       try rows.shape(report.table), context: context,

@@ -39,7 +39,7 @@ struct Tally: ParsableCommand {
   /// `0.1.0 (price tables: pricing/anthropic.csv of 2026-04-01, …)`: each bundled table named
   /// with the newest date its rates take effect.
   static var versionText: String {
-    let tables = PriceBook.bundledTableDates.map { "\($0.file) of \($0.newest)" }
+    let tables = ((try? PriceBook.load())?.sources ?? []).map(\.description)
     return "\(version) (bundled price tables: \(tables.joined(separator: ", ")))"
   }
 

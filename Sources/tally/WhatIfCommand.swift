@@ -90,7 +90,8 @@ struct WhatIfCommand: ParsableCommand {
       }
       warnings += report.warnings
       context = try options.context(
-        "What-if \(file)", window: window, ledger: database, filter: filter, warnings: warnings)
+        "What-if \(file)", window: window, ledger: database, filter: filter, warnings: warnings,
+        prices: prices)
     } catch let error as ScenarioFileError {
       fail([error.description], exitCode: 65)
     }

@@ -27,8 +27,8 @@ struct HardeningCLITests {
     let (ledger, _) = try Self.hostileLedger()
     let table = try CLI.run(["report", "spend", "--by", "tenant", "--ledger", ledger])
     #expect(table.status == 0, "\(table)")
-    // The heading, the column titles, the rule, then the rows.
-    let tenants = table.stdout.split(separator: "\n").dropFirst(3).prefix(3).map {
+    // The title, the prices, the column titles, the rule, then the rows.
+    let tenants = table.stdout.split(separator: "\n").dropFirst(4).prefix(3).map {
       String($0.prefix { $0 != " " })
     }
     #expect(tenants == [#"evil\e]0;pwned\x07"#, #"hide\rme"#, "plain"])

@@ -38,7 +38,7 @@ struct LedgerFileTests {
   /// (and whose `from`/`to` were null for an open window).
   static func withoutContext(_ json: String) throws -> NSDictionary {
     var object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-    for key in ["schema_version", "title", "where", "warnings", "from", "to"] { object[key] = nil }
+    for key in ["schema_version", "title", "where", "prices", "warnings", "from", "to"] { object[key] = nil }
     return object as NSDictionary
   }
 

@@ -49,6 +49,8 @@ public struct PriceBook: Sendable {
   /// Rows from `--pricing` files, with `model` rewritten to the canonical id they override.
   /// A later file's row wins over an earlier file's on the instants both cover.
   public let overrides: [RateCard]
+  /// The tables the rows come from, bundled first: what every report names as its prices.
+  public var sources: [PriceSource] = []
   private let nameIndex: [String: ResolvedModel]
   private let cardsByModel: [String: (bundled: [RateCard], overrides: [RateCard])]
 
@@ -230,18 +232,36 @@ extension PriceBook {
     let user = sources.map { PriceTable.parse($0.text, file: $0.file) }
     let problems = (bundled + user).flatMap(\.problems)
     guard problems.isEmpty else { throw PriceTableErrors(problems: problems) }
-    return PriceBook(bundled: bundled.flatMap(\.table.cards), overrides: user.flatMap(\.table.cards))
+    var book = PriceBook(bundled: bundled.flatMap(\.table.cards), overrides: user.flatMap(\.table.cards))
+    book.sources =
+      zip(bundledTableSources, bundled).map { PriceSource($0.0, table: $0.1.table, bundled: true) }
+      + zip(sources, user).map { PriceSource($0.0, table: $0.1.table, bundled: false) }
+    return book
   }
 }
 
-extension PriceBook {
-  /// Each bundled table with the newest date on which any of its rates took or takes effect
-  /// (an `effective_from` or `effective_to`): how recent the compiled-in prices are.
-  public static var bundledTableDates: [(file: String, newest: CivilDate)] {
-    bundledTableSources.compactMap { source in
-      let cards = PriceTable.parse(source.text, file: source.file).table.cards
-      let dates = cards.flatMap { [$0.effectiveFrom] + ($0.effectiveTo.map { [$0] } ?? []) }
-      return dates.max().map { (source.file, $0) }
-    }
+/// One price table a `PriceBook` was loaded from: named, dated and hashed in every report, so a
+/// reviewer can tell which prices made a number.
+public struct PriceSource: Hashable, Sendable {
+  /// The path as given (`pricing/anthropic.csv` for the bundled tables).
+  public let file: String
+  /// Compiled into the binary, rather than a `--pricing` file.
+  public let bundled: Bool
+  /// The newest date on which any of the table's rates takes effect or ends: how recent it is.
+  public let newest: CivilDate?
+  /// XXH64 of the table's text, 16 hex digits.
+  public let hash: String
+
+  init(_ source: (file: String, text: String), table: PriceTable, bundled: Bool) {
+    file = source.file
+    self.bundled = bundled
+    newest = table.cards.flatMap { [$0.effectiveFrom] + ($0.effectiveTo.map { [$0] } ?? []) }.max()
+    var hasher = ContentHash()
+    var text = source.text
+    text.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+    hash = hasher.hex
   }
+
+  /// `pricing/anthropic.csv of 2026-04-01`.
+  public var description: String { newest.map { "\(file) of \($0)" } ?? file }
 }

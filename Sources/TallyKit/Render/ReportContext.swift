@@ -16,16 +16,19 @@ public struct ReportContext: Sendable {
   public var covered: (from: CivilDate, to: CivilDate)?
   public var filter: ReportFilter
   public var warnings: [String]
+  /// The price tables that priced the report.
+  public var prices: [PriceSource]
 
   public init(
     title: String, window: ReportWindow?, covered: (from: CivilDate, to: CivilDate)? = nil,
-    filter: ReportFilter = ReportFilter(), warnings: [String] = []
+    filter: ReportFilter = ReportFilter(), warnings: [String] = [], prices: [PriceSource] = []
   ) {
     self.title = title
     self.window = window
     self.covered = covered
     self.filter = filter
     self.warnings = warnings
+    self.prices = prices
   }
 
   /// The window with its open ends closed at the ledger's first and last day with usage.
@@ -39,7 +42,22 @@ public struct ReportContext: Sendable {
 
   /// `Spend by month and model, 2026-09-01 to 2026-10-31 (UTC), where tenant = acme:`, with
   /// `all usage in the ledger` when no window was given.
-  public var heading: String {
+  public var heading: String { titleLine + pricesLine }
+
+  /// `Prices: the bundled tables pricing/anthropic.csv of 2026-04-01 and …, overridden by
+  /// contract.csv.`, or "" when the report names none.
+  var pricesLine: String {
+    let bundled = prices.filter(\.bundled).map(\.description)
+    let overrides = prices.filter { !$0.bundled }.map(\.file)
+    guard !bundled.isEmpty || !overrides.isEmpty else { return "" }
+    var text = "Prices: " + (bundled.isEmpty ? "" : "the bundled tables \(Suggestions.andList(bundled))")
+    if !overrides.isEmpty {
+      text += (bundled.isEmpty ? "" : ", overridden by ") + Suggestions.andList(overrides)
+    }
+    return text + ".\n"
+  }
+
+  private var titleLine: String {
     guard let window else { return title + ":\n" }
     var text = title + ", "
     if let covered {
@@ -65,7 +83,13 @@ public struct ReportContext: Sendable {
         ("where", filter.json),
       ]
     }
-    return members + [("warnings", .array(warnings.map(JSONValue.string)))]
+    let tables = prices.map { source -> JSONValue in
+      .object([
+        ("file", .string(source.file)), ("bundled", .bool(source.bundled)),
+        ("newest_date", source.newest.map { .string($0.description) } ?? .null), ("xxh64", .string(source.hash)),
+      ])
+    }
+    return members + [("prices", .array(tables)), ("warnings", .array(warnings.map(JSONValue.string)))]
   }
 }
 
