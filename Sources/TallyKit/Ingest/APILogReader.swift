@@ -108,7 +108,8 @@ public struct APILogReader: UsageReader {
     }
     guard ProviderShapes.apiLogProviders.contains(provider) else {
       throw LineError(
-        "provider \"\(provider)\" is not supported; expected \(Suggestions.orList(ProviderShapes.apiLogProviders))")
+        "provider \"\(provider)\" is not supported; expected \(Suggestions.orList(ProviderShapes.apiLogProviders))"
+      )
     }
     let timestamp: Int64
     if let text = decoded.timestamp {

@@ -273,7 +273,8 @@ public struct Ingester {
           modelIDs[key] = modelID
         }
       }
-      if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date) {
+      if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date)
+      {
         ownTimes += 1
       }
       let insert = LedgerInsert(record: record, modelID: modelID)
@@ -382,7 +383,8 @@ public struct Ingester {
   private func unpricedReason(_ record: UsageRecord, cache: inout [PricedKey: Unpriced?]) -> Unpriced? {
     guard record.billed, let model = record.model else { return nil }
     let key = PricedKey(
-      provider: record.provider, model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
+      provider: record.provider, model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch),
+      mode: record.mode,
       sizeClass: Ledger.sizeClass(record.tokens.totalInput),
       webSearches: record.webSearches > 0)
     if let known = cache[key] { return known }

@@ -177,7 +177,8 @@ private struct UsagePlan {
       var keys: [String: String] = [:]
       for (column, value) in zip(query.groupBy, key.values) { keys[column] = value }
       return UsageAggregate(
-        keys: keys, model: key.model, provider: key.values[providerColumn], mode: Mode(rawValue: key.mode) ?? .sync, bucketStart: key.bucket,
+        keys: keys, model: key.model, provider: key.values[providerColumn],
+        mode: Mode(rawValue: key.mode) ?? .sync, bucketStart: key.bucket,
         rateDay: CivilDate(daysSinceEpoch: key.rateDay), sizeClass: key.sizeClass, requests: Int(values[0]),
         usage: Usage(
           tokens: TokenCounts(

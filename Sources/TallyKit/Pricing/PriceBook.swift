@@ -98,7 +98,9 @@ public struct PriceBook: Sendable {
     // its own provider.
     let canonicalOverrides = overrides.map { card -> RateCard in
       var card = card
-      if let known = PriceBook.lookUp(card.model, in: byProvider[card.provider] ?? [:]) { card.model = known.id }
+      if let known = PriceBook.lookUp(card.model, in: byProvider[card.provider] ?? [:]) {
+        card.model = known.id
+      }
       return card
     }
     register(canonicalOverrides)
@@ -252,7 +254,8 @@ public struct PriceBook: Sendable {
     let thresholds =
       resolve(name, provider: provider).map { model in
         Array(
-          Set(cardsInForce(ModelKey(provider: model.provider, model: model.id), on: day).map(\.minInputTokens))
+          Set(
+            cardsInForce(ModelKey(provider: model.provider, model: model.id), on: day).map(\.minInputTokens))
         ).sorted()
       } ?? []
     guard thresholds.count > 1 else {

@@ -99,7 +99,9 @@ public struct PriceTable: Sendable {
     }
     // Names are per provider: Bedrock's `claude-sonnet-4-5` is not Anthropic's.
     var ownerOfName: [String: RateCard] = [:]
-    for card in cards { ownerOfName[card.provider + " " + card.model] = ownerOfName[card.provider + " " + card.model] ?? card }
+    for card in cards {
+      ownerOfName[card.provider + " " + card.model] = ownerOfName[card.provider + " " + card.model] ?? card
+    }
     for card in cards {
       for alias in card.aliases {
         if let owner = ownerOfName[card.provider + " " + alias], owner.model != card.model {

@@ -158,7 +158,9 @@ public struct UsagePricer {
   public mutating func context(
     model: String, rateDay: CivilDate, sizeClass: Int, provider: String? = nil
   ) -> String {
-    if case .success(let found) = lookUp(model: model, rateDay: rateDay, sizeClass: sizeClass, provider: provider) {
+    if case .success(let found) = lookUp(
+      model: model, rateDay: rateDay, sizeClass: sizeClass, provider: provider)
+    {
       return found.context
     }
     return prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass, provider: provider)

@@ -42,7 +42,9 @@ import Testing
       (summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid) == (3, 1, 0, 2, 0))
     // Keyed by the response id: each poll had its own request id.
     #expect(
-      try Self.requests(ledger) == ["api:resp_68f1c2a4d8e48190a3b2c1d0e9f8a7b6 openai gpt-5-2025-08-07 gpt-5 succeeded 0"])
+      try Self.requests(ledger) == [
+        "api:resp_68f1c2a4d8e48190a3b2c1d0e9f8a7b6 openai gpt-5-2025-08-07 gpt-5 succeeded 0"
+      ])
     let totals = try F.spend(ledger, by: []).totals
     #expect(totals.requests == 1)
     #expect(totals.tokens == TokenCounts(input: 7904, cacheRead: 4096, output: 1500))
@@ -76,7 +78,9 @@ import Testing
     #expect(summary.unpricedModels == ["gpt-4.1-2025-04-14": 1])
     // Two completed calls; the failed one is not counted.
     #expect(
-      try Self.requests(ledger) == ["api:req_4f6b8d0e2a4c4f6b8d0e2a4c6e8a0b78 openai gpt-4.1-2025-04-14 gpt-4.1 succeeded 2"])
+      try Self.requests(ledger) == [
+        "api:req_4f6b8d0e2a4c4f6b8d0e2a4c6e8a0b78 openai gpt-4.1-2025-04-14 gpt-4.1 succeeded 2"
+      ])
     let totals = try F.spend(ledger, by: []).totals
     #expect((totals.webSearches, totals.unpricedRequests) == (2, 1))
     #expect(totals.cost == nil)
@@ -151,7 +155,8 @@ import Testing
     var options = IngestOptions()
     options.batchID = "batch_01k9b3c4d5e6"
     let (ledger, _) = try F.ledger()
-    let summary = try F.ingest(F.path("openai-batch/groq_batch_output.jsonl"), into: ledger, options, prices: prices)
+    let summary = try F.ingest(
+      F.path("openai-batch/groq_batch_output.jsonl"), into: ledger, options, prices: prices)
     #expect((summary.format, summary.read, summary.new) == (.openaiBatch, 2, 2))
     #expect(
       try Self.requests(ledger) == [
@@ -161,9 +166,10 @@ import Testing
     // 100,000 input at $0.025 and 30,000 output at $0.04 per million (batch).
     #expect(try F.spend(ledger, by: [], prices: prices).totals.cost?.json == "0.0037")
     let (bare, _) = try F.ledger()
-    #expect(try F.ingest(F.path("openai-batch/groq_batch_output.jsonl"), into: bare, options).unpricedModels == [
-      "llama-3.1-8b-instant": 2
-    ])
+    #expect(
+      try F.ingest(F.path("openai-batch/groq_batch_output.jsonl"), into: bare, options).unpricedModels == [
+        "llama-3.1-8b-instant": 2
+      ])
   }
 
   // MARK: - Smaller
