@@ -152,7 +152,7 @@ struct IngestCommand: ParsableCommand {
         case .table: print(summary: result)
         case .json: summaries.append(result.json)
         }
-        for warning in result.attribution.warnings(file: file) { Terminal.warning(warning) }
+        for warning in result.attribution.warnings(file: file) + result.warnings { Terminal.warning(warning) }
       } catch {
         bar?.finish()
         let status = report(error, exit: false)

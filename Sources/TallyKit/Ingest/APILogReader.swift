@@ -18,6 +18,13 @@ public struct APILogReader: UsageReader {
       var created: Int64?
       var created_at: Int64?
       var usage: UsageFields?
+      /// OpenAI Responses: `queued`, `in_progress`, `completed`, `incomplete`, `failed`, `cancelled`.
+      var status: String?
+      /// OpenAI Responses: created in background mode (then polled; see `record`).
+      var background: Bool?
+      /// OpenAI Responses `output[]` (the scanner keeps only web search calls).
+      var output: [ResponseOutputItem]?
+      var x_groq: Presence?
     }
     var timestamp: String?
     var tenant: String?
@@ -49,34 +56,60 @@ public struct APILogReader: UsageReader {
 
   func record(_ decoded: Line) throws(LineError) -> UsageRecord? {
     let body = decoded.response
-    guard let usage = body?.usage ?? decoded.usage else {
+    let isResponse = body?.object == "response"
+    // Background mode: the log holds poll snapshots before the final response. They are not
+    // billed, not malformed, and must not take the completed response's key.
+    if isResponse, body?.status == "queued" || body?.status == "in_progress" { throw .pollSnapshot }
+    let usage = body?.usage ?? decoded.usage
+    // A finished Responses object without usage (`failed`, `cancelled`) was not billed.
+    let notBilled: RequestStatus? =
+      usage == nil && isResponse
+      ? [
+        "failed": .errored, "cancelled": .canceled, "incomplete": .errored,
+      ][body?.status ?? ""] : nil
+    guard usage != nil || notBilled != nil else {
       throw LineError("no usage: expected a response body with usage, or usage and model")
     }
     guard let model = body?.model ?? decoded.model else {
+      if body?.object == "response.compaction" {
+        throw LineError("no model: a response.compaction body names none; add \"model\" to the line")
+      }
       throw LineError("no model: expected response.model or model")
     }
     try checkStoredText(model, body?.model != nil ? "response.model" : "model")
-    let provider: String
+    // Which provider served it, and whose usage conventions its counts follow.
+    var provider: String
+    let anthropicUsage: Bool
     if let body {
       switch (body.type, body.object) {
-      case ("message", _): provider = "anthropic"
-      case (_, "chat.completion"), (_, "response"): provider = "openai"
+      case ("message", _):
+        provider = ProviderShapes.providerOfMessage(id: body.id)
+        anthropicUsage = true
+      case (_, "chat.completion"), (_, "response"), (_, "response.compaction"):
+        provider = ProviderShapes.providerOfOpenAIBody(xGroq: body.x_groq)
+        anthropicUsage = false
       default:
         throw LineError(
-          "response is neither an Anthropic message (\"type\":\"message\") nor an OpenAI chat.completion or response object"
+          "response is neither an Anthropic message (\"type\":\"message\") nor an OpenAI chat.completion, response or response.compaction object"
         )
       }
+      if let given = decoded.provider { provider = given }
     } else if let given = decoded.provider {
       provider = given
-    } else if usage.looksLikeOpenAI {
+      anthropicUsage = ProviderShapes.anthropicDialect.contains(given)
+    } else if usage?.looksLikeOpenAI == true {
       provider = "openai"
+      anthropicUsage = false
     } else if let known = providerOfModel(model) {
       provider = known
+      anthropicUsage = ProviderShapes.anthropicDialect.contains(known)
     } else {
       throw LineError("cannot tell the provider of model \"\(model)\"; add \"provider\" to the line")
     }
-    guard provider == "anthropic" || provider == "openai" else {
-      throw LineError("provider \"\(provider)\" is not supported; expected anthropic or openai")
+    guard ProviderShapes.apiLogProviders.contains(provider) else {
+      throw LineError(
+        "provider \"\(provider)\" is not supported; expected \(Suggestions.orList(ProviderShapes.apiLogProviders))"
+      )
     }
     let timestamp: Int64
     if let text = decoded.timestamp {
@@ -94,25 +127,30 @@ public struct APILogReader: UsageReader {
     } else {
       throw LineError("no time: expected timestamp (or an OpenAI body's created)")
     }
-    guard let key = decoded.request_id ?? body?.id else {
+    // A background response is polled: each poll has its own request id, the response one id.
+    let byResponseID = isResponse && body?.background == true && body?.id != nil
+    guard let key = byResponseID ? body?.id : decoded.request_id ?? body?.id else {
       throw LineError("no request key: expected request_id or a response id")
     }
-    try checkStoredText(key, decoded.request_id != nil ? "request_id" : "response.id")
+    try checkStoredText(key, decoded.request_id != nil && !byResponseID ? "request_id" : "response.id")
     let tenant = decoded.tenant ?? decoded.metadata?.tenant
     try checkStoredText(tenant, decoded.tenant != nil ? "tenant" : "metadata.tenant")
     let job = decoded.job ?? decoded.metadata?.job
     try checkStoredText(job, decoded.job != nil ? "job" : "metadata.job")
     var record = UsageRecord(
       key: "api:\(key)", provider: provider, model: model,
-      mode: usage.service_tier == "batch" ? .batch : .sync,
-      timestamp: timestamp, status: .succeeded, tenant: tenant, job: job, serviceTier: usage.service_tier,
-      inferenceGeo: usage.inference_geo)
+      mode: usage?.service_tier == "batch" ? .batch : .sync,
+      timestamp: timestamp, status: notBilled ?? .succeeded, tenant: tenant, job: job,
+      serviceTier: usage?.service_tier, inferenceGeo: usage?.inference_geo)
+    guard let usage else { return record }
     let usagePath = body?.usage != nil ? "response.usage" : "usage"
-    if provider == "anthropic" {
+    if anthropicUsage {
       (record.tokens, record.webSearches) = try usage.anthropicTokens(at: usagePath)
       record.iterations = try usage.anthropicIterations(at: usagePath)
     } else {
       record.tokens = try usage.openAITokens(at: usagePath)
+      // Web search tool calls are billed per call, and are not in usage.
+      record.webSearches = ProviderShapes.webSearchCalls(body?.output)
     }
     return record
   }
@@ -195,6 +233,20 @@ public struct APILogReader: UsageReader {
           if scanner.null() { continue }
           body.usage = UsageFields()
           read = body.usage!.scan(&scanner)
+        } else if key.isKey("status") {
+          read = seen.first(1 << 7) && scanner.optionalString(into: &body.status)
+        } else if key.isKey("background") {
+          guard seen.first(1 << 8) else { return false }
+          if scanner.null() { continue }
+          body.background = scanner.bool()
+          read = body.background != nil
+        } else if key.isKey("output") {
+          read = seen.first(1 << 9) && ProviderShapes.scanOutput(&scanner, into: &body.output)
+        } else if key.isKey("x_groq") {
+          guard seen.first(1 << 10) else { return false }
+          if scanner.null() { continue }
+          body.x_groq = Presence()
+          read = scanner.skipValue()
         } else {
           read = scanner.skipValue()
         }

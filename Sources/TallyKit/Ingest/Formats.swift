@@ -28,6 +28,25 @@ public enum InputFormat: String, Sendable, CaseIterable {
     return nil
   }
 
+  /// What a first record that `detect` recognises as no format looks like, and what to do: a
+  /// batch request file (what one uploads) is told to ingest the batch's results instead; any
+  /// other record is described by its members. Nil when the line is not a JSON object.
+  static func undetected(_ line: UnsafeRawBufferPointer) -> String? {
+    guard let object = firstRecord(line) else { return nil }
+    if object["custom_id"] != nil, object["method"] != nil, object["url"] != nil, object["body"] != nil {
+      return
+        "this is a batch request file (what you upload: custom_id, method, url, body); ingest the batch's output file instead (batch_…_output.jsonl, the batch's output_file_id)"
+    }
+    if object["custom_id"] != nil, object["params"] != nil {
+      return
+        "this is a batch request file (what you upload: custom_id, params); ingest the batch's results file instead (msgbatch_…_results.jsonl, from the batch's results_url)"
+    }
+    let members = object.keys.sorted()
+    let shown = members.prefix(8).joined(separator: ", ") + (members.count > 8 ? ", …" : "")
+    return
+      "cannot tell the format from the first record (an object with \(members.isEmpty ? "no members" : shown)); give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+  }
+
   /// Whether a first line that `detect` recognises as no format is JSON at all (the message then
   /// says "cannot tell the format" rather than "not valid JSON").
   static func isJSON(_ line: UnsafeRawBufferPointer) -> Bool { parse(line) != nil }
@@ -111,6 +130,12 @@ extension APILogReader.Line: EmptyLine {}
 extension LineError {
   /// What `LineDecoding.scannerOnly` throws for a line the scanner leaves to `JSONDecoder`.
   static let scannerNotSure = LineError("(the scanner left this line to JSONDecoder)")
+
+  /// What a reader throws for a line that is a poll snapshot of a request still running (an
+  /// OpenAI background response `queued` or `in_progress`, usage null): not billed, not malformed,
+  /// and not stored (its key must not block the completed response's). Ingest counts it as not
+  /// billed.
+  public static let pollSnapshot = LineError("(a poll snapshot of a response still running: not billed)")
 }
 
 /// Decodes a line, turning decoding errors into messages that name the field.

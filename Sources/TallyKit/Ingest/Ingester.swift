@@ -69,6 +69,9 @@ public struct IngestSummary: Sendable {
   public var attribution = AttributionCounts()
   /// The batch object found beside the file and used for it (no `--batch` was given).
   public var pairedBatchObject: String?
+  /// Warnings about the file as a whole, `file: what`, such as a provider without price rows
+  /// for a model, or a `--date` that dates none of the lines.
+  public var warnings: [String] = []
 }
 
 /// Why an ingest did not happen.
@@ -177,6 +180,9 @@ public struct Ingester {
         summary.formatDetected = parsed.formatDetected
         summary.read = parsed.read
         summary.invalid += parsed.invalid
+        // Poll snapshots: counted as not billed, never stored (see `LineError.pollSnapshot`).
+        summary.notBilled += parsed.notBilled
+        summary.warnings = parsed.warnings
         summary.attribution = parsed.attribution
         // Each side kept its first problems in line order: together, the first of the file.
         summary.problems = Array(
@@ -226,8 +232,11 @@ public struct Ingester {
     var summary = IngestSummary(file: path, format: options.format)
     var reader: (any UsageReader)?
     var chunk = ParsedChunks.Chunk()
-    var modelIDs: [String: String?] = [:]
-    var pricedCache: [PricedKey: Bool] = [:]
+    var modelIDs: [ProviderModel: String?] = [:]
+    var pricedCache: [PricedKey: Unpriced?] = [:]
+    var providerMisses: Set<String> = []
+    // OpenAI batch lines dated by their own `created` while --date was given.
+    var ownTimes = 0
     let contentHash = try input.forEachLine(overlong: { lineNumber in
       summary.read += 1
       summary.invalid += 1
@@ -249,6 +258,9 @@ public struct Ingester {
       var record: UsageRecord?
       do {
         record = try reader!.record(from: bytes)
+      } catch let error as LineError where error == .pollSnapshot {
+        summary.notBilled += 1
+        return
       } catch let error as LineError {
         summary.invalid += 1
         if summary.problems.count < Ingester.problemLimit {
@@ -260,24 +272,33 @@ public struct Ingester {
       try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
       var modelID: String?
       if let model = record.model {
-        if let known = modelIDs[model] {
+        let key = ProviderModel(provider: record.provider, model: model)
+        if let known = modelIDs[key] {
           modelID = known
         } else {
-          modelID = prices.resolve(model)?.id
-          modelIDs[model] = modelID
+          // Only the provider's own rows: a Bedrock request is not priced at Anthropic's rates.
+          modelID = prices.resolve(model, provider: record.provider)?.id
+          modelIDs[key] = modelID
         }
+      }
+      if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date)
+      {
+        ownTimes += 1
       }
       // An iteration billed apart (an advisor's model, a compaction step) is a row of its own,
       // attributed like its request.
       for part in record.withIterations() {
         var modelID = modelID
         if part.part != 0, let model = part.model {
-          modelID = modelIDs[model] ?? prices.resolve(model)?.id
-          modelIDs[model] = modelID
+          let key = ProviderModel(provider: part.provider, model: model)
+          modelID = modelIDs[key] ?? prices.resolve(model, provider: part.provider)?.id
+          modelIDs[key] = modelID
         }
         let insert = LedgerInsert(record: part, modelID: modelID)
         try chunk.rollups.add(insert)
-        chunk.unpriced.append(isUnpriced(part, cache: &pricedCache))
+        let unpriced = unpricedReason(part, cache: &pricedCache)
+        if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
+        chunk.unpriced.append(unpriced != nil)
         chunk.inserts.append(insert)
         chunk.lines.append(lineNumber)
       }
@@ -287,6 +308,12 @@ public struct Ingester {
       }
     }
     if !chunk.inserts.isEmpty { try chunks.put(chunk) }
+    summary.warnings = providerMisses.sorted().map { "\(path): \($0)" }
+    if let date = options.date, ownTimes > 0 {
+      summary.warnings.append(
+        "\(path): --date \(date) is not used for \(ownTimes) line\(ownTimes == 1 ? "" : "s"): OpenAI batch lines are dated by their own response.body.created; --date dates only lines without one (error lines)"
+      )
+    }
     chunks.finish(summary: summary, contentHash: contentHash)
   }
 
@@ -302,9 +329,10 @@ public struct Ingester {
     }
     let problem = IngestProblem(
       file: path, line: line,
-      message: InputFormat.isJSON(bytes)
-        ? "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
-        : "not valid JSON (a truncated or corrupted line?)")
+      message: InputFormat.undetected(bytes)
+        ?? (InputFormat.isJSON(bytes)
+          ? "cannot tell the format from the first record; give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+          : "not valid JSON (a truncated or corrupted line?)"))
     guard options.skipInvalid else { throw IngestFailure.invalidInput(summary.problems + [problem]) }
     summary.read += 1
     summary.invalid += 1
@@ -354,8 +382,14 @@ public struct Ingester {
     }
   }
 
+  private struct ProviderModel: Hashable {
+    let provider: String
+    let model: String
+  }
+
   /// What decides whether a record can be priced: the answer is cached per file.
   private struct PricedKey: Hashable {
+    let provider: String
     let model: String
     let day: Int64
     let mode: Mode
@@ -363,21 +397,22 @@ public struct Ingester {
     let webSearches: Bool
   }
 
-  /// Whether a billed record's usage cannot be priced (answers cached per file).
-  private func isUnpriced(_ record: UsageRecord, cache: inout [PricedKey: Bool]) -> Bool {
-    guard record.billed, let model = record.model else { return false }
+  /// Why a billed record's usage cannot be priced, nil when it can (answers cached per file).
+  private func unpricedReason(_ record: UsageRecord, cache: inout [PricedKey: Unpriced?]) -> Unpriced? {
+    guard record.billed, let model = record.model else { return nil }
     let key = PricedKey(
-      model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
+      provider: record.provider, model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch),
+      mode: record.mode,
       sizeClass: Ledger.sizeClass(record.tokens.totalInput),
       webSearches: record.webSearches > 0)
-    if let priced = cache[key] { return !priced }
+    if let known = cache[key] { return known }
     let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
     let result = prices.cost(
       of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
-      requestInputTokens: key.sizeClass)
-    let priced = if case .success = result { true } else { false }
-    cache[key] = priced
-    return !priced
+      requestInputTokens: key.sizeClass, provider: record.provider)
+    let unpriced: Unpriced? = if case .failure(let reason) = result { reason } else { nil }
+    cache[key] = unpriced
+    return unpriced
   }
 }
 

@@ -165,9 +165,8 @@ struct JSONScanner {
     return true
   }
 
-  /// Whether the array whose `[` was consumed has another element: true with the cursor on it
-  /// (the caller must consume it), false after its `]`; nil for anything else. `first` starts
-  /// true and is managed here.
+  /// Steps to the next element of the array whose `[` was consumed (`first` starts true): true
+  /// with the cursor on an element, false after the closing bracket, nil when not valid JSON.
   mutating func nextElement(_ first: inout Bool) -> Bool? {
     skipWhitespace()
     guard position < end else { return nil }
@@ -182,7 +181,24 @@ struct JSONScanner {
       position += 1
       skipWhitespace()
     }
-    return true
+    return position < end ? true : nil
+  }
+
+  /// Reads `true` or `false`; nil, with the cursor unmoved, for anything else.
+  mutating func bool() -> Bool? {
+    if end - position >= 4, position[0] == UInt8(ascii: "t"), position[1] == UInt8(ascii: "r"),
+      position[2] == UInt8(ascii: "u"), position[3] == UInt8(ascii: "e")
+    {
+      position += 4
+      return true
+    }
+    if end - position >= 5, position[0] == UInt8(ascii: "f"), position[1] == UInt8(ascii: "a"),
+      position[2] == UInt8(ascii: "l"), position[3] == UInt8(ascii: "s"), position[4] == UInt8(ascii: "e")
+    {
+      position += 5
+      return false
+    }
+    return nil
   }
 
   /// Consumes `null`; false, with the cursor unmoved, for anything else.

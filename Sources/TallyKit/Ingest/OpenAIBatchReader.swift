@@ -18,6 +18,9 @@ public struct OpenAIBatchReader: UsageReader {
       var created_at: Int64?
       var model: String?
       var usage: UsageFields?
+      /// `/v1/responses` bodies: `output[]` (the scanner keeps only web search calls).
+      var output: [ResponseOutputItem]?
+      var x_groq: Presence?
     }
     struct ErrorInfo: Decodable {
       var code: String?
@@ -67,7 +70,9 @@ public struct OpenAIBatchReader: UsageReader {
       )
     }
     var record = UsageRecord(
-      key: "openai-batch:\(decoded.id)", provider: "openai", model: body?.model, mode: .batch,
+      key: "openai-batch:\(decoded.id)",
+      provider: ProviderShapes.providerOfOpenAIBody(xGroq: body?.x_groq, batchLineID: decoded.id),
+      model: body?.model, mode: .batch,
       timestamp: timestamp,
       status: succeeded ? .succeeded : (decoded.error?.code == "batch_expired" ? .expired : .errored),
       customID: decoded.custom_id, batchID: batchID)
@@ -75,6 +80,7 @@ public struct OpenAIBatchReader: UsageReader {
     if succeeded, let usage = body?.usage {
       guard body?.model != nil else { throw LineError("response.body.model is missing") }
       record.tokens = try usage.openAITokens(at: "response.body.usage")
+      record.webSearches = ProviderShapes.webSearchCalls(body?.output)
       record.serviceTier = usage.service_tier
     }
     return record
@@ -168,6 +174,13 @@ public struct OpenAIBatchReader: UsageReader {
           if scanner.null() { continue }
           body.usage = UsageFields()
           read = body.usage!.scan(&scanner)
+        } else if key.isKey("output") {
+          read = seen.first(1 << 6) && ProviderShapes.scanOutput(&scanner, into: &body.output)
+        } else if key.isKey("x_groq") {
+          guard seen.first(1 << 7) else { return false }
+          if scanner.null() { continue }
+          body.x_groq = Presence()
+          read = scanner.skipValue()
         } else {
           read = scanner.skipValue()
         }

@@ -8,6 +8,8 @@ public struct UsageAggregate: Sendable {
   public var keys: [String: String]
   /// The resolved model id (the name as recorded when no price table knew it at ingest).
   public var model: String
+  /// The provider that served the requests: their rates are that provider's.
+  public var provider: String = ""
   public var mode: Mode
   /// The first instant of the report's time bucket the usage belongs to: a local day
   /// (`grain` day), the start of a local month or of the window where it starts later
@@ -106,6 +108,10 @@ private struct UsagePlan {
   let query: UsageQuery
   /// Whether the query needs a column only `rollup_month` and the requests have.
   let needsAllColumns: Bool
+  /// The grouping columns read: the query's, and `provider` (usage is priced by its provider).
+  let groupColumns: [String]
+  /// Where `provider` is in `groupColumns`.
+  let providerColumn: Int
   /// Size-class boundaries for sums read from the requests: the rollups' own, plus the
   /// thresholds of models the rollups cannot price exactly.
   var requestBoundaries = Ledger.sizeClassBoundaries
@@ -130,6 +136,8 @@ private struct UsagePlan {
     self.query = query
     let columns = Set(query.groupBy).union(query.filters.keys).subtracting(["model", "mode"])
     needsAllColumns = !columns.isSubset(of: UsageQuery.dayRollupColumns)
+    groupColumns = query.groupBy.contains("provider") ? query.groupBy : query.groupBy + ["provider"]
+    providerColumn = groupColumns.firstIndex(of: "provider")!
   }
 
   mutating func run() throws -> [UsageAggregate] {
@@ -169,7 +177,8 @@ private struct UsagePlan {
       var keys: [String: String] = [:]
       for (column, value) in zip(query.groupBy, key.values) { keys[column] = value }
       return UsageAggregate(
-        keys: keys, model: key.model, mode: Mode(rawValue: key.mode) ?? .sync, bucketStart: key.bucket,
+        keys: keys, model: key.model, provider: key.values[providerColumn],
+        mode: Mode(rawValue: key.mode) ?? .sync, bucketStart: key.bucket,
         rateDay: CivilDate(daysSinceEpoch: key.rateDay), sizeClass: key.sizeClass, requests: Int(values[0]),
         usage: Usage(
           tokens: TokenCounts(
@@ -412,7 +421,7 @@ private struct UsagePlan {
       arguments += StatementArguments(values.sorted())
     }
     if filters.values.contains(where: \.isEmpty) { return }
-    let groups = query.groupBy.map(columns)
+    let groups = groupColumns.map(columns)
     let selected =
       (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(time) AS t"]).joined(
         separator: ", ")

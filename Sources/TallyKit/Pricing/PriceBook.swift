@@ -25,6 +25,9 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
   case noBatchRate(model: String, on: CivilDate)
   /// The usage has web searches and the row in force has no web-search rate.
   case noWebSearchRate(model: String, on: CivilDate)
+  /// The request was served by a provider (Bedrock, Vertex, Groq, ...) whose price rows do not
+  /// have the model: it is never priced at another provider's rates.
+  case noProviderRows(provider: String, model: String)
 
   public var description: String {
     switch self {
@@ -36,6 +39,8 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
       "\(model) has no batch rate in force on \(day)"
     case .noWebSearchRate(let model, let day):
       "\(model) has no web-search rate in force on \(day)"
+    case .noProviderRows(let provider, let model):
+      "\(provider) has no price rows for \(model): add them with --pricing FILE"
     }
   }
 }
@@ -51,42 +56,102 @@ public struct PriceBook: Sendable {
   public let overrides: [RateCard]
   /// The tables the rows come from, bundled first: what every report names as its prices.
   public var sources: [PriceSource] = []
+  /// Names (ids, aliases) → the model they resolve to, across providers: a name several
+  /// providers have resolves to the bundled row's provider first.
   private let nameIndex: [String: ResolvedModel]
-  private let cardsByModel: [String: (bundled: [RateCard], overrides: [RateCard])]
+  /// The same, per provider: a request served by a provider is priced from its rows only.
+  private let providerIndex: [String: [String: ResolvedModel]]
+  private let cardsByModel: [ModelKey: (bundled: [RateCard], overrides: [RateCard])]
+  /// Providers with a bundled table.
+  private let bundledProviders: Set<String>
+
+  /// A canonical model id of one provider.
+  private struct ModelKey: Hashable, Comparable {
+    let provider: String
+    let model: String
+    static func < (lhs: ModelKey, rhs: ModelKey) -> Bool {
+      (lhs.provider, lhs.model) < (rhs.provider, rhs.model)
+    }
+  }
 
   public init(bundled: [RateCard], overrides: [RateCard] = []) {
     var index: [String: ResolvedModel] = [:]
+    var byProvider: [String: [String: ResolvedModel]] = [:]
     func register(_ cards: [RateCard]) {
-      for card in cards where index[card.model] == nil {
-        index[card.model] = ResolvedModel(id: card.model, provider: card.provider, match: .id)
+      for card in cards {
+        let resolved = ResolvedModel(id: card.model, provider: card.provider, match: .id)
+        if index[card.model] == nil { index[card.model] = resolved }
+        if byProvider[card.provider, default: [:]][card.model] == nil {
+          byProvider[card.provider, default: [:]][card.model] = resolved
+        }
       }
       for card in cards {
-        for alias in card.aliases where index[alias] == nil {
-          index[alias] = ResolvedModel(id: card.model, provider: card.provider, match: .alias)
+        for alias in card.aliases {
+          let resolved = ResolvedModel(id: card.model, provider: card.provider, match: .alias)
+          if index[alias] == nil { index[alias] = resolved }
+          if byProvider[card.provider, default: [:]][alias] == nil {
+            byProvider[card.provider, default: [:]][alias] = resolved
+          }
         }
       }
     }
     register(bundled)
-    // An override row may name the model by alias or dated id; it then overrides that model.
+    // An override row may name the model by alias or dated id; it then overrides that model of
+    // its own provider.
     let canonicalOverrides = overrides.map { card -> RateCard in
       var card = card
-      if let known = PriceBook.lookUp(card.model, in: index) { card.model = known.id }
+      if let known = PriceBook.lookUp(card.model, in: byProvider[card.provider] ?? [:]) {
+        card.model = known.id
+      }
       return card
     }
     register(canonicalOverrides)
-    var byModel: [String: (bundled: [RateCard], overrides: [RateCard])] = [:]
-    for card in bundled { byModel[card.model, default: ([], [])].bundled.append(card) }
-    for card in canonicalOverrides { byModel[card.model, default: ([], [])].overrides.append(card) }
+    var byModel: [ModelKey: (bundled: [RateCard], overrides: [RateCard])] = [:]
+    for card in bundled {
+      byModel[ModelKey(provider: card.provider, model: card.model), default: ([], [])].bundled.append(card)
+    }
+    for card in canonicalOverrides {
+      byModel[ModelKey(provider: card.provider, model: card.model), default: ([], [])].overrides.append(card)
+    }
     self.bundled = bundled
     self.overrides = canonicalOverrides
     self.nameIndex = index
+    self.providerIndex = byProvider
     self.cardsByModel = byModel
+    self.bundledProviders = Set(bundled.map(\.provider))
   }
 
   /// Resolves a name by id, then alias, then (only for a name ending in a date) the name without
-  /// the date. Nothing else is guessed: `gpt-4o-mini` never resolves to `gpt-4o`.
-  public func resolve(_ name: String) -> ResolvedModel? {
-    PriceBook.lookUp(name, in: nameIndex)
+  /// the date. Nothing else is guessed: `gpt-4o-mini` never resolves to `gpt-4o`. With
+  /// `provider`, only that provider's rows are looked at (a Bedrock request is never priced at
+  /// Anthropic's rates).
+  public func resolve(_ name: String, provider: String? = nil) -> ResolvedModel? {
+    guard let provider else { return PriceBook.lookUp(name, in: nameIndex) }
+    return PriceBook.lookUp(name, in: providerIndex[provider] ?? [:])
+  }
+
+  /// Why `name` of `provider` does not resolve: a model other providers have, or any model of a
+  /// provider without a bundled table, is missing from that provider's rows.
+  private func unresolved(_ name: String, provider: String?) -> Unpriced {
+    if let provider, !bundledProviders.contains(provider) || resolve(name) != nil {
+      return .noProviderRows(provider: provider, model: name)
+    }
+    return .unknownModel(name)
+  }
+
+  /// The key of a canonical id: of `provider`, else of the provider the id resolves to.
+  private func key(_ model: String, provider: String?) -> ModelKey {
+    ModelKey(provider: provider ?? nameIndex[model]?.provider ?? "", model: model)
+  }
+
+  /// Every (provider, canonical id) a name resolves to: one provider's when given, else all.
+  private func keys(resolving name: String, provider: String?) -> [ModelKey] {
+    if let provider {
+      return resolve(name, provider: provider).map { [ModelKey(provider: provider, model: $0.id)] } ?? []
+    }
+    return providerIndex.keys.sorted().compactMap { provider in
+      resolve(name, provider: provider).map { ModelKey(provider: provider, model: $0.id) }
+    }
   }
 
   private static func lookUp(_ name: String, in index: [String: ResolvedModel]) -> ResolvedModel? {
@@ -113,9 +178,14 @@ public struct PriceBook: Sendable {
     return nil
   }
 
-  /// The rows in force on `day` for a canonical model id, one per tier, user rows winning.
-  public func cardsInForce(model: String, on day: CivilDate) -> [RateCard] {
-    guard let cards = cardsByModel[model] else { return [] }
+  /// The rows in force on `day` for a canonical model id (of `provider`, else of the provider
+  /// the id resolves to), one per tier, user rows winning.
+  public func cardsInForce(model: String, on day: CivilDate, provider: String? = nil) -> [RateCard] {
+    cardsInForce(key(model, provider: provider), on: day)
+  }
+
+  private func cardsInForce(_ key: ModelKey, on day: CivilDate) -> [RateCard] {
+    guard let cards = cardsByModel[key] else { return [] }
     let tiers = Set((cards.bundled + cards.overrides).map(\.minInputTokens)).sorted()
     return tiers.compactMap { tier in
       cards.overrides.last { $0.minInputTokens == tier && $0.covers(day) }
@@ -126,14 +196,14 @@ public struct PriceBook: Sendable {
   /// Every row in force on `day`, one per model and tier, sorted by provider, model and tier.
   public func cardsInForce(on day: CivilDate, provider: String? = nil) -> [RateCard] {
     cardsByModel.keys.sorted()
-      .flatMap { cardsInForce(model: $0, on: day) }
       .filter { provider == nil || $0.provider == provider }
+      .flatMap { cardsInForce($0, on: day) }
       .sorted { ($0.provider, $0.model, $0.minInputTokens) < ($1.provider, $1.model, $1.minInputTokens) }
   }
 
   /// Every row of a canonical model id, bundled and user, ordered by tier and start date.
-  public func history(model: String) -> [RateCard] {
-    guard let cards = cardsByModel[model] else { return [] }
+  public func history(model: String, provider: String? = nil) -> [RateCard] {
+    guard let cards = cardsByModel[key(model, provider: provider)] else { return [] }
     return (cards.bundled + cards.overrides).sorted {
       ($0.minInputTokens, $0.effectiveFrom.daysSinceEpoch) < (
         $1.minInputTokens, $1.effectiveFrom.daysSinceEpoch
@@ -142,25 +212,36 @@ public struct PriceBook: Sendable {
   }
 
   /// The row that prices a request of `model` on `day` whose total input is `requestInputTokens`:
-  /// the highest tier whose threshold the request reaches (long context is a cliff).
-  public func card(model name: String, on day: CivilDate, requestInputTokens: Int) -> Result<
-    RateCard, Unpriced
-  > {
-    guard let model = resolve(name) else { return .failure(.unknownModel(name)) }
-    let card = cardsInForce(model: model.id, on: day).last { $0.minInputTokens <= requestInputTokens }
+  /// the highest tier whose threshold the request reaches (long context is a cliff). With
+  /// `provider`, only that provider's rows price it.
+  public func card(model name: String, on day: CivilDate, requestInputTokens: Int, provider: String? = nil)
+    -> Result<RateCard, Unpriced>
+  {
+    guard let model = resolve(name, provider: provider) else {
+      return .failure(unresolved(name, provider: provider))
+    }
+    let card = cardsInForce(ModelKey(provider: model.provider, model: model.id), on: day).last {
+      $0.minInputTokens <= requestInputTokens
+    }
     return card.map { .success($0) } ?? .failure(.noRateInForce(model: model.id, on: day))
   }
 
-  /// Every context-tier threshold any row of the model has (0 for the base tier).
-  public func tierThresholds(model name: String) -> Set<Int> {
-    guard let model = resolve(name), let cards = cardsByModel[model.id] else { return [] }
-    return Set((cards.bundled + cards.overrides).map(\.minInputTokens))
+  /// Every context-tier threshold any row of the model has (0 for the base tier): of
+  /// `provider`'s rows, else of every provider's rows for that name.
+  public func tierThresholds(model name: String, provider: String? = nil) -> Set<Int> {
+    Set(
+      keys(resolving: name, provider: provider).flatMap { key in
+        cardsByModel[key].map { ($0.bundled + $0.overrides).map(\.minInputTokens) } ?? []
+      })
   }
 
-  /// The UTC days (since the epoch) on which some rate of the model starts or stops.
-  public func rateChangeDays(model name: String) -> [Int] {
-    guard let model = resolve(name), let cards = cardsByModel[model.id] else { return [] }
-    let days = (cards.bundled + cards.overrides).flatMap { card in
+  /// The UTC days (since the epoch) on which some rate of the model starts or stops: of
+  /// `provider`'s rows, else of every provider's rows for that name.
+  public func rateChangeDays(model name: String, provider: String? = nil) -> [Int] {
+    let cards = keys(resolving: name, provider: provider).flatMap { key in
+      cardsByModel[key].map { $0.bundled + $0.overrides } ?? []
+    }
+    let days = cards.flatMap { card in
       [card.effectiveFrom.daysSinceEpoch] + (card.effectiveTo.map { [$0.daysSinceEpoch] } ?? [])
     }
     return Array(Set(days)).sorted()
@@ -169,10 +250,15 @@ public struct PriceBook: Sendable {
   /// The label of the context tier a request of `requestInputTokens` falls in on `day`: its
   /// range in thousands of tokens of total input, `0-200k` / `200k+`, `0-128k` / `128k-272k` /
   /// `272k+`. A model with one tier (or none known) is labelled by the 200,000 cut.
-  public func contextLabel(model name: String, on day: CivilDate, requestInputTokens: Int) -> String {
+  public func contextLabel(
+    model name: String, on day: CivilDate, requestInputTokens: Int, provider: String? = nil
+  ) -> String {
     let thresholds =
-      resolve(name).map { model in
-        Array(Set(cardsInForce(model: model.id, on: day).map(\.minInputTokens))).sorted()
+      resolve(name, provider: provider).map { model in
+        Array(
+          Set(
+            cardsInForce(ModelKey(provider: model.provider, model: model.id), on: day).map(\.minInputTokens))
+        ).sorted()
       } ?? []
     guard thresholds.count > 1 else {
       return requestInputTokens >= RateCard.longContextMinInputTokens ? "200k+" : "0-200k"
@@ -208,9 +294,10 @@ public struct PriceBook: Sendable {
 
   /// Prices usage whose requests all fall in one tier, each with `requestInputTokens` of input.
   public func cost(
-    of usage: Usage, model: String, mode: Mode, on day: CivilDate, requestInputTokens: Int
+    of usage: Usage, model: String, mode: Mode, on day: CivilDate, requestInputTokens: Int,
+    provider: String? = nil
   ) -> Result<Cost, Unpriced> {
-    card(model: model, on: day, requestInputTokens: requestInputTokens).flatMap { card in
+    card(model: model, on: day, requestInputTokens: requestInputTokens, provider: provider).flatMap { card in
       Result { () throws(Unpriced) in try card.cost(of: usage, mode: mode, on: day) }
     }
   }

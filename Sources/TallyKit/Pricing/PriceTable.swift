@@ -19,7 +19,7 @@ public struct PriceTable: Sendable {
   public let cards: [RateCard]
 
   /// Providers a row may name.
-  public static let knownProviders = ["anthropic", "google", "openai"]
+  public static let knownProviders = ["anthropic", "bedrock", "google", "groq", "openai", "vertex"]
 
   /// Columns every table must have; `notes` and `batch_web_search_per_1k` are optional.
   public static let requiredColumns = [
@@ -85,7 +85,8 @@ public struct PriceTable: Sendable {
     var problems: [PricingProblem] = []
     for (index, card) in cards.enumerated() {
       for earlier in cards[..<index]
-      where earlier.model == card.model && earlier.minInputTokens == card.minInputTokens
+      where earlier.provider == card.provider && earlier.model == card.model
+        && earlier.minInputTokens == card.minInputTokens
         && earlier.overlaps(card)
       {
         problems.append(
@@ -96,11 +97,14 @@ public struct PriceTable: Sendable {
           ))
       }
     }
+    // Names are per provider: Bedrock's `claude-sonnet-4-5` is not Anthropic's.
     var ownerOfName: [String: RateCard] = [:]
-    for card in cards { ownerOfName[card.model] = ownerOfName[card.model] ?? card }
+    for card in cards {
+      ownerOfName[card.provider + " " + card.model] = ownerOfName[card.provider + " " + card.model] ?? card
+    }
     for card in cards {
       for alias in card.aliases {
-        if let owner = ownerOfName[alias], owner.model != card.model {
+        if let owner = ownerOfName[card.provider + " " + alias], owner.model != card.model {
           problems.append(
             PricingProblem(
               file: file, line: card.origin.line, column: "aliases",
@@ -108,7 +112,7 @@ public struct PriceTable: Sendable {
                 "alias \"\(alias)\" already names \(owner.model) (line \(owner.origin.line)); a name must mean one model"
             ))
         } else {
-          ownerOfName[alias] = card
+          ownerOfName[card.provider + " " + alias] = card
         }
       }
     }

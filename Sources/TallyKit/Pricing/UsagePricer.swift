@@ -91,6 +91,7 @@ public struct PricedUsage: Sendable {
 public struct UsagePricer {
   public let prices: PriceBook
   private struct Key: Hashable {
+    var provider: String?
     var model: String
     var day: Int
     var sizeClass: Int
@@ -107,12 +108,13 @@ public struct UsagePricer {
   public init(prices: PriceBook) { self.prices = prices }
 
   /// The cost of usage of `model` in `mode` dated `rateDay`, whose requests each had at least
-  /// `sizeClass` tokens of input (see `UsageAggregate.sizeClass`).
+  /// `sizeClass` tokens of input (see `UsageAggregate.sizeClass`); with `provider`, from that
+  /// provider's rows only.
   public mutating func price(
-    _ usage: Usage, model: String, mode: Mode, rateDay: CivilDate, sizeClass: Int
+    _ usage: Usage, model: String, mode: Mode, rateDay: CivilDate, sizeClass: Int, provider: String? = nil
   ) -> Result<PricedUsage, Unpriced> {
     let found: Found
-    switch lookUp(model: model, rateDay: rateDay, sizeClass: sizeClass) {
+    switch lookUp(model: model, rateDay: rateDay, sizeClass: sizeClass, provider: provider) {
     case .failure(let unpriced): return .failure(unpriced)
     case .success(let value): found = value
     }
@@ -149,22 +151,28 @@ public struct UsagePricer {
   public mutating func price(_ aggregate: UsageAggregate) -> Result<PricedUsage, Unpriced> {
     price(
       aggregate.usage, model: aggregate.model, mode: aggregate.mode, rateDay: aggregate.rateDay,
-      sizeClass: aggregate.sizeClass)
+      sizeClass: aggregate.sizeClass, provider: aggregate.provider)
   }
 
   /// The context tier label of usage that cannot be priced (or whose tier is all that is asked).
-  public mutating func context(model: String, rateDay: CivilDate, sizeClass: Int) -> String {
-    if case .success(let found) = lookUp(model: model, rateDay: rateDay, sizeClass: sizeClass) {
+  public mutating func context(
+    model: String, rateDay: CivilDate, sizeClass: Int, provider: String? = nil
+  ) -> String {
+    if case .success(let found) = lookUp(
+      model: model, rateDay: rateDay, sizeClass: sizeClass, provider: provider)
+    {
       return found.context
     }
-    return prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass)
+    return prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass, provider: provider)
   }
 
-  private mutating func lookUp(model: String, rateDay: CivilDate, sizeClass: Int) -> Result<Found, Unpriced> {
-    let key = Key(model: model, day: rateDay.daysSinceEpoch, sizeClass: sizeClass)
+  private mutating func lookUp(
+    model: String, rateDay: CivilDate, sizeClass: Int, provider: String?
+  ) -> Result<Found, Unpriced> {
+    let key = Key(provider: provider, model: model, day: rateDay.daysSinceEpoch, sizeClass: sizeClass)
     if let cached = cards[key] { return cached }
     let result: Result<Found, Unpriced>
-    switch prices.card(model: model, on: rateDay, requestInputTokens: sizeClass) {
+    switch prices.card(model: model, on: rateDay, requestInputTokens: sizeClass, provider: provider) {
     case .failure(let unpriced): result = .failure(unpriced)
     case .success(let card):
       let cardRates = rates[card.origin] ?? AttoRates(card)
@@ -172,7 +180,8 @@ public struct UsagePricer {
       result = .success(
         Found(
           card: card, rates: cardRates,
-          context: prices.contextLabel(model: model, on: rateDay, requestInputTokens: sizeClass)))
+          context: prices.contextLabel(
+            model: model, on: rateDay, requestInputTokens: sizeClass, provider: provider)))
     }
     cards[key] = result
     return result

@@ -68,7 +68,7 @@ extension ChargebackReport {
 
   /// Lines for stderr: unpriced models, and tenants the revenue file and the ledger disagree on.
   public var warnings: [String] {
-    unpricedWarnings(unpricedModels)
+    unpricedWarnings(unpricedModels) + providerWarnings
       + revenueMismatchWarnings(
         revenueWithoutUsage: revenueWithoutUsage, usageWithoutRevenue: usageWithoutRevenue)
   }

@@ -38,7 +38,7 @@ extension IngestSummary {
           .array(
             problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
         ),
-        ("warnings", .array(attribution.warnings(file: file).map { .string($0) })),
+        ("warnings", .array((attribution.warnings(file: file) + warnings).map { .string($0) })),
       ] + (pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []))
   }
 

@@ -54,5 +54,5 @@ extension SpendReport {
   }
 
   /// Lines for stderr: which models were left unpriced and that totals exclude them.
-  public var warnings: [String] { unpricedWarnings(unpricedModels) }
+  public var warnings: [String] { unpricedWarnings(unpricedModels) + providerWarnings }
 }

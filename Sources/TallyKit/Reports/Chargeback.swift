@@ -151,6 +151,8 @@ public struct ChargebackReport: Sendable {
   /// Whether a revenue file was given (adds the revenue and margin columns).
   public let hasRevenue: Bool
   public let unpricedModels: [String: Int]
+  /// See `SpendReport.providerWarnings`.
+  public let providerWarnings: [String]
 
   /// The sum of every priced cost.
   public let totalCost: Money
@@ -193,6 +195,7 @@ public struct ChargebackReport: Sendable {
     self.markupPercent = markupPercent
     self.hasRevenue = revenue != nil
     self.unpricedModels = spend.unpricedModels
+    self.providerWarnings = spend.providerWarnings
   }
 
   /// Builds the report straight from the ledger.

@@ -198,13 +198,15 @@ public struct ReconcileReport: Sendable {
       func price(_ usage: Usage) -> PricedUsage? {
         try? pricer.price(
           usage, model: aggregate.model, mode: aggregate.mode, rateDay: aggregate.rateDay,
-          sizeClass: aggregate.sizeClass
+          sizeClass: aggregate.sizeClass, provider: aggregate.provider
         ).get()
       }
       let tokens = price(Usage(tokens: aggregate.usage.tokens))
       let context =
         tokens?.context
-        ?? pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
+        ?? pricer.context(
+          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
+          provider: aggregate.provider)
       var anyUnpriced = false
       for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0
       {

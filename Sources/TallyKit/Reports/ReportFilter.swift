@@ -100,7 +100,9 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
     let context =
       values(of: .context) == nil
       ? ""
-      : pricer.context(model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
+      : pricer.context(
+        model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
+        provider: aggregate.provider)
     return accepts { dimension in
       switch dimension {
       case .context: context

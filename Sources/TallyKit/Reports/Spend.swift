@@ -162,6 +162,9 @@ public struct SpendReport: Sendable {
   public let rows: [SpendRow]
   /// Model name → billed requests that could not be priced (excluded from every cost).
   public let unpricedModels: [String: Int]
+  /// Unpriced usage of a provider without rows for its model, one line each, such as `bedrock
+  /// has no price rows for claude-sonnet-4-5: add them with --pricing FILE`.
+  public var providerWarnings: [String] = []
 
   public var totals: SpendRow {
     var total = SpendRow(values: [])
@@ -198,6 +201,7 @@ public struct SpendReport: Sendable {
     var pricer = UsagePricer(prices: prices)
     var rows: [[String]: Sums] = [:]
     var unpricedModels: [String: Int] = [:]
+    var providerWarnings: Set<String> = []
     for aggregate in try ledger.usage(query) {
       let priced = pricer.price(aggregate)
       let context: String
@@ -205,7 +209,8 @@ public struct SpendReport: Sendable {
       case .success(let usage): context = usage.context
       case .failure:
         context = pricer.context(
-          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass)
+          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
+          provider: aggregate.provider)
       }
       let localDay = window.localDay(aggregate.bucketStart)
       func value(_ dimension: ReportDimension) -> String {
@@ -232,9 +237,10 @@ public struct SpendReport: Sendable {
       case .success(let usage):
         sums.cost += usage.cost
         sums.priced = true
-      case .failure:
+      case .failure(let unpriced):
         sums.row.unpricedRequests += aggregate.requests
         unpricedModels[aggregate.model, default: 0] += aggregate.requests
+        if case .noProviderRows = unpriced { providerWarnings.insert(unpriced.description) }
       }
       rows[values] = sums
     }
@@ -247,8 +253,10 @@ public struct SpendReport: Sendable {
       return row
     }.filter { $0.requests != 0 || !Usage(tokens: $0.tokens, webSearches: $0.webSearches).isEmpty }
       .sorted { $0.values.lexicographicallyPrecedes($1.values) }
-    return SpendReport(
+    var report = SpendReport(
       by: by, window: window, rows: sorted, unpricedModels: unpricedModels.filter { $0.value != 0 })
+    report.providerWarnings = providerWarnings.sorted()
+    return report
   }
 }
 

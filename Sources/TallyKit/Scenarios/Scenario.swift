@@ -52,12 +52,14 @@ public struct ScenarioLine: Hashable, Sendable {
 
   /// The context tier's label in the price table, such as `0-200k` or `272k+`.
   public func contextTier(_ prices: PriceBook) -> String {
-    prices.contextLabel(model: model, on: rateDay, requestInputTokens: tierInput)
+    prices.contextLabel(
+      model: model, on: rateDay, requestInputTokens: tierInput, provider: provider.isEmpty ? nil : provider)
   }
 
   /// The rate card that prices it.
   public func card(_ prices: PriceBook) -> Result<RateCard, Unpriced> {
-    prices.card(model: model, on: rateDay, requestInputTokens: tierInput)
+    prices.card(
+      model: model, on: rateDay, requestInputTokens: tierInput, provider: provider.isEmpty ? nil : provider)
   }
 
   /// What it costs at the rates of its mode.

@@ -32,7 +32,7 @@ import Testing
         "openai,m3,,2025-02-01,2025-01-01,x,3,15,3.75,6,,1.50,7.50,1.875,3,0.15,10,"
       ) == [
         "pricing/test.csv:2: column batch_input: \"1,50\" is not a decimal number",
-        "pricing/test.csv:3: column provider: unknown provider \"acme\"; expected one of anthropic, google, openai",
+        "pricing/test.csv:3: column provider: unknown provider \"acme\"; expected one of anthropic, bedrock, google, groq, openai, vertex",
         "pricing/test.csv:3: column effective_from: \"2025-13-01\" is not a date; expected YYYY-MM-DD (UTC)",
         "pricing/test.csv:3: column output: -15 is negative; a rate cannot be below zero",
         "pricing/test.csv:4: column effective_to: 2025-01-01 is not after effective_from 2025-02-01; effective_to is exclusive",
