@@ -344,6 +344,8 @@ public struct Ingester {
     let mode: Mode
     let sizeClass: Int
     let webSearches: Bool
+    let audioInput: Bool
+    let audioOutput: Bool
   }
 
   /// Whether a billed record's usage cannot be priced (answers cached per file).
@@ -352,9 +354,12 @@ public struct Ingester {
     let key = PricedKey(
       model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch), mode: record.mode,
       sizeClass: Ledger.sizeClass(record.tokens.totalInput),
-      webSearches: record.webSearches > 0)
+      webSearches: record.webSearches > 0, audioInput: record.tokens.audioInput > 0,
+      audioOutput: record.tokens.audioOutput > 0)
     if let priced = cache[key] { return !priced }
-    let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
+    let probe = Usage(
+      tokens: TokenCounts(audioInput: key.audioInput ? 1 : 0, audioOutput: key.audioOutput ? 1 : 0),
+      webSearches: key.webSearches ? 1 : 0)
     let result = prices.cost(
       of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
       requestInputTokens: key.sizeClass)

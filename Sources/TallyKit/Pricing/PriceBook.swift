@@ -25,6 +25,9 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
   case noBatchRate(model: String, on: CivilDate)
   /// The usage has web searches and the row in force has no web-search rate.
   case noWebSearchRate(model: String, on: CivilDate)
+  /// The usage has audio tokens and the row in force has no audio rate for them (in the mode
+  /// used, or at sync rates for the list cost).
+  case noAudioRate(model: String, on: CivilDate)
 
   public var description: String {
     switch self {
@@ -36,6 +39,8 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
       "\(model) has no batch rate in force on \(day)"
     case .noWebSearchRate(let model, let day):
       "\(model) has no web-search rate in force on \(day)"
+    case .noAudioRate(let model, let day):
+      "\(model) has no audio rate in force on \(day)"
     }
   }
 }
