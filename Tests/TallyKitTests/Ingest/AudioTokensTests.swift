@@ -177,4 +177,18 @@ import Testing
     }
     #expect(rebuilt == maintained)
   }
+
+  /// `ledger remove` takes audio requests out of the `has_audio` rollup rows too.
+  @Test func removingASourceTakesItsAudioOutOfTheRollups() throws {
+    let (ledger, _) = try F.ledger()
+    _ = try F.ingest(Self.audioLog, into: ledger)
+    let removal = try ledger.transaction { try $0.removeSource(1, now: "later") }
+    #expect(removal.requests == 2)
+    #expect((removal.tokens.audioInput, removal.tokens.audioOutput) == (30_000, 15_000))
+    let left = try ledger.read { db in
+      try Int.fetchOne(
+        db, sql: "SELECT (SELECT count(*) FROM rollup_month) + (SELECT count(*) FROM rollup_day)")
+    }
+    #expect(left == 0)
+  }
 }
