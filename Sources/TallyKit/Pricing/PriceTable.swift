@@ -21,13 +21,9 @@ public struct PriceTable: Sendable {
   /// Providers a row may name.
   public static let knownProviders = ["anthropic", "google", "openai"]
 
-  /// Optional rate columns: an empty cell (or no column) means no rate, and usage that needs it
-  /// is unpriced.
-  public static let optionalRateColumns = [
-    "batch_web_search_per_1k", "audio_input", "audio_output", "batch_audio_input", "batch_audio_output",
-  ]
-
-  /// Columns every table must have; `notes` and `optionalRateColumns` are optional.
+  /// Columns every table must have. Optional: `notes`, and the rates `batch_web_search_per_1k`,
+  /// `audio_input`, `audio_output`, `batch_audio_input`, `batch_audio_output`, where an empty
+  /// cell (or no column) means no rate and usage that needs it is unpriced.
   public static let requiredColumns = [
     "provider", "model", "aliases", "effective_from", "effective_to", "min_input_tokens",
     "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
