@@ -86,8 +86,11 @@ struct LedgerRemove: ParsableCommand {
     }
     if removal.requests > 0 {
       let tokens = removal.tokens
+      let audio =
+        tokens.audioInput == 0 && tokens.audioOutput == 0
+        ? "" : ", audio input \(grouped(tokens.audioInput)), audio output \(grouped(tokens.audioOutput))"
       lines.append(
-        "  tokens: input \(grouped(tokens.input)), cache writes 5m \(grouped(tokens.cacheWrite5m)), 1h \(grouped(tokens.cacheWrite1h)), cache reads \(grouped(tokens.cacheRead)), output \(grouped(tokens.output)); web searches \(grouped(tokens.webSearches))"
+        "  tokens: input \(grouped(tokens.input)), cache writes 5m \(grouped(tokens.cacheWrite5m)), 1h \(grouped(tokens.cacheWrite1h)), cache reads \(grouped(tokens.cacheRead)), output \(grouped(tokens.output))\(audio); web searches \(grouped(tokens.webSearches))"
       )
     }
     if removal.providerRows > 0 || removal.providerBuckets > 0 {

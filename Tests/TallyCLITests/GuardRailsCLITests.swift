@@ -144,7 +144,7 @@ struct GuardRailsCLITests {
     ])
     #expect(
       both.stdout.split(separator: "\n").dropFirst()
-        == ["acme,support-chat,356,230416,2415242,0,11234920,209311,0,16.26,16.26,0.00,0"])
+        == ["acme,support-chat,356,230416,2415242,0,11234920,209311,0,0,0,16.26,16.26,0.00,0"])
     let json = try Self.run([
       "report", "jobs", "--month", "2026-10", "--where", "tenant=acme,globex", "--format", "json",
     ])
@@ -249,7 +249,7 @@ struct GuardRailsCLITests {
       result.stdout.split(separator: "\n").map { $0.split(separator: ",").first.map(String.init) ?? "" }
         == ["tenant", "stark-labs", "acme", "globex", "(9 others)"])
     let costs = result.stdout.split(separator: "\n").dropFirst().map {
-      Decimal(string: String($0.split(separator: ",")[9]))!
+      Decimal(string: String($0.split(separator: ",")[11]))!
     }
     #expect(costs.reduce(0, +) == Decimal(string: "306.18"))
     let ascending = try Self.run([

@@ -86,7 +86,7 @@ struct HardeningCLITests {
       #expect(result.status == 0, "\(report): \(result)")
     }
     let spend = try CLI.run(["report", "spend", "--ledger", ledger, "--format", "csv"])
-    #expect(spend.stdout.contains("2026-10,claude-sonnet-4-5-20250929,1,1000,0,0,0,1,0,0.00,0.00,0.00,0"))
+    #expect(spend.stdout.contains("2026-10,claude-sonnet-4-5-20250929,1,1000,0,0,0,1,0,0,0,0.00,0.00,0.00,0"))
   }
 
   /// A usage report row of 2^63 - 1 tokens used to crash reconcile when summed.

@@ -245,8 +245,14 @@ struct UsageFields: Decodable {
   struct ServerToolUse: Decodable {
     var web_search_requests: TokenCount?
   }
+  /// OpenAI `prompt_tokens_details` / `input_tokens_details`.
   struct CachedTokens: Decodable {
     var cached_tokens: TokenCount?
+    var audio_tokens: TokenCount?
+  }
+  /// OpenAI `completion_tokens_details` / `output_tokens_details` (reasoning tokens stay output).
+  struct OutputDetails: Decodable {
+    var audio_tokens: TokenCount?
   }
 
   /// Required counts that were written as JSON `null` (elsewhere null reads as absent).
@@ -270,6 +276,8 @@ struct UsageFields: Decodable {
   var completion_tokens: TokenCount?
   var prompt_tokens_details: CachedTokens?
   var input_tokens_details: CachedTokens?
+  var completion_tokens_details: OutputDetails?
+  var output_tokens_details: OutputDetails?
   /// Anthropic's `iterations` (advisor tool, server-side compaction): each entry is a usage
   /// object with a `type` and, for another model's sub-inference, a `model`.
   var iterations: [Iteration]?
@@ -295,7 +303,8 @@ struct UsageFields: Decodable {
   private enum CodingKeys: String, CodingKey {
     case input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens, cache_creation
     case server_tool_use, service_tier, inference_geo, prompt_tokens, completion_tokens
-    case prompt_tokens_details, input_tokens_details, iterations
+    case prompt_tokens_details, input_tokens_details, completion_tokens_details, output_tokens_details
+    case iterations
   }
 
   init(from decoder: any Decoder) throws {
@@ -320,6 +329,9 @@ struct UsageFields: Decodable {
     if try null(.completion_tokens) { nulls.insert(.completionTokens) }
     prompt_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .prompt_tokens_details)
     input_tokens_details = try container.decodeIfPresent(CachedTokens.self, forKey: .input_tokens_details)
+    completion_tokens_details = try container.decodeIfPresent(
+      OutputDetails.self, forKey: .completion_tokens_details)
+    output_tokens_details = try container.decodeIfPresent(OutputDetails.self, forKey: .output_tokens_details)
     iterations = try container.decodeIfPresent([Iteration].self, forKey: .iterations)
   }
 
@@ -365,7 +377,9 @@ struct UsageFields: Decodable {
   }
 
   /// OpenAI: chat completions require `prompt_tokens` and `completion_tokens`, Responses
-  /// `input_tokens` and `output_tokens`; the prompt (or input) includes the cached tokens.
+  /// `input_tokens` and `output_tokens`; the prompt (or input) includes the cached and the
+  /// audio tokens (`*_tokens_details.audio_tokens`), the completion (or output) its audio
+  /// tokens: text input = prompt - cached - audio, text output = completion - audio.
   func openAITokens(at path: String) throws(LineError) -> TokenCounts {
     let chat = isChatCompletion
     let prompt =
@@ -376,12 +390,30 @@ struct UsageFields: Decodable {
       chat
       ? try required(completion_tokens, .completionTokens, "completion_tokens", at: path)
       : try required(output_tokens, .outputTokens, "output_tokens", at: path)
-    let cached = (chat ? prompt_tokens_details : input_tokens_details)?.cached_tokens.tokens ?? 0
+    let inputDetails = chat ? prompt_tokens_details : input_tokens_details
+    let cached = inputDetails?.cached_tokens.tokens ?? 0
+    let (promptName, completionName) =
+      chat ? ("prompt_tokens", "completion_tokens") : ("input_tokens", "output_tokens")
     guard cached <= prompt else {
-      throw LineError(
-        "usage: cached_tokens (\(cached)) exceed \(chat ? "prompt_tokens" : "input_tokens") (\(prompt))")
+      throw LineError("usage: cached_tokens (\(cached)) exceed \(promptName) (\(prompt))")
     }
-    let tokens = TokenCounts(input: prompt - cached, cacheRead: cached, output: output)
+    let audioInput = inputDetails?.audio_tokens.tokens ?? 0
+    guard audioInput <= prompt - cached else {
+      let field = "\(path).\(chat ? "prompt_tokens_details" : "input_tokens_details").audio_tokens"
+      throw LineError(
+        "\(field): \(audioInput) audio tokens and \(cached) cached tokens exceed \(promptName) (\(prompt)); the prompt count includes both"
+      )
+    }
+    let audioOutput = (chat ? completion_tokens_details : output_tokens_details)?.audio_tokens.tokens ?? 0
+    guard audioOutput <= output else {
+      let field = "\(path).\(chat ? "completion_tokens_details" : "output_tokens_details").audio_tokens"
+      throw LineError(
+        "\(field): \(audioOutput) audio tokens exceed \(completionName) (\(output)); the completion count includes them"
+      )
+    }
+    let tokens = TokenCounts(
+      input: prompt - cached - audioInput, cacheRead: cached, output: output - audioOutput,
+      audioInput: audioInput, audioOutput: audioOutput)
     try checkTotal(tokens, at: path)
     return tokens
   }
@@ -405,7 +437,7 @@ struct UsageFields: Decodable {
 
   /// Every category is at most 10^12, so the sum cannot overflow; it must not pass 10^12 either.
   private func checkTotal(_ tokens: TokenCounts, at path: String) throws(LineError) {
-    let total = tokens.input + tokens.cacheWrite5m + tokens.cacheWrite1h + tokens.cacheRead + tokens.output
+    let total = TokenCategory.allCases.reduce(0) { $0 + tokens[$1] }
     guard total <= TokenCount.maximum else {
       throw LineError("\(path): the token counts add up to \(total), more than 10^12 in one request")
     }
@@ -484,8 +516,12 @@ extension UsageFields {
       read = seen.first(1 << 10) && CachedTokens.scan(&scanner, into: &prompt_tokens_details)
     } else if key.isKey("input_tokens_details") {
       read = seen.first(1 << 11) && CachedTokens.scan(&scanner, into: &input_tokens_details)
+    } else if key.isKey("completion_tokens_details") {
+      read = seen.first(1 << 12) && OutputDetails.scan(&scanner, into: &completion_tokens_details)
+    } else if key.isKey("output_tokens_details") {
+      read = seen.first(1 << 13) && OutputDetails.scan(&scanner, into: &output_tokens_details)
     } else if key.isKey("iterations") {
-      read = seen.first(1 << 12) && Iteration.scanList(&scanner, into: &iterations)
+      read = seen.first(1 << 14) && Iteration.scanList(&scanner, into: &iterations)
     } else {
       read = scanner.skipValue()
     }
@@ -515,9 +551,9 @@ extension UsageFields.Iteration {
       case true?:
         var item = Self()
         let read = scanner.countsObject { key, scanner, seen in
-          // Bits 0-12 are the usage members'.
-          if key.isKey("type") { return seen.first(1 << 13) && scanner.optionalString(into: &item.type) }
-          if key.isKey("model") { return seen.first(1 << 14) && scanner.optionalString(into: &item.model) }
+          // Bits 0-14 are the usage members'.
+          if key.isKey("type") { return seen.first(1 << 15) && scanner.optionalString(into: &item.type) }
+          if key.isKey("model") { return seen.first(1 << 16) && scanner.optionalString(into: &item.model) }
           return item.usage.scanMember(key, &scanner, &seen)
         }
         guard read else { return false }
@@ -563,7 +599,23 @@ extension UsageFields.CachedTokens {
     if scanner.null() { return true }
     var fields = Self()
     let read = scanner.countsObject { key, scanner, seen in
-      key.isKey("cached_tokens") ? seen.first(1) && scanner.tokenCount(into: &fields.cached_tokens) : nil
+      if key.isKey("cached_tokens") {
+        return seen.first(1) && scanner.tokenCount(into: &fields.cached_tokens)
+      }
+      if key.isKey("audio_tokens") { return seen.first(2) && scanner.tokenCount(into: &fields.audio_tokens) }
+      return nil
+    }
+    value = fields
+    return read
+  }
+}
+
+extension UsageFields.OutputDetails {
+  static func scan(_ scanner: inout JSONScanner, into value: inout Self?) -> Bool {
+    if scanner.null() { return true }
+    var fields = Self()
+    let read = scanner.countsObject { key, scanner, seen in
+      key.isKey("audio_tokens") ? seen.first(1) && scanner.tokenCount(into: &fields.audio_tokens) : nil
     }
     value = fields
     return read

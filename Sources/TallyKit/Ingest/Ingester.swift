@@ -395,6 +395,8 @@ public struct Ingester {
     let mode: Mode
     let sizeClass: Int
     let webSearches: Bool
+    let audioInput: Bool
+    let audioOutput: Bool
   }
 
   /// Why a billed record's usage cannot be priced, nil when it can (answers cached per file).
@@ -404,9 +406,12 @@ public struct Ingester {
       provider: record.provider, model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch),
       mode: record.mode,
       sizeClass: Ledger.sizeClass(record.tokens.totalInput),
-      webSearches: record.webSearches > 0)
+      webSearches: record.webSearches > 0, audioInput: record.tokens.audioInput > 0,
+      audioOutput: record.tokens.audioOutput > 0)
     if let known = cache[key] { return known }
-    let probe = Usage(tokens: TokenCounts(), webSearches: key.webSearches ? 1 : 0)
+    let probe = Usage(
+      tokens: TokenCounts(audioInput: key.audioInput ? 1 : 0, audioOutput: key.audioOutput ? 1 : 0),
+      webSearches: key.webSearches ? 1 : 0)
     let result = prices.cost(
       of: probe, model: model, mode: record.mode, on: Timestamp.utcDay(record.timestamp),
       requestInputTokens: key.sizeClass, provider: record.provider)

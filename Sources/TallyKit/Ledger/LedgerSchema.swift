@@ -78,7 +78,8 @@ extension Ledger {
     registerProviderReportTables(in: &migrator)
     migrator.registerMigration("v3", migrate: migrateToV3)
     migrator.registerMigration("v4", migrate: migrateToV4)
-    migrator.registerMigration("v5") { db in
+    migrator.registerMigration("v5", migrate: migrateToV5)
+    migrator.registerMigration("v6") { db in
       // Usage iterations billed apart from their request (an advisor's model, a compaction
       // step) are rows of their own with `part` > 0: they carry tokens but no request count.
       try db.execute(sql: "ALTER TABLE request ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
@@ -86,19 +87,23 @@ extension Ledger {
     return migrator
   }
 
-  /// The sum columns of both rollups, in order.
+  /// The sum columns of both rollups, in order (`requests` counts rows; the others are sums of
+  /// the request columns of the same name).
   static let sumColumns = [
     "requests", "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-    "output_tokens", "web_searches",
+    "output_tokens", "web_searches", "audio_input_tokens", "audio_output_tokens",
   ]
 
-  /// The rollups' sums over rows of `request`, in `sumColumns` order (each `AS` its column when
-  /// `named`): a row counts as a request unless it is an iteration's part (`part` > 0).
-  static func requestSums(named: Bool = false, requests: String = "sum(part = 0)") -> String {
-    sumColumns.map { column in
-      (column == "requests" ? requests : "sum(\(column))") + (named ? " AS \(column)" : "")
-    }.joined(separator: ", ")
+  /// The request columns a rollup sums, named as in `sumColumns`: the select list that sums
+  /// requests into rollup rows. A row counts as a request unless it is an iteration's part
+  /// (`part` > 0, migration "v6").
+  static let requestSumsSQL = sumColumns.map {
+    $0 == "requests" ? "sum(part = 0) AS requests" : "sum(\($0)) AS \($0)"
   }
+  .joined(separator: ", ")
+
+  /// The rollup key column that keeps requests with audio tokens apart from those without.
+  static let hasAudioSQL = "(audio_input_tokens > 0 OR audio_output_tokens > 0)"
 
   /// Migration "v3", the ledger engine:
   /// - requests keyed by a 64-bit hash of the request key, in a unique index of its own (rows
@@ -204,8 +209,7 @@ extension Ledger {
         ALTER TABLE request_v3 RENAME TO request;
         CREATE INDEX request_on_timestamp ON request(timestamp);
         """)
-    // The request table has no `part` column before v5: every row is a request.
-    try rebuildRollups(db, requests: "count(*)")
+    try rebuildRollupsAtV3(db)
   }
 
   /// Migration "v4", sources that can be listed and taken out again (`tally ledger sources`,
@@ -231,11 +235,109 @@ extension Ledger {
         """)
   }
 
-  /// Recomputes both rollups from the requests (the migration; tests compare it with the
-  /// rollups ingest maintains).
-  static func rebuildRollups(_ db: Database, requests: String = "sum(part = 0)") throws {
+  /// Migration "v5", audio tokens in categories of their own (OpenAI
+  /// `prompt_tokens_details.audio_tokens` and `completion_tokens_details.audio_tokens`, which
+  /// were text input and output before):
+  /// - `audio_input_tokens`, `audio_output_tokens` on `request` and both rollups, 0 for every
+  ///   row already there (their audio, if any, stays counted as text: remove and ingest the
+  ///   file again to split it);
+  /// - `has_audio` in both rollups' keys, so that requests with audio tokens are summed apart
+  ///   from those without: a model with no audio rate leaves only them unpriced, as `searched`
+  ///   does for web searches. A key column cannot be added, so the rollups are copied into new
+  ///   tables (every existing row with `has_audio` 0).
+  private static func migrateToV5(_ db: Database) throws {
+    let monthKeys = "month, provider, model, mode, status, tenant, job, batch_id, size_class, searched"
+    let dayKeys = "day, provider, model, mode, status, size_class, searched"
+    let oldSums =
+      "requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, web_searches"
+    try db.execute(
+      sql: """
+        ALTER TABLE request ADD COLUMN audio_input_tokens INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE request ADD COLUMN audio_output_tokens INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE rollup_month_v5 (
+          month INTEGER NOT NULL,
+          provider TEXT NOT NULL,
+          model TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          status TEXT NOT NULL,
+          tenant TEXT NOT NULL,
+          job TEXT NOT NULL,
+          batch_id TEXT NOT NULL,
+          size_class INTEGER NOT NULL,
+          searched INTEGER NOT NULL,
+          has_audio INTEGER NOT NULL,
+          requests INTEGER NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          audio_input_tokens INTEGER NOT NULL DEFAULT 0,
+          audio_output_tokens INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched, has_audio)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE rollup_day_v5 (
+          day INTEGER NOT NULL,
+          provider TEXT NOT NULL,
+          model TEXT NOT NULL,
+          mode TEXT NOT NULL,
+          status TEXT NOT NULL,
+          size_class INTEGER NOT NULL,
+          searched INTEGER NOT NULL,
+          has_audio INTEGER NOT NULL,
+          requests INTEGER NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          audio_input_tokens INTEGER NOT NULL DEFAULT 0,
+          audio_output_tokens INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY (day, provider, model, mode, status, size_class, searched, has_audio)
+        ) STRICT, WITHOUT ROWID;
+        INSERT INTO rollup_month_v5 (\(monthKeys), has_audio, \(oldSums))
+          SELECT \(monthKeys), 0, \(oldSums) FROM rollup_month;
+        INSERT INTO rollup_day_v5 (\(dayKeys), has_audio, \(oldSums))
+          SELECT \(dayKeys), 0, \(oldSums) FROM rollup_day;
+        DROP TABLE rollup_month;
+        DROP TABLE rollup_day;
+        ALTER TABLE rollup_month_v5 RENAME TO rollup_month;
+        ALTER TABLE rollup_day_v5 RENAME TO rollup_day;
+        """)
+  }
+
+  /// Recomputes both rollups from the requests (tests compare it with the rollups ingest
+  /// maintains).
+  static func rebuildRollups(_ db: Database) throws {
     let sizeClass = sizeClassSQL(sizeClassBoundaries)
-    let sums = requestSums(requests: requests)
+    let monthKeys =
+      "month, provider, model, mode, status, tenant, job, batch_id, size_class, searched, has_audio"
+    let dayKeys = "day, provider, model, mode, status, size_class, searched, has_audio"
+    let sums = sumColumns.joined(separator: ", ")
+    try db.execute(
+      sql: """
+        DELETE FROM rollup_month;
+        DELETE FROM rollup_day;
+        INSERT INTO rollup_month (\(monthKeys), \(sums))
+        SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), provider,
+               coalesce(model_id, model, ''), mode, status, coalesce(tenant, ''), coalesce(job, ''),
+               coalesce(batch_id, ''), \(sizeClass), web_searches > 0, \(hasAudioSQL), \(requestSumsSQL)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11;
+        INSERT INTO rollup_day (\(dayKeys), \(sums))
+        SELECT timestamp / 86400 - (timestamp % 86400 < 0), provider, coalesce(model_id, model, ''), mode, status,
+               \(sizeClass), web_searches > 0, \(hasAudioSQL), \(requestSumsSQL)
+        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+        """)
+  }
+
+  /// The rollups as migration "v3" built them (its schema, before audio): kept as it was, since
+  /// a migration must do the same on every ledger it meets.
+  private static func rebuildRollupsAtV3(_ db: Database) throws {
+    let sizeClass = sizeClassSQL(sizeClassBoundaries)
+    let sums =
+      "count(*), sum(input_tokens), sum(cache_write_5m_tokens), sum(cache_write_1h_tokens), sum(cache_read_tokens), sum(output_tokens), sum(web_searches)"
     try db.execute(
       sql: """
         DELETE FROM rollup_month;

@@ -82,6 +82,8 @@ public struct RemovedTokens: Sendable, Equatable {
   public var cacheRead: Int64 = 0
   public var output: Int64 = 0
   public var webSearches: Int64 = 0
+  public var audioInput: Int64 = 0
+  public var audioOutput: Int64 = 0
 }
 
 extension Ledger {
@@ -185,6 +187,7 @@ extension LedgerWriter {
           coalesce(sum(input_tokens), 0) AS input, coalesce(sum(cache_write_5m_tokens), 0) AS w5,
           coalesce(sum(cache_write_1h_tokens), 0) AS w1, coalesce(sum(cache_read_tokens), 0) AS cr,
           coalesce(sum(output_tokens), 0) AS output, coalesce(sum(web_searches), 0) AS searches,
+          coalesce(sum(audio_input_tokens), 0) AS ai, coalesce(sum(audio_output_tokens), 0) AS ao,
           min(timestamp) AS first, max(timestamp) AS last
         FROM request WHERE \(owned)
         """)!
@@ -192,7 +195,7 @@ extension LedgerWriter {
     removal.billed = sums["billed"]
     removal.tokens = RemovedTokens(
       input: sums["input"], cacheWrite5m: sums["w5"], cacheWrite1h: sums["w1"], cacheRead: sums["cr"],
-      output: sums["output"], webSearches: sums["searches"])
+      output: sums["output"], webSearches: sums["searches"], audioInput: sums["ai"], audioOutput: sums["ao"])
     removal.firstTimestamp = sums["first"]
     removal.lastTimestamp = sums["last"]
     let months = try Int.fetchAll(
@@ -258,23 +261,25 @@ extension LedgerWriter {
   /// zero requests. A group with no rollup row means the ledger is inconsistent: an error.
   private func subtractFromRollups(_ owned: String) throws {
     let sizeClass = Ledger.sizeClassSQL(Ledger.sizeClassBoundaries)
-    let sums = Ledger.requestSums(named: true)
+    let sums = Ledger.requestSumsSQL
     let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
     let monthKeys = [
       "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
+      "has_audio",
     ]
-    let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched"]
+    let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched", "has_audio"]
     let monthGroups = """
       SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
              coalesce(model_id, model, '') AS model, mode, status, coalesce(tenant, '') AS tenant,
              coalesce(job, '') AS job, coalesce(batch_id, '') AS batch_id, \(sizeClass) AS size_class,
-             web_searches > 0 AS searched, \(sums)
-      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
+             web_searches > 0 AS searched, \(Ledger.hasAudioSQL) AS has_audio, \(sums)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
       """
     let dayGroups = """
       SELECT timestamp / 86400 - (timestamp % 86400 < 0) AS day, provider, coalesce(model_id, model, '') AS model,
-             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched, \(sums)
-      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7
+             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched,
+             \(Ledger.hasAudioSQL) AS has_audio, \(sums)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
       """
     for (table, keys, groups) in [
       ("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups),

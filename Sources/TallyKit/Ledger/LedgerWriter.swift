@@ -100,8 +100,9 @@ public struct LedgerWriter {
       sql: """
         INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
           batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-          web_searches, total_input_tokens, service_tier, inference_geo, source_id, part)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          web_searches, total_input_tokens, service_tier, inference_geo, source_id, audio_input_tokens,
+          audio_output_tokens, part)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(key_hash) DO NOTHING
         """)
     var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
@@ -140,7 +141,8 @@ public struct LedgerWriter {
       db,
       sql: """
         SELECT r.key, r.model, r.status, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
-               r.cache_read_tokens, r.output_tokens, r.web_searches, r.source_id, coalesce(s.path, '') AS path
+               r.cache_read_tokens, r.output_tokens, r.web_searches, r.audio_input_tokens, r.audio_output_tokens,
+               r.source_id, coalesce(s.path, '') AS path
         FROM request r LEFT JOIN source s ON s.id = r.source_id WHERE r.key_hash = ?
         """, arguments: [hash])
     guard let row else {
@@ -152,7 +154,8 @@ public struct LedgerWriter {
     let existing = TokenCounts(
       input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
       cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
-      output: row["output_tokens"])
+      output: row["output_tokens"], audioInput: row["audio_input_tokens"],
+      audioOutput: row["audio_output_tokens"])
     let searches: Int = row["web_searches"]
     let same =
       model == record.model && status == record.status.rawValue && existing == record.tokens
@@ -170,15 +173,19 @@ struct RollupSums {
   var cacheRead: Int64 = 0
   var output: Int64 = 0
   var webSearches: Int64 = 0
+  var audioInput: Int64 = 0
+  var audioOutput: Int64 = 0
 
   mutating func add(_ record: UsageRecord) throws(LedgerSumOverflow) {
     let tokens = record.tokens
     try add(
       RollupSums(
-        requests: record.part == 0 ? 1 : 0, input: Int64(tokens.input), cacheWrite5m: Int64(tokens.cacheWrite5m),
+        requests: record.part == 0 ? 1 : 0, input: Int64(tokens.input),
+        cacheWrite5m: Int64(tokens.cacheWrite5m),
         cacheWrite1h: Int64(tokens.cacheWrite1h), cacheRead: Int64(tokens.cacheRead),
         output: Int64(tokens.output),
-        webSearches: Int64(record.webSearches)))
+        webSearches: Int64(record.webSearches), audioInput: Int64(tokens.audioInput),
+        audioOutput: Int64(tokens.audioOutput)))
   }
 
   mutating func add(_ other: RollupSums) throws(LedgerSumOverflow) {
@@ -189,6 +196,8 @@ struct RollupSums {
     try Self.add(&cacheRead, other.cacheRead, "cache_read_tokens")
     try Self.add(&output, other.output, "output_tokens")
     try Self.add(&webSearches, other.webSearches, "web_searches")
+    try Self.add(&audioInput, other.audioInput, "audio_input_tokens")
+    try Self.add(&audioOutput, other.audioOutput, "audio_output_tokens")
   }
 
   private static func add(_ sum: inout Int64, _ value: Int64, _ column: String) throws(LedgerSumOverflow) {
@@ -197,7 +206,10 @@ struct RollupSums {
     sum = result
   }
 
-  var values: [Int64] { [requests, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearches] }
+  /// In `Ledger.sumColumns` order.
+  var values: [Int64] {
+    [requests, input, cacheWrite5m, cacheWrite1h, cacheRead, output, webSearches, audioInput, audioOutput]
+  }
 }
 
 /// Rollup rows summed in memory: a transaction's, written at its end, or a chunk's, summed
@@ -214,6 +226,7 @@ public final class RollupBuffer {
     var batch: String
     var sizeClass: Int
     var searched: Bool
+    var hasAudio: Bool
   }
   struct DayKey: Hashable {
     var day: Int
@@ -223,6 +236,7 @@ public final class RollupBuffer {
     var status: RequestStatus
     var sizeClass: Int
     var searched: Bool
+    var hasAudio: Bool
   }
   var months: [MonthKey: RollupSums] = [:]
   var days: [DayKey: RollupSums] = [:]
@@ -251,39 +265,43 @@ public final class RollupBuffer {
     let monthKey = MonthKey(
       month: lastDay.month, provider: record.provider, model: model, mode: record.mode, status: record.status,
       tenant: record.tenant ?? "", job: record.job ?? "", batch: record.batchID ?? "", sizeClass: sizeClass,
-      searched: record.webSearches > 0)
+      searched: record.webSearches > 0, hasAudio: record.tokens.hasAudio)
     try months[monthKey, default: RollupSums()].add(record)
     let dayKey = DayKey(
       day: day, provider: record.provider, model: model, mode: record.mode, status: record.status,
-      sizeClass: sizeClass, searched: record.webSearches > 0)
+      sizeClass: sizeClass, searched: record.webSearches > 0, hasAudio: record.tokens.hasAudio)
     try days[dayKey, default: RollupSums()].add(record)
   }
 
   func flush(_ db: Database) throws {
     let update = Ledger.sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
     let sums = Ledger.sumColumns.joined(separator: ", ")
+    func placeholders(_ keys: Int) -> String {
+      Array(repeating: "?", count: keys + Ledger.sumColumns.count).joined(separator: ", ")
+    }
     let month = try db.makeStatement(
       sql: """
-        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched, \(sums))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched,
+          has_audio, \(sums))
+        VALUES (\(placeholders(11))) ON CONFLICT DO UPDATE SET \(update)
         """)
     let day = try db.makeStatement(
       sql: """
-        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, searched, \(sums))
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET \(update)
+        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, searched, has_audio, \(sums))
+        VALUES (\(placeholders(8))) ON CONFLICT DO UPDATE SET \(update)
         """)
     do {
       for (key, value) in months {
         let keys: StatementArguments = [
           key.month, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.tenant, key.job,
-          key.batch, key.sizeClass, key.searched,
+          key.batch, key.sizeClass, key.searched, key.hasAudio,
         ]
         try month.execute(arguments: keys + StatementArguments(value.values))
       }
       for (key, value) in days {
         let keys: StatementArguments = [
           key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass,
-          key.searched,
+          key.searched, key.hasAudio,
         ]
         try day.execute(arguments: keys + StatementArguments(value.values))
       }
@@ -297,7 +315,7 @@ public final class RollupBuffer {
   }
 }
 
-/// Binds a request's 23 values straight through SQLite's C API: GRDB's arguments box every
+/// Binds a request's 25 values straight through SQLite's C API: GRDB's arguments box every
 /// value, which costs more than the insert itself at a million rows.
 private struct RequestBinding {
   let statement: OpaquePointer
@@ -351,6 +369,8 @@ private struct RequestBinding {
     text(record.serviceTier)
     text(record.inferenceGeo)
     int(sourceID)
+    int(Int64(tokens.audioInput))
+    int(Int64(tokens.audioOutput))
     int(Int64(record.part))
     let code = sqlite3_step(statement)
     guard code == SQLITE_DONE else {

@@ -126,6 +126,7 @@ private struct UsagePlan {
     var mode: String
     var sizeClass: Int
     var searched: Bool
+    var hasAudio: Bool
     var bucket: Int64
     var rateDay: Int
   }
@@ -183,7 +184,8 @@ private struct UsagePlan {
         usage: Usage(
           tokens: TokenCounts(
             input: Int(values[1]), cacheWrite5m: Int(values[2]), cacheWrite1h: Int(values[3]),
-            cacheRead: Int(values[4]), output: Int(values[5])),
+            cacheRead: Int(values[4]), output: Int(values[5]), audioInput: Int(values[7]),
+            audioOutput: Int(values[8])),
           webSearches: Int(values[6])))
     }
   }
@@ -308,13 +310,14 @@ private struct UsagePlan {
   // MARK: Reading
 
   /// One row of sums as read: the grouping values, model, mode, size class, the time unit
-  /// (month's first day, day, or 15-minute slot) and the seven sums.
+  /// (month's first day, day, or 15-minute slot) and the sums of `Ledger.sumColumns`.
   struct SumRow {
     var values: [String]
     var model: String
     var mode: String
     var sizeClass: Int
     var searched: Bool
+    var hasAudio: Bool
     var time: Int64
     var sums: [Int64]
   }
@@ -325,10 +328,9 @@ private struct UsagePlan {
     let sizeClass = exactModels.contains(row.model) ? row.sizeClass : Ledger.sizeClass(row.sizeClass)
     let key = Key(
       values: row.values, model: row.model, mode: row.mode, sizeClass: sizeClass, searched: row.searched,
-      bucket: bucket,
-      rateDay: rateDay)
-    var current = sums[key] ?? [0, 0, 0, 0, 0, 0, 0]
-    for index in 0..<7 {
+      hasAudio: row.hasAudio, bucket: bucket, rateDay: rateDay)
+    var current = sums[key] ?? Array(repeating: 0, count: Ledger.sumColumns.count)
+    for index in current.indices {
       let (sum, overflow) = current[index].addingReportingOverflow(sign * row.sums[index])
       guard !overflow else {
         throw LedgerError(
@@ -349,7 +351,7 @@ private struct UsagePlan {
       names.isEmpty ? "month" : "CASE WHEN model IN (\(names.joined(separator: ", "))) THEN -1 ELSE month END"
     try select(
       table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
-      time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
+      hasAudio: "has_audio", time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
   }
 
   /// UTC days from `rollup_day` when the query's columns allow, else from the requests; the
@@ -369,7 +371,7 @@ private struct UsagePlan {
     // rollup_day cannot separate the tiers of exact models: those come from the requests.
     try select(
       table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
-      time: "day",
+      hasAudio: "has_audio", time: "day",
       range: ("day >= ? AND day < ?", [firstWholeDay, endWholeDay]), models: models
     ) { plan, row in
       guard !plan.exactModels.contains(row.model) else { return }
@@ -397,14 +399,14 @@ private struct UsagePlan {
       table: "request",
       columns: { column in column == "provider" || column == "status" ? column : "coalesce(\(column), '')" },
       model: "coalesce(model_id, model, '')", sizeClass: Ledger.sizeClassSQL(requestBoundaries),
-      searched: "web_searches > 0",
+      searched: "web_searches > 0", hasAudio: Ledger.hasAudioSQL,
       time: perSlot ? "timestamp / 900" : "timestamp / 86400",
       range: ("timestamp >= ? AND timestamp < ?", [from, to]), models: models, handle)
   }
 
   private mutating func select(
     table: String, columns: (String) -> String, model: String, sizeClass: String, searched: String,
-    time: String,
+    hasAudio: String, time: String,
     range: (sql: String, arguments: StatementArguments), models: Set<String>?,
     _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
@@ -423,13 +425,14 @@ private struct UsagePlan {
     if filters.values.contains(where: \.isEmpty) { return }
     let groups = groupColumns.map(columns)
     let selected =
-      (groups + ["\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(time) AS t"]).joined(
-        separator: ", ")
+      (groups + [
+        "\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(hasAudio) AS a", "\(time) AS t",
+      ]).joined(separator: ", ")
     let sums =
       table == "request"
-      ? Ledger.requestSums()
+      ? Ledger.requestSumsSQL
       : Ledger.sumColumns.map { "sum(\($0))" }.joined(separator: ", ")
-    let groupCount = groups.count + 5
+    let groupCount = groups.count + 6
     let sql = """
       SELECT \(selected), \(sums) FROM \(table) WHERE \(conditions.joined(separator: " AND "))
       GROUP BY \((1...groupCount).map(String.init).joined(separator: ", "))
@@ -443,7 +446,8 @@ private struct UsagePlan {
       for index in 0..<count { values.append(row[index]) }
       let sumRow = SumRow(
         values: values, model: row[count], mode: row[count + 1], sizeClass: row[count + 2],
-        searched: row[count + 3], time: row[count + 4], sums: (0..<7).map { row[count + 5 + $0] })
+        searched: row[count + 3], hasAudio: row[count + 4], time: row[count + 5],
+        sums: Ledger.sumColumns.indices.map { row[count + 6 + $0] })
       try handle(&self, sumRow)
     }
   }

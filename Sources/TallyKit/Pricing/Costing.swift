@@ -26,13 +26,19 @@ private let perMillion = Exact(1_000_000)
 private let perThousand = Exact(1_000)
 
 extension CategoryRates {
-  /// Exact USD for `tokens` at these per-million rates.
-  public func price(_ tokens: TokenCounts) -> Money { price(TokenQuantities(tokens)) }
+  /// Exact USD for `tokens` at these per-million rates; nil when there are audio tokens and
+  /// no audio rate for them.
+  public func price(_ tokens: TokenCounts) -> Money? { price(TokenQuantities(tokens)) }
 
-  /// Exact USD for token quantities at these per-million rates.
-  public func price(_ tokens: TokenQuantities) -> Money {
-    let perMillionTotal = TokenCategory.allCases.reduce(Exact(0)) { sum, category in
-      sum + tokens[category] * Exact(self[category])
+  /// Exact USD for token quantities at these per-million rates; nil when a nonzero category
+  /// has no rate (audio without an audio rate: never priced as text, never as $0).
+  public func price(_ tokens: TokenQuantities) -> Money? {
+    var perMillionTotal = Exact(0)
+    for category in TokenCategory.allCases {
+      let quantity = tokens[category]
+      if quantity.isZero { continue }
+      guard let rate = self[category] else { return nil }
+      perMillionTotal = perMillionTotal + quantity * Exact(rate)
     }
     return Money(perMillionTotal / perMillion)
   }
@@ -48,8 +54,9 @@ extension RateCard {
   /// Prices exact usage quantities (a what-if's fractions of traffic) the same way.
   public func cost(of usage: UsageQuantities, mode: Mode, on day: CivilDate) throws(Unpriced) -> Cost {
     guard let rates = rates(for: mode) else { throw .noBatchRate(model: model, on: day) }
-    var list = sync.price(usage.tokens)
-    var actual = rates.price(usage.tokens)
+    guard var list = sync.price(usage.tokens), var actual = rates.price(usage.tokens) else {
+      throw .noAudioRate(model: model, on: day)
+    }
     if !usage.webSearches.isZero {
       guard let listRate = webSearchRate(for: .sync), let actualRate = webSearchRate(for: mode) else {
         throw .noWebSearchRate(model: model, on: day)

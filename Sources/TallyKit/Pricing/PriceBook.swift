@@ -28,6 +28,9 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
   /// The request was served by a provider (Bedrock, Vertex, Groq, ...) whose price rows do not
   /// have the model: it is never priced at another provider's rates.
   case noProviderRows(provider: String, model: String)
+  /// The usage has audio tokens and the row in force has no audio rate for them (in the mode
+  /// used, or at sync rates for the list cost).
+  case noAudioRate(model: String, on: CivilDate)
 
   public var description: String {
     switch self {
@@ -41,6 +44,8 @@ public enum Unpriced: Error, Hashable, Sendable, CustomStringConvertible {
       "\(model) has no web-search rate in force on \(day)"
     case .noProviderRows(let provider, let model):
       "\(provider) has no price rows for \(model): add them with --pricing FILE"
+    case .noAudioRate(let model, let day):
+      "\(model) has no audio rate in force on \(day)"
     }
   }
 }

@@ -21,7 +21,9 @@ public struct PriceTable: Sendable {
   /// Providers a row may name.
   public static let knownProviders = ["anthropic", "bedrock", "google", "groq", "openai", "vertex"]
 
-  /// Columns every table must have; `notes` and `batch_web_search_per_1k` are optional.
+  /// Columns every table must have. Optional: `notes`, and the rates `batch_web_search_per_1k`,
+  /// `audio_input`, `audio_output`, `batch_audio_input`, `batch_audio_output`, where an empty
+  /// cell (or no column) means no rate and usage that needs it is unpriced.
   public static let requiredColumns = [
     "provider", "model", "aliases", "effective_from", "effective_to", "min_input_tokens",
     "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
@@ -188,6 +190,12 @@ private struct RowReader {
     return .some(rate)
   }
 
+  /// A rate of an optional column: `.some(nil)` when the column is absent or the cell empty,
+  /// nil (with a problem) when the cell does not parse.
+  mutating func optionalRate(_ column: String) -> Decimal?? {
+    columns.contains(column) ? rate(column, required: false) : .some(nil)
+  }
+
   mutating func rates(prefix: String, required: Bool) -> CategoryRates?? {
     let names = ["input", "cache_write_5m", "cache_write_1h", "cache_read", "output"].map { prefix + $0 }
     if !required && names.allSatisfy({ text($0).isEmpty }) { return .some(nil) }
@@ -230,12 +238,33 @@ private struct RowReader {
           ? "a value is required (0 for the base tier)"
           : "\"\(minText)\" is not a whole number of tokens >= 0")
     }
-    let sync = rates(prefix: "", required: true)
-    let batch = rates(prefix: "batch_", required: false)
+    var sync = rates(prefix: "", required: true)
+    var batch = rates(prefix: "batch_", required: false)
+    let audio = (input: optionalRate("audio_input"), output: optionalRate("audio_output"))
+    let batchAudio = (input: optionalRate("batch_audio_input"), output: optionalRate("batch_audio_output"))
+    if case .some(.none) = batch {
+      for (column, rate) in [
+        ("batch_audio_input", batchAudio.input), ("batch_audio_output", batchAudio.output),
+      ] {
+        if case .some(.some) = rate {
+          problem(
+            column,
+            "a batch audio rate needs the row's batch rates; fill batch_input and the other batch columns")
+        }
+      }
+    }
+    if case .some(.some(var rates)) = sync {
+      rates.audioInput = audio.input ?? nil
+      rates.audioOutput = audio.output ?? nil
+      sync = .some(.some(rates))
+    }
+    if case .some(.some(var rates)) = batch {
+      rates.audioInput = batchAudio.input ?? nil
+      rates.audioOutput = batchAudio.output ?? nil
+      batch = .some(.some(rates))
+    }
     let webSearch = rate("web_search_per_1k", required: false)
-    let batchWebSearch =
-      columns.contains("batch_web_search_per_1k")
-      ? rate("batch_web_search_per_1k", required: false) : .some(nil)
+    let batchWebSearch = optionalRate("batch_web_search_per_1k")
     guard problems.isEmpty, let provider, let model, case let .some(.some(effectiveFrom)) = from,
       case let .some(effectiveTo) = to, let minInput, case let .some(.some(syncRates)) = sync,
       case let .some(batchRates) = batch, case let .some(webSearchRate) = webSearch,

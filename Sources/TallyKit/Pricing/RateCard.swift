@@ -1,30 +1,41 @@
 import Foundation
 
 /// USD per million tokens for each token category, for one mode.
+///
+/// The audio rates are optional: nil means the table gives none, and usage with audio tokens
+/// is then unpriced (never priced as text).
 public struct CategoryRates: Hashable, Sendable {
   public var input: Decimal
   public var cacheWrite5m: Decimal
   public var cacheWrite1h: Decimal
   public var cacheRead: Decimal
   public var output: Decimal
+  public var audioInput: Decimal?
+  public var audioOutput: Decimal?
 
   public init(
-    input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal
+    input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal,
+    audioInput: Decimal? = nil, audioOutput: Decimal? = nil
   ) {
     self.input = input
     self.cacheWrite5m = cacheWrite5m
     self.cacheWrite1h = cacheWrite1h
     self.cacheRead = cacheRead
     self.output = output
+    self.audioInput = audioInput
+    self.audioOutput = audioOutput
   }
 
-  public subscript(category: TokenCategory) -> Decimal {
+  /// The rate of a category; nil only for an audio category the table gives no rate for.
+  public subscript(category: TokenCategory) -> Decimal? {
     switch category {
     case .input: input
     case .cacheWrite5m: cacheWrite5m
     case .cacheWrite1h: cacheWrite1h
     case .cacheRead: cacheRead
     case .output: output
+    case .audioInput: audioInput
+    case .audioOutput: audioOutput
     }
   }
 }
@@ -76,6 +87,11 @@ public struct RateCard: Hashable, Sendable {
   /// The token rates for a mode; nil when the model has no rate for it.
   public func rates(for mode: Mode) -> CategoryRates? {
     mode == .sync ? sync : batch
+  }
+
+  /// Whether the row gives any audio rate, sync or batch.
+  public var hasAudioRate: Bool {
+    sync.audioInput != nil || sync.audioOutput != nil || batch?.audioInput != nil || batch?.audioOutput != nil
   }
 
   /// The web-search rate for a mode (no batch discount unless the row gives a batch rate).

@@ -49,16 +49,17 @@ extension Money {
   }
 }
 
-/// A rate card's rates as whole numbers of 10^-18 dollars per token (per search).
+/// A rate card's rates as whole numbers of 10^-18 dollars per token (per search); nil for an
+/// audio category the row has no rate for.
 struct AttoRates: Sendable {
-  var sync: [Int128]
-  var batch: [Int128]?
+  var sync: [Int128?]
+  var batch: [Int128?]?
   var syncWebSearch: Int128?
   var batchWebSearch: Int128?
 
   init(_ card: RateCard) {
-    func perToken(_ rates: CategoryRates) -> [Int128] {
-      TokenCategory.allCases.map { AttoRates.scaled(rates[$0], by: 12) }
+    func perToken(_ rates: CategoryRates) -> [Int128?] {
+      TokenCategory.allCases.map { category in rates[category].map { AttoRates.scaled($0, by: 12) } }
     }
     sync = perToken(card.sync)
     batch = card.batch.map(perToken)
@@ -87,7 +88,7 @@ public struct PricedUsage: Sendable {
 /// Prices ledger aggregates: the one place where token sums meet rates.
 ///
 /// Each (model, mode, rate day, size class) finds its rate card once; every aggregate then
-/// costs five integer multiplications.
+/// costs an integer multiplication per nonzero category.
 public struct UsagePricer {
   public let prices: PriceBook
   private struct Key: Hashable {
@@ -118,7 +119,7 @@ public struct UsagePricer {
     case .failure(let unpriced): return .failure(unpriced)
     case .success(let value): found = value
     }
-    let paid: [Int128]
+    let paid: [Int128?]
     if mode == .sync {
       paid = found.rates.sync
     } else if let batch = found.rates.batch {
@@ -128,11 +129,20 @@ public struct UsagePricer {
     }
     var cost = AttoCost()
     var categoryCosts: [Int128] = []
-    categoryCosts.reserveCapacity(5)
+    categoryCosts.reserveCapacity(TokenCategory.allCases.count)
     for (index, category) in TokenCategory.allCases.enumerated() {
-      let tokens = Int128(usage.tokens[category])
-      cost.list += tokens * found.rates.sync[index]
-      let actual = tokens * paid[index]
+      let count = usage.tokens[category]
+      guard count != 0 else {
+        categoryCosts.append(0)
+        continue
+      }
+      // Only an audio category can lack a rate: its tokens are then unpriced, never text.
+      guard let list = found.rates.sync[index], let rate = paid[index] else {
+        return .failure(.noAudioRate(model: found.card.model, on: rateDay))
+      }
+      let tokens = Int128(count)
+      cost.list += tokens * list
+      let actual = tokens * rate
       cost.actual += actual
       categoryCosts.append(actual)
     }

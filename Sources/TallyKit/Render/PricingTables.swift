@@ -31,6 +31,21 @@ public enum PricingListing {
     ]
     var columns = titles.map { Column($0.0, title: $0.1, dropPriority: $0.2) }
     var rows = cards.map(\.cells)
+    // The optional audio columns, where a listed row has an audio rate.
+    if cards.contains(where: \.hasAudioRate) {
+      columns += [
+        Column("audio_input", title: "Audio in", dropPriority: 5),
+        Column("audio_output", title: "Audio out", dropPriority: 5),
+        Column("batch_audio_input", title: "B audio in", dropPriority: 7),
+        Column("batch_audio_output", title: "B audio out", dropPriority: 7),
+      ]
+      rows = zip(rows, cards).map { cells, card in
+        cells + [
+          .rate(card.sync.audioInput), .rate(card.sync.audioOutput), .rate(card.batch?.audioInput),
+          .rate(card.batch?.audioOutput),
+        ]
+      }
+    }
     if includeNotes {
       columns.append(Column("notes", title: "Notes", dropPriority: 10))
       rows = zip(rows, cards).map { $0 + [.text($1.notes)] }
@@ -68,16 +83,13 @@ public struct ModelPricing: Sendable {
   }
 
   public var table: ReportTable {
-    let categories: [(String, KeyPath<CategoryRates, Decimal>)] = [
-      ("input", \.input), ("cache_write_5m", \.cacheWrite5m), ("cache_write_1h", \.cacheWrite1h),
-      ("cache_read", \.cacheRead), ("output", \.output),
-    ]
     var rows: [[Cell]] = []
     for card in inForce {
-      for (name, path) in categories {
+      // Audio categories only where the row has an audio rate.
+      for category in TokenCategory.allCases where !category.isAudio || card.hasAudioRate {
         rows.append([
-          .count(card.minInputTokens), .text(name), .text("per 1M tokens"), .rate(card.sync[keyPath: path]),
-          .rate(card.batch?[keyPath: path]),
+          .count(card.minInputTokens), .text(category.rawValue), .text("per 1M tokens"),
+          .rate(card.sync[category]), .rate(card.batch?[category] ?? nil),
         ])
       }
       rows.append([

@@ -52,16 +52,20 @@ public struct Column: Hashable, Sendable {
   public let tableOnly: Bool
   /// How its rounded cells relate to the totals row and the other columns.
   public let rounding: ColumnRounding
+  /// Left out of terminal tables when every cell, totals included, is a count of 0 (a rare
+  /// category such as audio tokens); CSV and JSON always have it.
+  public let tableHidesZeros: Bool
 
   public init(
     _ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false,
-    rounding: ColumnRounding = .independent
+    rounding: ColumnRounding = .independent, tableHidesZeros: Bool = false
   ) {
     self.key = key
     self.title = title
     self.dropPriority = dropPriority
     self.tableOnly = tableOnly
     self.rounding = rounding
+    self.tableHidesZeros = tableHidesZeros
   }
 }
 

@@ -18,6 +18,10 @@ extension SpendReport {
         Column("cache_write_1h_tokens", title: "1h writes", dropPriority: 7),
         Column("cache_read_tokens", title: "Cache reads", dropPriority: 4),
         Column("output_tokens", title: "Output", dropPriority: 3),
+        // Audio is rare: a table shows its columns only when there is some, and on a narrow
+        // terminal they go first.
+        Column("audio_input_tokens", title: "Audio in", dropPriority: 9, tableHidesZeros: true),
+        Column("audio_output_tokens", title: "Audio out", dropPriority: 9, tableHidesZeros: true),
         Column("web_searches", title: "Searches", dropPriority: 8),
         Column("list_cost_usd", title: "List cost", dropPriority: 2, rounding: .allocated),
         Column("cost_usd", title: "Cost", rounding: .allocated),
@@ -36,7 +40,8 @@ extension SpendReport {
       [
         .count(row.requests), .count(row.tokens.input), .count(row.tokens.cacheWrite5m),
         .count(row.tokens.cacheWrite1h),
-        .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.webSearches),
+        .count(row.tokens.cacheRead), .count(row.tokens.output), .count(row.tokens.audioInput),
+        .count(row.tokens.audioOutput), .count(row.webSearches),
         .money(row.listCost),
         .money(row.cost),
       ] + (showsTrend ? [trend] : []) + [.money(row.batchSavings), .count(row.unpricedRequests)]

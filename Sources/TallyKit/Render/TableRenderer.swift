@@ -28,7 +28,9 @@ extension ReportTable {
       let texts = [header[index]] + body.map { $0[index] } + (footer.map { [$0[index]] } ?? [])
       return texts.map(\.displayWidth).max() ?? 0
     }
-    var visible = Array(columns.indices)
+    var visible = columns.indices.filter { index in
+      !columns[index].tableHidesZeros || !allRows.allSatisfy { $0[index] == .count(0) }
+    }
     let gap = 2
     func totalWidth() -> Int { visible.map { widths[$0] }.reduce(0, +) + gap * max(0, visible.count - 1) }
     if let limit = options.width {

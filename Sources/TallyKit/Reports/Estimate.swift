@@ -71,7 +71,8 @@ public struct EstimateReport: Hashable, Sendable {
       let tokens = workload.tokensPerRequest
       let card = try file.card(for: workload, at: at, prices: prices)
       let monthlyRequests = Exact(workload.requests) * workload.per.perMonth(daysPerMonth: file.daysPerMonth)
-      let batchCost = card.batch?.price(tokens)
+      // A workload declares text tokens only (no audio), which every row prices.
+      let batchCost = card.batch.flatMap { $0.price(tokens) }
       if batchCost == nil {
         warnings.append(
           "workload \"\(workload.name)\": \(card.model) has no batch rate in force on \(at); batch totals are left empty"
@@ -82,7 +83,7 @@ public struct EstimateReport: Hashable, Sendable {
           workload: workload.name, model: card.model, requests: monthlyRequests,
           inputTokens: monthlyRequests * Exact(Decimal(tokens.input)),
           outputTokens: monthlyRequests * Exact(Decimal(tokens.output)),
-          syncCost: card.sync.price(tokens) * monthlyRequests,
+          syncCost: card.sync.price(tokens)! * monthlyRequests,
           batchCost: batchCost.map { $0 * monthlyRequests }))
     }
     let partial = EstimateReport(

@@ -12,6 +12,8 @@ public enum FocusMeter: Hashable, Sendable, Comparable {
     case .tokens(.cacheWrite1h): "cache write 1h tokens"
     case .tokens(.cacheRead): "cache read tokens"
     case .tokens(.output): "output tokens"
+    case .tokens(.audioInput): "audio input tokens"
+    case .tokens(.audioOutput): "audio output tokens"
     case .webSearches: "web searches"
     }
   }
@@ -85,7 +87,7 @@ public struct FocusExport: Sendable {
     var unpricedModels: [String: Int] = [:]
     for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer)
     {
-      // Priced as a whole first: a missing batch or web-search rate makes the usage unpriced.
+      // Priced as a whole first: a missing batch, web-search or audio rate makes the usage unpriced.
       guard case .success(let priced) = pricer.price(aggregate),
         let paid = priced.card.rates(for: aggregate.mode)
       else {
@@ -98,8 +100,10 @@ public struct FocusExport: Sendable {
         let value = aggregate.keys[key] ?? ""
         return value.isEmpty ? unattributed : value
       }
-      var meters: [(FocusMeter, Int, Decimal, Decimal)] = TokenCategory.allCases.map { category in
-        (.tokens(category), aggregate.usage.tokens[category], card.sync[category], paid[category])
+      // The pricer priced every nonzero category, so each has both rates.
+      var meters: [(FocusMeter, Int, Decimal, Decimal)] = TokenCategory.allCases.compactMap { category in
+        guard let list = card.sync[category], let actual = paid[category] else { return nil }
+        return (.tokens(category), aggregate.usage.tokens[category], list, actual)
       }
       if aggregate.usage.webSearches > 0, let list = card.webSearchRate(for: .sync),
         let actual = card.webSearchRate(for: aggregate.mode)

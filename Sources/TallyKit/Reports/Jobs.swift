@@ -24,7 +24,8 @@ public struct JobRow: Sendable {
 
   /// Average input per billed request, every input category counted.
   public var averageInputTokens: Exact? { average(tokens.totalInput) }
-  public var averageOutputTokens: Exact? { average(tokens.output) }
+  /// Average output per billed request, audio output counted.
+  public var averageOutputTokens: Exact? { average(tokens.output + tokens.audioOutput) }
 
   /// Cost per priced billed request (failed requests cost nothing and are not counted).
   public var costPerRequest: Money? {

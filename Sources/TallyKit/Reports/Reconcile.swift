@@ -194,16 +194,19 @@ public struct ReconcileReport: Sendable {
     for aggregate in try ledger.usage(query) {
       let day = window.localDay(aggregate.bucketStart)
       if !usageDays.contains(day) { uncoveredDays.insert(day) }
-      // Tokens and searches are priced apart: a missing web-search rate leaves the tokens priced.
+      // Text tokens, audio tokens and searches are priced apart: a missing web-search or audio
+      // rate leaves the text tokens priced.
       func price(_ usage: Usage) -> PricedUsage? {
         try? pricer.price(
           usage, model: aggregate.model, mode: aggregate.mode, rateDay: aggregate.rateDay,
           sizeClass: aggregate.sizeClass, provider: aggregate.provider
         ).get()
       }
-      let tokens = price(Usage(tokens: aggregate.usage.tokens))
+      let text = price(Usage(tokens: aggregate.usage.tokens.withoutAudio))
+      let audio =
+        aggregate.usage.tokens.hasAudio ? price(Usage(tokens: aggregate.usage.tokens.audioOnly)) : nil
       let context =
-        tokens?.context
+        text?.context
         ?? pricer.context(
           model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
           provider: aggregate.provider)
@@ -215,7 +218,7 @@ public struct ReconcileReport: Sendable {
           category: category.rawValue)
         var side = sides[key] ?? Side()
         side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.tokens[category])
-        if let tokens {
+        if let tokens = category.isAudio ? audio : text {
           side.ledgerCost = side.ledgerCost + Money(atto: tokens.categoryCosts[index])
         } else {
           side.ledgerUnpriced = true

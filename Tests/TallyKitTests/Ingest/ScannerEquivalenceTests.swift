@@ -337,7 +337,7 @@ struct TrickyLine: CustomTestStringConvertible, Sendable {
     #"{"custom_id":\#(customID),"result":{"type":"succeeded","message":{"model":"claude-haiku-4-5","content":\#(content),"usage":\#(usage)}}}"#
   }
   static let record =
-    "record anthropic-batch:msgbatch_equivalence:c-1 claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5) 0 - - 1790000000 - -"
+    "record anthropic-batch:msgbatch_equivalence:c-1 claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5, audioInput: 0, audioOutput: 0) 0 - - 1790000000 - -"
 
   static func line(
     _ name: String, _ text: String, scanned: Bool, _ expected: String, format: InputFormat = .anthropicBatch
@@ -404,7 +404,7 @@ struct TrickyLine: CustomTestStringConvertible, Sendable {
       "error: not valid JSON (a truncated or corrupted line?)"),
     line(
       "escapes in custom_id", batch(#""c-\"\\\/\u00e9\ud83d\ude80\n""#), scanned: true,
-      "record anthropic-batch:msgbatch_equivalence:c-\"\\/é🚀\n claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5) 0 - - 1790000000 - -"
+      "record anthropic-batch:msgbatch_equivalence:c-\"\\/é🚀\n claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5, audioInput: 0, audioOutput: 0) 0 - - 1790000000 - -"
     ),
     line(
       "NUL written as \\u0000 in custom_id", batch(#""c-\u0000""#), scanned: true,
@@ -441,19 +441,43 @@ struct TrickyLine: CustomTestStringConvertible, Sendable {
       "an OpenAI line with extra members and nulls",
       #"{"id":"batch_req_1","custom_id":null,"response":{"status_code":200,"body":{"object":"chat.completion","created":1793371217,"model":"gpt-4o-mini","usage":{"prompt_tokens":100,"completion_tokens":7,"prompt_tokens_details":{"cached_tokens":64,"audio_tokens":0},"completion_tokens_details":null}}},"error":null}"#,
       scanned: true,
-      "record openai-batch:batch_req_1 gpt-4o-mini succeeded TokenCounts(input: 36, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 64, output: 7) 0 - - 1793371217 - -",
+      "record openai-batch:batch_req_1 gpt-4o-mini succeeded TokenCounts(input: 36, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 64, output: 7, audioInput: 0, audioOutput: 0) 0 - - 1793371217 - -",
       format: .openaiBatch),
     line(
       "an OpenAI status code written 200.0",
       #"{"id":"batch_req_1","response":{"status_code":200.0,"body":{"object":"chat.completion","created":1793371217,"model":"gpt-4o-mini","usage":{"prompt_tokens":100,"completion_tokens":7}}}}"#,
       scanned: false,
-      "record openai-batch:batch_req_1 gpt-4o-mini succeeded TokenCounts(input: 100, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 7) 0 - - 1793371217 - -",
+      "record openai-batch:batch_req_1 gpt-4o-mini succeeded TokenCounts(input: 100, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 7, audioInput: 0, audioOutput: 0) 0 - - 1793371217 - -",
+      format: .openaiBatch),
+    line(
+      "an OpenAI audio line: prompt and completion counts include their audio tokens",
+      #"{"id":"batch_req_1","response":{"status_code":200,"body":{"object":"chat.completion","created":1793371217,"model":"gpt-4o-audio-preview","usage":{"prompt_tokens":1000,"completion_tokens":400,"prompt_tokens_details":{"cached_tokens":200,"audio_tokens":300},"completion_tokens_details":{"reasoning_tokens":100,"audio_tokens":150,"accepted_prediction_tokens":0}}}}}"#,
+      scanned: true,
+      "record openai-batch:batch_req_1 gpt-4o-audio-preview succeeded TokenCounts(input: 500, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 200, output: 250, audioInput: 300, audioOutput: 150) 0 - - 1793371217 - -",
+      format: .openaiBatch),
+    line(
+      "a Responses usage with audio tokens in its details",
+      #"{"timestamp":"2026-11-02T10:00:00Z","request_id":"req_1","response":{"id":"resp_1","object":"response","model":"gpt-4o","usage":{"input_tokens":120,"output_tokens":80,"input_tokens_details":{"cached_tokens":20,"audio_tokens":40},"output_tokens_details":{"reasoning_tokens":0,"audio_tokens":30}}}}"#,
+      scanned: true,
+      "record api:req_1 gpt-4o succeeded TokenCounts(input: 60, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 20, output: 50, audioInput: 40, audioOutput: 30) 0 - - 1793613600 - -",
+      format: .apiLog),
+    line(
+      "more audio and cached tokens than prompt tokens",
+      #"{"id":"batch_req_1","response":{"status_code":200,"body":{"object":"chat.completion","created":1793371217,"model":"gpt-4o-audio-preview","usage":{"prompt_tokens":1000,"completion_tokens":400,"prompt_tokens_details":{"cached_tokens":200,"audio_tokens":900}}}}}"#,
+      scanned: true,
+      "error: response.body.usage.prompt_tokens_details.audio_tokens: 900 audio tokens and 200 cached tokens exceed prompt_tokens (1000); the prompt count includes both",
+      format: .openaiBatch),
+    line(
+      "more audio tokens than completion tokens",
+      #"{"id":"batch_req_1","response":{"status_code":200,"body":{"object":"chat.completion","created":1793371217,"model":"gpt-4o-audio-preview","usage":{"prompt_tokens":1000,"completion_tokens":40,"completion_tokens_details":{"audio_tokens":50}}}}}"#,
+      scanned: true,
+      "error: response.body.usage.completion_tokens_details.audio_tokens: 50 audio tokens exceed completion_tokens (40); the completion count includes them",
       format: .openaiBatch),
     line(
       "an API-log line with metadata",
       #"{"timestamp":"2026-11-02T10:00:00Z","metadata":{"tenant":"acme","job":"chat","other":[1]},"request_id":"req_1","response":{"id":"msg_1","type":"message","model":"claude-haiku-4-5","content":[{"type":"text","text":"\"usage\""}],"usage":{"input_tokens":10,"output_tokens":5,"service_tier":"standard"}}}"#,
       scanned: true,
-      "record api:req_1 claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5) 0 acme chat 1793613600 standard -",
+      "record api:req_1 claude-haiku-4-5 succeeded TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5, audioInput: 0, audioOutput: 0) 0 acme chat 1793613600 standard -",
       format: .apiLog),
     line(
       "an API-log tenant with \\u0000",

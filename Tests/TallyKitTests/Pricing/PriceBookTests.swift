@@ -101,7 +101,7 @@ private func cost(
       guard let batch = card.batch else { continue }
       if card.provider == "anthropic" {
         for category in TokenCategory.allCases {
-          #expect(batch[category] * 2 == card.sync[category], "\(card.model) \(category)")
+          #expect(batch[category].map { $0 * 2 } == card.sync[category], "\(card.model) \(category)")
         }
       }
     }

@@ -74,4 +74,46 @@ import Testing
         "pricing/test.csv:2: expected 18 fields as in the header, found 8"
       ])
   }
+
+  /// The optional audio columns: a rate where given, nil (no audio rate) where empty or absent.
+  @Test func audioColumnsAreOptionalAndChecked() throws {
+    let header =
+      PriceTable.requiredColumns.joined(separator: ",")
+      + ",audio_input,audio_output,batch_audio_input,batch_audio_output,notes"
+    let parsed = PriceTable.parse(
+      header + """
+
+        openai,a,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,40,80,20,40,
+        openai,b,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,32,,,,
+        openai,c,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,,,,,,,,,,,
+
+        """, file: "t.csv")
+    #expect(parsed.problems == [])
+    let cards = parsed.table.cards
+    #expect(cards.map(\.sync.audioInput) == [40, 32, nil])
+    #expect(cards.map(\.sync.audioOutput) == [80, nil, nil])
+    #expect(cards.map { $0.batch?.audioInput } == [20, nil, nil])
+    #expect(cards.map { $0.batch?.audioOutput } == [40, nil, nil])
+    #expect(cards.map(\.hasAudioRate) == [true, true, false])
+    // A table without the columns has no audio rate anywhere.
+    let plain = PriceTable.parse(
+      Self.header + "\nopenai,d,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,\n",
+      file: "p.csv")
+    #expect(plain.problems == [])
+    #expect(plain.table.cards.first?.hasAudioRate == false)
+
+    #expect(
+      PriceTable.parse(
+        header + """
+
+          openai,e,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,1.25,5,1.25,1.25,1.25,,-40,x,,,
+          openai,f,,2025-01-01,,0,2.50,10,2.50,2.50,1.25,,,,,,,40,80,20,,
+
+          """, file: "t.csv"
+      ).problems.map(\.description) == [
+        "t.csv:2: column audio_input: -40 is negative; a rate cannot be below zero",
+        "t.csv:2: column audio_output: \"x\" is not a decimal number",
+        "t.csv:3: column batch_audio_input: a batch audio rate needs the row's batch rates; fill batch_input and the other batch columns",
+      ])
+  }
 }

@@ -294,11 +294,11 @@ import Testing
     let table = try Self.report(by: [.month, .model]).table
     #expect(
       table.renderCSV() == """
-        month,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,web_searches,list_cost_usd,cost_usd,batch_savings_usd,unpriced_requests
-        2026-10,claude-sonnet-4-5,3,3000,0,0,0,300,0,6.00,3.00,3.00,0
-        2026-10,gpt-4o,1,1000,0,0,0,100,0,1.00,1.00,0.00,0
-        2026-11,mystery-1,1,1000,0,0,0,100,0,,,,1
-        2026-11,claude-sonnet-4-5,1,1000,0,0,0,100,0,0.75,0.75,0.00,0
+        month,model,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,audio_input_tokens,audio_output_tokens,web_searches,list_cost_usd,cost_usd,batch_savings_usd,unpriced_requests
+        2026-10,claude-sonnet-4-5,3,3000,0,0,0,300,0,0,0,6.00,3.00,3.00,0
+        2026-10,gpt-4o,1,1000,0,0,0,100,0,0,0,1.00,1.00,0.00,0
+        2026-11,mystery-1,1,1000,0,0,0,100,0,0,0,,,,1
+        2026-11,claude-sonnet-4-5,1,1000,0,0,0,100,0,0,0,0.75,0.75,0.00,0
 
         """)
     let json = table.renderJSON()
@@ -313,6 +313,8 @@ import Testing
             "cache_write_1h_tokens": 0,
             "cache_read_tokens": 0,
             "output_tokens": 600,
+            "audio_input_tokens": 0,
+            "audio_output_tokens": 0,
             "web_searches": 0,
             "list_cost_usd": "7.75",
             "cost_usd": "4.75",
