@@ -73,15 +73,22 @@ public struct ModelPricing: Sendable {
       ("cache_read", \.cacheRead), ("output", \.output),
     ]
     var rows: [[Cell]] = []
+    let thresholds = Array(Set(inForce.map(\.minInputTokens))).sorted()
     for card in inForce {
+      // The label reports give this tier (`0-100k`, `272k+`); one tier prices every size: `all`.
+      let context = Cell.text(
+        thresholds.count > 1
+          ? PriceBook.tierLabel(thresholds, at: thresholds.firstIndex(of: card.minInputTokens) ?? 0)
+          : "all")
       for (name, path) in categories {
         rows.append([
-          .count(card.minInputTokens), .text(name), .text("per 1M tokens"), .rate(card.sync[keyPath: path]),
+          .count(card.minInputTokens), context, .text(name), .text("per 1M tokens"),
+          .rate(card.sync[keyPath: path]),
           .rate(card.batch?[keyPath: path]),
         ])
       }
       rows.append([
-        .count(card.minInputTokens), .text("web_search"), .text("per 1K searches"),
+        .count(card.minInputTokens), context, .text("web_search"), .text("per 1K searches"),
         .rate(card.webSearchPer1K), .rate(card.webSearchRate(for: .batch)),
       ])
     }
@@ -96,7 +103,8 @@ public struct ModelPricing: Sendable {
     return ReportTable(
       name: "pricing",
       columns: [
-        Column("min_input_tokens", title: "Min input"), Column("category", title: "Category"),
+        Column("min_input_tokens", title: "Min input"), Column("context", title: "Context", dropPriority: 2),
+        Column("category", title: "Category"),
         Column("unit", title: "Unit", dropPriority: 1), Column("sync_usd", title: "Sync USD"),
         Column("batch_usd", title: "Batch USD"),
       ],
