@@ -162,7 +162,7 @@ struct PricingOverrideTests {
     #expect(estimate.status == 0, "\(estimate)")
     #expect(
       estimate.stdout.contains(
-        "contract-review,claude-sonnet-4-5-20250929,15000,225000000,12000000,855.00,427.50,427.50,50.00\n"))
+        "contract-review,claude-sonnet-4-5-20250929,0-200k,15000,225000000,12000000,855.00,427.50,427.50,50.00\n"))
   }
 }
 
@@ -237,7 +237,7 @@ struct HarnessTests {
     #expect(version.status == 0)
     #expect(
       version.stdout
-        == "0.1.0 (bundled price tables: pricing/anthropic.csv of 2026-04-01, pricing/openai.csv of 2025-12-11)\n"
+        == "0.1.0 (bundled price tables: pricing/anthropic.csv of 2026-10-07, pricing/openai.csv of 2026-11-22)\n"
     )
   }
 

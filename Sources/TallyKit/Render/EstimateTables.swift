@@ -6,6 +6,7 @@ extension EstimateReport {
     let columns = [
       Column("workload", title: "Workload"),
       Column("model", title: "Model", dropPriority: 3),
+      Column("context", title: "Context", dropPriority: 4),
       Column("requests", title: "Requests/mo", rounding: .allocated),
       Column("input_tokens", title: "Input tok/mo", dropPriority: 2, rounding: .allocated),
       Column("output_tokens", title: "Output tok/mo", dropPriority: 2, rounding: .allocated),
@@ -17,13 +18,14 @@ extension EstimateReport {
     ]
     let rows: [[Cell]] = rows.map { row in
       [
-        .text(row.workload), .text(row.model), .quantity(row.requests), .quantity(row.inputTokens),
+        .text(row.workload), .text(row.model), .text(row.context), .quantity(row.requests),
+        .quantity(row.inputTokens),
         .quantity(row.outputTokens), .money(row.syncCost), .money(row.batchCost), .money(row.savings),
         .percent(row.savingsPercent),
       ]
     }
     let totals: [Cell] = [
-      .text("Total"), .text(""), .quantity(totalRequests), .quantity(totalInputTokens),
+      .text("Total"), .text(""), .text(""), .quantity(totalRequests), .quantity(totalInputTokens),
       .quantity(totalOutputTokens),
       .money(totalSyncCost), .money(totalBatchCost), .money(totalSavings), .percent(totalSavingsPercent),
     ]

@@ -84,16 +84,22 @@ public struct ModelPricing: Sendable {
 
   public var table: ReportTable {
     var rows: [[Cell]] = []
+    let thresholds = Array(Set(inForce.map(\.minInputTokens))).sorted()
     for card in inForce {
+      // The label reports give this tier (`0-100k`, `272k+`); one tier prices every size: `all`.
+      let context = Cell.text(
+        thresholds.count > 1
+          ? PriceBook.tierLabel(thresholds, at: thresholds.firstIndex(of: card.minInputTokens) ?? 0)
+          : "all")
       // Audio categories only where the row has an audio rate.
       for category in TokenCategory.allCases where !category.isAudio || card.hasAudioRate {
         rows.append([
-          .count(card.minInputTokens), .text(category.rawValue), .text("per 1M tokens"),
+          .count(card.minInputTokens), context, .text(category.rawValue), .text("per 1M tokens"),
           .rate(card.sync[category]), .rate(card.batch?[category] ?? nil),
         ])
       }
       rows.append([
-        .count(card.minInputTokens), .text("web_search"), .text("per 1K searches"),
+        .count(card.minInputTokens), context, .text("web_search"), .text("per 1K searches"),
         .rate(card.webSearchPer1K), .rate(card.webSearchRate(for: .batch)),
       ])
     }
@@ -108,7 +114,8 @@ public struct ModelPricing: Sendable {
     return ReportTable(
       name: "pricing",
       columns: [
-        Column("min_input_tokens", title: "Min input"), Column("category", title: "Category"),
+        Column("min_input_tokens", title: "Min input"), Column("context", title: "Context", dropPriority: 2),
+        Column("category", title: "Category"),
         Column("unit", title: "Unit", dropPriority: 1), Column("sync_usd", title: "Sync USD"),
         Column("batch_usd", title: "Batch USD"),
       ],

@@ -5,6 +5,8 @@ public struct EstimateRow: Hashable, Sendable {
   public let workload: String
   /// The canonical model id the workload's model resolved to.
   public let model: String
+  /// The context tier of one request, such as `0-200k` or `100k+` (see `PriceBook.contextLabel`).
+  public let context: String
   public let requests: Exact
   public let inputTokens: Exact
   public let outputTokens: Exact
@@ -80,7 +82,9 @@ public struct EstimateReport: Hashable, Sendable {
       }
       rows.append(
         EstimateRow(
-          workload: workload.name, model: card.model, requests: monthlyRequests,
+          workload: workload.name, model: card.model,
+          context: prices.contextLabel(model: card.model, on: at, requestInputTokens: tokens.totalInput),
+          requests: monthlyRequests,
           inputTokens: monthlyRequests * Exact(Decimal(tokens.input)),
           outputTokens: monthlyRequests * Exact(Decimal(tokens.output)),
           syncCost: card.sync.price(tokens)! * monthlyRequests,

@@ -36,7 +36,7 @@ private func cost(
     for source in PriceBook.bundledTableSources {
       #expect(PriceTable.parse(source.text, file: source.file).problems == [])
     }
-    #expect(bundled.bundled.count == 38)
+    #expect(bundled.bundled.count == 89)
   }
 
   @Test func everyClaudeModelOfTheFactsIsPresent() {
@@ -124,14 +124,14 @@ private func cost(
 
   @Test func effectiveDatesAreFromInclusiveAndToExclusive() throws {
     let long = TokenCounts(input: 300_000, output: 1_000)
-    // Opus 4.6's long-context premium (10 / 37.50) ends on 2026-04-01 (exclusive).
-    #expect(try cost("claude-opus-4-6", long, on: "2026-03-31").get().actual == dollars("3.0375"))
-    #expect(try cost("claude-opus-4-6", long, on: "2026-04-01").get().actual == dollars("1.525"))
+    // Opus 4.6's long-context premium (10 / 37.50) ends on 2026-03-13 (exclusive).
+    #expect(try cost("claude-opus-4-6", long, on: "2026-03-12").get().actual == dollars("3.0375"))
+    #expect(try cost("claude-opus-4-6", long, on: "2026-03-13").get().actual == dollars("1.525"))
     // The model's first day (inclusive) is priced, the day before is not.
-    #expect(try cost("claude-opus-4-6", long, on: "2026-02-04").get().actual == dollars("3.0375"))
+    #expect(try cost("claude-opus-4-6", long, on: "2026-02-05").get().actual == dollars("3.0375"))
     #expect(
-      cost("claude-opus-4-6", long, on: "2026-02-03")
-        == .failure(.noRateInForce(model: "claude-opus-4-6", on: day("2026-02-03"))))
+      cost("claude-opus-4-6", long, on: "2026-02-04")
+        == .failure(.noRateInForce(model: "claude-opus-4-6", on: day("2026-02-04"))))
   }
 
   @Test func webSearchesArePricedPer1000WithoutBatchDiscount() throws {

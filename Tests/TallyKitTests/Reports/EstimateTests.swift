@@ -63,9 +63,10 @@ import Testing
   @Test func ratesAreThoseInForceOnTheDate() throws {
     let text = Self.published.replacingOccurrences(of: "claude-sonnet-4-5", with: "claude-opus-4-6")
       .replacingOccurrences(of: "input_tokens = 15000", with: "input_tokens = 250000")
-    // Over 200,000 input: Opus 4.6's premium (10 / 37.50) in March, standard (5 / 25) from April.
-    #expect(try estimate(text, at: CivilDate(parsing: "2026-03-31")!).rows[0].syncCost.json == "37950")
-    #expect(try estimate(text, at: CivilDate(parsing: "2026-04-01")!).rows[0].syncCost.json == "19050")
+    // Over 200,000 input: Opus 4.6's premium (10 / 37.50) until 2026-03-12, standard (5 / 25) from
+    // 2026-03-13, when the 1M context became generally available.
+    #expect(try estimate(text, at: CivilDate(parsing: "2026-03-12")!).rows[0].syncCost.json == "37950")
+    #expect(try estimate(text, at: CivilDate(parsing: "2026-03-13")!).rows[0].syncCost.json == "19050")
   }
 
   @Test func unknownModelsAndDatesWithoutRatesAreErrors() {

@@ -376,7 +376,7 @@ import Testing
       ])
     #expect(report.totals.delta == .zero)
 
-    // Opus 4.6's rates start on 2026-02-04: a switch priced on 2026-01-15 has none.
+    // Opus 4.6's rates start on 2026-02-05: a switch priced on 2026-01-15 has none.
     let file = try ScenarioFile.parse(
       Self.published + "[[change]]\nkind = \"switch-model\"\nto = \"claude-opus-4-6\"\n", file: "w.toml")
     let january = CivilDate(parsing: "2026-01-15")!
