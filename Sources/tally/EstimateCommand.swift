@@ -55,14 +55,14 @@ struct EstimateCommand: ParsableCommand {
       Swift.print(section.csv(sections, precision: output.precision, file: file), terminator: "")
       return
     }
+    let context = ReportContext(
+      title: "Estimate \(file)", window: nil, warnings: report.warnings, prices: prices.sources)
     if output.format == .json {
-      output.print(
-        report.table,
-        context: ReportContext(
-          title: "Estimate \(file)", window: nil, warnings: report.warnings, prices: prices.sources))
+      output.print(report.table, context: context)
       return
     }
     output.print(
-      report.table, before: heading, after: margin.map { [$0.renderTable(output.renderOptions)] } ?? [])
+      report.table, before: heading + context.pricesLine,
+      after: margin.map { [$0.renderTable(output.renderOptions)] } ?? [])
   }
 }

@@ -46,7 +46,7 @@ public struct ReportContext: Sendable {
 
   /// `Prices: the bundled tables pricing/anthropic.csv of 2026-04-01 and …, overridden by
   /// contract.csv.`, or "" when the report names none.
-  var pricesLine: String {
+  public var pricesLine: String {
     let bundled = prices.filter(\.bundled).map(\.description)
     let overrides = prices.filter { !$0.bundled }.map(\.file)
     guard !bundled.isEmpty || !overrides.isEmpty else { return "" }
