@@ -42,8 +42,12 @@ struct PricingDiff: ParsableCommand {
   /// The rows of one side and the book that prices them; exits 65 listing every problem.
   func load(_ side: String) throws -> (cards: [RateCard], book: PriceBook) {
     if side == "bundled" {
-      let book = try PricingOptions().loadPriceBook()
-      return (book.bundled, book)
+      do {
+        let book = try PriceBook.load()
+        return (book.bundled, book)
+      } catch {
+        fail(error.problems.map(\.description), exitCode: 65)
+      }
     }
     let parsed = PriceTable.parse(try readInput(side), file: side)
     guard parsed.problems.isEmpty else { fail(parsed.problems.map(\.description), exitCode: 65) }

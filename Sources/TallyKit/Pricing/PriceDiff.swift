@@ -144,7 +144,7 @@ public enum PriceDiff {
       name: "pricing-diff",
       columns: [
         Column("change", title: "Change"), Column("provider", title: "Provider", dropPriority: 3),
-        Column("model", title: "Model"), Column("min_input_tokens", title: "Min input", dropPriority: 2),
+        Column("model", title: "Model"), Column("min_input_tokens", title: "Min input"),
         Column("effective_from", title: "From", dropPriority: 1), Column("column", title: "Column"),
         Column("old", title: "Old"), Column("new", title: "New"),
       ],

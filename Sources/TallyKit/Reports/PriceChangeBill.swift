@@ -64,10 +64,10 @@ public struct PriceChangeBill: Sendable {
     return total
   }
 
-  /// The total delta: the sum of the rows' deltas (rows priced in full on both sides).
+  /// New minus old in total; nil when some model has no delta (unpriced on a side).
   public var totalDelta: Money? {
-    let deltas = rows.compactMap(\.delta)
-    return deltas.isEmpty ? nil : deltas.reduce(.zero, +)
+    guard rows.allSatisfy({ $0.delta != nil }), let old = totals.oldCost, let new = totals.newCost else { return nil }
+    return new - old
   }
 
   /// Unpriced usage on either side: those rows have no delta, and the total delta leaves them out.
@@ -79,7 +79,7 @@ public struct PriceChangeBill: Sendable {
       ("NEW", total.newUnpriced, rows.filter { $0.newUnpriced > 0 }.map(\.model)),
     ] where count > 0 {
       lines.append(
-        "\(count) request\(count == 1 ? " is" : "s are") unpriced under \(side) (\(models.joined(separator: ", "))): those models have no delta, and the total delta leaves them out"
+        "\(count) request\(count == 1 ? " is" : "s are") unpriced under \(side) (\(models.joined(separator: ", "))): those models have no delta, and neither has the total"
       )
     }
     return lines
@@ -93,23 +93,17 @@ public struct PriceChangeBill: Sendable {
         .count(row.oldUnpriced), .count(row.newUnpriced),
       ]
     }
-    let total = totals
-    var totalOld = total
-    // The delta % of the total compares the rows that have a delta.
-    totalOld.oldCost = rows.filter { $0.delta != nil }.compactMap(\.oldCost).reduce(nil) { ($0 ?? .zero) + $1 }
-    let totalPercent = totalDelta.flatMap { delta in
-      totalOld.oldCost.flatMap { $0.isZero ? nil : delta.percent(of: $0) }
-    }
-    var totalCells = cells(total, label: [.text("Total"), .text("")], delta: totalDelta)
-    totalCells[6] = .percent(totalPercent)
+    let totalCells = cells(totals, label: [.text("Total"), .text("")], delta: totalDelta)
     return ReportTable(
       name: "pricing-diff",
       columns: [
         Column("provider", title: "Provider", dropPriority: 2), Column("model", title: "Model"),
         Column("requests", title: "Requests"),
-        Column("old_cost_usd", title: "Old cost", rounding: .allocated),
-        Column("new_cost_usd", title: "New cost", rounding: .allocated),
-        Column("delta_usd", title: "Delta", rounding: .allocated), Column("delta_pct", title: "Delta %"),
+        // Rounded cell by cell: a model whose rates did not change shows the same cost on both
+        // sides (allocating each column apart could move a cent between them).
+        Column("old_cost_usd", title: "Old cost"), Column("new_cost_usd", title: "New cost"),
+        // Each shown delta is the shown new cost minus the shown old one, so a row reads right.
+        Column("delta_usd", title: "Delta", rounding: .difference("new_cost_usd", minus: "old_cost_usd")), Column("delta_pct", title: "Delta %"),
         Column("old_unpriced_requests", title: "Old unpriced", dropPriority: 1),
         Column("new_unpriced_requests", title: "New unpriced", dropPriority: 1),
       ],

@@ -85,11 +85,12 @@ import Testing
         """)
     #expect(bill.totals.oldCost == Money(Decimal(string: "0.835")!))
     #expect(bill.totals.newCost == Money(Decimal(string: "0.668")!))
-    #expect(bill.totalDelta == Money(Decimal(string: "-0.167")!))
+    #expect(bill.totalDelta == nil)  // mystery-model has no delta
+    #expect(bill.rows.first?.delta == Money(Decimal(string: "-0.167")!))
     #expect(
       bill.warnings == [
-        "1 request is unpriced under OLD (mystery-model): those models have no delta, and the total delta leaves them out",
-        "1 request is unpriced under NEW (mystery-model): those models have no delta, and the total delta leaves them out",
+        "1 request is unpriced under OLD (mystery-model): those models have no delta, and neither has the total",
+        "1 request is unpriced under NEW (mystery-model): those models have no delta, and neither has the total",
       ])
   }
 }
