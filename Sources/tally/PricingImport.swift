@@ -14,7 +14,9 @@ struct PricingImport: ParsableCommand {
       """
   )
 
-  @Argument(help: "The list's format: litellm (model_prices_and_context_window.json) or genai-prices (prices/data.json).")
+  @Argument(
+    help:
+      "The list's format: litellm (model_prices_and_context_window.json) or genai-prices (prices/data.json).")
   var format: PriceImportFormat
 
   @Argument(help: "The JSON file (- for standard input).", completion: .file(extensions: ["json"]))
@@ -24,7 +26,8 @@ struct PricingImport: ParsableCommand {
   var provider: [String] = []
 
   @Option(
-    help: ArgumentHelp("effective_from of every imported row (YYYY-MM-DD, UTC); default today.", valueName: "date"),
+    help: ArgumentHelp(
+      "effective_from of every imported row (YYYY-MM-DD, UTC); default today.", valueName: "date"),
     transform: CivilDate.argument)
   var at: CivilDate?
 
@@ -56,6 +59,8 @@ struct PricingImport: ParsableCommand {
       fail(["\(file): \(error.description); expected a \(format.rawValue) price list"], exitCode: 65)
     }
     print(imported.csv(effectiveFrom: date), terminator: "")
-    for line in imported.report(file: file) { FileHandle.standardError.write(Data(("tally: " + line + "\n").utf8)) }
+    for line in imported.report(file: file) {
+      FileHandle.standardError.write(Data(("tally: " + line + "\n").utf8))
+    }
   }
 }

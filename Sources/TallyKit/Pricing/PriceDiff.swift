@@ -135,7 +135,10 @@ public enum PriceDiff {
       (
         $0.provider, $0.model, $0.minInputTokens, $0.effectiveFrom.daysSinceEpoch,
         order.firstIndex(of: $0.column) ?? -1
-      ) < ($1.provider, $1.model, $1.minInputTokens, $1.effectiveFrom.daysSinceEpoch, order.firstIndex(of: $1.column) ?? -1)
+      ) < (
+        $1.provider, $1.model, $1.minInputTokens, $1.effectiveFrom.daysSinceEpoch,
+        order.firstIndex(of: $1.column) ?? -1
+      )
     }
   }
 
@@ -150,7 +153,8 @@ public enum PriceDiff {
       ],
       rows: changes.map { change in
         [
-          .text(change.kind.rawValue), .text(change.provider), .text(change.model), .count(change.minInputTokens),
+          .text(change.kind.rawValue), .text(change.provider), .text(change.model),
+          .count(change.minInputTokens),
           .date(change.effectiveFrom), .text(change.column), .text(change.old), .text(change.new),
         ]
       })

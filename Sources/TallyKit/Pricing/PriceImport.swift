@@ -118,7 +118,9 @@ public struct PriceImport: Sendable {
 
   /// Converts `data` (the file's bytes). `providers` limits the import (nil: every provider
   /// Tally prices).
-  public static func run(_ format: PriceImportFormat, data: Data, at: CivilDate, providers: Set<String>? = nil)
+  public static func run(
+    _ format: PriceImportFormat, data: Data, at: CivilDate, providers: Set<String>? = nil
+  )
     throws(PriceImportError) -> PriceImport
   {
     let documents: [JSONNode]
@@ -135,7 +137,9 @@ public struct PriceImport: Sendable {
     case .litellm: try result.readLiteLLM(document, providers: providers)
     case .genaiPrices: try result.readGenAIPrices(document, at: at, providers: providers)
     }
-    result.rows.sort { ($0.provider, $0.model, $0.minInputTokens) < ($1.provider, $1.model, $1.minInputTokens) }
+    result.rows.sort {
+      ($0.provider, $0.model, $0.minInputTokens) < ($1.provider, $1.model, $1.minInputTokens)
+    }
     return result
   }
 
@@ -165,7 +169,9 @@ public struct PriceImport: Sendable {
     let scaled = value.shifted(by: shift)
     guard scaled.decimalPlaces <= 12 else {
       throw Unusable(
-        reason: "\(field) \(text) is \(scaled) USD per million, more than the 12 decimal places a price table holds")
+        reason:
+          "\(field) \(text) is \(scaled) USD per million, more than the 12 decimal places a price table holds"
+      )
     }
     return scaled.description
   }
@@ -259,7 +265,8 @@ public struct PriceImport: Sendable {
       thresholds.insert(thousands)
     }
     func value(_ field: String, tier: Int, shift: Int = 6) throws(Unusable) -> String? {
-      if tier > 0, let tiered = try rate(entry["\(field)_above_\(tier)k_tokens"], field: field, shift: shift) {
+      if tier > 0, let tiered = try rate(entry["\(field)_above_\(tier)k_tokens"], field: field, shift: shift)
+      {
         return tiered
       }
       return try rate(entry[field], field: field, shift: shift)
@@ -272,7 +279,8 @@ public struct PriceImport: Sendable {
     // Batch: only a uniform 50% discount says what the cache categories cost in batch.
     var batchIsHalf = false
     var notes: [String] = []
-    let batchInput = try rate(entry["input_cost_per_token_batches"], field: "input_cost_per_token_batches", shift: 6)
+    let batchInput = try rate(
+      entry["input_cost_per_token_batches"], field: "input_cost_per_token_batches", shift: 6)
     let batchOutput = try rate(
       entry["output_cost_per_token_batches"], field: "output_cost_per_token_batches", shift: 6)
     if batchInput != nil || batchOutput != nil {
@@ -297,7 +305,8 @@ public struct PriceImport: Sendable {
       if let first = sizes[0], sizes.allSatisfy({ $0 == first }) {
         searchPer1K = first
       } else {
-        searchNote = "search price depends on search_context_size: web_search_per_1k left empty (searches unpriced)"
+        searchNote =
+          "search price depends on search_context_size: web_search_per_1k left empty (searches unpriced)"
       }
     }
     var rows: [Row] = []
@@ -339,7 +348,8 @@ public struct PriceImport: Sendable {
     }
     var claimed: Set<String> = []
     for source in sources {
-      guard case .string(let sourceID)? = source["id"]?.value, case .array(let models)? = source["models"]?.value
+      guard case .string(let sourceID)? = source["id"]?.value,
+        case .array(let models)? = source["models"]?.value
       else {
         throw PriceImportError("line \(source.line): a provider without \"id\" and \"models\"")
       }
@@ -367,7 +377,8 @@ public struct PriceImport: Sendable {
           }
           var aliases: [String] = []
           if let match = model["match"] {
-            for alias in Self.equalsClauses(match) where alias != id && !alias.contains(where: \.isWhitespace) {
+            for alias in Self.equalsClauses(match) where alias != id && !alias.contains(where: \.isWhitespace)
+            {
               if !aliases.contains(alias) { aliases.append(alias) }
             }
           }
@@ -407,7 +418,9 @@ public struct PriceImport: Sendable {
     var chosen: JSONNode?
     var later: CivilDate?
     for condition in conditions {
-      guard let prices = condition["prices"] else { throw Unusable(reason: "a conditional price without prices") }
+      guard let prices = condition["prices"] else {
+        throw Unusable(reason: "a conditional price without prices")
+      }
       guard let constraint = condition["constraint"] else {
         chosen = prices
         continue
@@ -417,7 +430,8 @@ public struct PriceImport: Sendable {
         if case .string(let text)? = constraint["end_time"]?.value { end = text }
         throw Unusable(reason: "time-of-day prices (\(start) to \(end)) cannot be expressed")
       }
-      guard case .string(let text)? = constraint["start_date"]?.value, let start = CivilDate(parsing: text) else {
+      guard case .string(let text)? = constraint["start_date"]?.value, let start = CivilDate(parsing: text)
+      else {
         throw Unusable(reason: "a price constraint other than start_date cannot be expressed")
       }
       if start <= at {
@@ -432,7 +446,8 @@ public struct PriceImport: Sendable {
 
   /// genai-prices price names, and what Tally does with them.
   private static let genaiKnown: Set<String> = [
-    "input_mtok", "output_mtok", "cache_write_mtok", "cache_read_mtok", "input_audio_mtok", "output_audio_mtok",
+    "input_mtok", "output_mtok", "cache_write_mtok", "cache_read_mtok", "input_audio_mtok",
+    "output_audio_mtok",
     "cache_audio_read_mtok",
   ]
 
@@ -478,7 +493,8 @@ public struct PriceImport: Sendable {
     }
     var rows: [Row] = []
     for tier in [nil] + thresholds.sorted() {
-      guard let input = try value("input_mtok", tier: tier), let output = try value("output_mtok", tier: tier) else {
+      guard let input = try value("input_mtok", tier: tier), let output = try value("output_mtok", tier: tier)
+      else {
         throw Unusable(reason: "no input_mtok and output_mtok prices")
       }
       var derivations: [String] = []

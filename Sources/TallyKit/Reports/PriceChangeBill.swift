@@ -66,7 +66,9 @@ public struct PriceChangeBill: Sendable {
 
   /// New minus old in total; nil when some model has no delta (unpriced on a side).
   public var totalDelta: Money? {
-    guard rows.allSatisfy({ $0.delta != nil }), let old = totals.oldCost, let new = totals.newCost else { return nil }
+    guard rows.allSatisfy({ $0.delta != nil }), let old = totals.oldCost, let new = totals.newCost else {
+      return nil
+    }
     return new - old
   }
 
@@ -103,7 +105,8 @@ public struct PriceChangeBill: Sendable {
         // sides (allocating each column apart could move a cent between them).
         Column("old_cost_usd", title: "Old cost"), Column("new_cost_usd", title: "New cost"),
         // Each shown delta is the shown new cost minus the shown old one, so a row reads right.
-        Column("delta_usd", title: "Delta", rounding: .difference("new_cost_usd", minus: "old_cost_usd")), Column("delta_pct", title: "Delta %"),
+        Column("delta_usd", title: "Delta", rounding: .difference("new_cost_usd", minus: "old_cost_usd")),
+        Column("delta_pct", title: "Delta %"),
         Column("old_unpriced_requests", title: "Old unpriced", dropPriority: 1),
         Column("new_unpriced_requests", title: "New unpriced", dropPriority: 1),
       ],

@@ -8,20 +8,22 @@ import Testing
 @Suite struct PriceDiffTests {
   static let header =
     "provider,model,aliases,effective_from,effective_to,min_input_tokens,input,output,cache_write_5m,cache_write_1h,cache_read,batch_input,batch_output,batch_cache_write_5m,batch_cache_write_1h,batch_cache_read,web_search_per_1k,notes\n"
-  static let old = header + """
-    anthropic,claude-haiku-4-5-20251001,claude-haiku-4-5,2025-10-01,,0,1,5,1.25,2,0.10,0.50,2.50,0.625,1,0.05,10,
-    anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,
-    anthropic,claude-sonnet-4-5-20250929,,2025-09-29,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,
-    anthropic,claude-3-haiku-20240307,,2024-03-07,,0,0.25,1.25,0.30,0.50,0.03,0.125,0.625,0.15,0.25,0.015,10,
+  static let old =
+    header + """
+      anthropic,claude-haiku-4-5-20251001,claude-haiku-4-5,2025-10-01,,0,1,5,1.25,2,0.10,0.50,2.50,0.625,1,0.05,10,
+      anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,
+      anthropic,claude-sonnet-4-5-20250929,,2025-09-29,,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,
+      anthropic,claude-3-haiku-20240307,,2024-03-07,,0,0.25,1.25,0.30,0.50,0.03,0.125,0.625,0.15,0.25,0.015,10,
 
-    """
-  static let new = header + """
-    anthropic,claude-haiku-4-5,,2026-10-01,,0,1,4,1.25,2,0.10,0.50,2,0.625,1,0.05,10,
-    anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,
-    anthropic,claude-sonnet-4-5-20250929,,2025-09-29,2026-04-01,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,
-    anthropic,claude-opus-4-6,,2026-02-04,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,
+      """
+  static let new =
+    header + """
+      anthropic,claude-haiku-4-5,,2026-10-01,,0,1,4,1.25,2,0.10,0.50,2,0.625,1,0.05,10,
+      anthropic,claude-sonnet-4-5-20250929,claude-sonnet-4-5,2025-09-29,,0,3,15,3.75,6,0.30,1.50,7.50,1.875,3,0.15,10,
+      anthropic,claude-sonnet-4-5-20250929,,2025-09-29,2026-04-01,200001,6,22.50,7.50,12,0.60,3,11.25,3.75,6,0.30,10,
+      anthropic,claude-opus-4-6,,2026-02-04,,0,5,25,6.25,10,0.50,2.50,12.50,3.125,5,0.25,10,
 
-    """
+      """
 
   static func cards(_ text: String, _ file: String) -> [RateCard] {
     let parsed = PriceTable.parse(text, file: file)
@@ -30,7 +32,8 @@ import Testing
   }
 
   @Test func changedRateDateTierAddedAndRemovedModels() {
-    let changes = PriceDiff.changes(old: Self.cards(Self.old, "old.csv"), new: Self.cards(Self.new, "new.csv"))
+    let changes = PriceDiff.changes(
+      old: Self.cards(Self.old, "old.csv"), new: Self.cards(Self.new, "new.csv"))
     let table = PriceDiff.table(changes)
     #expect(
       table.renderCSV() == """
@@ -49,19 +52,23 @@ import Testing
   }
 
   @Test func addedAndRemovedTiersAndPeriods() {
-    let old = Self.header + """
-      openai,gpt-5,,2025-08-07,,0,1.25,10,1.25,1.25,0.125,,,,,,,
-      openai,gpt-5,,2025-08-07,,272001,2.5,15,2.5,2.5,0.25,,,,,,,
+    let old =
+      Self.header + """
+        openai,gpt-5,,2025-08-07,,0,1.25,10,1.25,1.25,0.125,,,,,,,
+        openai,gpt-5,,2025-08-07,,272001,2.5,15,2.5,2.5,0.25,,,,,,,
 
-      """
-    let new = Self.header + """
-      openai,gpt-5,,2025-08-07,2026-06-01,0,1.25,10,1.25,1.25,0.125,,,,,,,
-      openai,gpt-5,,2026-06-01,,0,1,8,1,1,0.1,,,,,,,
+        """
+    let new =
+      Self.header + """
+        openai,gpt-5,,2025-08-07,2026-06-01,0,1.25,10,1.25,1.25,0.125,,,,,,,
+        openai,gpt-5,,2026-06-01,,0,1,8,1,1,0.1,,,,,,,
 
-      """
+        """
     let changes = PriceDiff.changes(old: Self.cards(old, "o"), new: Self.cards(new, "n"))
     #expect(
-      changes.map { "\($0.kind.rawValue) \($0.minInputTokens) \($0.effectiveFrom) \($0.column) \($0.old)|\($0.new)" }
+      changes.map {
+        "\($0.kind.rawValue) \($0.minInputTokens) \($0.effectiveFrom) \($0.column) \($0.old)|\($0.new)"
+      }
         == [
           "changed 0 2025-08-07 effective_to |2026-06-01",
           "added period 0 2026-06-01  |input 1, output 8",

@@ -67,7 +67,8 @@ import Testing
       let parsed = PriceTable.parse(result.csv(effectiveFrom: Self.at), file: "imported.csv")
       #expect(parsed.problems.isEmpty)
       #expect(parsed.table.cards.count == result.rows.count)
-      #expect(parsed.table.cards.first { $0.minInputTokens == 200_001 }?.sync.output == Decimal(string: "22.5"))
+      #expect(
+        parsed.table.cards.first { $0.minInputTokens == 200_001 }?.sync.output == Decimal(string: "22.5"))
     }
   }
 
@@ -123,11 +124,15 @@ import Testing
        "openai/a": {"litellm_provider": "openai", "mode": "chat", "input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}}
       """
     let inline = try PriceImport.run(.litellm, data: Data(text.utf8), at: Self.at)
-    #expect(inline.rows.map { "\($0.model) \($0.minInputTokens) \($0.sync) \($0.audioInput ?? "") \($0.audioOutput ?? "")" } == [
-      "e 0 [\"1.25\", \"10\", \"1.25\", \"1.25\", \"1.25\"]  ", "e 128001 [\"2.5\", \"10\", \"2.5\", \"2.5\", \"2.5\"]  ",
-      "e 200001 [\"5\", \"10\", \"5\", \"5\", \"5\"]  ",
-      "a 0 [\"1\", \"2\", \"1\", \"1\", \"1\"] 40 80", "d 0 [\"1\", \"3\", \"1\", \"1\", \"1\"]  ",
-    ])
+    #expect(
+      inline.rows.map {
+        "\($0.model) \($0.minInputTokens) \($0.sync) \($0.audioInput ?? "") \($0.audioOutput ?? "")"
+      } == [
+        "e 0 [\"1.25\", \"10\", \"1.25\", \"1.25\", \"1.25\"]  ",
+        "e 128001 [\"2.5\", \"10\", \"2.5\", \"2.5\", \"2.5\"]  ",
+        "e 200001 [\"5\", \"10\", \"5\", \"5\", \"5\"]  ",
+        "a 0 [\"1\", \"2\", \"1\", \"1\", \"1\"] 40 80", "d 0 [\"1\", \"3\", \"1\", \"1\", \"1\"]  ",
+      ])
     #expect(inline.rows.first { $0.model == "e" }?.webSearchPer1K == nil)
     #expect(inline.rows.first { $0.model == "d" }?.batch == nil)
     #expect(
@@ -136,9 +141,12 @@ import Testing
         "skipped \"c\": input_cost_per_token 1e-19 is 0.0000000000001 USD per million, more than the 12 decimal places a price table holds",
         "skipped \"openai/a\": the same openai model as \"a\", imported already",
       ])
-    #expect(inline.notes == [
-      "d: the batch rates are not half the standard ones, so the batch cache rates are unknown: imported without batch rates"
-    ])
-    #expect(throws: PriceImportError.self) { try PriceImport.run(.genaiPrices, data: Data("{}".utf8), at: Self.at) }
+    #expect(
+      inline.notes == [
+        "d: the batch rates are not half the standard ones, so the batch cache rates are unknown: imported without batch rates"
+      ])
+    #expect(throws: PriceImportError.self) {
+      try PriceImport.run(.genaiPrices, data: Data("{}".utf8), at: Self.at)
+    }
   }
 }
