@@ -3,7 +3,7 @@ import ArgumentParser
 struct PricingCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pricing",
-    abstract: "List, show and check the effective-dated price tables.",
-    subcommands: [PricingList.self, PricingShow.self, PricingCheck.self]
+    abstract: "List, show, check, import and compare the effective-dated price tables.",
+    subcommands: [PricingList.self, PricingShow.self, PricingCheck.self, PricingImport.self, PricingDiff.self]
   )
 }
