@@ -101,11 +101,12 @@ public struct PriceChangeBill: Sendable {
       columns: [
         Column("provider", title: "Provider", dropPriority: 2), Column("model", title: "Model"),
         Column("requests", title: "Requests"),
-        // Rounded cell by cell: a model whose rates did not change shows the same cost on both
-        // sides (allocating each column apart could move a cent between them).
-        Column("old_cost_usd", title: "Old cost"), Column("new_cost_usd", title: "New cost"),
-        // Each shown delta is the shown new cost minus the shown old one, so a row reads right.
-        Column("delta_usd", title: "Delta", rounding: .difference("new_cost_usd", minus: "old_cost_usd")),
+        // As in whatif: the old cost and the delta are allocated (each adds up to its exactly
+        // rounded total), and the new cost is the shown old cost plus the shown delta, so that a
+        // model whose rates did not change shows the same cost on both sides and a delta of $0.00.
+        Column("old_cost_usd", title: "Old cost", rounding: .allocated),
+        Column("new_cost_usd", title: "New cost", rounding: .sum("old_cost_usd", plus: "delta_usd")),
+        Column("delta_usd", title: "Delta", rounding: .allocated),
         Column("delta_pct", title: "Delta %"),
         Column("old_unpriced_requests", title: "Old unpriced", dropPriority: 1),
         Column("new_unpriced_requests", title: "New unpriced", dropPriority: 1),
