@@ -334,6 +334,24 @@ public struct ReconcileReport: Sendable {
       }
     }
     var unnamedLineItems: [String: Money] = [:]
+    // The modes the usage reports show per provider, day, model, context and category: the
+    // Analytics cost report has no service_tier, so its rows take the one mode the usage report
+    // shows for them.
+    struct ModeKey: Hashable {
+      var provider: String
+      var day: CivilDate
+      var model: String
+      var context: String
+      var category: String
+    }
+    var usageModes: [ModeKey: Set<String>] = [:]
+    for (key, side) in sides where side.providerTokens > 0 {
+      usageModes[
+        ModeKey(
+          provider: key.provider, day: key.day, model: key.model, context: key.context, category: key.category),
+        default: []
+      ].insert(key.mode)
+    }
     for row in try ledger.providerCosts(from: from, to: to) where usageByProvider[row.provider] != nil {
       let day = window.localDay(row.bucketStart)
       let openAI = row.provider == "openai"
@@ -369,19 +387,34 @@ public struct ReconcileReport: Sendable {
           }
           continue
         }
+        let rowModel = try required(
+          modelName(row.model), .model, report: "cost report", field: openAI ? "line_item" : "description",
+          day: day)
+        let rowContext =
+          openAI
+          ? all
+          : try required(
+            context(row.contextWindow), .context, report: "cost report", field: "description", day: day)
+        var tier = row.serviceTier
+        if tier.isEmpty, row.listAmountCents != nil {
+          let modes =
+            usageModes[
+              ModeKey(
+                provider: row.provider, day: day, model: rowModel, context: rowContext, category: category.rawValue)
+            ] ?? []
+          if modes.count == 1, let only = modes.first {
+            tier = only == "sync" ? "standard" : only
+          } else if by.contains(.mode) {
+            throw ReportError(
+              "the Analytics cost report for \(day) does not say the service tier of \(rowModel)'s \(category.rawValue) tokens, and the usage report shows \(modes.isEmpty ? "none of them" : "them in \(modes.sorted().joined(separator: " and "))"); leave mode out of --by"
+            )
+          }
+        }
         key = Key(
-          provider: row.provider, day: day,
-          model: try required(
-            modelName(row.model), .model, report: "cost report", field: openAI ? "line_item" : "description",
-            day: day),
+          provider: row.provider, day: day, model: rowModel,
           mode: try required(
-            mode(row.serviceTier), .mode, report: "cost report", field: openAI ? "line_item" : "description",
-            day: day),
-          context: openAI
-            ? all
-            : try required(
-              context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
-          category: category.rawValue)
+            mode(tier), .mode, report: "cost report", field: openAI ? "line_item" : "description", day: day),
+          context: rowContext, category: category.rawValue)
       }
       sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
       sides[key]!.providerBilled = true
@@ -596,6 +629,13 @@ public struct ReconcileReport: Sendable {
     } else if tokensOff && row.deltaTokens < 0 {
       row.explanations.append(
         "the ledger holds \(grouped(-row.deltaTokens)) more \(unit) than the provider reports: usage the report leaves out (a workspace or API key filter on the download?) or a request ingested twice under two keys"
+      )
+    } else if costOff, let list = row.providerListCost, let ledger = row.ledgerCost, list == ledger,
+      let discount = row.discount, let percent = row.discountPercent
+    {
+      let share = ExactDecimal.fixed(ExactDecimal.rounded(percent.decimal, scale: 2), scale: 2)
+      row.explanations.append(
+        "Tally's table agrees with the list price; the bill is \(discount.terminal()) (\(share)%) below it: a contracted discount (give the contracted rates with --pricing FILE)"
       )
     } else if costOff, let implied = row.impliedRate {
       let table = row.tableRate.map { "$" + ExactDecimal.atLeast($0, minimumScale: 2) } ?? "no single rate"
