@@ -18,8 +18,8 @@ extension ReconcileReport {
       listed
       ? [
         Column("provider_list_cost_usd", title: "List $", dropPriority: 4),
-        Column("discount_usd", title: "Discount $", dropPriority: 4),
-        Column("discount_pct", title: "Discount %", dropPriority: 5),
+        Column("discount_usd", title: "Discount $", dropPriority: 5),
+        Column("discount_pct", title: "Discount %", dropPriority: 6),
       ] : []
     let columns =
       by.map { Column($0.rawValue, title: $0.rawValue.capitalized) } + [

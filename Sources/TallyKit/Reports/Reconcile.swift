@@ -631,11 +631,11 @@ public struct ReconcileReport: Sendable {
         "the ledger holds \(grouped(-row.deltaTokens)) more \(unit) than the provider reports: usage the report leaves out (a workspace or API key filter on the download?) or a request ingested twice under two keys"
       )
     } else if costOff, let list = row.providerListCost, let ledger = row.ledgerCost, list == ledger,
-      let discount = row.discount, let percent = row.discountPercent
+      let percent = row.discountPercent
     {
       let share = ExactDecimal.fixed(ExactDecimal.rounded(percent.decimal, scale: 2), scale: 2)
       row.explanations.append(
-        "Tally's table agrees with the list price; the bill is \(discount.terminal()) (\(share)%) below it: a contracted discount (give the contracted rates with --pricing FILE)"
+        "Tally's table agrees with the list price and the bill is \(share)% below it: a contracted discount (give the contracted rates with --pricing FILE)"
       )
     } else if costOff, let implied = row.impliedRate {
       let table = row.tableRate.map { "$" + ExactDecimal.atLeast($0, minimumScale: 2) } ?? "no single rate"
