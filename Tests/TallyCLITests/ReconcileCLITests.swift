@@ -163,6 +163,9 @@ struct ReconcileCLITests {
       lines.first
         == "model,match,ledger_tokens,provider_tokens,delta_tokens,delta_tokens_pct,ledger_cost_usd,provider_cost_usd,provider_list_cost_usd,discount_usd,discount_pct,delta_usd,delta_usd_pct,table_rate_usd_per_mtok,implied_rate_usd_per_mtok,verdict,explanation"
     )
-    #expect(lines.contains { $0.hasPrefix("claude-haiku-4-5-20251001,matched,48000,48000,0,0.00,0.08,0.07,0.08,0.01,10.00,") })
+    #expect(
+      lines.contains {
+        $0.hasPrefix("claude-haiku-4-5-20251001,matched,48000,48000,0,0.00,0.08,0.07,0.08,0.01,10.00,")
+      })
   }
 }

@@ -20,7 +20,9 @@ extension Ingester {
     -> ProviderReportInput?
   {
     if let format {
-      return ProviderReportFormat(format).map { ProviderReportInput(format: $0, detected: false, documents: nil) }
+      return ProviderReportFormat(format).map {
+        ProviderReportInput(format: $0, detected: false, documents: nil)
+      }
     }
     let limit = 64 << 20
     guard let first = try input.firstLine(),
@@ -31,7 +33,8 @@ extension Ingester {
       try input.readAll(limit: limit),
       let documents = try? JSONDocuments.parse(Data(input.content))
     else { return nil }
-    guard let detected = ProviderReportReader.format(of: documents), let format = ProviderReportFormat(detected)
+    guard let detected = ProviderReportReader.format(of: documents),
+      let format = ProviderReportFormat(detected)
     else {
       if let object = BatchPairing.batchObjectKind(documents) {
         let path = input.path

@@ -195,7 +195,8 @@ enum ProviderReportReader {
   }
 
   /// Reads every page of a file. Bad rows are counted and their problems kept (the first ten).
-  static func read(_ documents: [JSONNode], format: ProviderReportFormat, file: String) -> ProviderReportFile {
+  static func read(_ documents: [JSONNode], format: ProviderReportFormat, file: String) -> ProviderReportFile
+  {
     var report = ProviderReportFile()
     func problem(_ error: RowError) {
       report.invalidRows += 1
@@ -238,14 +239,17 @@ enum ProviderReportReader {
               do throws(RowError) {
                 switch (format.kind, format.api) {
                 case (.usage, .openai):
-                  bucket.usage.append((try openAIUsageRow(result, bucket: bucket, path: resultPath), result.line))
+                  bucket.usage.append(
+                    (try openAIUsageRow(result, bucket: bucket, path: resultPath), result.line))
                 case (.cost, .openai):
-                  bucket.cost.append((try openAICostRow(result, bucket: bucket, path: resultPath), result.line))
+                  bucket.cost.append(
+                    (try openAICostRow(result, bucket: bucket, path: resultPath), result.line))
                 case (.usage, let api):
                   bucket.usage.append(
                     (try usageRow(result, bucket: bucket, path: resultPath, api: api), result.line))
                 case (.cost, let api):
-                  bucket.cost.append((try costRow(result, bucket: bucket, path: resultPath, api: api), result.line))
+                  bucket.cost.append(
+                    (try costRow(result, bucket: bucket, path: resultPath, api: api), result.line))
                 }
               } catch {
                 problem(error)
@@ -263,7 +267,8 @@ enum ProviderReportReader {
     return report
   }
 
-  private static func readBucket(_ node: JSONNode, path: String, api: ProviderReportFormat.API) throws(RowError)
+  private static func readBucket(_ node: JSONNode, path: String, api: ProviderReportFormat.API)
+    throws(RowError)
     -> ProviderReportFile.Bucket
   {
     if api == .openai {
@@ -420,7 +425,8 @@ enum ProviderReportReader {
 
   /// The measures of an OpenAI completions usage result.
   private static let openAIUsageMeasures: Set<String> = [
-    "object", "input_tokens", "input_cached_tokens", "output_tokens", "input_audio_tokens", "output_audio_tokens",
+    "object", "input_tokens", "input_cached_tokens", "output_tokens", "input_audio_tokens",
+    "output_audio_tokens",
     "num_model_requests", "batch",
   ]
 
@@ -467,7 +473,9 @@ enum ProviderReportReader {
     var batch: Bool?
     if let flag = node["batch"], !flag.isNull {
       guard case .bool(let value) = flag.value else {
-        throw RowError(line: flag.line, path: "\(path).batch", message: "expected true, false or null, not \(describe(flag))")
+        throw RowError(
+          line: flag.line, path: "\(path).batch",
+          message: "expected true, false or null, not \(describe(flag))")
       }
       batch = value
     }
@@ -481,7 +489,9 @@ enum ProviderReportReader {
     case nil: tier = ""
     }
     // The service tier is part of the row's identity whatever the batch flag says.
-    let others = (dims.named["service_tier"].map { ["service_tier=\($0)"] } ?? []) + (dims.others.isEmpty ? [] : [dims.others])
+    let others =
+      (dims.named["service_tier"].map { ["service_tier=\($0)"] } ?? [])
+      + (dims.others.isEmpty ? [] : [dims.others])
     return ProviderUsageRow(
       bucketStart: bucket.start, bucketEnd: bucket.end, model: dims.named["model"] ?? "", serviceTier: tier,
       contextWindow: "", dimensions: others.sorted().joined(separator: "\n"),
@@ -586,7 +596,9 @@ enum ProviderReportReader {
     if let item = dims.others.split(separator: "\n").first(where: { $0.hasPrefix("line_item=") }),
       let parsed = openAILineItem(String(item.dropFirst("line_item=".count)))
     {
-      (row.model, row.tokenType, row.serviceTier, row.costType) = (parsed.model, parsed.tokenType, parsed.tier, "tokens")
+      (row.model, row.tokenType, row.serviceTier, row.costType) = (
+        parsed.model, parsed.tokenType, parsed.tier, "tokens"
+      )
     }
     return row
   }
@@ -637,14 +649,16 @@ enum ProviderReportReader {
       throw RowError(line: node.line, path: path, message: "\(text) is not a number Tally can read exactly")
     }
     guard value >= 0 else {
-      throw RowError(line: node.line, path: path, message: "\(text) is negative; token counts cannot be negative")
+      throw RowError(
+        line: node.line, path: path, message: "\(text) is negative; token counts cannot be negative")
     }
     guard value == ExactDecimal.rounded(value, scale: 0), let whole = Int(ExactDecimal.plain(value)) else {
       throw RowError(line: node.line, path: path, message: "\(text) is not a whole number of tokens")
     }
     // A bucket of a whole organisation's usage stays far below this; more is a corrupt report.
     guard whole <= ProviderReportReader.maximumCount else {
-      throw RowError(line: node.line, path: path, message: "\(text) is more than 10^15, too many for one report row")
+      throw RowError(
+        line: node.line, path: path, message: "\(text) is more than 10^15, too many for one report row")
     }
     return whole
   }

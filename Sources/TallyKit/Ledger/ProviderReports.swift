@@ -219,7 +219,9 @@ extension LedgerWriter {
         "output_tokens", "audio_input_tokens", "audio_output_tokens",
         "web_searches",
       ] : ["amount_cents", "list_amount_cents"]
-    func plain(_ text: String) -> String { text.isEmpty ? "" : ExactDecimal.plain(ExactDecimal.parse(text) ?? 0) }
+    func plain(_ text: String) -> String {
+      text.isEmpty ? "" : ExactDecimal.plain(ExactDecimal.parse(text) ?? 0)
+    }
     var existing: [[String]: [String]] = [:]
     for row in try Row.fetchAll(
       db, sql: "SELECT * FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",

@@ -53,9 +53,9 @@ extension ReconcileReport {
       ]
         + (listed
           ? [.money(row.providerListCost), .money(row.discount), .percent(row.discountPercent)] : []) + [
-        .money(row.deltaCost),
-        .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
-      ]
+          .money(row.deltaCost),
+          .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
+        ]
     }
     let body = rows.map { row -> [Cell] in
       let text = row.explanations.joined(separator: "; ")

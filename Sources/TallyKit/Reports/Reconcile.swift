@@ -168,7 +168,7 @@ public struct ReconcileReport: Sendable {
     let usageBuckets = usageByProvider.values.flatMap { $0 }.sorted { $0.start < $1.start }
     guard let first = usageBuckets.first, let last = usageBuckets.max(by: { $0.end < $1.end }) else {
       throw ReportError(
-        "no usage report in the ledger: ingest the Admin API usage report first (tally ingest FILE --format anthropic-usage-report)"
+        "no usage report in the ledger: ingest a usage report first (tally ingest FILE: Anthropic's Admin API or Analytics API usage report, or OpenAI's completions usage report)"
       )
     }
     var window = asked
@@ -178,7 +178,9 @@ public struct ReconcileReport: Sendable {
     guard let from, let to, from < to else { throw ReportError("the window \(window) holds no day") }
 
     // Each bucket must fall inside one local day, and coverage is counted per local day.
-    func coverage(_ buckets: [(start: Int64, end: Int64, truncated: Bool)], name: String) throws -> Set<CivilDate> {
+    func coverage(_ buckets: [(start: Int64, end: Int64, truncated: Bool)], name: String) throws -> Set<
+      CivilDate
+    > {
       var seconds: [CivilDate: Int64] = [:]
       for bucket in buckets where bucket.end > from && bucket.start < to {
         let day = window.localDay(bucket.start)
@@ -251,9 +253,9 @@ public struct ReconcileReport: Sendable {
         aggregate.provider == "openai"
         ? all
         : text?.context
-        ?? pricer.context(
-          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
-          provider: aggregate.provider)
+          ?? pricer.context(
+            model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
+            provider: aggregate.provider)
       var anyUnpriced = false
       for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0
       {
@@ -348,7 +350,8 @@ public struct ReconcileReport: Sendable {
     for (key, side) in sides where side.providerTokens > 0 {
       usageModes[
         ModeKey(
-          provider: key.provider, day: key.day, model: key.model, context: key.context, category: key.category),
+          provider: key.provider, day: key.day, model: key.model, context: key.context, category: key.category
+        ),
         default: []
       ].insert(key.mode)
     }
@@ -358,7 +361,8 @@ public struct ReconcileReport: Sendable {
       let key: Key
       switch row.costType {
       case "web_search", "code_execution":
-        key = Key(provider: row.provider, day: day, model: all, mode: all, context: all, category: row.costType)
+        key = Key(
+          provider: row.provider, day: day, model: all, mode: all, context: all, category: row.costType)
       default:
         guard let category = ProviderReportReader.tokenTypes[row.tokenType] ?? audioTokenTypes[row.tokenType]
         else {
@@ -400,7 +404,8 @@ public struct ReconcileReport: Sendable {
           let modes =
             usageModes[
               ModeKey(
-                provider: row.provider, day: day, model: rowModel, context: rowContext, category: category.rawValue)
+                provider: row.provider, day: day, model: rowModel, context: rowContext,
+                category: category.rawValue)
             ] ?? []
           if modes.count == 1, let only = modes.first {
             tier = only == "sync" ? "standard" : only
@@ -553,12 +558,17 @@ public struct ReconcileReport: Sendable {
         "the OpenAI cost report's line item\(unnamedLineItems.count == 1 ? "" : "s") \(items) \(unnamedLineItems.count == 1 ? "names" : "name") no model's tokens: \(unnamedLineItems.count == 1 ? "its" : "their") dollars are compared per day only (reconcile --by day)"
       )
     }
-    let listed = rows.compactMap { row in row.providerListCost.flatMap { list in row.providerCost.map { (list, $0) } } }
+    let listed = rows.compactMap { row in
+      row.providerListCost.flatMap { list in row.providerCost.map { (list, $0) } }
+    }
     if !listed.isEmpty {
       let list = listed.reduce(Money.zero) { $0 + $1.0 }
       let billed = listed.reduce(Money.zero) { $0 + $1.1 }
       let discount = list - billed
-      let percent = discount.percent(of: list).map { " (\(ExactDecimal.fixed(ExactDecimal.rounded($0.decimal, scale: 2), scale: 2))% of list)" } ?? ""
+      let percent =
+        discount.percent(of: list).map {
+          " (\(ExactDecimal.fixed(ExactDecimal.rounded($0.decimal, scale: 2), scale: 2))% of list)"
+        } ?? ""
       notes.append(
         "the Analytics cost report lists \(list.terminal()) before discounts and bills \(billed.terminal()): a contracted discount of \(discount.terminal())\(percent)"
       )

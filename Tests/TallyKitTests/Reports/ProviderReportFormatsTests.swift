@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import TallyKit
@@ -126,7 +127,8 @@ import Testing
     let input = try #require(rows.first { $0.tokenType == "uncached_input_tokens" })
     #expect(input.amountCents == Decimal(10))
     #expect(input.amount.json == "0.1")
-    #expect((input.model, input.serviceTier, input.costType) == ("gpt-4o-mini-2024-07-18", "standard", "tokens"))
+    #expect(
+      (input.model, input.serviceTier, input.costType) == ("gpt-4o-mini-2024-07-18", "standard", "tokens"))
     let search = try #require(rows.first { $0.tokenType == "" })
     #expect(search.amount.json == "0.30000000000000004")
     #expect(search.dimensions == "line_item=Web search tool calls\nproject_id=proj_a")
@@ -136,9 +138,18 @@ import Testing
   }
 
   @Test func lineItemsNameAModelsTokensOrNothing() {
-    #expect(ProviderReportReader.openAILineItem("gpt-4o-2024-08-06, output")! == ("gpt-4o-2024-08-06", "output_tokens", "standard"))
-    #expect(ProviderReportReader.openAILineItem("gpt-4o-mini, cached input, batch")! == ("gpt-4o-mini", "cache_read_input_tokens", "batch"))
-    #expect(ProviderReportReader.openAILineItem("gpt-4o-audio-preview, audio input")! == ("gpt-4o-audio-preview", "audio_input_tokens", "standard"))
+    #expect(
+      ProviderReportReader.openAILineItem("gpt-4o-2024-08-06, output")! == (
+        "gpt-4o-2024-08-06", "output_tokens", "standard"
+      ))
+    #expect(
+      ProviderReportReader.openAILineItem("gpt-4o-mini, cached input, batch")! == (
+        "gpt-4o-mini", "cache_read_input_tokens", "batch"
+      ))
+    #expect(
+      ProviderReportReader.openAILineItem("gpt-4o-audio-preview, audio input")! == (
+        "gpt-4o-audio-preview", "audio_input_tokens", "standard"
+      ))
     #expect(ProviderReportReader.openAILineItem("Web search tool calls") == nil)
     #expect(ProviderReportReader.openAILineItem("fine-tuning, training hours") == nil)
   }
@@ -333,7 +344,8 @@ import Testing
         #"{"uncached_input_tokens":100,"cache_read_input_tokens":0,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":0},"output_tokens":10,"requests":1,"model":"claude-haiku-4-5-20251001","service_tier":"standard","context_window":"0-200k","api_key_id":"apikey_\#(index)"}"#
       )
     }
-    let report = #"{"data":[{"starting_at":"2026-11-02T00:00:00Z","ending_at":"2026-11-03T00:00:00Z","results":["#
+    let report =
+      #"{"data":[{"starting_at":"2026-11-02T00:00:00Z","ending_at":"2026-11-03T00:00:00Z","results":["#
       + results.joined(separator: ",\n") + "]}],\"has_more\":false}"
     let (ledger, _) = try IngestFixtures.ledger()
     _ = try IngestFixtures.ingest(try F.temporary(log, name: "log.jsonl"), into: ledger)
@@ -355,7 +367,8 @@ import Testing
     // 99 groups are complete.
     let (small, _) = try IngestFixtures.ledger()
     _ = try IngestFixtures.ingest(try F.temporary(log, name: "log.jsonl"), into: small)
-    let fewer = #"{"data":[{"starting_at":"2026-11-02T00:00:00Z","ending_at":"2026-11-03T00:00:00Z","results":["#
+    let fewer =
+      #"{"data":[{"starting_at":"2026-11-02T00:00:00Z","ending_at":"2026-11-03T00:00:00Z","results":["#
       + results.dropLast().joined(separator: ",\n") + "]}],\"has_more\":false}"
     _ = try IngestFixtures.ingest(try F.temporary(fewer), into: small)
     let complete = try F.reconcile(small, by: [.day, .model, .category])
@@ -371,5 +384,37 @@ import Testing
     let report = try F.reconcile(ledger)
     #expect(report.exceeded == 0)
     #expect(report.totals.ledgerTokens == 917_180)
+  }
+}
+
+@Suite struct ProviderReportMigrationTests {
+  /// A ledger of migration v6 with a legacy report keeps its rows, as Anthropic's, after v7.
+  @Test func v7KeepsTheLegacyReportsAsAnthropics() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("tally.sqlite").path
+    let queue = try DatabaseQueue(path: path)
+    try Ledger.migrator.migrate(queue, upTo: "v6")
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO source (id, path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed, invalid) VALUES (1, 'u.json', 'h', 'anthropic-usage-report', 'now', 1, 1, 0, 0, 0);
+          INSERT INTO provider_bucket VALUES ('usage', 100, 200, 1);
+          INSERT INTO provider_usage VALUES (100, 200, 'claude-haiku-4-5', 'standard', '0-200k', '', 1, 2, 3, 4, 5, 6, 1);
+          INSERT INTO provider_cost VALUES (100, 200, 'claude-haiku-4-5', 'standard', '0-200k', 'tokens', 'output_tokens', '', '12.5', 1);
+          """)
+    }
+    try queue.close()
+    let ledger = try Ledger(path: path)
+    let usage = try ledger.providerUsage(from: nil, to: nil)
+    #expect(usage.count == 1)
+    #expect(usage.first?.provider == "anthropic")
+    #expect(
+      usage.first?.tokens == TokenCounts(input: 1, cacheWrite5m: 2, cacheWrite1h: 3, cacheRead: 4, output: 5))
+    #expect(usage.first?.webSearches == 6)
+    let cost = try ledger.providerCosts(from: nil, to: nil)
+    #expect(cost.first?.amountCents == Decimal(string: "12.5") && cost.first?.listAmountCents == nil)
+    #expect(try ledger.providerBuckets(.usage).map(\.truncated) == [false])
   }
 }
