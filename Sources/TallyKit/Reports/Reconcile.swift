@@ -294,7 +294,7 @@ public struct ReconcileReport: Sendable {
     ) throws -> String {
       if value.isEmpty && by.contains(dimension) {
         throw ReportError(
-          "the \(report) for \(day) is not grouped by \(field); download it with group_by[]=\(field), or leave \(dimension.rawValue) out of --by"
+          "the \(report) for \(day) is not grouped by \(field); download it with \(report.hasPrefix("OpenAI") ? "group_by" : "group_by[]")=\(field), or leave \(dimension.rawValue) out of --by"
         )
       }
       return value.isEmpty ? all : value
@@ -539,12 +539,14 @@ public struct ReconcileReport: Sendable {
         "the ledger has \(grouped(outside.before + outside.after)) tokens outside the window \(window) (\(grouped(outside.before)) before, \(grouped(outside.after)) after): usage outside the reported window, not compared"
       )
     }
-    let missingCostDays = Set(
-      sides.keys.filter { costDays[$0.provider]?.contains($0.day) != true }.map(\.day)
-    ).sorted()
+    let uncosted = sides.keys.filter { costDays[$0.provider]?.contains($0.day) != true }
+    let missingCostDays = Set(uncosted.map(\.day)).sorted()
     if !missingCostDays.isEmpty {
+      let formats = Set(uncosted.map(\.provider)).sorted().map {
+        $0 == "openai" ? "openai-cost-report" : "anthropic-cost-report or anthropic-analytics-cost"
+      }
       notes.append(
-        "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE --format anthropic-cost-report)"
+        "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE: \(formats.joined(separator: "; ")))"
       )
     }
     if !uncoveredDays.isEmpty {

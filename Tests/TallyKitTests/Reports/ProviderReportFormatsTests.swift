@@ -277,7 +277,7 @@ import Testing
     } catch {
       #expect(
         "\(error)"
-          == "the OpenAI usage report for 2026-11-02 is not grouped by batch; download it with group_by[]=batch, or leave mode out of --by"
+          == "the OpenAI usage report for 2026-11-02 is not grouped by batch; download it with group_by=batch, or leave mode out of --by"
       )
     }
     #expect(try F.reconcile(ledger, by: [.day, .model]).rows.count == 1)
