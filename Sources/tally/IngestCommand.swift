@@ -37,7 +37,7 @@ struct IngestCommand: ParsableCommand {
 
   @Option(
     help:
-      "auto (detect from the content), anthropic-batch, openai-batch, api-log, anthropic-usage-report or anthropic-cost-report."
+      "auto (detect from the content), anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, openai-usage-report or openai-cost-report."
   )
   var format: String = "auto"
 

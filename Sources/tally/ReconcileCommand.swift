@@ -7,8 +7,10 @@ struct ReconcileCommand: ParsableCommand {
     commandName: "reconcile",
     abstract: "Compare the ledger with the provider's own usage and cost reports, and say why they differ.",
     discussion: """
-      Ingest the Anthropic Admin API usage report (and the cost report) first:
+      Ingest the provider's usage report (and the cost report) first: Anthropic's Admin API or
+      Analytics API reports, or OpenAI's organization usage (completions) and costs reports:
         tally ingest usage.json cost.json
+      Each provider's reports are compared with that provider's requests in the ledger.
       Rows are per day, model, mode (service tier), context window and token category; deltas
       are provider minus ledger, percentages of the provider's figure. The window defaults to
       the days the usage reports cover. Exit status 1 when any row is beyond --tolerance (or

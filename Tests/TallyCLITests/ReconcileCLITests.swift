@@ -121,4 +121,51 @@ struct ReconcileCLITests {
     #expect(empty.status == 64)
     #expect(empty.stderr.contains("no usage report in the ledger"))
   }
+
+  static func providerExample(_ name: String) -> String {
+    CLI.packageRoot.appendingPathComponent("examples/provider-reports/\(name)").path
+  }
+
+  /// Issue 13: OpenAI's usage and costs reports reconcile with exit 0 when every row agrees and
+  /// exit 1 once a re-downloaded page shows a batch the ledger lacks.
+  @Test func openAIReportsReconcileWithTheExitStatusOfTheRows() throws {
+    let ledger = try LedgerCLITests.ledgerPath()
+    let ingest = try CLI.run([
+      "ingest", "--ledger", ledger, Self.providerExample("openai-log.jsonl"),
+      Self.providerExample("openai-usage.json"), Self.providerExample("openai-costs.json"),
+    ])
+    #expect(ingest.status == 0, "\(ingest)")
+    #expect(ingest.stderr.contains("openai-usage.json: openai-usage-report (detected)"))
+    #expect(ingest.stderr.contains("openai-costs.json: openai-cost-report (detected)"))
+    let agrees = try CLI.run(["reconcile", "--ledger", ledger, "--format", "csv"])
+    #expect(agrees.status == 0, "\(agrees)")
+    #expect(agrees.stdout.split(separator: "\n").count == 12)
+    _ = try CLI.run(["ingest", "--ledger", ledger, Self.providerExample("openai-usage-revised.json")])
+    let differs = try CLI.run(["reconcile", "--ledger", ledger, "--by", "model,mode", "--format", "csv"])
+    #expect(differs.status == 1, "\(differs)")
+    #expect(differs.stdout.contains("gpt-4o-mini,batch,provider-only,0,120000,120000,"))
+  }
+
+  /// Issue 13: an Analytics report given with --format, and its list amounts in the CSV.
+  @Test func analyticsReportsShowListAmountsInTheCSV() throws {
+    let ledger = try LedgerCLITests.ledgerPath()
+    _ = try CLI.run(["ingest", "--ledger", ledger, Self.providerExample("anthropic-log.jsonl")])
+    let usage = try CLI.run([
+      "ingest", "--ledger", ledger, "--format", "anthropic-analytics-usage",
+      Self.providerExample("analytics-usage.json"),
+    ])
+    #expect(usage.status == 0, "\(usage)")
+    _ = try CLI.run(["ingest", "--ledger", ledger, Self.providerExample("analytics-cost.json")])
+    let result = try CLI.run(["reconcile", "--ledger", ledger, "--by", "model", "--format", "csv"])
+    #expect(result.status == 1)
+    let lines = result.stdout.split(separator: "\n").map(String.init)
+    #expect(
+      lines.first
+        == "model,match,ledger_tokens,provider_tokens,delta_tokens,delta_tokens_pct,ledger_cost_usd,provider_cost_usd,provider_list_cost_usd,discount_usd,discount_pct,delta_usd,delta_usd_pct,table_rate_usd_per_mtok,implied_rate_usd_per_mtok,verdict,explanation"
+    )
+    #expect(
+      lines.contains {
+        $0.hasPrefix("claude-haiku-4-5-20251001,matched,48000,48000,0,0.00,0.08,0.07,0.08,0.01,10.00,")
+      })
+  }
 }

@@ -9,9 +9,17 @@ public enum InputFormat: String, Sendable, CaseIterable {
   case anthropicUsageReport = "anthropic-usage-report"
   /// The Anthropic Admin API cost report (JSON pages, amounts in cents, read whole).
   case anthropicCostReport = "anthropic-cost-report"
+  /// The OpenAI organization usage report, completions (`/v1/organization/usage/completions` pages).
+  case openaiUsageReport = "openai-usage-report"
+  /// The OpenAI organization costs report (`/v1/organization/costs` pages, amounts in dollars).
+  case openaiCostReport = "openai-cost-report"
+  /// The Anthropic Analytics API usage report (`/v1/organizations/analytics/usage`).
+  case anthropicAnalyticsUsage = "anthropic-analytics-usage"
+  /// The Anthropic Analytics API cost report (`/v1/organizations/analytics/cost`).
+  case anthropicAnalyticsCost = "anthropic-analytics-cost"
 
   /// Whether the format is a provider's aggregated report rather than per-request records.
-  public var isProviderReport: Bool { self == .anthropicUsageReport || self == .anthropicCostReport }
+  public var isProviderReport: Bool { ProviderReportFormat(self) != nil }
 
   /// Guesses a per-request format from a file's first record; nil when it matches none, or is not
   /// JSON. (Provider reports, which may be pretty-printed, are recognised by `Ingester` from the

@@ -374,7 +374,8 @@ public struct Ingester {
       return OpenAIBatchReader(
         batchID: options.batch?.id ?? options.batchID,
         fallbackTimestamp: options.batch?.createdAt ?? options.date.map(Timestamp.startOf), now: now)
-    case .anthropicUsageReport, .anthropicCostReport:
+    case .anthropicUsageReport, .anthropicCostReport, .openaiUsageReport, .openaiCostReport,
+      .anthropicAnalyticsUsage, .anthropicAnalyticsCost:
       throw IngestFailure.usage("\(path): \(format.rawValue) is a report, not per-request records")
     case .apiLog:
       let prices = self.prices

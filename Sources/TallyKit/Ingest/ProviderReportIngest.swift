@@ -4,7 +4,7 @@ extension Ingester {
   /// A provider report found in the input: its kind, whether it was detected (not given with
   /// `--format`), and its pages when detection already parsed them.
   struct ProviderReportInput {
-    let kind: ProviderReportKind
+    let format: ProviderReportFormat
     let detected: Bool
     let documents: [JSONNode]?
   }
@@ -19,11 +19,10 @@ extension Ingester {
   func providerReport(in input: LineReader, format: InputFormat?) throws(IngestFailure)
     -> ProviderReportInput?
   {
-    switch format {
-    case .anthropicUsageReport?: return ProviderReportInput(kind: .usage, detected: false, documents: nil)
-    case .anthropicCostReport?: return ProviderReportInput(kind: .cost, detected: false, documents: nil)
-    case _?: return nil
-    case nil: break
+    if let format {
+      return ProviderReportFormat(format).map {
+        ProviderReportInput(format: $0, detected: false, documents: nil)
+      }
     }
     let limit = 64 << 20
     guard let first = try input.firstLine(),
@@ -34,7 +33,9 @@ extension Ingester {
       try input.readAll(limit: limit),
       let documents = try? JSONDocuments.parse(Data(input.content))
     else { return nil }
-    guard let kind = ProviderReportReader.kind(of: documents) else {
+    guard let detected = ProviderReportReader.format(of: documents),
+      let format = ProviderReportFormat(detected)
+    else {
       if let object = BatchPairing.batchObjectKind(documents) {
         let path = input.path
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
@@ -47,7 +48,7 @@ extension Ingester {
       }
       return nil
     }
-    return ProviderReportInput(kind: kind, detected: true, documents: documents)
+    return ProviderReportInput(format: format, detected: true, documents: documents)
   }
 
   /// Ingests an Admin API report file: every page, one transaction.
@@ -61,8 +62,8 @@ extension Ingester {
     now: String
   ) throws(IngestFailure) -> IngestSummary {
     let path = input.path
-    let kind = report.kind
-    var summary = IngestSummary(file: path, format: kind.format)
+    let kind = report.format.kind
+    var summary = IngestSummary(file: path, format: report.format.format)
     summary.formatDetected = report.detected
     let documents: [JSONNode]
     if let parsed = report.documents {
@@ -75,7 +76,7 @@ extension Ingester {
         throw .invalidInput([IngestProblem(file: path, line: error.line, message: error.message)])
       }
     }
-    let read = ProviderReportReader.read(documents, kind: kind, file: path)
+    let read = ProviderReportReader.read(documents, format: report.format, file: path)
     summary.read = read.rowsRead
     summary.invalid = read.invalidRows
     summary.problems = read.problems
@@ -140,6 +141,13 @@ extension Ingester {
     }
     if summary.invalid > 0 && !options.skipInvalid { throw .invalidInput(summary.problems) }
 
+    let truncated = buckets.filter(\.truncated)
+    if let first = truncated.first {
+      summary.warnings.append(
+        "\(path): \(truncated.count) bucket\(truncated.count == 1 ? "" : "s") (the first from \(Timestamp.format(first.start))) \(truncated.count == 1 ? "holds" : "hold") \(ProviderReportReader.analyticsGroupLimit) groups: incomplete: the API returns at most \(ProviderReportReader.analyticsGroupLimit) groups per bucket; download with fewer group_by dimensions or narrower filters"
+      )
+    }
+
     for bucket in buckets {
       for (row, _) in bucket.usage where !row.model.isEmpty && prices.resolve(row.model) == nil {
         summary.unpricedModels[row.model, default: 0] += 1
@@ -154,11 +162,12 @@ extension Ingester {
       let contentHash = input.contentHash
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
-          path: path, contentHash: contentHash, format: kind.format.rawValue, ingestedAt: now)
+          path: path, contentHash: contentHash, format: report.format.format.rawValue, ingestedAt: now)
         for bucket in buckets {
           let outcome = try writer.replaceProviderBucket(
             kind, start: bucket.start, end: bucket.end, usage: bucket.usage.map(\.row),
-            cost: bucket.cost.map(\.row), sourceID: sourceID)
+            cost: bucket.cost.map(\.row), sourceID: sourceID, provider: report.format.provider,
+            truncated: bucket.truncated)
           switch outcome {
           case .stored(let new, let duplicates, let revised):
             summary.new += new
@@ -173,7 +182,7 @@ extension Ingester {
         }
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         try writer.finishSource(
-          sourceID, contentHash: contentHash, format: kind.format.rawValue, summary: summary,
+          sourceID, contentHash: contentHash, format: report.format.format.rawValue, summary: summary,
           options: options.recordedJSON)
       }
     } catch is Rollback {

@@ -84,6 +84,7 @@ extension Ledger {
       // step) are rows of their own with `part` > 0: they carry tokens but no request count.
       try db.execute(sql: "ALTER TABLE request ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
     }
+    migrator.registerMigration("v7", migrate: migrateProviderReportsToV7)
     return migrator
   }
 

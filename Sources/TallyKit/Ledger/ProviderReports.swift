@@ -52,14 +52,83 @@ extension Ledger {
     }
   }
 
-  /// The buckets ingested of one report, sorted by start.
-  public func providerBuckets(_ kind: ProviderReportKind) throws -> [(start: Int64, end: Int64)] {
+  /// Migration "v7": reports of more than one provider (OpenAI's usage and costs reports, the
+  /// Anthropic Analytics API) in the same tables.
+  /// - `provider` joins the keys of `provider_usage` and `provider_cost` (the tables are
+  ///   rebuilt: a primary key cannot be altered); existing rows are Anthropic's.
+  /// - `provider_usage` gains the audio categories (OpenAI `input_audio_tokens`,
+  ///   `output_audio_tokens`); `provider_cost` gains `list_amount_cents`, the Analytics API's
+  ///   pre-discount amount ('' when the report has none).
+  /// - `provider_bucket.truncated` is 1 for an Analytics bucket holding 100 groups, the most the
+  ///   API returns: the groups beyond may be missing.
+  /// `provider_bucket.report` stays `usage`/`cost` for Anthropic and is `openai-usage`/`openai-cost`
+  /// for OpenAI (`ProviderReportFormat.report`).
+  static func migrateProviderReportsToV7(_ db: Database) throws {
+    try db.execute(
+      sql: """
+        ALTER TABLE provider_bucket ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE provider_usage_v7 (
+          provider TEXT NOT NULL,
+          bucket_start INTEGER NOT NULL,
+          bucket_end INTEGER NOT NULL,
+          model TEXT NOT NULL,
+          service_tier TEXT NOT NULL,
+          context_window TEXT NOT NULL,
+          dimensions TEXT NOT NULL,
+          input_tokens INTEGER NOT NULL,
+          cache_write_5m_tokens INTEGER NOT NULL,
+          cache_write_1h_tokens INTEGER NOT NULL,
+          cache_read_tokens INTEGER NOT NULL,
+          output_tokens INTEGER NOT NULL,
+          audio_input_tokens INTEGER NOT NULL,
+          audio_output_tokens INTEGER NOT NULL,
+          web_searches INTEGER NOT NULL,
+          source_id INTEGER NOT NULL REFERENCES source(id),
+          PRIMARY KEY (provider, bucket_start, bucket_end, model, service_tier, context_window, dimensions)
+        ) WITHOUT ROWID;
+        INSERT INTO provider_usage_v7
+          SELECT 'anthropic', bucket_start, bucket_end, model, service_tier, context_window, dimensions,
+            input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens, 0, 0,
+            web_searches, source_id
+          FROM provider_usage;
+        DROP TABLE provider_usage;
+        ALTER TABLE provider_usage_v7 RENAME TO provider_usage;
+        CREATE TABLE provider_cost_v7 (
+          provider TEXT NOT NULL,
+          bucket_start INTEGER NOT NULL,
+          bucket_end INTEGER NOT NULL,
+          model TEXT NOT NULL,
+          service_tier TEXT NOT NULL,
+          context_window TEXT NOT NULL,
+          cost_type TEXT NOT NULL,
+          token_type TEXT NOT NULL,
+          dimensions TEXT NOT NULL,
+          amount_cents TEXT NOT NULL,
+          list_amount_cents TEXT NOT NULL,
+          source_id INTEGER NOT NULL REFERENCES source(id),
+          PRIMARY KEY (provider, bucket_start, bucket_end, model, service_tier, context_window, cost_type, token_type, dimensions)
+        ) WITHOUT ROWID;
+        INSERT INTO provider_cost_v7
+          SELECT 'anthropic', bucket_start, bucket_end, model, service_tier, context_window, cost_type, token_type,
+            dimensions, amount_cents, '', source_id
+          FROM provider_cost;
+        DROP TABLE provider_cost;
+        ALTER TABLE provider_cost_v7 RENAME TO provider_cost;
+        """)
+  }
+
+  /// The buckets ingested of one report of one provider, sorted by start; `truncated` when an
+  /// Analytics bucket held the API's maximum of 100 groups.
+  public func providerBuckets(_ kind: ProviderReportKind, provider: String = "anthropic") throws
+    -> [(start: Int64, end: Int64, truncated: Bool)]
+  {
     try read { db in
       try Row.fetchAll(
         db,
-        sql: "SELECT bucket_start, bucket_end FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
-        arguments: [kind.rawValue]
-      ).map { (start: $0["bucket_start"], end: $0["bucket_end"]) }
+        sql:
+          "SELECT bucket_start, bucket_end, truncated FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
+        arguments: [ProviderReportFormat.report(kind, provider: provider)]
+      ).map { (start: $0["bucket_start"], end: $0["bucket_end"], truncated: $0["truncated"] as Bool) }
     }
   }
 
@@ -70,7 +139,7 @@ extension Ledger {
         db,
         sql: """
           SELECT * FROM provider_usage WHERE bucket_start >= ? AND bucket_start < ?
-          ORDER BY bucket_start, model, service_tier, context_window, dimensions
+          ORDER BY provider, bucket_start, model, service_tier, context_window, dimensions
           """, arguments: [from ?? Int64.min, to ?? Int64.max]
       ).map { row in
         ProviderUsageRow(
@@ -80,8 +149,9 @@ extension Ledger {
           tokens: TokenCounts(
             input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
             cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
-            output: row["output_tokens"]),
-          webSearches: row["web_searches"])
+            output: row["output_tokens"], audioInput: row["audio_input_tokens"],
+            audioOutput: row["audio_output_tokens"]),
+          webSearches: row["web_searches"], provider: row["provider"])
       }
     }
   }
@@ -93,15 +163,17 @@ extension Ledger {
         db,
         sql: """
           SELECT * FROM provider_cost WHERE bucket_start >= ? AND bucket_start < ?
-          ORDER BY bucket_start, model, service_tier, context_window, cost_type, token_type, dimensions
+          ORDER BY provider, bucket_start, model, service_tier, context_window, cost_type, token_type, dimensions
           """, arguments: [from ?? Int64.min, to ?? Int64.max]
       ).map { row in
         let text: String = row["amount_cents"]
+        let list: String = row["list_amount_cents"]
         return ProviderCostRow(
           bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
           serviceTier: row["service_tier"], contextWindow: row["context_window"], costType: row["cost_type"],
           tokenType: row["token_type"], dimensions: row["dimensions"],
-          amountCents: ExactDecimal.parse(text) ?? 0)
+          amountCents: ExactDecimal.parse(text) ?? 0, provider: row["provider"],
+          listAmountCents: list.isEmpty ? nil : ExactDecimal.parse(list))
       }
     }
   }
@@ -122,15 +194,16 @@ extension LedgerWriter {
   /// the same numbers again change nothing.
   public func replaceProviderBucket(
     _ kind: ProviderReportKind, start: Int64, end: Int64, usage: [ProviderUsageRow], cost: [ProviderCostRow],
-    sourceID: Int64
+    sourceID: Int64, provider: String = "anthropic", truncated: Bool = false
   ) throws -> BucketOutcome {
+    let report = ProviderReportFormat.report(kind, provider: provider)
     if let overlap = try Row.fetchOne(
       db,
       sql: """
         SELECT b.bucket_start, b.bucket_end, s.path FROM provider_bucket b JOIN source s ON s.id = b.source_id
         WHERE b.report = ? AND b.bucket_start < ? AND b.bucket_end > ? AND NOT (b.bucket_start = ? AND b.bucket_end = ?)
         LIMIT 1
-        """, arguments: [kind.rawValue, end, start, start, end])
+        """, arguments: [report, end, start, start, end])
     {
       return .overlaps(start: overlap["bucket_start"], end: overlap["bucket_end"], path: overlap["path"])
     }
@@ -143,16 +216,19 @@ extension LedgerWriter {
       kind == .usage
       ? [
         "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-        "output_tokens",
+        "output_tokens", "audio_input_tokens", "audio_output_tokens",
         "web_searches",
-      ] : ["amount_cents"]
+      ] : ["amount_cents", "list_amount_cents"]
+    func plain(_ text: String) -> String {
+      text.isEmpty ? "" : ExactDecimal.plain(ExactDecimal.parse(text) ?? 0)
+    }
     var existing: [[String]: [String]] = [:]
     for row in try Row.fetchAll(
-      db, sql: "SELECT * FROM \(table) WHERE bucket_start = ? AND bucket_end = ?", arguments: [start, end])
+      db, sql: "SELECT * FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+      arguments: [provider, start, end])
     {
       existing[keyColumns.map { row[$0] as String }] = valueColumns.map { column in
-        column == "amount_cents"
-          ? ExactDecimal.plain(ExactDecimal.parse(row[column] as String) ?? 0) : String(row[column] as Int)
+        kind == .cost ? plain(row[column] as String) : String(row[column] as Int)
       }
     }
     let incoming: [(key: [String], values: [String])] =
@@ -162,14 +238,14 @@ extension LedgerWriter {
           [row.model, row.serviceTier, row.contextWindow, row.dimensions],
           [
             row.tokens.input, row.tokens.cacheWrite5m, row.tokens.cacheWrite1h, row.tokens.cacheRead,
-            row.tokens.output, row.webSearches,
+            row.tokens.output, row.tokens.audioInput, row.tokens.audioOutput, row.webSearches,
           ].map(String.init)
         )
       }
       : cost.map { row in
         (
           [row.model, row.serviceTier, row.contextWindow, row.costType, row.tokenType, row.dimensions],
-          [ExactDecimal.plain(row.amountCents)]
+          [ExactDecimal.plain(row.amountCents), row.listAmountCents.map(ExactDecimal.plain) ?? ""]
         )
       }
     var (new, duplicates, revised) = (0, 0, 0)
@@ -186,13 +262,14 @@ extension LedgerWriter {
       try Bool.fetchOne(
         db,
         sql:
-          "SELECT count(*) > 0 FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ?",
-        arguments: [kind.rawValue, start, end]) ?? false
+          "SELECT count(*) > 0 FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ? AND truncated = ?",
+        arguments: [report, start, end, truncated]) ?? false
     if known && new == 0 && revised == 0 { return .stored(new: 0, duplicates: duplicates, revised: 0) }
 
     try db.execute(
-      sql: "DELETE FROM \(table) WHERE bucket_start = ? AND bucket_end = ?", arguments: [start, end])
-    let columns = ["bucket_start", "bucket_end"] + keyColumns + valueColumns + ["source_id"]
+      sql: "DELETE FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+      arguments: [provider, start, end])
+    let columns = ["provider", "bucket_start", "bucket_end"] + keyColumns + valueColumns + ["source_id"]
     let insert = try db.cachedStatement(
       sql:
         "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
@@ -202,13 +279,13 @@ extension LedgerWriter {
         kind == .usage ? values.map { Int($0)! } : values
       try insert.execute(
         arguments: StatementArguments(
-          [start, end] + key.map { $0 as any DatabaseValueConvertible } + typedValues + [sourceID]))
+          [provider, start, end] + key.map { $0 as any DatabaseValueConvertible } + typedValues + [sourceID]))
     }
     try db.execute(
       sql: """
-        INSERT INTO provider_bucket (report, bucket_start, bucket_end, source_id) VALUES (?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET source_id = excluded.source_id
-        """, arguments: [kind.rawValue, start, end, sourceID])
+        INSERT INTO provider_bucket (report, bucket_start, bucket_end, source_id, truncated) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET source_id = excluded.source_id, truncated = excluded.truncated
+        """, arguments: [report, start, end, sourceID, truncated])
     return .stored(new: new, duplicates: duplicates, revised: revised)
   }
 }

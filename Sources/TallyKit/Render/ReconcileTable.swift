@@ -12,6 +12,15 @@ extension ReconcileReport {
   /// `forTerminal` replaces the explanation text by a note number (`[1]`) whose text
   /// `explanationNotes` prints under the table, so the table stays narrow.
   public func table(forTerminal: Bool = false) -> ReportTable {
+    // The Analytics cost report's list amounts: two columns, shown only when a row has one.
+    let listed = rows.contains { $0.providerListCost != nil }
+    let listColumns =
+      listed
+      ? [
+        Column("provider_list_cost_usd", title: "List $", dropPriority: 4),
+        Column("discount_usd", title: "Discount $", dropPriority: 5),
+        Column("discount_pct", title: "Discount %", dropPriority: 6),
+      ] : []
     let columns =
       by.map { Column($0.rawValue, title: $0.rawValue.capitalized) } + [
         Column("match", title: "Match"),
@@ -21,6 +30,7 @@ extension ReconcileReport {
         Column("delta_tokens_pct", title: "Delta %", dropPriority: 3),
         Column("ledger_cost_usd", title: "Ledger $", dropPriority: 4),
         Column("provider_cost_usd", title: "Billed $", dropPriority: 4),
+      ] + listColumns + [
         Column("delta_usd", title: "Delta $"),
         Column("delta_usd_pct", title: "Delta $ %", dropPriority: 5),
         Column("table_rate_usd_per_mtok", title: "Table rate", dropPriority: 6),
@@ -40,9 +50,12 @@ extension ReconcileReport {
       [
         .count(row.ledgerTokens), .count(row.providerTokens), .count(row.deltaTokens),
         .percent(row.deltaTokensPercent), .money(row.ledgerCost), .money(row.providerCost),
-        .money(row.deltaCost),
-        .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
       ]
+        + (listed
+          ? [.money(row.providerListCost), .money(row.discount), .percent(row.discountPercent)] : []) + [
+          .money(row.deltaCost),
+          .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
+        ]
     }
     let body = rows.map { row -> [Cell] in
       let text = row.explanations.joined(separator: "; ")

@@ -39,6 +39,9 @@ public enum ReconcileVerdict: String, Sendable {
   case unpriced
   /// No usage report covers the row's day: the ledger's usage cannot be compared.
   case uncovered
+  /// An Analytics report bucket of the row's day holds 100 groups, the most the API returns:
+  /// groups beyond them may be missing, so the row is never taken as a match.
+  case incomplete
 }
 
 /// One row of `tally reconcile`: the ledger and the provider on one group.
@@ -57,6 +60,9 @@ public struct ReconcileRow: Sendable {
   public var ledgerCost: Money? = .zero
   /// The cost report's amount; nil when no cost report covers the row's days.
   public var providerCost: Money?
+  /// The Analytics cost report's `list_amount` (before the contracted discount); nil when the
+  /// cost report has no list amounts.
+  public var providerListCost: Money?
   /// The rate Tally's table charges for the row, USD per million tokens; nil when the row mixes
   /// rates or has none (web searches, unpriced models).
   public var tableRate: Decimal?
@@ -73,6 +79,12 @@ public struct ReconcileRow: Sendable {
     providerTokens == 0 ? nil : Exact(Decimal(deltaTokens)) * 100 / Exact(Decimal(providerTokens))
   }
   public var deltaCost: Money? { providerCost.flatMap { provider in ledgerCost.map { provider - $0 } } }
+  /// List minus billed: the contracted discount; nil without list amounts.
+  public var discount: Money? { providerListCost.flatMap { list in providerCost.map { list - $0 } } }
+  /// The discount in percent of the list amount.
+  public var discountPercent: Exact? {
+    discount.flatMap { discount in providerListCost.flatMap { discount.percent(of: $0) } }
+  }
   public var deltaCostPercent: Exact? {
     deltaCost.flatMap { delta in providerCost.flatMap { delta.percent(of: $0) } }
   }
@@ -104,6 +116,9 @@ public struct ReconcileReport: Sendable {
       total.providerTokens += row.providerTokens
       if let cost = row.ledgerCost { total.ledgerCost = total.ledgerCost! + cost }
       if let cost = row.providerCost { total.providerCost = (total.providerCost ?? .zero) + cost }
+      if let cost = row.providerListCost {
+        total.providerListCost = (total.providerListCost ?? .zero) + cost
+      }
     }
     return total
   }
@@ -113,6 +128,8 @@ public struct ReconcileReport: Sendable {
   static let all = "(all)"
 
   private struct Key: Hashable {
+    /// `anthropic` or `openai`: whose reports the key is compared with (not a `--by` dimension).
+    var provider: String
     var day: CivilDate
     var model: String
     var mode: String
@@ -126,6 +143,8 @@ public struct ReconcileReport: Sendable {
     var ledgerCost = Money.zero
     var ledgerUnpriced = false
     var providerCost = Money.zero
+    var providerListCost = Money.zero
+    var providerListed = false
     /// Whether a cost report row names this key (a model the provider did not bill has none).
     var providerBilled = false
     var tableRate: Decimal?
@@ -137,11 +156,19 @@ public struct ReconcileReport: Sendable {
   public static func build(
     ledger: Ledger, prices: PriceBook, by: [ReconcileDimension], tolerance: Exact, window asked: ReportWindow
   ) throws -> ReconcileReport {
-    let usageBuckets = try ledger.providerBuckets(.usage)
-    let costBuckets = try ledger.providerBuckets(.cost)
+    // Each provider's reports are compared with that provider's ledger usage only; a provider
+    // without a usage report is left out.
+    var usageByProvider: [String: [(start: Int64, end: Int64, truncated: Bool)]] = [:]
+    var costByProvider: [String: [(start: Int64, end: Int64, truncated: Bool)]] = [:]
+    for provider in ["anthropic", "openai"] {
+      let usage = try ledger.providerBuckets(.usage, provider: provider)
+      if !usage.isEmpty { usageByProvider[provider] = usage }
+      costByProvider[provider] = try ledger.providerBuckets(.cost, provider: provider)
+    }
+    let usageBuckets = usageByProvider.values.flatMap { $0 }.sorted { $0.start < $1.start }
     guard let first = usageBuckets.first, let last = usageBuckets.max(by: { $0.end < $1.end }) else {
       throw ReportError(
-        "no usage report in the ledger: ingest the Admin API usage report first (tally ingest FILE --format anthropic-usage-report)"
+        "no usage report in the ledger: ingest a usage report first (tally ingest FILE: Anthropic's Admin API or Analytics API usage report, or OpenAI's completions usage report)"
       )
     }
     var window = asked
@@ -151,7 +178,9 @@ public struct ReconcileReport: Sendable {
     guard let from, let to, from < to else { throw ReportError("the window \(window) holds no day") }
 
     // Each bucket must fall inside one local day, and coverage is counted per local day.
-    func coverage(_ buckets: [(start: Int64, end: Int64)], name: String) throws -> Set<CivilDate> {
+    func coverage(_ buckets: [(start: Int64, end: Int64, truncated: Bool)], name: String) throws -> Set<
+      CivilDate
+    > {
       var seconds: [CivilDate: Int64] = [:]
       for bucket in buckets where bucket.end > from && bucket.start < to {
         let day = window.localDay(bucket.start)
@@ -167,8 +196,18 @@ public struct ReconcileReport: Sendable {
           covered == window.start(of: day.adding(days: 1)) - window.start(of: day)
         }.keys)
     }
-    let usageDays = try coverage(usageBuckets, name: "usage report")
-    let costDays = try coverage(costBuckets, name: "cost report")
+    var usageDays: [String: Set<CivilDate>] = [:]
+    var costDays: [String: Set<CivilDate>] = [:]
+    // Days with an Analytics bucket at the API's limit of groups, per provider.
+    var truncatedDays: [String: Set<CivilDate>] = [:]
+    for (provider, buckets) in usageByProvider {
+      usageDays[provider] = try coverage(buckets, name: "usage report")
+      costDays[provider] = try coverage(costByProvider[provider] ?? [], name: "cost report")
+      for bucket in buckets + (costByProvider[provider] ?? [])
+      where bucket.truncated && bucket.end > from && bucket.start < to {
+        truncatedDays[provider, default: []].insert(window.localDay(bucket.start))
+      }
+    }
 
     var sides: [Key: Side] = [:]
     var unpricedModels: [String: Int] = [:]
@@ -177,7 +216,7 @@ public struct ReconcileReport: Sendable {
     // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
     var query = UsageQuery(zone: window)
     query.prices = prices
-    query.filters["provider"] = ["anthropic"]
+    query.filters["provider"] = Set(usageByProvider.keys)
     func tokens(from: Int64?, to: Int64?) throws -> Int {
       var outside = query
       (outside.from, outside.to) = (from, to)
@@ -190,10 +229,14 @@ public struct ReconcileReport: Sendable {
     query.grain = .day
     (query.from, query.to) = (from, to)
     var uncoveredDays: Set<CivilDate> = []
+    var uncoveredKeys: Set<[String]> = []
     var pricer = UsagePricer(prices: prices)
     for aggregate in try ledger.usage(query) {
       let day = window.localDay(aggregate.bucketStart)
-      if !usageDays.contains(day) { uncoveredDays.insert(day) }
+      if usageDays[aggregate.provider]?.contains(day) != true {
+        uncoveredDays.insert(day)
+        uncoveredKeys.insert([aggregate.provider, day.description])
+      }
       // Text tokens, audio tokens and searches are priced apart: a missing web-search or audio
       // rate leaves the text tokens priced.
       func price(_ usage: Usage) -> PricedUsage? {
@@ -205,17 +248,20 @@ public struct ReconcileReport: Sendable {
       let text = price(Usage(tokens: aggregate.usage.tokens.withoutAudio))
       let audio =
         aggregate.usage.tokens.hasAudio ? price(Usage(tokens: aggregate.usage.tokens.audioOnly)) : nil
+      // OpenAI's reports do not split by context window: its rows compare over all of them.
       let context =
-        text?.context
-        ?? pricer.context(
-          model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
-          provider: aggregate.provider)
+        aggregate.provider == "openai"
+        ? all
+        : text?.context
+          ?? pricer.context(
+            model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
+            provider: aggregate.provider)
       var anyUnpriced = false
       for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0
       {
         let key = Key(
-          day: day, model: aggregate.model, mode: aggregate.mode.rawValue, context: context,
-          category: category.rawValue)
+          provider: aggregate.provider, day: day, model: aggregate.model, mode: aggregate.mode.rawValue,
+          context: context, category: category.rawValue)
         var side = sides[key] ?? Side()
         side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.tokens[category])
         if let tokens = category.isAudio ? audio : text {
@@ -227,7 +273,8 @@ public struct ReconcileReport: Sendable {
         sides[key] = side
       }
       if aggregate.usage.webSearches != 0 {
-        let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
+        let key = Key(
+          provider: aggregate.provider, day: day, model: all, mode: all, context: all, category: "web_search")
         var side = sides[key] ?? Side()
         side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.webSearches)
         if let searches = price(Usage(tokens: TokenCounts(), webSearches: aggregate.usage.webSearches)) {
@@ -247,7 +294,7 @@ public struct ReconcileReport: Sendable {
     ) throws -> String {
       if value.isEmpty && by.contains(dimension) {
         throw ReportError(
-          "the \(report) for \(day) is not grouped by \(field); download it with group_by[]=\(field), or leave \(dimension.rawValue) out of --by"
+          "the \(report) for \(day) is not grouped by \(field); download it with \(report.hasPrefix("OpenAI") ? "group_by" : "group_by[]")=\(field), or leave \(dimension.rawValue) out of --by"
         )
       }
       return value.isEmpty ? all : value
@@ -262,55 +309,124 @@ public struct ReconcileReport: Sendable {
     }
     func context(_ window: String) -> String { window == "200k-1M" ? "200k+" : window }
 
-    for row in try ledger.providerUsage(from: from, to: to) {
+    for row in try ledger.providerUsage(from: from, to: to) where usageByProvider[row.provider] != nil {
       let day = window.localDay(row.bucketStart)
-      let model = try required(modelName(row.model), .model, report: "usage report", field: "model", day: day)
+      let openAI = row.provider == "openai"
+      let report = openAI ? "OpenAI usage report" : "usage report"
+      let model = try required(modelName(row.model), .model, report: report, field: "model", day: day)
       let rowMode = try required(
-        mode(row.serviceTier), .mode, report: "usage report", field: "service_tier", day: day)
-      let rowContext = try required(
-        context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
+        mode(row.serviceTier), .mode, report: report, field: openAI ? "batch" : "service_tier", day: day)
+      let rowContext =
+        openAI
+        ? all
+        : try required(
+          context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
       for category in TokenCategory.allCases where row.tokens[category] > 0 {
         let key = Key(
-          day: day, model: model, mode: rowMode, context: rowContext, category: category.rawValue)
+          provider: row.provider, day: day, model: model, mode: rowMode, context: rowContext,
+          category: category.rawValue)
         sides[key, default: Side()].providerTokens = try checkedSum(
           sides[key, default: Side()].providerTokens, row.tokens[category])
       }
       if row.webSearches > 0 {
-        let key = Key(day: day, model: all, mode: all, context: all, category: "web_search")
+        let key = Key(
+          provider: row.provider, day: day, model: all, mode: all, context: all, category: "web_search")
         sides[key, default: Side()].providerTokens = try checkedSum(
           sides[key, default: Side()].providerTokens, row.webSearches)
       }
     }
-    for row in try ledger.providerCosts(from: from, to: to) {
+    var unnamedLineItems: [String: Money] = [:]
+    // The modes the usage reports show per provider, day, model, context and category: the
+    // Analytics cost report has no service_tier, so its rows take the one mode the usage report
+    // shows for them.
+    struct ModeKey: Hashable {
+      var provider: String
+      var day: CivilDate
+      var model: String
+      var context: String
+      var category: String
+    }
+    var usageModes: [ModeKey: Set<String>] = [:]
+    for (key, side) in sides where side.providerTokens > 0 {
+      usageModes[
+        ModeKey(
+          provider: key.provider, day: key.day, model: key.model, context: key.context, category: key.category
+        ),
+        default: []
+      ].insert(key.mode)
+    }
+    for row in try ledger.providerCosts(from: from, to: to) where usageByProvider[row.provider] != nil {
       let day = window.localDay(row.bucketStart)
+      let openAI = row.provider == "openai"
       let key: Key
       switch row.costType {
       case "web_search", "code_execution":
-        key = Key(day: day, model: all, mode: all, context: all, category: row.costType)
+        key = Key(
+          provider: row.provider, day: day, model: all, mode: all, context: all, category: row.costType)
       default:
-        guard let category = ProviderReportReader.tokenTypes[row.tokenType] else {
+        guard let category = ProviderReportReader.tokenTypes[row.tokenType] ?? audioTokenTypes[row.tokenType]
+        else {
+          if openAI {
+            // A line item naming no model's tokens (or no line item at all): compared per day.
+            let item =
+              row.dimensions.split(separator: "\n").first { $0.hasPrefix("line_item=") }
+              .map { String($0.dropFirst("line_item=".count)) } ?? "(no line_item)"
+            unnamedLineItems[item, default: .zero] = unnamedLineItems[item, default: .zero] + row.amount
+            key = Key(provider: row.provider, day: day, model: all, mode: all, context: all, category: all)
+            sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
+            sides[key]!.providerBilled = true
+            continue
+          }
           if by != [.day] {
             throw ReportError(
               "the cost report for \(day) is not grouped by description (no model or token_type); download it with group_by[]=description, or reconcile with --by day"
             )
           }
-          key = Key(day: day, model: all, mode: all, context: all, category: all)
+          key = Key(provider: row.provider, day: day, model: all, mode: all, context: all, category: all)
           sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
           sides[key]!.providerBilled = true
+          if let list = row.listAmount {
+            sides[key]!.providerListCost = sides[key]!.providerListCost + list
+            sides[key]!.providerListed = true
+          }
           continue
         }
+        let rowModel = try required(
+          modelName(row.model), .model, report: "cost report", field: openAI ? "line_item" : "description",
+          day: day)
+        let rowContext =
+          openAI
+          ? all
+          : try required(
+            context(row.contextWindow), .context, report: "cost report", field: "description", day: day)
+        var tier = row.serviceTier
+        if tier.isEmpty, row.listAmountCents != nil {
+          let modes =
+            usageModes[
+              ModeKey(
+                provider: row.provider, day: day, model: rowModel, context: rowContext,
+                category: category.rawValue)
+            ] ?? []
+          if modes.count == 1, let only = modes.first {
+            tier = only == "sync" ? "standard" : only
+          } else if by.contains(.mode) {
+            throw ReportError(
+              "the Analytics cost report for \(day) does not say the service tier of \(rowModel)'s \(category.rawValue) tokens, and the usage report shows \(modes.isEmpty ? "none of them" : "them in \(modes.sorted().joined(separator: " and "))"); leave mode out of --by"
+            )
+          }
+        }
         key = Key(
-          day: day,
-          model: try required(
-            modelName(row.model), .model, report: "cost report", field: "description", day: day),
+          provider: row.provider, day: day, model: rowModel,
           mode: try required(
-            mode(row.serviceTier), .mode, report: "cost report", field: "description", day: day),
-          context: try required(
-            context(row.contextWindow), .context, report: "cost report", field: "description", day: day),
-          category: category.rawValue)
+            mode(tier), .mode, report: "cost report", field: openAI ? "line_item" : "description", day: day),
+          context: rowContext, category: category.rawValue)
       }
       sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
       sides[key]!.providerBilled = true
+      if let list = row.listAmount {
+        sides[key]!.providerListCost = sides[key]!.providerListCost + list
+        sides[key]!.providerListed = true
+      }
     }
 
     // Tally's rate for every group, on either side, so a provider-only row shows it too.
@@ -335,6 +451,8 @@ public struct ReconcileReport: Sendable {
       var unpriced = false
       var costDaysMissing = false
       var uncovered = false
+      var incomplete = false
+      var listed = false
       var providerBilled = false
     }
     var groups: [[String]: Group] = [:]
@@ -355,12 +473,17 @@ public struct ReconcileReport: Sendable {
       group.row.ledgerCost = group.row.ledgerCost! + side.ledgerCost
       group.unpriced = group.unpriced || side.ledgerUnpriced
       group.providerBilled = group.providerBilled || side.providerBilled || side.providerTokens != 0
-      if costDays.contains(key.day) {
+      if costDays[key.provider]?.contains(key.day) == true {
         group.row.providerCost = (group.row.providerCost ?? .zero) + side.providerCost
+        group.row.providerListCost = (group.row.providerListCost ?? .zero) + side.providerListCost
+        group.listed = group.listed || side.providerListed
       } else {
         group.costDaysMissing = true
       }
-      group.uncovered = group.uncovered || (side.ledgerTokens > 0 && uncoveredDays.contains(key.day))
+      group.uncovered =
+        group.uncovered
+        || (side.ledgerTokens > 0 && uncoveredKeys.contains([key.provider, key.day.description]))
+      group.incomplete = group.incomplete || truncatedDays[key.provider]?.contains(key.day) == true
       group.rates.insert(side.tableRate)
       groups[values] = group
     }
@@ -369,6 +492,7 @@ public struct ReconcileReport: Sendable {
     for group in groups.values {
       var row = group.row
       if group.costDaysMissing || !group.providerBilled { row.providerCost = nil }
+      if row.providerCost == nil || !group.listed { row.providerListCost = nil }
       if group.unpriced { row.ledgerCost = nil }
       let categories = Set(group.keys.map(\.category))
       if group.rates.count == 1, let rate = group.rates.first! { row.tableRate = rate }
@@ -389,6 +513,8 @@ public struct ReconcileReport: Sendable {
         ?? false
       if group.uncovered {
         row.verdict = .uncovered
+      } else if group.incomplete {
+        row.verdict = .incomplete
       } else if group.unpriced {
         row.verdict = .unpriced
       } else if tokensOff || costOff {
@@ -413,10 +539,14 @@ public struct ReconcileReport: Sendable {
         "the ledger has \(grouped(outside.before + outside.after)) tokens outside the window \(window) (\(grouped(outside.before)) before, \(grouped(outside.after)) after): usage outside the reported window, not compared"
       )
     }
-    let missingCostDays = Set(sides.keys.map(\.day)).subtracting(costDays).sorted()
+    let uncosted = sides.keys.filter { costDays[$0.provider]?.contains($0.day) != true }
+    let missingCostDays = Set(uncosted.map(\.day)).sorted()
     if !missingCostDays.isEmpty {
+      let formats = Set(uncosted.map(\.provider)).sorted().map {
+        $0 == "openai" ? "openai-cost-report" : "anthropic-cost-report or anthropic-analytics-cost"
+      }
       notes.append(
-        "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE --format anthropic-cost-report)"
+        "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE: \(formats.joined(separator: "; ")))"
       )
     }
     if !uncoveredDays.isEmpty {
@@ -424,9 +554,35 @@ public struct ReconcileReport: Sendable {
         "no usage report covers \(dayList(uncoveredDays.sorted())): the ledger's usage on those days cannot be compared; ingest the report pages for those days"
       )
     }
+    if !unnamedLineItems.isEmpty {
+      let items = unnamedLineItems.keys.sorted().map { JSONValue.quoted($0) }.joined(separator: ", ")
+      notes.append(
+        "the OpenAI cost report's line item\(unnamedLineItems.count == 1 ? "" : "s") \(items) \(unnamedLineItems.count == 1 ? "names" : "name") no model's tokens: \(unnamedLineItems.count == 1 ? "its" : "their") dollars are compared per day only (reconcile --by day)"
+      )
+    }
+    let listed = rows.compactMap { row in
+      row.providerListCost.flatMap { list in row.providerCost.map { (list, $0) } }
+    }
+    if !listed.isEmpty {
+      let list = listed.reduce(Money.zero) { $0 + $1.0 }
+      let billed = listed.reduce(Money.zero) { $0 + $1.1 }
+      let discount = list - billed
+      let percent =
+        discount.percent(of: list).map {
+          " (\(ExactDecimal.fixed(ExactDecimal.rounded($0.decimal, scale: 2), scale: 2))% of list)"
+        } ?? ""
+      notes.append(
+        "the Analytics cost report lists \(list.terminal()) before discounts and bills \(billed.terminal()): a contracted discount of \(discount.terminal())\(percent)"
+      )
+    }
     return ReconcileReport(
       by: by, window: window, tolerance: tolerance, rows: rows, unpricedModels: unpricedModels, notes: notes)
   }
+
+  /// Cost token types only OpenAI's line items name.
+  static let audioTokenTypes: [String: TokenCategory] = [
+    "audio_input_tokens": .audioInput, "audio_output_tokens": .audioOutput,
+  ]
 
   /// Whether `delta` is beyond `tolerance` percent of `base` (any delta is, when `base` is zero).
   private static func exceeds(_ delta: Exact?, of base: Exact, _ tolerance: Exact) -> Bool {
@@ -449,6 +605,11 @@ public struct ReconcileReport: Sendable {
     let days = Set(keys.map(\.day)).sorted()
     switch row.verdict {
     case .ok: return row
+    case .incomplete:
+      row.explanations.append(
+        "incomplete: the API returns at most \(ProviderReportReader.analyticsGroupLimit) groups per bucket, and a bucket of \(dayList(days)) holds \(ProviderReportReader.analyticsGroupLimit): groups beyond them may be missing (download with fewer group_by dimensions, or filter by model or workspace)"
+      )
+      return row
     case .uncovered:
       row.explanations.append(
         "no usage report covers \(dayList(days)): a page of the report not ingested? The ledger's \(grouped(row.ledgerTokens)) \(unit) are not compared"
@@ -480,6 +641,13 @@ public struct ReconcileReport: Sendable {
     } else if tokensOff && row.deltaTokens < 0 {
       row.explanations.append(
         "the ledger holds \(grouped(-row.deltaTokens)) more \(unit) than the provider reports: usage the report leaves out (a workspace or API key filter on the download?) or a request ingested twice under two keys"
+      )
+    } else if costOff, let list = row.providerListCost, let ledger = row.ledgerCost, list == ledger,
+      let percent = row.discountPercent
+    {
+      let share = ExactDecimal.fixed(ExactDecimal.rounded(percent.decimal, scale: 2), scale: 2)
+      row.explanations.append(
+        "Tally's table agrees with the list price and the bill is \(share)% below it: a contracted discount (give the contracted rates with --pricing FILE)"
       )
     } else if costOff, let implied = row.impliedRate {
       let table = row.tableRate.map { "$" + ExactDecimal.atLeast($0, minimumScale: 2) } ?? "no single rate"

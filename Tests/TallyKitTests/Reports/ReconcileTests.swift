@@ -294,7 +294,7 @@ enum ReconcileFixtures {
       ])
     #expect(
       try failure(#"{"usage":{"input_tokens":3}}"#) == [
-        "report.json:1: data: is missing: not an Admin API report page"
+        "report.json:1: data: is missing: not a report page"
       ])
     // Nothing of any failed file was written.
     #expect(try ledger.providerBuckets(.usage).isEmpty && ledger.providerBuckets(.cost).isEmpty)
