@@ -263,7 +263,7 @@ struct IngestCommand: ParsableCommand {
     if summary.skipped > 0 {
       let one = summary.skipped == 1
       lines.append(
-        "  skipped \(summary.skipped) line\(one ? " that is" : "s that are") not an API request (user, system, summary lines)")
+        "  skipped \(summary.skipped) \(one ? "line that is not an API request" : "lines that are not API requests") (user, system, summary lines)")
     }
     let attribution = summary.attribution
     if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil
