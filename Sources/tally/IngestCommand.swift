@@ -167,9 +167,10 @@ struct IngestCommand: ParsableCommand {
     if failed != 0 { throw ExitCode(failed) }
   }
 
-  /// The files to ingest: a directory (with --format auto or claude-code) stands for its `*.jsonl`
-  /// files, walked recursively in sorted order (Claude Code's `~/.claude/projects`); each is its
-  /// own transaction. Any other directory is left to the reader, which refuses it.
+  /// The files to ingest: a directory stands for its `*.jsonl` files, walked recursively in
+  /// sorted order (Claude Code's `~/.claude/projects`), with --format claude-code, or with
+  /// --format auto when every one of them is a Claude Code session log; each is its own
+  /// transaction. Any other directory is left to the reader, which refuses it.
   func inputFiles() throws -> [String] {
     var expanded: [String] = []
     for file in files {
@@ -181,12 +182,28 @@ struct IngestCommand: ParsableCommand {
         continue
       }
       let found = ClaudeCodeReader.sessionFiles(in: file)
+      // With --format auto, only a tree of Claude Code session logs is walked; any other
+      // directory is refused as before (give the files in it).
+      if format == "auto", !found.allSatisfy(Self.isClaudeCodeLog) {
+        expanded.append(file)
+        continue
+      }
       if found.isEmpty {
         fail(["\(file): is a directory with no *.jsonl files in it (Claude Code keeps them in ~/.claude/projects)"], exitCode: 64)
       }
       expanded += found
     }
     return expanded
+  }
+
+  /// Whether a file's first line is a Claude Code session line (an empty file counts as one).
+  static func isClaudeCodeLog(_ path: String) -> Bool {
+    do {
+      guard let first = try LineReader(path: path).firstLine() else { return true }
+      return first.withUnsafeBytes { InputFormat.detect(firstLine: $0) } == .claudeCode
+    } catch {
+      return false
+    }
   }
 
   /// The options that shape the rows, as the ledger records them with each source.

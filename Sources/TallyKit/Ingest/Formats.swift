@@ -28,10 +28,15 @@ public enum InputFormat: String, Sendable, CaseIterable {
       return .litellmSpend
     }
     guard let object = firstRecord(firstLine) else { return nil }
+    if object["request_id"] != nil, object["startTime"] != nil, object["prompt_tokens"] != nil,
+      object["response"] == nil || object["spend"] != nil
+    {
+      return .litellmSpend
+    }
     // Claude Code session lines: a `type` and the session's id (summary and snapshot lines name
     // the message they follow instead).
     if let type = object["type"] as? String,
-      (object["sessionId"] is String && object["uuid"] != nil) || (type == "summary" && object["leafUuid"] != nil)
+      object["sessionId"] is String || (type == "summary" && object["leafUuid"] != nil)
         || (type == "file-history-snapshot" && object["messageId"] != nil)
     {
       return .claudeCode

@@ -207,10 +207,11 @@ public struct LiteLLMSpendReader: UsageReader {
 }
 
 /// Cuts a LiteLLM spend-log file into rows as its lines stream by: the elements of a JSON array
-/// (pretty-printed or not; a row is held only until it closes), or CSV records (a quoted cell
+/// (pretty-printed or not; a row is held only until it closes), JSON Lines (one row object a
+/// line, as `jq -c '.[]'` writes the array), or CSV records (a quoted cell
 /// may hold line breaks). Each row goes out with the line it starts on.
 struct LiteLLMRows {
-  enum Kind { case undecided, jsonArray, csv }
+  enum Kind { case undecided, jsonArray, jsonLines, csv }
   private var kind = Kind.undecided
   private var buffer: [UInt8] = []
   private var startLine = 0
@@ -229,8 +230,9 @@ struct LiteLLMRows {
   ) throws {
     if kind == .undecided {
       let first = line.first(where: { $0 != 0x20 && $0 != 0x09 })
-      kind = first == UInt8(ascii: "[") ? .jsonArray : .csv
+      kind = first == UInt8(ascii: "[") ? .jsonArray : first == UInt8(ascii: "{") ? .jsonLines : .csv
     }
+    if kind == .jsonLines { return try emit(number, line) }
     if kind == .csv {
       if buffer.isEmpty { startLine = number } else { buffer.append(0x0A) }
       buffer.append(contentsOf: line)
@@ -284,7 +286,7 @@ struct LiteLLMRows {
   /// After the last line: a row or the array left open is a truncated file.
   func finish(lastLine: Int) throws {
     switch kind {
-    case .undecided: return
+    case .undecided, .jsonLines: return
     case .csv:
       if !buffer.isEmpty {
         throw LiteLLMRowsError(line: startLine, message: "a quoted cell is not closed (a truncated file?)")

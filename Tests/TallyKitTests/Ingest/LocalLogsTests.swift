@@ -182,6 +182,18 @@ struct LocalLogsTests {
     #expect(again.duplicates == 4)
   }
 
+  @Test func litellmJSONLinesReadLikeTheArray() throws {
+    let (ledger, _) = try F.ledger()
+    let summary = try F.ingest(F.path("litellm/spend-logs.jsonl"), into: ledger)
+    #expect(summary.format == .litellmSpend)
+    #expect(summary.formatDetected)
+    #expect([summary.read, summary.new, summary.notBilled, summary.invalid] as [Int] == [4, 4, 1, 0])
+    #expect(summary.reportedSpend?.json == "0.005563200000000001")
+    #expect(summary.tallyPriceOfReported.json == "0.0056832")
+    let again = try F.ingest(Self.spendLogs, into: ledger)
+    #expect(again.duplicates == 4)
+  }
+
   @Test func litellmErrorsNameLineAndPath() throws {
     let (ledger, _) = try F.ledger()
     let bad = F.path("litellm/bad.json")
