@@ -189,7 +189,10 @@ struct IngestCommand: ParsableCommand {
         continue
       }
       if found.isEmpty {
-        fail(["\(file): is a directory with no *.jsonl files in it (Claude Code keeps them in ~/.claude/projects)"], exitCode: 64)
+        fail(
+          [
+            "\(file): is a directory with no *.jsonl files in it (Claude Code keeps them in ~/.claude/projects)"
+          ], exitCode: 64)
       }
       expanded += found
     }
@@ -280,7 +283,8 @@ struct IngestCommand: ParsableCommand {
     if summary.skipped > 0 {
       let one = summary.skipped == 1
       lines.append(
-        "  skipped \(summary.skipped) \(one ? "line that is not an API request" : "lines that are not API requests") (user, system, summary lines)")
+        "  skipped \(summary.skipped) \(one ? "line that is not an API request" : "lines that are not API requests") (user, system, summary lines)"
+      )
     }
     let attribution = summary.attribution
     if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil
@@ -296,7 +300,8 @@ struct IngestCommand: ParsableCommand {
       let unpriced =
         summary.reportedUnpriced > 0
         ? " (billed rows Tally prices; \(summary.reportedUnpriced) unpriced left out of both)" : ""
-      lines.append("  LiteLLM said $\(spend.json), Tally prices $\(summary.tallyPriceOfReported.json)\(unpriced)")
+      lines.append(
+        "  LiteLLM said $\(spend.json), Tally prices $\(summary.tallyPriceOfReported.json)\(unpriced)")
     }
     for problem in summary.problems where summary.invalid > 0 {
       lines.append("  skipped \(problem.description.escapingControlCharacters())")

@@ -60,7 +60,9 @@ public struct ClaudeCodeReader: UsageReader {
   public mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord? {
     let decoded = try decodeLine(Line.self, from: line, decoder: decoder)
     if let cwd = decoded.cwd, let project = Self.project(ofCWD: cwd) { lastProject = project }
-    guard let type = decoded.type else { throw LineError("type is missing (not a Claude Code session line?)") }
+    guard let type = decoded.type else {
+      throw LineError("type is missing (not a Claude Code session line?)")
+    }
     guard type == "assistant" else { throw LineError.notARequest }
     guard let message = decoded.message else { throw LineError("message is missing") }
     if message.model == "<synthetic>" || decoded.isApiErrorMessage == true { throw LineError.notARequest }
@@ -99,7 +101,8 @@ public struct ClaudeCodeReader: UsageReader {
     for case let url as URL in walker where url.pathExtension == "jsonl" {
       guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
       let full = url.standardizedFileURL.path
-      let relative = full.hasPrefix(rootPath + "/") ? String(full.dropFirst(rootPath.count + 1)) : url.lastPathComponent
+      let relative =
+        full.hasPrefix(rootPath + "/") ? String(full.dropFirst(rootPath.count + 1)) : url.lastPathComponent
       files.append(prefix + relative)
     }
     return files.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }

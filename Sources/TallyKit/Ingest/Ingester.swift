@@ -388,55 +388,56 @@ public struct Ingester {
     func process(_ record: UsageRecord, lineNumber: Int) throws {
       let prices = ingester.prices
       var record = record
-        try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
-        var modelID: String?
-        if let model = record.model {
-          let key = ProviderModel(provider: record.provider, model: model)
-          if let known = modelIDs[key] {
-            modelID = known
-          } else {
-            // Only the provider's own rows: a Bedrock request is not priced at Anthropic's rates.
-            modelID = prices.resolve(model, provider: record.provider)?.id
-            modelIDs[key] = modelID
-          }
+      try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
+      var modelID: String?
+      if let model = record.model {
+        let key = ProviderModel(provider: record.provider, model: model)
+        if let known = modelIDs[key] {
+          modelID = known
+        } else {
+          // Only the provider's own rows: a Bedrock request is not priced at Anthropic's rates.
+          modelID = prices.resolve(model, provider: record.provider)?.id
+          modelIDs[key] = modelID
         }
-        if let spend = record.reportedSpend, record.billed {
-          let probe = Usage(tokens: record.tokens, webSearches: record.webSearches)
-          if case .success(let cost) = prices.cost(
-            of: probe, model: modelID ?? record.model ?? "", mode: record.mode, on: Timestamp.utcDay(record.timestamp),
-            requestInputTokens: record.tokens.totalInput, provider: record.provider)
-          {
-            summary.reportedSpend = (summary.reportedSpend ?? .zero) + Money(spend)
-            summary.tallyPriceOfReported = summary.tallyPriceOfReported + cost.actual
-          } else {
-            summary.reportedUnpriced += 1
-          }
-        }
-        if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date)
+      }
+      if let spend = record.reportedSpend, record.billed {
+        let probe = Usage(tokens: record.tokens, webSearches: record.webSearches)
+        if case .success(let cost) = prices.cost(
+          of: probe, model: modelID ?? record.model ?? "", mode: record.mode,
+          on: Timestamp.utcDay(record.timestamp),
+          requestInputTokens: record.tokens.totalInput, provider: record.provider)
         {
-          ownTimes += 1
+          summary.reportedSpend = (summary.reportedSpend ?? .zero) + Money(spend)
+          summary.tallyPriceOfReported = summary.tallyPriceOfReported + cost.actual
+        } else {
+          summary.reportedUnpriced += 1
         }
-        // An iteration billed apart (an advisor's model, a compaction step) is a row of its own,
-        // attributed like its request.
-        for part in record.withIterations() {
-          var modelID = modelID
-          if part.part != 0, let model = part.model {
-            let key = ProviderModel(provider: part.provider, model: model)
-            modelID = modelIDs[key] ?? prices.resolve(model, provider: part.provider)?.id
-            modelIDs[key] = modelID
-          }
-          let insert = LedgerInsert(record: part, modelID: modelID)
-          try chunk.rollups.add(insert)
-          let unpriced = ingester.unpricedReason(part, cache: &pricedCache)
-          if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
-          chunk.unpriced.append(unpriced != nil)
-          chunk.inserts.append(insert)
-          chunk.lines.append(lineNumber)
+      }
+      if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date)
+      {
+        ownTimes += 1
+      }
+      // An iteration billed apart (an advisor's model, a compaction step) is a row of its own,
+      // attributed like its request.
+      for part in record.withIterations() {
+        var modelID = modelID
+        if part.part != 0, let model = part.model {
+          let key = ProviderModel(provider: part.provider, model: model)
+          modelID = modelIDs[key] ?? prices.resolve(model, provider: part.provider)?.id
+          modelIDs[key] = modelID
         }
-        if chunk.inserts.count == ParsedChunks.chunkSize {
-          try chunks.put(chunk)
-          chunk = ParsedChunks.Chunk()
-        }
+        let insert = LedgerInsert(record: part, modelID: modelID)
+        try chunk.rollups.add(insert)
+        let unpriced = ingester.unpricedReason(part, cache: &pricedCache)
+        if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
+        chunk.unpriced.append(unpriced != nil)
+        chunk.inserts.append(insert)
+        chunk.lines.append(lineNumber)
+      }
+      if chunk.inserts.count == ParsedChunks.chunkSize {
+        try chunks.put(chunk)
+        chunk = ParsedChunks.Chunk()
+      }
     }
   }
 

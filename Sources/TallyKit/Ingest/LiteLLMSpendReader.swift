@@ -119,7 +119,8 @@ public struct LiteLLMSpendReader: UsageReader {
     try checkStoredText(requestID, "request_id")
     guard let start = try row.text("startTime") else { throw LineError("startTime is missing") }
     guard let timestamp = Timestamp.parse(start) ?? Timestamp.parse(start + "Z") else {
-      throw LineError("startTime \"\(start)\" is not a time such as 2026-11-03T10:22:11.123Z or 2026-11-03 10:22:11.123")
+      throw LineError(
+        "startTime \"\(start)\" is not a time such as 2026-11-03T10:22:11.123Z or 2026-11-03 10:22:11.123")
     }
     try checkRequestTime(timestamp, now: now, "startTime \"\(start)\"")
     guard var model = try row.text("model") else { throw LineError("model is missing") }
@@ -129,13 +130,17 @@ public struct LiteLLMSpendReader: UsageReader {
     }
     try checkStoredText(model, "model")
     let provider =
-      litellmProvider.map { ["vertex_ai": "vertex", "vertex_ai_beta": "vertex", "text-completion-openai": "openai"][$0] ?? $0 }
+      litellmProvider.map {
+        ["vertex_ai": "vertex", "vertex_ai_beta": "vertex", "text-completion-openai": "openai"][$0] ?? $0
+      }
       ?? providerOfModel(model) ?? "openai"
     try checkStoredText(provider, "custom_llm_provider")
     let metadata = try row.metadata()
-    let statusText = try row.text("status") ?? metadata?["status"].flatMap { node -> String? in
-      if case .string(let text) = node.value { return text } else { return nil }
-    }
+    let statusText =
+      try row.text("status")
+      ?? metadata?["status"].flatMap { node -> String? in
+        if case .string(let text) = node.value { return text } else { return nil }
+      }
     let status: RequestStatus
     switch statusText {
     case nil, "success"?: status = .succeeded
@@ -153,7 +158,8 @@ public struct LiteLLMSpendReader: UsageReader {
     var tenant: String?
     for name in ["end_user", "team_id"] {
       if tenant == nil, let value = try row.text(name), !value.isEmpty { tenant = value }
-      if name == "end_user", tenant == nil, case .string(let alias)? = metadata?["user_api_key_team_alias"]?.value,
+      if name == "end_user", tenant == nil,
+        case .string(let alias)? = metadata?["user_api_key_team_alias"]?.value,
         !alias.isEmpty
       {
         tenant = alias
@@ -188,12 +194,15 @@ public struct LiteLLMSpendReader: UsageReader {
     } else {
       rowsWithoutUsageObject += 1
     }
-    record.tokens = TokenCounts(input: prompt - reads - writes, cacheWrite5m: writes, cacheRead: reads, output: completion)
+    record.tokens = TokenCounts(
+      input: prompt - reads - writes, cacheWrite5m: writes, cacheRead: reads, output: completion)
     return record
   }
 
   private func count(_ node: JSONNode, _ name: String) throws(LineError) -> Int {
-    guard case .number(let text) = node.value else { throw LineError("\(name) is \(node.kind); expected a whole number") }
+    guard case .number(let text) = node.value else {
+      throw LineError("\(name) is \(node.kind); expected a whole number")
+    }
     return try count(text, name)
   }
 
@@ -260,12 +269,19 @@ struct LiteLLMRows {
           throw LiteLLMRowsError(
             line: number,
             message: closed
-              ? "text after the end of the JSON array" : "[\(index)] is not an object (a /spend/logs response is an array of row objects)")
+              ? "text after the end of the JSON array"
+              : "[\(index)] is not an object (a /spend/logs response is an array of row objects)")
         }
       }
       buffer.append(byte)
       if inString {
-        if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+        if escaped {
+          escaped = false
+        } else if byte == UInt8(ascii: "\\") {
+          escaped = true
+        } else if byte == UInt8(ascii: "\"") {
+          inString = false
+        }
         continue
       }
       switch byte {
@@ -295,7 +311,10 @@ struct LiteLLMRows {
       if depth > 0 {
         throw LiteLLMRowsError(line: startLine, message: "[\(index)] is not closed (a truncated file?)")
       }
-      if !closed { throw LiteLLMRowsError(line: lastLine, message: "the JSON array is not closed with ] (a truncated file?)") }
+      if !closed {
+        throw LiteLLMRowsError(
+          line: lastLine, message: "the JSON array is not closed with ] (a truncated file?)")
+      }
     }
   }
 }

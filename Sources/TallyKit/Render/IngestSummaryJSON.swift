@@ -8,38 +8,39 @@ extension IngestSummary {
       .object(counts.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.integer($0.value)) })
     }
     let members: [(String, JSONValue)] = [
-        ("file", .string(file)),
-        ("status", .string("ingested")),
-        ("format", format.map { .string($0.rawValue) } ?? .null),
-        ("format_detected", .bool(formatDetected)),
-        ("read", .integer(read)),
-        ("new", .integer(new)),
-        ("duplicates", .integer(duplicates)),
-        ("not_billed", .integer(notBilled)),
-        ("invalid", .integer(invalid)),
-        ("revised", .integer(revised)),
-        ("pages", .integer(pages)),
-        ("continuation", continuation.map { .string($0) } ?? .null),
-        (
-          "attributed",
-          .object([
-            ("record", .integer(attribution.record)),
-            ("map", .integer(attribution.map)),
-            ("pattern", .integer(attribution.pattern)),
-            ("flags", .integer(attribution.flags)),
-            ("unattributed", .integer(attribution.unattributed)),
-          ])
-        ),
-        ("unpriced_models", sortedCounts(unpricedModels)),
-        ("not_priced_features", sortedCounts(notPricedFeatures)),
-        (
-          "problems",
-          .array(
-            problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
-        ),
-        ("warnings", .array((attribution.warnings(file: file) + warnings).map { .string($0) })),
-      ]
-    let paired: [(String, JSONValue)] = pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []
+      ("file", .string(file)),
+      ("status", .string("ingested")),
+      ("format", format.map { .string($0.rawValue) } ?? .null),
+      ("format_detected", .bool(formatDetected)),
+      ("read", .integer(read)),
+      ("new", .integer(new)),
+      ("duplicates", .integer(duplicates)),
+      ("not_billed", .integer(notBilled)),
+      ("invalid", .integer(invalid)),
+      ("revised", .integer(revised)),
+      ("pages", .integer(pages)),
+      ("continuation", continuation.map { .string($0) } ?? .null),
+      (
+        "attributed",
+        .object([
+          ("record", .integer(attribution.record)),
+          ("map", .integer(attribution.map)),
+          ("pattern", .integer(attribution.pattern)),
+          ("flags", .integer(attribution.flags)),
+          ("unattributed", .integer(attribution.unattributed)),
+        ])
+      ),
+      ("unpriced_models", sortedCounts(unpricedModels)),
+      ("not_priced_features", sortedCounts(notPricedFeatures)),
+      (
+        "problems",
+        .array(
+          problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
+      ),
+      ("warnings", .array((attribution.warnings(file: file) + warnings).map { .string($0) })),
+    ]
+    let paired: [(String, JSONValue)] =
+      pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []
     return .object(members + paired + sourceLogJSON)
   }
 

@@ -11,7 +11,8 @@ struct LocalLogsTests {
 
   static let projects = F.path("claude-code/projects")
   static let session = F.path("claude-code/projects/-Users-alice-code-my-app/a1b2c3d4.jsonl")
-  static let subagent = F.path("claude-code/projects/-Users-alice-code-my-app/a1b2c3d4/subagents/agent-a7f3.jsonl")
+  static let subagent = F.path(
+    "claude-code/projects/-Users-alice-code-my-app/a1b2c3d4/subagents/agent-a7f3.jsonl")
   static let bob = F.path("claude-code/projects/-Users-bob-src-api/e5f6a7b8.jsonl")
 
   /// key | tenant | job | status | input, 5m, 1h, reads, output, in key order.
@@ -96,10 +97,12 @@ struct LocalLogsTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cc-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("bad.jsonl").path
-    let lines = try String(contentsOfFile: Self.session, encoding: .utf8).split(separator: "\n").map(String.init)
+    let lines = try String(contentsOfFile: Self.session, encoding: .utf8).split(separator: "\n").map(
+      String.init)
     let noOutput = lines[2].replacingOccurrences(of: #""output_tokens":5,"#, with: "")
     let badTime = lines[5].replacingOccurrences(of: "2026-11-20T09:00:41.500Z", with: "yesterday")
-    try ([lines[0], lines[1], noOutput, lines[4], badTime, "{\"type\":\"assistant\",", #"{"uuid":"x"}"#]
+    try
+      ([lines[0], lines[1], noOutput, lines[4], badTime, "{\"type\":\"assistant\",", #"{"uuid":"x"}"#]
       .joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     let (ledger, _) = try F.ledger()
     #expect {
