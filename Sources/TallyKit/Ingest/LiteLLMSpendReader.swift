@@ -123,18 +123,6 @@ public struct LiteLLMSpendReader: UsageReader {
         "startTime \"\(start)\" is not a time such as 2026-11-03T10:22:11.123Z or 2026-11-03 10:22:11.123")
     }
     try checkRequestTime(timestamp, now: now, "startTime \"\(start)\"")
-    guard var model = try row.text("model") else { throw LineError("model is missing") }
-    let litellmProvider = try row.text("custom_llm_provider")
-    if let litellmProvider, model.hasPrefix(litellmProvider + "/") {
-      model = String(model.dropFirst(litellmProvider.count + 1))
-    }
-    try checkStoredText(model, "model")
-    let provider =
-      litellmProvider.map {
-        ["vertex_ai": "vertex", "vertex_ai_beta": "vertex", "text-completion-openai": "openai"][$0] ?? $0
-      }
-      ?? providerOfModel(model) ?? "openai"
-    try checkStoredText(provider, "custom_llm_provider")
     let metadata = try row.metadata()
     let statusText =
       try row.text("status")
@@ -147,6 +135,20 @@ public struct LiteLLMSpendReader: UsageReader {
     case "failure"?: status = .errored
     case let other?: throw LineError("status \"\(other)\" is not success or failure")
     }
+    // A failed request may name no model (LiteLLM logs the failure before routing it).
+    var model = try row.text("model") ?? ""
+    if model.isEmpty && status == .succeeded { throw LineError("model is missing") }
+    let litellmProvider = try row.text("custom_llm_provider")
+    if let litellmProvider, model.hasPrefix(litellmProvider + "/") {
+      model = String(model.dropFirst(litellmProvider.count + 1))
+    }
+    try checkStoredText(model, "model")
+    let provider =
+      litellmProvider.map {
+        ["vertex_ai": "vertex", "vertex_ai_beta": "vertex", "text-completion-openai": "openai"][$0] ?? $0
+      }
+      ?? (model.isEmpty ? nil : providerOfModel(model)) ?? "openai"
+    try checkStoredText(provider, "custom_llm_provider")
     let spendText = try row.text("spend")
     var spend: Decimal?
     if let spendText {
@@ -167,7 +169,8 @@ public struct LiteLLMSpendReader: UsageReader {
     }
     try checkStoredText(tenant, "end_user")
     var record = UsageRecord(
-      key: "litellm:\(requestID)", provider: provider, model: model, mode: .sync, timestamp: timestamp,
+      key: "litellm:\(requestID)", provider: provider, model: model.isEmpty ? nil : model, mode: .sync,
+      timestamp: timestamp,
       status: status, tenant: tenant)
     record.reportedSpend = spend
     guard status == .succeeded else { return record }

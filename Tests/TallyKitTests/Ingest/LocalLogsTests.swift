@@ -197,6 +197,19 @@ struct LocalLogsTests {
     #expect(again.duplicates == 4)
   }
 
+  @Test func litellmFailedRowMayNameNoModel() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ll-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("failed.jsonl").path
+    try
+      (#"{"request_id":"chatcmpl-f1","startTime":"2026-11-18T10:00:00Z","model":"","prompt_tokens":0,"completion_tokens":0,"spend":0.0,"status":"failure"}"#
+      + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let (ledger, _) = try F.ledger()
+    let summary = try F.ingest(path, into: ledger)
+    #expect([summary.read, summary.new, summary.notBilled, summary.invalid] as [Int] == [1, 1, 1, 0])
+    #expect(summary.reportedSpend == nil)
+  }
+
   @Test func litellmErrorsNameLineAndPath() throws {
     let (ledger, _) = try F.ledger()
     let bad = F.path("litellm/bad.json")
