@@ -31,13 +31,13 @@ struct IngestCommand: ParsableCommand {
 
   @Argument(
     help:
-      "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input.",
+      "Input files (JSON Lines, or Admin API report JSON): regular files, pipes, FIFOs, or - for standard input; a directory (Claude Code's ~/.claude/projects) is walked for its *.jsonl files.",
     completion: .file())
   var files: [String]
 
   @Option(
     help:
-      "auto (detect from the content), anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, openai-usage-report or openai-cost-report."
+      "auto (detect from the content), anthropic-batch, openai-batch, api-log, claude-code, litellm-spend, anthropic-usage-report, anthropic-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, openai-usage-report or openai-cost-report."
   )
   var format: String = "auto"
 
@@ -133,7 +133,7 @@ struct IngestCommand: ParsableCommand {
     let now = Timestamp.format(seconds)
     var failed: Int32 = 0
     var summaries: [JSONValue] = []
-    for file in files {
+    for file in try inputFiles() {
       var options = options
       // A results file named after its batch pairs with the batch object saved beside it,
       // unless the batch (or its id or day) was given.
@@ -165,6 +165,48 @@ struct IngestCommand: ParsableCommand {
       Swift.print(IngestSummary.runJSON(files: summaries, dryRun: dryRun), terminator: "")
     }
     if failed != 0 { throw ExitCode(failed) }
+  }
+
+  /// The files to ingest: a directory stands for its `*.jsonl` files, walked recursively in
+  /// sorted order (Claude Code's `~/.claude/projects`), with --format claude-code, or with
+  /// --format auto when every one of them is a Claude Code session log; each is its own
+  /// transaction. Any other directory is left to the reader, which refuses it.
+  func inputFiles() throws -> [String] {
+    var expanded: [String] = []
+    for file in files {
+      var isDirectory: ObjCBool = false
+      guard file != "-", format == "auto" || format == InputFormat.claudeCode.rawValue,
+        FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue
+      else {
+        expanded.append(file)
+        continue
+      }
+      let found = ClaudeCodeReader.sessionFiles(in: file)
+      // With --format auto, only a tree of Claude Code session logs is walked; any other
+      // directory is refused as before (give the files in it).
+      if format == "auto", !found.allSatisfy(Self.isClaudeCodeLog) {
+        expanded.append(file)
+        continue
+      }
+      if found.isEmpty {
+        fail(
+          [
+            "\(file): is a directory with no *.jsonl files in it (Claude Code keeps them in ~/.claude/projects)"
+          ], exitCode: 64)
+      }
+      expanded += found
+    }
+    return expanded
+  }
+
+  /// Whether a file's first line is a Claude Code session line (an empty file counts as one).
+  static func isClaudeCodeLog(_ path: String) -> Bool {
+    do {
+      guard let first = try LineReader(path: path).firstLine() else { return true }
+      return first.withUnsafeBytes { InputFormat.detect(firstLine: $0) } == .claudeCode
+    } catch {
+      return false
+    }
   }
 
   /// The options that shape the rows, as the ledger records them with each source.
@@ -238,13 +280,28 @@ struct IngestCommand: ParsableCommand {
         "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)"
       )
     }
+    if summary.skipped > 0 {
+      let one = summary.skipped == 1
+      lines.append(
+        "  skipped \(summary.skipped) \(one ? "line that is not an API request" : "lines that are not API requests") (user, system, summary lines)"
+      )
+    }
     let attribution = summary.attribution
-    if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil,
+    if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil
+      || attribution.defaults > 0,
       summary.format?.isProviderReport != true
     {
+      let defaults = attribution.defaults > 0 ? ", format defaults \(attribution.defaults)" : ""
       lines.append(
-        "  attributed: record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags); unattributed \(attribution.unattributed)"
+        "  attributed: record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags)\(defaults); unattributed \(attribution.unattributed)"
       )
+    }
+    if summary.format == .litellmSpend, let spend = summary.reportedSpend {
+      let unpriced =
+        summary.reportedUnpriced > 0
+        ? " (billed rows Tally prices; \(summary.reportedUnpriced) unpriced left out of both)" : ""
+      lines.append(
+        "  LiteLLM said $\(spend.json), Tally prices $\(summary.tallyPriceOfReported.json)\(unpriced)")
     }
     for problem in summary.problems where summary.invalid > 0 {
       lines.append("  skipped \(problem.description.escapingControlCharacters())")

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Fills tenant and job, in the DESIGN.md order: the record's own fields, the mapping file,
-/// the `--id-pattern` groups on `custom_id`, then the flags. What stays unknown stays nil and
+/// the `--id-pattern` groups on `custom_id`, then the flags, then what the format implies
+/// (`UsageRecord.defaultTenant`, such as a Claude Code project). What stays unknown stays nil and
 /// is reported as `(unattributed)`.
 public struct Attribution: Sendable {
   /// `custom_id` → (tenant, job) from a `custom_id,tenant,job` CSV; empty cells are absent.
@@ -93,6 +94,7 @@ public struct Attribution: Sendable {
       }
     }
     if fill(&record, tenant: tenant, job: job) { counts.flags += 1 }
+    if fill(&record, tenant: record.defaultTenant, job: record.defaultJob) { counts.defaults += 1 }
     if record.tenant == nil && record.job == nil { counts.unattributed += 1 }
   }
 
@@ -123,6 +125,8 @@ public struct AttributionCounts: Hashable, Sendable {
   public var map = 0
   public var pattern = 0
   public var flags = 0
+  /// Records the format's defaults attributed (Claude Code's project and job), after the flags.
+  public var defaults = 0
   public var unattributed = 0
   /// `custom_id`s looked up in the map, and how many it had.
   public var mapLookups = 0

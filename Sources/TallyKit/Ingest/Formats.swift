@@ -17,6 +17,10 @@ public enum InputFormat: String, Sendable, CaseIterable {
   case anthropicAnalyticsUsage = "anthropic-analytics-usage"
   /// The Anthropic Analytics API cost report (`/v1/organizations/analytics/cost`).
   case anthropicAnalyticsCost = "anthropic-analytics-cost"
+  /// Claude Code's session logs (`~/.claude/projects/…/*.jsonl`): assistant lines with usage.
+  case claudeCode = "claude-code"
+  /// LiteLLM spend logs: the `/spend/logs` JSON array or a CSV export of `LiteLLM_SpendLogs`.
+  case litellmSpend = "litellm-spend"
 
   /// Whether the format is a provider's aggregated report rather than per-request records.
   public var isProviderReport: Bool { ProviderReportFormat(self) != nil }
@@ -25,7 +29,26 @@ public enum InputFormat: String, Sendable, CaseIterable {
   /// JSON. (Provider reports, which may be pretty-printed, are recognised by `Ingester` from the
   /// whole file.)
   public static func detect(firstLine: UnsafeRawBufferPointer) -> InputFormat? {
+    if isLiteLLMHeader(firstLine) { return .litellmSpend }
+    if let rows = parse(firstLine) as? [Any], let row = rows.first as? [String: Any],
+      row["request_id"] != nil, row["startTime"] != nil
+    {
+      return .litellmSpend
+    }
     guard let object = firstRecord(firstLine) else { return nil }
+    if object["request_id"] != nil, object["startTime"] != nil, object["prompt_tokens"] != nil,
+      object["response"] == nil || object["spend"] != nil
+    {
+      return .litellmSpend
+    }
+    // Claude Code session lines: a `type` and the session's id (summary and snapshot lines name
+    // the message they follow instead).
+    if let type = object["type"] as? String,
+      object["sessionId"] is String || (type == "summary" && object["leafUuid"] != nil)
+        || (type == "file-history-snapshot" && object["messageId"] != nil)
+    {
+      return .claudeCode
+    }
     if object["custom_id"] != nil, let result = object["result"] as? [String: Any], result["type"] != nil {
       return .anthropicBatch
     }
@@ -53,6 +76,28 @@ public enum InputFormat: String, Sendable, CaseIterable {
     let shown = members.prefix(8).joined(separator: ", ") + (members.count > 8 ? ", …" : "")
     return
       "cannot tell the format from the first record (an object with \(members.isEmpty ? "no members" : shown)); give --format (\(InputFormat.allCases.map(\.rawValue).joined(separator: ", ")))"
+  }
+
+  /// A CSV header naming LiteLLM_SpendLogs' columns `request_id`, `startTime` and `spend`.
+  static func isLiteLLMHeader(_ line: UnsafeRawBufferPointer) -> Bool {
+    guard let first = line.first, first != UInt8(ascii: "{"), first != UInt8(ascii: "["), line.count < 65_536 else {
+      return false
+    }
+    let names = Set(
+      String(decoding: line, as: UTF8.self).split(separator: ",").map {
+        $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" \t\r\u{FEFF}"))
+      })
+    return names.isSuperset(of: ["request_id", "startTime", "spend"])
+  }
+
+  /// Whether the first bytes of a file are a `/spend/logs` JSON array: `[` first, and the first
+  /// row names `request_id` and `startTime` (a pretty-printed array says nothing on its first line).
+  static func isLiteLLMArray(_ prefix: UnsafeRawBufferPointer) -> Bool {
+    guard prefix.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) == UInt8(ascii: "[") else {
+      return false
+    }
+    let text = String(decoding: prefix.prefix(65_536), as: UTF8.self)
+    return text.contains("\"request_id\"") && text.contains("\"startTime\"")
   }
 
   /// Whether a first line that `detect` recognises as no format is JSON at all (the message then
@@ -129,6 +174,7 @@ extension ScanningReader {
 }
 
 extension AnthropicBatchReader: ScanningReader {}
+// ClaudeCodeReader and LiteLLMSpendReader decode with JSONDecoder / JSONNode only.
 extension OpenAIBatchReader: ScanningReader {}
 extension APILogReader: ScanningReader {}
 extension AnthropicBatchReader.Line: EmptyLine {}

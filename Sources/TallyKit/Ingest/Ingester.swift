@@ -28,6 +28,9 @@ public struct IngestOptions {
   /// `id_pattern`, ...): stored with the source, so a removed file can be ingested again the
   /// same way.
   public var recorded: [String: String] = [:]
+  /// The format was told from the file's first bytes before the lines were read (a
+  /// pretty-printed LiteLLM JSON array), not given with `--format`.
+  var formatSniffed = false
 
   public init() {}
 
@@ -52,6 +55,13 @@ public struct IngestSummary: Sendable {
   public var duplicates = 0
   public var notBilled = 0
   public var invalid = 0
+  /// Lines that are not requests (Claude Code user, system and summary lines): not invalid.
+  public var skipped = 0
+  /// LiteLLM: the rows' own `spend`, summed exactly, and Tally's price of the same rows (billed
+  /// rows Tally can price; `reportedUnpriced` counts the billed rows it cannot, left out of both).
+  public var reportedSpend: Money?
+  public var tallyPriceOfReported = Money.zero
+  public var reportedUnpriced = 0
   /// Provider reports: rows of a bucket already in the ledger that the newer report changed
   /// or no longer has (the bucket is replaced whole).
   public var revised = 0
@@ -106,6 +116,16 @@ public struct Ingester {
     }
     guard let nowSeconds = Timestamp.parse(now) else {
       throw .failed("now \"\(now)\" is not an RFC 3339 time")
+    }
+    var options = options
+    if options.format == nil, let first = try input.firstLine(), first.first == UInt8(ascii: "["),
+      first.withUnsafeBytes({ InputFormat.detect(firstLine: $0) }) == nil
+    {
+      _ = try input.readAll(limit: 1 << 16)
+      if InputFormat.isLiteLLMArray(input.content) {
+        options.format = .litellmSpend
+        options.formatSniffed = true
+      }
     }
     // Reading and parsing run on their own thread, a chunk ahead of the ledger writes.
     let parsing = ParsedChunks()
@@ -180,6 +200,12 @@ public struct Ingester {
         summary.formatDetected = parsed.formatDetected
         summary.read = parsed.read
         summary.invalid += parsed.invalid
+        summary.skipped = parsed.skipped
+        // Claude Code's streamed repeats, folded before the writes.
+        summary.duplicates += parsed.duplicates
+        summary.reportedSpend = parsed.reportedSpend
+        summary.tallyPriceOfReported = parsed.tallyPriceOfReported
+        summary.reportedUnpriced = parsed.reportedUnpriced
         // Poll snapshots: counted as not billed, never stored (see `LineError.pollSnapshot`).
         summary.notBilled += parsed.notBilled
         summary.warnings = parsed.warnings
@@ -229,46 +255,139 @@ public struct Ingester {
   private func parse(
     _ input: LineReader, path: String, options: IngestOptions, now: Int64, into chunks: ParsedChunks
   ) throws {
-    var summary = IngestSummary(file: path, format: options.format)
+    let run = ParseRun(ingester: self, path: path, options: options, now: now, chunks: chunks)
+    let contentHash = try input.forEachLine(overlong: { lineNumber in
+      run.problem(lineNumber, LineReader.overlongMessage)
+    }) { lineNumber, bytes in
+      try run.line(lineNumber, bytes)
+    }
+    try run.finish()
+    chunks.finish(summary: run.summary, contentHash: contentHash)
+  }
+
+  /// One file's parsing: the reader, what it counted, and the chunk being filled.
+  private final class ParseRun {
+    let ingester: Ingester
+    let path: String
+    let options: IngestOptions
+    let now: Int64
+    let chunks: ParsedChunks
+    var summary: IngestSummary
     var reader: (any UsageReader)?
+    /// Claude Code: streamed repeats folded into one record (see `RepeatFolder`).
+    var folder: RepeatFolder?
+    /// LiteLLM: rows cut from the lines (see `LiteLLMRows`).
+    var rows: LiteLLMRows?
+    var rowsBroken = false
+    var lastLine = 0
     var chunk = ParsedChunks.Chunk()
     var modelIDs: [ProviderModel: String?] = [:]
     var pricedCache: [PricedKey: Unpriced?] = [:]
     var providerMisses: Set<String> = []
     // OpenAI batch lines dated by their own `created` while --date was given.
     var ownTimes = 0
-    let contentHash = try input.forEachLine(overlong: { lineNumber in
+
+    init(ingester: Ingester, path: String, options: IngestOptions, now: Int64, chunks: ParsedChunks) {
+      self.ingester = ingester
+      self.path = path
+      self.options = options
+      self.now = now
+      self.chunks = chunks
+      summary = IngestSummary(file: path, format: options.format)
+      summary.formatDetected = options.formatSniffed
+    }
+
+    func problem(_ line: Int, _ message: String) {
       summary.read += 1
       summary.invalid += 1
       if summary.problems.count < Ingester.problemLimit {
-        summary.problems.append(
-          IngestProblem(file: path, line: lineNumber, message: LineReader.overlongMessage))
+        summary.problems.append(IngestProblem(file: path, line: line, message: message))
       }
-    }) { lineNumber, bytes in
+    }
+
+    func line(_ lineNumber: Int, _ bytes: UnsafeRawBufferPointer) throws {
+      lastLine = lineNumber
       if reader == nil {
         // With --skip-invalid, lines the format cannot be told from are skipped until one can.
         guard
           let format = try options.format
-            ?? detect(bytes, path: path, line: lineNumber, options: options, summary: &summary)
+            ?? ingester.detect(bytes, path: path, line: lineNumber, options: options, summary: &summary)
         else { return }
         summary.format = format
-        reader = try makeReader(format, path: path, options: options, now: now)
+        reader = try ingester.makeReader(format, path: path, options: options, now: now)
+        if format == .claudeCode { folder = RepeatFolder() }
+        if format == .litellmSpend { rows = LiteLLMRows() }
       }
+      guard rows != nil else { return try read(lineNumber, bytes) }
+      // LiteLLM: a row may span lines (a pretty-printed array, a CSV cell with line breaks).
+      guard !rowsBroken else { return }
+      var cut: [(Int, [UInt8])] = []
+      do {
+        try rows!.feed(bytes, number: lineNumber) { line, row in cut.append((line, Array(row))) }
+      } catch let error as LiteLLMRowsError {
+        rowsBroken = true
+        for (line, row) in cut { try row.withUnsafeBytes { try read(line, $0) } }
+        problem(error.line, error.message)
+        return
+      }
+      for (line, row) in cut { try row.withUnsafeBytes { try read(line, $0) } }
+    }
+
+    func finish() throws {
+      if let rows, !rowsBroken {
+        do { try rows.finish(lastLine: lastLine) } catch let error as LiteLLMRowsError {
+          problem(error.line, error.message)
+        }
+      }
+      if var folder {
+        for (line, record) in folder.finish() { try process(record, lineNumber: line) }
+        summary.duplicates += folder.folded
+        self.folder = nil
+      }
+      if let litellm = reader as? LiteLLMSpendReader, litellm.rowsWithoutUsageObject > 0 {
+        let count = litellm.rowsWithoutUsageObject
+        summary.warnings.append(
+          "\(path): \(count) row\(count == 1 ? " has" : "s have") no metadata.usage_object: their cache tokens are unknown and counted as input"
+        )
+      }
+      if !chunk.inserts.isEmpty { try chunks.put(chunk) }
+      summary.warnings += providerMisses.sorted().map { "\(path): \($0)" }
+      if let date = options.date, ownTimes > 0 {
+        summary.warnings.append(
+          "\(path): --date \(date) is not used for \(ownTimes) line\(ownTimes == 1 ? "" : "s"): OpenAI batch lines are dated by their own response.body.created; --date dates only lines without one (error lines)"
+        )
+      }
+    }
+
+    /// One line (one row) of the file: its record, folded, attributed, priced and queued.
+    func read(_ lineNumber: Int, _ bytes: UnsafeRawBufferPointer) throws {
       summary.read += 1
-      var record: UsageRecord?
+      let record: UsageRecord?
       do {
         record = try reader!.record(from: bytes)
-      } catch let error as LineError where error == .pollSnapshot {
-        summary.notBilled += 1
-        return
-      } catch let error as LineError {
-        summary.invalid += 1
-        if summary.problems.count < Ingester.problemLimit {
-          summary.problems.append(IngestProblem(file: path, line: lineNumber, message: error.message))
+      } catch {
+        if error == .pollSnapshot {
+          summary.notBilled += 1
+        } else if error == .notARequest {
+          // A CSV header is not a row; a Claude Code user or summary line is read and skipped.
+          if summary.format == .litellmSpend { summary.read -= 1 } else { summary.skipped += 1 }
+        } else {
+          summary.read -= 1
+          problem(lineNumber, error.message)
         }
         return
       }
-      guard var record else { return }
+      guard let record else { return }
+      if folder != nil {
+        for (line, record) in folder!.add(record, line: lineNumber) { try process(record, lineNumber: line) }
+      } else {
+        try process(record, lineNumber: lineNumber)
+      }
+    }
+
+    func process(_ record: UsageRecord, lineNumber: Int) throws {
+      let prices = ingester.prices
+      var record = record
       try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
       var modelID: String?
       if let model = record.model {
@@ -279,6 +398,19 @@ public struct Ingester {
           // Only the provider's own rows: a Bedrock request is not priced at Anthropic's rates.
           modelID = prices.resolve(model, provider: record.provider)?.id
           modelIDs[key] = modelID
+        }
+      }
+      if let spend = record.reportedSpend, record.billed {
+        let probe = Usage(tokens: record.tokens, webSearches: record.webSearches)
+        if case .success(let cost) = prices.cost(
+          of: probe, model: modelID ?? record.model ?? "", mode: record.mode,
+          on: Timestamp.utcDay(record.timestamp),
+          requestInputTokens: record.tokens.totalInput, provider: record.provider)
+        {
+          summary.reportedSpend = (summary.reportedSpend ?? .zero) + Money(spend)
+          summary.tallyPriceOfReported = summary.tallyPriceOfReported + cost.actual
+        } else {
+          summary.reportedUnpriced += 1
         }
       }
       if let date = options.date, summary.format == .openaiBatch, record.timestamp != Timestamp.startOf(date)
@@ -296,7 +428,7 @@ public struct Ingester {
         }
         let insert = LedgerInsert(record: part, modelID: modelID)
         try chunk.rollups.add(insert)
-        let unpriced = unpricedReason(part, cache: &pricedCache)
+        let unpriced = ingester.unpricedReason(part, cache: &pricedCache)
         if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
         chunk.unpriced.append(unpriced != nil)
         chunk.inserts.append(insert)
@@ -307,19 +439,11 @@ public struct Ingester {
         chunk = ParsedChunks.Chunk()
       }
     }
-    if !chunk.inserts.isEmpty { try chunks.put(chunk) }
-    summary.warnings = providerMisses.sorted().map { "\(path): \($0)" }
-    if let date = options.date, ownTimes > 0 {
-      summary.warnings.append(
-        "\(path): --date \(date) is not used for \(ownTimes) line\(ownTimes == 1 ? "" : "s"): OpenAI batch lines are dated by their own response.body.created; --date dates only lines without one (error lines)"
-      )
-    }
-    chunks.finish(summary: summary, contentHash: contentHash)
   }
 
   /// The format told from a line; nil for a line it cannot be told from that `--skip-invalid`
   /// skips (counted as read and invalid), else the problem is thrown.
-  private func detect(
+  fileprivate func detect(
     _ bytes: UnsafeRawBufferPointer, path: String, line: Int, options: IngestOptions,
     summary: inout IngestSummary
   ) throws -> InputFormat? {
@@ -340,7 +464,7 @@ public struct Ingester {
     return nil
   }
 
-  private func makeReader(
+  fileprivate func makeReader(
     _ format: InputFormat, path: String, options: IngestOptions, now: Int64
   ) throws -> any UsageReader {
     if options.batch != nil && options.date != nil {
@@ -377,19 +501,24 @@ public struct Ingester {
     case .anthropicUsageReport, .anthropicCostReport, .openaiUsageReport, .openaiCostReport,
       .anthropicAnalyticsUsage, .anthropicAnalyticsCost:
       throw IngestFailure.usage("\(path): \(format.rawValue) is a report, not per-request records")
+    case .claudeCode:
+      return ClaudeCodeReader(path: path, now: now)
+    case .litellmSpend:
+      let prices = self.prices
+      return LiteLLMSpendReader(providerOfModel: { prices.resolve($0)?.provider }, now: now)
     case .apiLog:
       let prices = self.prices
       return APILogReader(providerOfModel: { prices.resolve($0)?.provider }, now: now)
     }
   }
 
-  private struct ProviderModel: Hashable {
+  fileprivate struct ProviderModel: Hashable {
     let provider: String
     let model: String
   }
 
   /// What decides whether a record can be priced: the answer is cached per file.
-  private struct PricedKey: Hashable {
+  fileprivate struct PricedKey: Hashable {
     let provider: String
     let model: String
     let day: Int64
@@ -401,7 +530,7 @@ public struct Ingester {
   }
 
   /// Why a billed record's usage cannot be priced, nil when it can (answers cached per file).
-  private func unpricedReason(_ record: UsageRecord, cache: inout [PricedKey: Unpriced?]) -> Unpriced? {
+  fileprivate func unpricedReason(_ record: UsageRecord, cache: inout [PricedKey: Unpriced?]) -> Unpriced? {
     guard record.billed, let model = record.model else { return nil }
     let key = PricedKey(
       provider: record.provider, model: model, day: Int64(Timestamp.utcDay(record.timestamp).daysSinceEpoch),

@@ -34,6 +34,13 @@ public struct UsageRecord: Hashable, Sendable {
   /// The request's iterations billed apart from its top-level usage, as the body reports them;
   /// `withIterations` turns them into records of their own.
   public var iterations: [UsageIteration] = []
+  /// Tenant and job the format implies when nothing else names them (Claude Code: the
+  /// project and `claude-code`): filled last, after `--tenant`/`--job`, so the flags override them.
+  public var defaultTenant: String?
+  public var defaultJob: String?
+  /// The source's own cost figure (LiteLLM's `spend`), read exactly: shown beside Tally's
+  /// price in the summary, never used for costing and not stored.
+  public var reportedSpend: Decimal?
 
   public var billed: Bool { status == .succeeded }
 

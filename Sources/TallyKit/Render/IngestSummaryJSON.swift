@@ -7,39 +7,58 @@ extension IngestSummary {
     let sortedCounts = { (counts: [String: Int]) -> JSONValue in
       .object(counts.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.integer($0.value)) })
     }
-    return .object(
-      [
-        ("file", .string(file)),
-        ("status", .string("ingested")),
-        ("format", format.map { .string($0.rawValue) } ?? .null),
-        ("format_detected", .bool(formatDetected)),
-        ("read", .integer(read)),
-        ("new", .integer(new)),
-        ("duplicates", .integer(duplicates)),
-        ("not_billed", .integer(notBilled)),
-        ("invalid", .integer(invalid)),
-        ("revised", .integer(revised)),
-        ("pages", .integer(pages)),
-        ("continuation", continuation.map { .string($0) } ?? .null),
-        (
-          "attributed",
-          .object([
-            ("record", .integer(attribution.record)),
-            ("map", .integer(attribution.map)),
-            ("pattern", .integer(attribution.pattern)),
-            ("flags", .integer(attribution.flags)),
-            ("unattributed", .integer(attribution.unattributed)),
-          ])
-        ),
-        ("unpriced_models", sortedCounts(unpricedModels)),
-        ("not_priced_features", sortedCounts(notPricedFeatures)),
-        (
-          "problems",
-          .array(
-            problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
-        ),
-        ("warnings", .array((attribution.warnings(file: file) + warnings).map { .string($0) })),
-      ] + (pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []))
+    let members: [(String, JSONValue)] = [
+      ("file", .string(file)),
+      ("status", .string("ingested")),
+      ("format", format.map { .string($0.rawValue) } ?? .null),
+      ("format_detected", .bool(formatDetected)),
+      ("read", .integer(read)),
+      ("new", .integer(new)),
+      ("duplicates", .integer(duplicates)),
+      ("not_billed", .integer(notBilled)),
+      ("invalid", .integer(invalid)),
+      ("revised", .integer(revised)),
+      ("pages", .integer(pages)),
+      ("continuation", continuation.map { .string($0) } ?? .null),
+      (
+        "attributed",
+        .object([
+          ("record", .integer(attribution.record)),
+          ("map", .integer(attribution.map)),
+          ("pattern", .integer(attribution.pattern)),
+          ("flags", .integer(attribution.flags)),
+          ("unattributed", .integer(attribution.unattributed)),
+        ])
+      ),
+      ("unpriced_models", sortedCounts(unpricedModels)),
+      ("not_priced_features", sortedCounts(notPricedFeatures)),
+      (
+        "problems",
+        .array(
+          problems.map { .object([("line", .integer($0.line)), ("message", .string($0.message))]) })
+      ),
+      ("warnings", .array((attribution.warnings(file: file) + warnings).map { .string($0) })),
+    ]
+    let paired: [(String, JSONValue)] =
+      pairedBatchObject.map { [("paired_batch_object", JSONValue.string($0))] } ?? []
+    return .object(members + paired + sourceLogJSON)
+  }
+
+  /// Members only Claude Code and LiteLLM summaries carry: lines skipped as not requests, the
+  /// records attributed by the format's defaults, and LiteLLM's own spend beside Tally's price.
+  private var sourceLogJSON: [(String, JSONValue)] {
+    var members: [(String, JSONValue)] = []
+    if format == .claudeCode || skipped > 0 {
+      members += [("skipped", .integer(skipped)), ("attributed_by_default", .integer(attribution.defaults))]
+    }
+    if format == .litellmSpend {
+      members += [
+        ("litellm_spend_usd", reportedSpend.map { .string($0.json) } ?? .null),
+        ("tally_price_usd", .string(tallyPriceOfReported.json)),
+        ("unpriced_rows", .integer(reportedUnpriced)),
+      ]
+    }
+    return members
   }
 
   /// A file whose ingest failed, in `tally ingest --summary json`: nothing of it was written.

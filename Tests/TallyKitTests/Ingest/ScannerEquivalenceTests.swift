@@ -72,7 +72,11 @@ import Testing
       guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else {
         continue
       }
-      for case let url as URL in walker where url.pathExtension == "jsonl" {
+      // Claude Code and LiteLLM readers decode with JSONDecoder / JSONNode only: no scanner path.
+      for case let url as URL in walker
+      where url.pathExtension == "jsonl" && !url.path.contains("/claude-code/")
+        && !url.path.contains("/litellm/")
+      {
         let format: InputFormat =
           url.path.contains("/anthropic-batch/") || url.lastPathComponent.hasPrefix("msgbatch_")
           ? .anthropicBatch : url.path.contains("/openai-batch/") ? .openaiBatch : .apiLog
