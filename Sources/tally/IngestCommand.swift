@@ -37,7 +37,7 @@ struct IngestCommand: ParsableCommand {
 
   @Option(
     help:
-      "auto (detect from the content), anthropic-batch, openai-batch, api-log, claude-code, litellm-spend, anthropic-usage-report, anthropic-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, openai-usage-report or openai-cost-report."
+      "auto (detect from the content), anthropic-batch, openai-batch, api-log, claude-code, litellm-spend, otel-genai, anthropic-usage-report, anthropic-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, openai-usage-report or openai-cost-report."
   )
   var format: String = "auto"
 
@@ -72,6 +72,16 @@ struct IngestCommand: ParsableCommand {
       valueName: "REGEX"))
   var idPattern: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "A field of each record that names its tenant (the first attribution rule; absent, the next rule applies): a JSON path such as metadata.team or request_tags[tenant], a CSV column, or an OpenTelemetry attribute such as user.id.",
+      valueName: "PATH"))
+  var tenantFrom: String?
+
+  @Option(
+    help: ArgumentHelp("A field of each record that names its job (like --tenant-from).", valueName: "PATH"))
+  var jobFrom: String?
+
   @Flag(help: "Skip and count malformed lines instead of rejecting the file.")
   var skipInvalid = false
 
@@ -99,6 +109,11 @@ struct IngestCommand: ParsableCommand {
     if let idPattern {
       do { _ = try IDPattern(idPattern) } catch { throw ValidationError("--id-pattern: \(error)") }
     }
+    for (option, path) in [("--tenant-from", tenantFrom), ("--job-from", jobFrom)] {
+      if let path {
+        do { _ = try FieldPath(path) } catch { throw ValidationError("\(option): \(error)") }
+      }
+    }
     try validateFilesExist(files, standardInput: true)
     try validateFilesExist([batch, map].compactMap { $0 })
   }
@@ -113,6 +128,8 @@ struct IngestCommand: ParsableCommand {
     options.attribution.tenant = tenant
     options.attribution.job = job
     options.attribution.idPattern = try idPattern.map { try IDPattern($0) }
+    options.attribution.tenantFrom = try tenantFrom.map { try FieldPath($0) }
+    options.attribution.jobFrom = try jobFrom.map { try FieldPath($0) }
     options.recorded = recordedOptions
     let seconds = Int64(Date().timeIntervalSince1970)
     do {
@@ -220,6 +237,8 @@ struct IngestCommand: ParsableCommand {
     recorded["job"] = job
     recorded["map"] = map
     recorded["id_pattern"] = idPattern
+    recorded["tenant_from"] = tenantFrom
+    recorded["job_from"] = jobFrom
     if skipInvalid { recorded["skip_invalid"] = "true" }
     return recorded
   }
@@ -280,7 +299,12 @@ struct IngestCommand: ParsableCommand {
         "  read \(summary.read), new \(summary.new), duplicates \(summary.duplicates), not billed \(summary.notBilled), invalid \(summary.invalid)"
       )
     }
-    if summary.skipped > 0 {
+    if summary.skipped > 0, summary.format == .otelGenAI {
+      let one = summary.skipped == 1
+      lines.append(
+        "  skipped \(summary.skipped) \(one ? "span that is not a model call" : "spans that are not model calls") (agent, tool and other spans)"
+      )
+    } else if summary.skipped > 0 {
       let one = summary.skipped == 1
       lines.append(
         "  skipped \(summary.skipped) \(one ? "line that is not an API request" : "lines that are not API requests") (user, system, summary lines)"
@@ -288,12 +312,13 @@ struct IngestCommand: ParsableCommand {
     }
     let attribution = summary.attribution
     if attribution.record > 0 || map != nil || idPattern != nil || tenant != nil || job != nil
-      || attribution.defaults > 0,
+      || attribution.defaults > 0 || tenantFrom != nil || jobFrom != nil,
       summary.format?.isProviderReport != true
     {
       let defaults = attribution.defaults > 0 ? ", format defaults \(attribution.defaults)" : ""
+      let fields = tenantFrom != nil || jobFrom != nil ? "--tenant-from/--job-from \(attribution.field), " : ""
       lines.append(
-        "  attributed: record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags)\(defaults); unattributed \(attribution.unattributed)"
+        "  attributed: \(fields)record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags)\(defaults); unattributed \(attribution.unattributed)"
       )
     }
     if summary.format == .litellmSpend, let spend = summary.reportedSpend {

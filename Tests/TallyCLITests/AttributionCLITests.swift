@@ -77,7 +77,7 @@ struct AttributionCLITests {
       .map { $0 as? Int } == [6, 6, 0, 0, 0, 0])
     #expect(
       first["attributed"] as? [String: Int] == [
-        "record": 0, "map": 2, "pattern": 2, "flags": 3, "unattributed": 0,
+        "field": 0, "record": 0, "map": 2, "pattern": 2, "flags": 3, "unattributed": 0,
       ])
     #expect((first["unpriced_models"] as? [String: Int]) == [:])
     #expect((first["problems"] as? [Any])?.isEmpty == true)

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Fills tenant and job, in the DESIGN.md order: the record's own fields, the mapping file,
+/// Fills tenant and job, in the DESIGN.md order: the fields `--tenant-from` / `--job-from` name,
+/// the record's own fields, the mapping file,
 /// the `--id-pattern` groups on `custom_id`, then the flags, then what the format implies
 /// (`UsageRecord.defaultTenant`, such as a Claude Code project). What stays unknown stays nil and
 /// is reported as `(unattributed)`.
@@ -12,8 +13,14 @@ public struct Attribution: Sendable {
   public var idPattern: IDPattern?
   public var tenant: String?
   public var job: String?
+  /// `--tenant-from` / `--job-from`: a field of the record, the first rule (see `FieldPath`).
+  public var tenantFrom: FieldPath?
+  public var jobFrom: FieldPath?
 
   public init() {}
+
+  /// Whether a record's line is read again for `tenantFrom` / `jobFrom`.
+  var readsFields: Bool { tenantFrom != nil || jobFrom != nil }
 
   /// Reads a `custom_id,tenant,job` mapping file; problems name file and line.
   public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (
@@ -62,7 +69,15 @@ public struct Attribution: Sendable {
     to record: inout UsageRecord, counting counts: inout AttributionCounts, file: String, line: Int
   ) throws(IngestFailure) {
     counts.records += 1
-    if record.tenant != nil || record.job != nil { counts.record += 1 }
+    // The fields named with --tenant-from / --job-from come first: the user chose them over the
+    // format's own fields. Absent, they fall through to the record's fields and the other rules.
+    let own = (tenant: record.tenant, job: record.job)
+    if record.fromField.tenant != nil || record.fromField.job != nil {
+      record.tenant = nil
+      record.job = nil
+      if fill(&record, tenant: record.fromField.tenant, job: record.fromField.job) { counts.field += 1 }
+    }
+    if fill(&record, tenant: own.tenant, job: own.job) { counts.record += 1 }
     if record.tenant == nil || record.job == nil, let customID = record.customID {
       if !map.isEmpty {
         counts.mapLookups += 1
@@ -122,6 +137,8 @@ public struct AttributionCounts: Hashable, Sendable {
   public var records = 0
   /// Records that carried a tenant or a job of their own.
   public var record = 0
+  /// Records the fields named with `--tenant-from` / `--job-from` attributed.
+  public var field = 0
   public var map = 0
   public var pattern = 0
   public var flags = 0

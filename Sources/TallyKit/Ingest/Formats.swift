@@ -21,6 +21,8 @@ public enum InputFormat: String, Sendable, CaseIterable {
   case claudeCode = "claude-code"
   /// LiteLLM spend logs: the `/spend/logs` JSON array or a CSV export of `LiteLLM_SpendLogs`.
   case litellmSpend = "litellm-spend"
+  /// OpenTelemetry GenAI spans in OTLP JSON, as the file exporter writes them (`resourceSpans` a line).
+  case otelGenAI = "otel-genai"
 
   /// Whether the format is a provider's aggregated report rather than per-request records.
   public var isProviderReport: Bool { ProviderReportFormat(self) != nil }
@@ -36,6 +38,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
       return .litellmSpend
     }
     guard let object = firstRecord(firstLine) else { return nil }
+    if object["resourceSpans"] is [Any] { return .otelGenAI }
     if object["request_id"] != nil, object["startTime"] != nil, object["prompt_tokens"] != nil,
       object["response"] == nil || object["spend"] != nil
     {
@@ -138,6 +141,45 @@ public struct LineError: Error, Hashable, Sendable {
 public protocol UsageReader {
   /// `line` is one line of the file without its line ending, valid only during the call.
   mutating func record(from line: UnsafeRawBufferPointer) throws(LineError) -> UsageRecord?
+  /// The values of the fields `--tenant-from` / `--job-from` name in the line the last record came
+  /// from: called only when one of them is given, so a line is read again only then. The default
+  /// reads the line as JSON and follows the paths from its root.
+  func fields(tenant: FieldPath?, job: FieldPath?, line: UnsafeRawBufferPointer) throws(LineError)
+    -> FieldAttribution
+}
+
+extension UsageReader {
+  public func fields(tenant: FieldPath?, job: FieldPath?, line: UnsafeRawBufferPointer) throws(LineError)
+    -> FieldAttribution
+  {
+    try FieldAttribution(json: line, tenant: tenant, job: job)
+  }
+}
+
+extension FieldAttribution {
+  /// The paths followed from the root of a JSON line.
+  init(json line: UnsafeRawBufferPointer, tenant: FieldPath?, job: FieldPath?) throws(LineError) {
+    let node: JSONNode
+    do {
+      guard let parsed = try JSONDocuments.parse(Data(line)).first else {
+        self.init()
+        return
+      }
+      node = parsed
+    } catch {
+      throw LineError("not valid JSON (\(error.message))")
+    }
+    self.init(tenant: try tenant?.value(in: node), job: try job?.value(in: node))
+  }
+}
+
+/// A reader whose one line holds several records (OpenTelemetry: many spans a line), and lines
+/// that are read but not requests (agent and tool spans). It reads the fields of
+/// `--tenant-from` / `--job-from` itself, per record.
+public protocol MultiRecordReader: UsageReader {
+  mutating func records(from line: UnsafeRawBufferPointer) throws(LineError) -> (
+    records: [UsageRecord], skipped: Int
+  )
 }
 
 /// How a reader decodes a line: `JSONScanner` first, falling back to `JSONDecoder` when the

@@ -274,6 +274,8 @@ public struct Ingester {
     let chunks: ParsedChunks
     var summary: IngestSummary
     var reader: (any UsageReader)?
+    /// OpenTelemetry: several records a line.
+    var multiReader: (any MultiRecordReader)?
     /// Claude Code: streamed repeats folded into one record (see `RepeatFolder`).
     var folder: RepeatFolder?
     /// LiteLLM: rows cut from the lines (see `LiteLLMRows`).
@@ -315,6 +317,7 @@ public struct Ingester {
         else { return }
         summary.format = format
         reader = try ingester.makeReader(format, path: path, options: options, now: now)
+        multiReader = reader as? any MultiRecordReader
         if format == .claudeCode { folder = RepeatFolder() }
         if format == .litellmSpend { rows = LiteLLMRows() }
       }
@@ -361,10 +364,16 @@ public struct Ingester {
 
     /// One line (one row) of the file: its record, folded, attributed, priced and queued.
     func read(_ lineNumber: Int, _ bytes: UnsafeRawBufferPointer) throws {
+      if multiReader != nil { return try readMany(lineNumber, bytes) }
       summary.read += 1
-      let record: UsageRecord?
+      var record: UsageRecord?
       do {
         record = try reader!.record(from: bytes)
+        // Read again only when --tenant-from / --job-from is given.
+        if record != nil, options.attribution.readsFields {
+          record!.fromField = try reader!.fields(
+            tenant: options.attribution.tenantFrom, job: options.attribution.jobFrom, line: bytes)
+        }
       } catch {
         if error == .pollSnapshot {
           summary.notBilled += 1
@@ -383,6 +392,21 @@ public struct Ingester {
       } else {
         try process(record, lineNumber: lineNumber)
       }
+    }
+
+    /// A line of several records (OpenTelemetry spans): each is read, the spans that are not
+    /// requests are skipped; a problem anywhere in the line makes the whole line invalid.
+    func readMany(_ lineNumber: Int, _ bytes: UnsafeRawBufferPointer) throws {
+      let read: (records: [UsageRecord], skipped: Int)
+      do {
+        read = try multiReader!.records(from: bytes)
+      } catch {
+        problem(lineNumber, error.message)
+        return
+      }
+      summary.read += read.records.count + read.skipped
+      summary.skipped += read.skipped
+      for record in read.records { try process(record, lineNumber: lineNumber) }
     }
 
     func process(_ record: UsageRecord, lineNumber: Int) throws {
@@ -506,6 +530,11 @@ public struct Ingester {
     case .litellmSpend:
       let prices = self.prices
       return LiteLLMSpendReader(providerOfModel: { prices.resolve($0)?.provider }, now: now)
+    case .otelGenAI:
+      let prices = self.prices
+      return OTelGenAIReader(
+        providerOfModel: { prices.resolve($0)?.provider }, now: now,
+        tenantFrom: options.attribution.tenantFrom, jobFrom: options.attribution.jobFrom)
     case .apiLog:
       let prices = self.prices
       return APILogReader(providerOfModel: { prices.resolve($0)?.provider }, now: now)

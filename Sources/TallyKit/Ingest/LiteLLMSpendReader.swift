@@ -114,6 +114,35 @@ public struct LiteLLMSpendReader: UsageReader {
     return try record(row)
   }
 
+  /// JSON rows follow the paths from the row object; a CSV row's first member names a column
+  /// (the whole path first, so a column named `user.id` works too), and what follows it is
+  /// followed in the JSON the cell holds (`metadata.user_api_key_team_alias`).
+  public func fields(tenant: FieldPath?, job: FieldPath?, line: UnsafeRawBufferPointer) throws(LineError)
+    -> FieldAttribution
+  {
+    guard let columns else { return try FieldAttribution(json: line, tenant: tenant, job: job) }
+    let text = String(decoding: line, as: UTF8.self)
+    let cells: [String]
+    do {
+      cells = try CSVReader.records(text).first?.fields ?? []
+    } catch {
+      throw LineError("not a CSV row: \(error.message)")
+    }
+    func value(_ path: FieldPath?) throws(LineError) -> String? {
+      guard let path else { return nil }
+      func cell(_ name: String) -> String? {
+        guard let index = columns[name], index < cells.count, !cells[index].isEmpty else { return nil }
+        return cells[index]
+      }
+      if let whole = cell(path.text) { return whole }
+      guard case .member(let column) = path.steps[0], let rest = path.rest, let json = cell(column) else {
+        return nil
+      }
+      return try rest.value(in: Row.parseJSON(json, column))
+    }
+    return FieldAttribution(tenant: try value(tenant), job: try value(job))
+  }
+
   private mutating func record(_ row: Row) throws(LineError) -> UsageRecord {
     guard let requestID = try row.text("request_id") else { throw LineError("request_id is missing") }
     try checkStoredText(requestID, "request_id")

@@ -41,6 +41,9 @@ public struct UsageRecord: Hashable, Sendable {
   /// The source's own cost figure (LiteLLM's `spend`), read exactly: shown beside Tally's
   /// price in the summary, never used for costing and not stored.
   public var reportedSpend: Decimal?
+  /// Tenant and job read from the fields `--tenant-from` / `--job-from` name (nil when not given
+  /// or absent): the first attribution rule.
+  public var fromField = FieldAttribution()
 
   public var billed: Bool { status == .succeeded }
 

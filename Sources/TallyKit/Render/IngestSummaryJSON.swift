@@ -23,6 +23,7 @@ extension IngestSummary {
       (
         "attributed",
         .object([
+          ("field", .integer(attribution.field)),
           ("record", .integer(attribution.record)),
           ("map", .integer(attribution.map)),
           ("pattern", .integer(attribution.pattern)),
