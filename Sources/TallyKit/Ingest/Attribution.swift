@@ -72,11 +72,9 @@ public struct Attribution: Sendable {
     // The fields named with --tenant-from / --job-from come first: the user chose them over the
     // format's own fields. Absent, they fall through to the record's fields and the other rules.
     let own = (tenant: record.tenant, job: record.job)
-    if record.fromField.tenant != nil || record.fromField.job != nil {
-      record.tenant = nil
-      record.job = nil
-      if fill(&record, tenant: record.fromField.tenant, job: record.fromField.job) { counts.field += 1 }
-    }
+    record.tenant = nil
+    record.job = nil
+    if fill(&record, tenant: record.fromField.tenant, job: record.fromField.job) { counts.field += 1 }
     if fill(&record, tenant: own.tenant, job: own.job) { counts.record += 1 }
     if record.tenant == nil || record.job == nil, let customID = record.customID {
       if !map.isEmpty {

@@ -45,7 +45,7 @@ struct OTelAndFieldAttributionTests {
     // Six spans: two model calls and two others on line 1, two model calls on line 2.
     #expect(
       [summary.read, summary.new, summary.duplicates, summary.notBilled, summary.invalid, summary.skipped]
-        == [6, 4, 0, 1, 0, 2])
+        == [6, 4, 0, 1, 0, 2] as [Int])
     #expect(summary.unpricedModels == ["claude-sonnet-4-5-20250929": 1])
     #expect(
       try LocalLogsTests.rows(ledger) == [
@@ -68,9 +68,9 @@ struct OTelAndFieldAttributionTests {
     let (ledger, _) = try F.ledger()
     _ = try F.ingest(Self.traces, into: ledger)
     let copy = try F.ingest(Self.tracesCopy, into: ledger)
-    #expect([copy.read, copy.new, copy.duplicates, copy.skipped] == [4, 0, 2, 2])
+    #expect([copy.read, copy.new, copy.duplicates, copy.skipped] == [4, 0, 2, 2] as [Int])
     let again = try F.ingest(Self.traces, into: ledger)
-    #expect([again.new, again.duplicates] == [0, 4])
+    #expect([again.new, again.duplicates] == [0, 4] as [Int])
   }
 
   @Test func otelErrorsNameTheLineAndTheSpan() throws {
@@ -89,7 +89,7 @@ struct OTelAndFieldAttributionTests {
     options.skipInvalid = true
     let skipped = try F.ingest(Self.bad, into: ledger, options)
     // Line 1's four spans, then each bad line whole as one invalid line.
-    #expect([skipped.read, skipped.new, skipped.skipped, skipped.invalid] == [6, 2, 2, 2])
+    #expect([skipped.read, skipped.new, skipped.skipped, skipped.invalid] == [6, 2, 2, 2] as [Int])
   }
 
   @Test func otelTenantFromSpanAttributesThenResourceAttributes() throws {
@@ -140,11 +140,13 @@ struct OTelAndFieldAttributionTests {
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(
       F.path("api-log/mixed.jsonl"), into: ledger, Self.options(tenantFrom: "metadata.tenant", jobFrom: "response.model"))
-    // Line 4 alone has metadata.tenant; every line with a response body has response.model.
-    #expect(summary.attribution.field == 8)
+    // Line 4 alone has metadata.tenant; the nine lines with a response body have response.model.
+    // Own fields still fill what the paths left empty on eight lines (not line 4, whose
+    // metadata.tenant and response.model fill both).
+    #expect(summary.attribution.field == 9)
     #expect(summary.attribution.record == 8)
     let rows = try Self.attribution(ledger)
-    #expect(rows.contains("api:req_011CYPN8YTS8wSVqs48WsdVn | initech | claude-haiku-4-5-20251001"))
+    #expect(rows.contains("api:req_011CYPN8YTS8wSVqs48WsdVn | initech | claude-sonnet-4-5-20250929"))
     // No response body: the job falls through to the line's own job.
     #expect(rows.contains("api:req_011CNZoYFAH7ox9xbgVMXxW8 | globex | classify"))
     #expect(rows.contains("api:req_011CheGCTb5n5XciuNSCKNtZ | acme | claude-sonnet-4-5-20250929"))
@@ -196,7 +198,7 @@ struct OTelAndFieldAttributionTests {
       F.path("litellm/LiteLLM_SpendLogs.csv"), into: other,
       Self.options(tenantFrom: "metadata.user_api_key_team_alias", jobFrom: "team_id"))
     // chatcmpl-8a3b4c's metadata has no team alias: its tenant falls through to end_user.
-    #expect([csv.attribution.field, csv.attribution.record] == [2, 1])
+    #expect([csv.attribution.field, csv.attribution.record] == [2, 1] as [Int])
     #expect(
       try Self.attribution(other) == [
         "litellm:chatcmpl-1e9f0a | acme | team-1",
