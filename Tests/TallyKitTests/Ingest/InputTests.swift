@@ -249,7 +249,7 @@ import Testing
     let unknown = try Self.temporaryFile("unknown.jsonl", Array(#"{"hello":"world"}"#.utf8) + [0x0A])
     #expect(
       try Self.problems(unknown) == [
-        "\(unknown):1: cannot tell the format from the first record (an object with hello); give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, openai-usage-report, openai-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, claude-code, litellm-spend)"
+        "\(unknown):1: cannot tell the format from the first record (an object with hello); give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, openai-usage-report, openai-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, claude-code, litellm-spend, otel-genai)"
       ])
   }
 
@@ -266,7 +266,7 @@ import Testing
     #expect(
       summary.problems.map(\.description) == [
         "\(path):1: not valid JSON (a truncated or corrupted line?)",
-        "\(path):3: cannot tell the format from the first record (an object with hello); give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, openai-usage-report, openai-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, claude-code, litellm-spend)",
+        "\(path):3: cannot tell the format from the first record (an object with hello); give --format (anthropic-batch, openai-batch, api-log, anthropic-usage-report, anthropic-cost-report, openai-usage-report, openai-cost-report, anthropic-analytics-usage, anthropic-analytics-cost, claude-code, litellm-spend, otel-genai)",
       ])
     #expect(try F.spend(ledger, by: []).totals.cost?.json == "0.1221784")
     // Without --skip-invalid the first line stops the file.
