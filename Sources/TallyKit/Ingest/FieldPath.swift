@@ -106,7 +106,8 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
     case .number(let text): return text
     case .null: return nil
     default:
-      throw LineError("\(path) (named by --tenant-from/--job-from) is \(node.kind); expected a string or a number")
+      throw LineError(
+        "\(path) (named by --tenant-from/--job-from) is \(node.kind); expected a string or a number")
     }
   }
 

@@ -205,8 +205,11 @@ public struct OTelGenAIReader: MultiRecordReader {
       default: throw LineError("\(path).\(name) is \(node.kind); expected a string")
       }
     }
-    guard let start = try text("startTimeUnixNano") else { throw LineError("\(path).startTimeUnixNano is missing") }
-    guard start.utf8.count <= 19, start.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let nanos = Int64(start)
+    guard let start = try text("startTimeUnixNano") else {
+      throw LineError("\(path).startTimeUnixNano is missing")
+    }
+    guard start.utf8.count <= 19, start.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+      let nanos = Int64(start)
     else { throw LineError("\(path).startTimeUnixNano \"\(start)\" is not a whole number of nanoseconds") }
     let timestamp = nanos / 1_000_000_000
     try checkRequestTime(timestamp, now: now, "\(path).startTimeUnixNano \(Timestamp.describe(timestamp))")
@@ -216,7 +219,8 @@ public struct OTelGenAIReader: MultiRecordReader {
       key = "otel:\(responseID)"
     } else {
       guard let trace = try text("traceId"), let spanID = try text("spanId") else {
-        throw LineError("\(path): no gen_ai.response.id, and traceId or spanId is missing: the span has no key")
+        throw LineError(
+          "\(path): no gen_ai.response.id, and traceId or spanId is missing: the span has no key")
       }
       try checkStoredText(trace, "\(path).traceId")
       try checkStoredText(spanID, "\(path).spanId")
@@ -230,10 +234,13 @@ public struct OTelGenAIReader: MultiRecordReader {
       default: false
       }
     var model = try attributes.string("gen_ai.response.model").flatMap { $0.isEmpty ? nil : $0 }
-    if model == nil { model = try attributes.string("gen_ai.request.model").flatMap { $0.isEmpty ? nil : $0 } }
+    if model == nil {
+      model = try attributes.string("gen_ai.request.model").flatMap { $0.isEmpty ? nil : $0 }
+    }
     try checkStoredText(model, "\(path): the model")
     if model == nil && !failed {
-      throw LineError("\(path).attributes: neither gen_ai.response.model nor gen_ai.request.model names the model")
+      throw LineError(
+        "\(path).attributes: neither gen_ai.response.model nor gen_ai.request.model names the model")
     }
     var system = try attributes.string("gen_ai.provider.name")
     if system == nil { system = try attributes.string("gen_ai.system") }
@@ -262,7 +269,8 @@ public struct OTelGenAIReader: MultiRecordReader {
     guard input + output <= TokenCount.maximum else {
       throw LineError("\(path).attributes: the token counts add up to more than 10^12 in one request")
     }
-    record.tokens = TokenCounts(input: input - reads - writes, cacheWrite5m: writes, cacheRead: reads, output: output)
+    record.tokens = TokenCounts(
+      input: input - reads - writes, cacheWrite5m: writes, cacheRead: reads, output: output)
     return record
   }
 }

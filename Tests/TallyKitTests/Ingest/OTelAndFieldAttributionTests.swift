@@ -26,7 +26,9 @@ struct OTelAndFieldAttributionTests {
     }
   }
 
-  static func options(tenantFrom: String? = nil, jobFrom: String? = nil, _ base: IngestOptions = IngestOptions())
+  static func options(
+    tenantFrom: String? = nil, jobFrom: String? = nil, _ base: IngestOptions = IngestOptions()
+  )
     throws -> IngestOptions
   {
     var options = base
@@ -94,7 +96,8 @@ struct OTelAndFieldAttributionTests {
 
   @Test func otelTenantFromSpanAttributesThenResourceAttributes() throws {
     let (ledger, _) = try F.ledger()
-    let summary = try F.ingest(Self.traces, into: ledger, Self.options(tenantFrom: "user.id", jobFrom: "service.name"))
+    let summary = try F.ingest(
+      Self.traces, into: ledger, Self.options(tenantFrom: "user.id", jobFrom: "service.name"))
     #expect(summary.attribution.field == 4)
     #expect(summary.attribution.unattributed == 0)
     #expect(
@@ -110,15 +113,20 @@ struct OTelAndFieldAttributionTests {
     let byResource = try F.ingest(Self.traces, into: other, flags)
     #expect(byResource.attribution.field == 4)
     #expect(byResource.attribution.flags == 0)
-    #expect(try Self.attribution(other).map { $0.split(separator: "|")[1].trimmingCharacters(in: .whitespaces) } == [
-      "globex", "globex", "acme", "acme",
-    ])
+    #expect(
+      try Self.attribution(other).map { $0.split(separator: "|")[1].trimmingCharacters(in: .whitespaces) }
+        == [
+          "globex", "globex", "acme", "acme",
+        ])
   }
 
   // MARK: - --tenant-from / --job-from on every format
 
   @Test func fieldPathSyntax() throws {
-    #expect(try FieldPath("metadata.user_api_key_team_alias").steps == [.member("metadata"), .member("user_api_key_team_alias")])
+    #expect(
+      try FieldPath("metadata.user_api_key_team_alias").steps == [
+        .member("metadata"), .member("user_api_key_team_alias"),
+      ])
     #expect(try FieldPath("request_tags[jobID]").steps == [.member("request_tags"), .bracket("jobID")])
     #expect(try FieldPath("a[0].b").steps == [.member("a"), .index(0), .member("b")])
     #expect(try FieldPath("metadata[user.id]").steps == [.member("metadata"), .bracket("user.id")])
@@ -139,7 +147,8 @@ struct OTelAndFieldAttributionTests {
   @Test func apiLogFieldComesFirstAndAnAbsentFieldFallsThrough() throws {
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(
-      F.path("api-log/mixed.jsonl"), into: ledger, Self.options(tenantFrom: "metadata.tenant", jobFrom: "response.model"))
+      F.path("api-log/mixed.jsonl"), into: ledger,
+      Self.options(tenantFrom: "metadata.tenant", jobFrom: "response.model"))
     // Line 4 alone has metadata.tenant; the nine lines with a response body have response.model.
     // Own fields still fill what the paths left empty on eight lines (not line 4, whose
     // metadata.tenant and response.model fill both).
@@ -154,16 +163,20 @@ struct OTelAndFieldAttributionTests {
 
   @Test func anthropicBatchFieldFromTheResultLine() throws {
     let (ledger, _) = try F.ledger()
-    let summary = try F.ingest(F.results, into: ledger, Self.options(jobFrom: "result.type", try F.batchOptions()))
+    let summary = try F.ingest(
+      F.results, into: ledger, Self.options(jobFrom: "result.type", try F.batchOptions()))
     #expect(summary.attribution.field == 12)
-    let jobs = try ledger.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT job FROM request ORDER BY job") }
+    let jobs = try ledger.read { db in
+      try String.fetchAll(db, sql: "SELECT DISTINCT job FROM request ORDER BY job")
+    }
     #expect(jobs == ["canceled", "errored", "expired", "succeeded"])
   }
 
   @Test func openAIBatchFieldFromTheOutputLine() throws {
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(
-      F.path("openai-batch/batch_output.jsonl"), into: ledger, Self.options(tenantFrom: "response.body.model"))
+      F.path("openai-batch/batch_output.jsonl"), into: ledger, Self.options(tenantFrom: "response.body.model")
+    )
     let tenants = try ledger.read { db in
       try String.fetchAll(db, sql: "SELECT DISTINCT coalesce(tenant, '-') FROM request ORDER BY 1")
     }
@@ -184,7 +197,8 @@ struct OTelAndFieldAttributionTests {
   @Test func litellmJSONFieldAndTagAndCSVColumnAndJSONCell() throws {
     let (ledger, _) = try F.ledger()
     let json = try F.ingest(
-      F.path("litellm/spend-logs.json"), into: ledger, Self.options(tenantFrom: "team_id", jobFrom: "request_tags[jobID]"))
+      F.path("litellm/spend-logs.json"), into: ledger,
+      Self.options(tenantFrom: "team_id", jobFrom: "request_tags[jobID]"))
     #expect(json.attribution.field == 4)
     #expect(
       try Self.attribution(ledger) == [
