@@ -161,6 +161,20 @@ struct OTelAndFieldAttributionTests {
     #expect(rows.contains("api:req_011CheGCTb5n5XciuNSCKNtZ | acme | claude-sonnet-4-5-20250929"))
   }
 
+  @Test func aFieldThatIsAnObjectIsAnInvalidLineNamingThePath() throws {
+    let (ledger, _) = try F.ledger()
+    let mixed = F.path("api-log/mixed.jsonl")
+    #expect {
+      try F.ingest(mixed, into: ledger, Self.options(tenantFrom: "metadata"))
+    } throws: { error in
+      guard case .invalidInput(let problems) = error as? IngestFailure else { return false }
+      return problems.map(\.description) == [
+        "\(mixed):4: metadata (named by --tenant-from/--job-from) is an object; expected a string or a number"
+      ]
+    }
+    #expect(try LocalLogsTests.rows(ledger).isEmpty)
+  }
+
   @Test func anthropicBatchFieldFromTheResultLine() throws {
     let (ledger, _) = try F.ledger()
     let summary = try F.ingest(
