@@ -8,8 +8,8 @@ struct DemoCommand: ParsableCommand {
     abstract: "Write a demo data set, ingest it, and print a tour of the finance reports.",
     discussion: """
       The data set is the same on every run: a dozen tenants, five jobs, September and October
-      2026, API logs, Anthropic and OpenAI batches with some failed requests, a revenue file and
-      a scenario file. Running it again rebuilds the directory; a directory the demo did not make
+      2026, API logs, Anthropic and OpenAI batches with some failed requests, an internal team's
+      LiteLLM spend logs, a folder of Claude Code sessions, a revenue file and a scenario file. Running it again rebuilds the directory; a directory the demo did not make
       is left alone.
       """
   )

@@ -109,7 +109,7 @@ struct GuardRailsCLITests {
     #expect(result.status == 0)
     #expect(
       result.stdout.contains(
-        "\nacme,960,21892741,1302061,12485824,2546542,55.27,18.05,0,2900.00,2844.73,98.09\n"))
+        "\nacme,960,21892741,1302061,12485824,2546542,55.27,16.02,0,2900.00,2844.73,98.09\n"))
     #expect(
       result.stderr.contains(
         "revenue but no usage in the period (check the tenant names match the ledger): stark-lab (did you mean stark-labs?)"
@@ -161,7 +161,7 @@ struct GuardRailsCLITests {
     ),
     (
       "model=claude-sonnet-4.5",
-      "--where model=claude-sonnet-4.5: no model \"claude-sonnet-4.5\" in the ledger; did you mean claude-sonnet-4-5?"
+      "--where model=claude-sonnet-4.5: no model \"claude-sonnet-4.5\" in the ledger; did you mean claude-sonnet-4-5 or claude-sonnet-5?"
     ),
   ])
   func aValueTheLedgerHasNeverSeenIsAnErrorWithTheClosestKnownValues(filter: String, message: String) throws {
@@ -222,7 +222,7 @@ struct GuardRailsCLITests {
       "report", "chargeback", "--month", "2026-10", "--markup", "20%", "--format", "csv",
     ])
     #expect(sign.stdout == plain.stdout)
-    #expect(plain.stdout.contains("\nstark-labs,313,28187237,1424931,2110856,511364,56.97,18.61,0,68.37\n"))
+    #expect(plain.stdout.contains("\nstark-labs,313,28187237,1424931,2110856,511364,56.97,16.52,0,68.37\n"))
   }
 
   @Test func monthWorksOnEveryLedgerReport() throws {
@@ -247,17 +247,20 @@ struct GuardRailsCLITests {
     #expect(result.status == 0)
     #expect(
       result.stdout.split(separator: "\n").map { $0.split(separator: ",").first.map(String.init) ?? "" }
-        == ["tenant", "stark-labs", "acme", "globex", "(9 others)"])
+        == ["tenant", "stark-labs", "acme", "globex", "(11 others)"])
     let costs = result.stdout.split(separator: "\n").dropFirst().map {
       Decimal(string: String($0.split(separator: ",")[11]))!
     }
-    #expect(costs.reduce(0, +) == Decimal(string: "306.18"))
+    #expect(costs.reduce(0, +) == Decimal(string: "344.92"))
     let ascending = try Self.run([
       "report", "jobs", "--month", "2026-10", "--sort", "job:asc", "--format", "csv",
     ])
     #expect(
       ascending.stdout.split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) }
-        == ["catalog-enrich", "contract-review", "nightly-classify", "summarize", "support-chat"])
+        == [
+          "analytics", "catalog-enrich", "claude-code", "contract-review", "nightly-classify", "summarize",
+          "support-chat",
+        ])
     let unknown = try Self.run(["report", "spend", "--sort", "cots_usd"])
     #expect(unknown.status == 64)
     #expect(

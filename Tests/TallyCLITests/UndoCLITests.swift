@@ -211,7 +211,7 @@ struct UndoCLITests {
   func removingAFileRestoresEveryReportToNeverHavingIngestedIt(_ name: String) throws {
     let scratch = try Self.demo()
     let ingests = try Self.demoIngests(in: scratch)
-    #expect(ingests.count == 16)
+    #expect(ingests.count == 45)  // 16 files, the LiteLLM export and 28 Claude Code logs
     func ingest(_ arguments: [String], into ledger: String) throws {
       let result = try Self.run(["ingest"] + arguments + ["--ledger", ledger], in: scratch)
       #expect(result.status == 0, "\(arguments): \(result)")

@@ -30,8 +30,11 @@ struct WhatIfCLITests {
       in: demo)
     #expect(opportunities.status == 0, "\(opportunities)")
     let lines = opportunities.stdout.split(separator: "\n")
-    #expect(lines.count == 25)
-    #expect(lines[1].hasPrefix("1,support-chat,acme,356,16.26,8.13,8.13,7.87,-10.89,5.31,0,"))
+    // The engineering team's Claude Code sessions rank first (interactive: the verdict's pilot
+    // is what tells), then acme's support chat.
+    #expect(lines.count == 27)
+    #expect(lines[1].hasPrefix("1,claude-code,engineering,461,31.76,15.88,15.88,15.37,-69.67,9.21,0,"))
+    #expect(lines[2].hasPrefix("2,support-chat,acme,356,16.26,8.13,8.13,7.87,-10.89,4.71,0,"))
   }
 
   @Test func usageErrorsExit64AndBadScenariosExit65() throws {
@@ -71,7 +74,7 @@ struct WhatIfCLITests {
     #expect(bad.status == 65)
     #expect(
       bad.stderr
-        == "tally: typo.toml:12: change 1 (move-to-batch): where { job = \"sumarize\" } matches no usage; the jobs at this point are \"catalog-enrich\", \"contract-review\", \"nightly-classify\", \"summarize\", \"support-chat\"\n"
+        == "tally: typo.toml:12: change 1 (move-to-batch): where { job = \"sumarize\" } matches no usage; the jobs at this point are \"analytics\", \"catalog-enrich\", \"claude-code\", \"contract-review\", \"nightly-classify\", \"summarize\", \"support-chat\"\n"
     )
     #expect(bad.stdout == "")
   }

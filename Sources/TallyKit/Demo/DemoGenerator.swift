@@ -113,6 +113,10 @@ struct DemoIngestStep {
     case anthropicBatch(object: String)
     /// Output or error file attributed with the map file, dated by the batch object.
     case openAIBatch(object: String)
+    /// A LiteLLM spend-log export; the rows carry the tenant (the team), `job` is given.
+    case liteLLMSpend(job: String)
+    /// A folder of Claude Code sessions, walked for its `*.jsonl` files; `tenant` is given.
+    case claudeCode(tenant: String)
   }
   let file: String
   let kind: Kind

@@ -238,11 +238,14 @@ extension LedgerWriter {
     try db.execute(sql: "DELETE FROM provider_bucket WHERE source_id = ?", arguments: [id])
     removal.providerBuckets = db.changesCount
 
+    // A Claude Code log's duplicates are mostly its own streamed repeats, and its keys
+    // (`claude-code:...`) are shared with Claude Code logs only: it is named only when the
+    // removed source is one too.
     removal.laterSourcesWithDuplicates = try Row.fetchAll(
       db,
       sql:
-        "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL ORDER BY id",
-      arguments: [id]
+        "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL AND (format <> 'claude-code' OR ? = 'claude-code') ORDER BY id",
+      arguments: [id, source.format]
     ).map(LedgerSource.init)
     try db.execute(sql: "UPDATE source SET removed_at = ? WHERE id = ?", arguments: [now, id])
     return removal

@@ -41,9 +41,9 @@ import Testing
     #expect(files.map(\.contents) == regenerated.map(\.contents))
     #expect(DemoDataSet.files().map(\.contents) == files.map(\.contents))
     // Pinned: a different toolchain or platform that changed a single byte fails here.
-    #expect(files.count == 32)
-    #expect(files.reduce(0) { $0 + $1.contents.utf8.count } == 4_386_946)
-    #expect(Self.fingerprint(files) == 1_914_801_015_233_550_568)
+    #expect(files.count == 61)
+    #expect(files.reduce(0) { $0 + $1.contents.utf8.count } == 6_909_610)
+    #expect(Self.fingerprint(files) == 4_182_131_230_640_681_451)
     #expect(DemoDataSet.tourMonth == "2026-10")
     #expect(
       (DemoDataSet.firstDay.description, DemoDataSet.lastDay.description) == ("2026-09-01", "2026-10-31"))
@@ -53,7 +53,7 @@ import Testing
     let directory = Self.directory()
     defer { Self.remove(directory) }
     let summaries = try DemoDataSet.install(in: directory, prices: Self.prices)
-    let counts = summaries.map { summary in
+    let counts = summaries.prefix(17).map { summary in
       "\(URL(fileURLWithPath: summary.file).lastPathComponent) \(summary.read) \(summary.new) \(summary.duplicates) \(summary.notBilled)"
     }
     #expect(
@@ -74,18 +74,31 @@ import Testing
         "batch_a1286ad914e2edf149718dcde629d233_errors.jsonl 9 9 0 9",
         "batch_1a1e4773ae15b0af44c13c9e09fcc2d9_output.jsonl 435 435 0 0",
         "batch_1a1e4773ae15b0af44c13c9e09fcc2d9_errors.jsonl 15 15 0 15",
+        "litellm-spend-logs.json 764 764 0 21",
       ])
-    #expect(summaries.reduce(0) { $0 + $1.new } == 6_624)
-    for summary in summaries {
-      #expect(summary.invalid == 0 && summary.problems.isEmpty, "\(summary.file)")
-      #expect(summary.unpricedModels.isEmpty, "\(summary.file)")
-      #expect(summary.notPricedFeatures.isEmpty, "\(summary.file)")
+    // The Claude Code folder is walked as `tally ingest DIR` walks it: every session and
+    // subagent file, in sorted order, each a source of its own.
+    let sessions = ClaudeCodeReader.sessionFiles(in: directory.appendingPathComponent("claude-code").path)
+    #expect(sessions.count == 28)
+    #expect(sessions.contains { $0.contains("/subagents/agent-") })
+    #expect(summaries.dropFirst(17).map(\.file) == sessions)
+    #expect(summaries.count == 17 + sessions.count)
+    #expect(summaries.dropFirst(17).allSatisfy { $0.format == .claudeCode && $0.duplicates > 0 })
+    #expect(summaries.reduce(0) { $0 + $1.new } == 8_100)
+    for summary in summaries.prefix(17) {
       #expect(
         summary.file
           == directory.appendingPathComponent(URL(fileURLWithPath: summary.file).lastPathComponent).path)
     }
+    for summary in summaries {
+      #expect(summary.invalid == 0 && summary.problems.isEmpty, "\(summary.file)")
+      #expect(summary.unpricedModels.isEmpty, "\(summary.file)")
+      #expect(summary.notPricedFeatures.isEmpty, "\(summary.file)")
+    }
     let names = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
-    #expect(names.isSuperset(of: DemoDataSet.files().map(\.name) + [".tally-demo", "tally.sqlite"]))
+    #expect(
+      names.isSuperset(of: DemoDataSet.topLevelNames(DemoDataSet.files()) + [".tally-demo", "tally.sqlite"]))
+    #expect(names.contains("claude-code"))
   }
 
   @Test func theLedgerHoldsTwoMonthsOfEveryTenantAndJob() throws {
@@ -101,33 +114,37 @@ import Testing
     }
     let months = try spend([.month])
     #expect(months.rows.map(\.values) == [["2026-09"], ["2026-10"]])
-    #expect(months.rows.map(\.requests) == [2_601, 3_916])
-    #expect(months.rows.map { $0.cost?.json } == ["136.5983981", "306.180774875"])
+    // The customers' 2,601 and 3,916 requests ($136.5983981 and $306.180774875), and the
+    // internal teams' LiteLLM and Claude Code requests.
+    #expect(months.rows.map(\.requests) == [3_113, 4_859])
+    #expect(months.rows.map { $0.cost?.json } == ["156.2559635", "344.917828925"])
     #expect(months.totals.unpricedRequests == 0)
     #expect(
       try spend([.job]).rows.map(\.values[0]) == [
-        "catalog-enrich", "contract-review", "nightly-classify", "summarize", "support-chat",
+        "analytics", "catalog-enrich", "claude-code", "contract-review", "nightly-classify", "summarize",
+        "support-chat",
       ])
     #expect(
       try spend([.model]).rows.map(\.values[0]) == [
-        "claude-haiku-4-5-20251001", "claude-sonnet-4-5-20250929", "gpt-4o-mini",
+        "claude-haiku-4-5-20251001", "claude-opus-5", "claude-sonnet-4-5-20250929", "claude-sonnet-5",
+        "gpt-4o-mini", "gpt-5-mini",
       ])
     let modes = try spend([.provider, .mode])
     #expect(
       modes.rows.map { "\($0.values.joined(separator: " ")) \($0.requests)" } == [
-        "anthropic batch 2522", "anthropic sync 3207", "openai batch 786", "openai sync 2",
+        "anthropic batch 2522", "anthropic sync 4136", "openai batch 786", "openai sync 528",
       ])
     let context = try spend([.context])
     #expect(context.rows.map(\.values[0]) == ["0-200k", "200k+"])
     #expect(context.rows.last?.requests == 8)
 
     let october = try spend([.tenant], from: "2026-10-01", to: "2026-10-31")
-    #expect(october.totals.cost?.json == "306.180774875")
-    #expect(october.totals.listCost?.json == "544.0804693")
+    #expect(october.totals.cost?.json == "344.917828925")
+    #expect(october.totals.listCost?.json == "582.81752335")
     #expect(
       october.rows.map { "\($0.values[0]) \($0.requests) \($0.cost!.rounded().json)" } == [
-        "(unattributed) 57 1.96", "acme 960 55.27", "cyberdyne 47 5.31", "globex 733 38.34",
-        "hooli 299 17.71",
+        "(unattributed) 57 1.96", "acme 960 55.27", "cyberdyne 47 5.31", "data-science 482 6.98",
+        "engineering 461 31.76", "globex 733 38.34", "hooli 299 17.71",
         "initech 419 25.86", "müller-söhne 40 0.94", "soylent 75 1.4", "stark-labs 313 56.97",
         "tyrell 251 37.09", "umbrella 432 33.95", "wayne-ent 290 31.37",
       ])
@@ -180,7 +197,10 @@ import Testing
 
     let second = try DemoDataSet.install(in: directory, prices: Self.prices)
     #expect(second.map(\.new) == first.map(\.new))
-    #expect(second.allSatisfy { $0.duplicates == 0 || $0.file.hasSuffix("api-log-2026-10.jsonl") })
+    #expect(
+      second.allSatisfy {
+        $0.duplicates == 0 || $0.file.hasSuffix("api-log-2026-10.jsonl") || $0.file.contains("/claude-code/")
+      })
     #expect(try IngestFixtures.dump(try Ledger(path: ledgerPath)) == before)
     #expect(try String(contentsOf: notes, encoding: .utf8) == "mine")
     #expect(!FileManager.default.fileExists(atPath: stale.path))
@@ -214,13 +234,13 @@ import Testing
     let empty = Self.directory()
     defer { Self.remove(empty) }
     try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-    #expect(try DemoDataSet.install(in: empty, prices: Self.prices).count == 16)
+    #expect(try DemoDataSet.install(in: empty, prices: Self.prices).count == 45)
   }
 
   @Test func everyBatchObjectMatchesItsResults() throws {
     var anthropicBatches = 0
     var openAIBatches = 0
-    for object in DemoDataSet.files() where object.name.hasSuffix(".json") {
+    for object in DemoDataSet.files() where object.name.hasSuffix(".json") && object.name.contains("batch_") {
       let id = String(object.name.dropLast(".json".count))
       let fields = Self.json(object.contents)
       #expect(fields["id"] as? String == id)
