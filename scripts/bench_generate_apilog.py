@@ -22,6 +22,7 @@ Usage: bench_generate_apilog.py LINES OUT.jsonl [SEED]
   elsewhere, with JSON escapes; 1,000,000 lines make about 730 MB.
 """
 import bisect
+import calendar
 import json
 import os
 import random
@@ -62,12 +63,16 @@ LABELS = ["billing", "bug-report", "feature-request", "account", "refund", "othe
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
-def model_for(job):
+# Claude Opus 4.5 was released on 2025-11-24 (pricing/anthropic.csv): no request uses it before.
+OPUS_RELEASE = calendar.timegm((2025, 11, 24, 0, 0, 0))
+
+
+def model_for(job, ts):
     r = rng.random()
     if job == "support-chat":
         return HAIKU if r < 0.7 else GPT5MINI
     if job == "summarize":
-        return SONNET if r < 0.8 else OPUS
+        return SONNET if r < 0.8 or ts < OPUS_RELEASE else OPUS
     if job == "classify":
         return HAIKU if r < 0.6 else GPT5MINI
     return GPT5 if r < 0.7 else SONNET  # extract
@@ -178,7 +183,7 @@ with open(out_path, "w") as f:
         ts = START + int((i + rng.random()) * step)
         tenant = tenants[bisect.bisect_left(tenant_cum, rng.random() * total)]
         job = JOBS[min(bisect.bisect_left(job_cum, rng.random()), len(JOBS) - 1)][0]
-        model = model_for(job)
+        model = model_for(job, ts)
         body = (openai_body if model.startswith("gpt") else anthropic_body)(i, model, ts, job)
         line = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts)), "tenant": tenant, "job": job,
                 "request_id": rid("req_011C", i), "response": body}

@@ -119,6 +119,8 @@ private struct UsagePlan {
   var exactModels: Set<String> = []
   /// Every model the ledger holds.
   var models: [String] = []
+  /// The UTC days on which each model's rates change (`PriceBook.rateChangeDays`).
+  var rateChangeDays: [String: [Int]] = [:]
 
   struct Key: Hashable {
     var values: [String]
@@ -149,6 +151,10 @@ private struct UsagePlan {
     let to = query.to ?? Timestamp.startOf(CivilDate(daysSinceEpoch: last).startOfNextMonth)
     guard from < to else { return [] }
     models = try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day")
+    // Looked up once per model: the planner asks for every month and bucket it plans.
+    if let prices = query.prices {
+      rateChangeDays = Dictionary(uniqueKeysWithValues: models.map { ($0, prices.rateChangeDays(model: $0)) })
+    }
     if let prices = query.prices {
       let known = Set(Ledger.sizeClassBoundaries)
       for model in models {
@@ -304,7 +310,7 @@ private struct UsagePlan {
     if exactModels.contains(model) { return true }
     if query.splitDays.contains(where: { $0 > from && $0 < to }) { return true }
     guard let prices = query.prices else { return false }
-    return prices.rateChangeDays(model: model).contains { $0 > from && $0 < to }
+    return (rateChangeDays[model] ?? prices.rateChangeDays(model: model)).contains { $0 > from && $0 < to }
   }
 
   // MARK: Reading
