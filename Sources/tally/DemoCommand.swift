@@ -66,12 +66,15 @@ struct DemoCommand: ParsableCommand {
       "Each tenant's cost and share of \(month), against its revenue: the gross margin per customer.",
       chargeback.table(precision: options.precision),
       ReportContext(
-        title: "Chargeback per tenant", window: window, covered: (window.from!, window.to!), prices: prices.sources))
+        title: "Chargeback per tenant", window: window, covered: (window.from!, window.to!),
+        prices: prices.sources))
     let jobs = try JobsReport.build(ledger: ledger, prices: prices, window: window)
     section(
       "report jobs --month \(month)",
       "Which jobs drive spend, how much already runs on batch, and what failed.",
-      jobs.table, ReportContext(title: "Jobs", window: window, covered: (window.from!, window.to!), prices: prices.sources))
+      jobs.table,
+      ReportContext(
+        title: "Jobs", window: window, covered: (window.from!, window.to!), prices: prices.sources))
     out += """
 
       Next: tally report batches, tally report chargeback --format focus (FinOps FOCUS 1.2),

@@ -316,7 +316,8 @@ struct IngestCommand: ParsableCommand {
       summary.format?.isProviderReport != true
     {
       let defaults = attribution.defaults > 0 ? ", format defaults \(attribution.defaults)" : ""
-      let fields = tenantFrom != nil || jobFrom != nil ? "--tenant-from/--job-from \(attribution.field), " : ""
+      let fields =
+        tenantFrom != nil || jobFrom != nil ? "--tenant-from/--job-from \(attribution.field), " : ""
       lines.append(
         "  attributed: \(fields)record fields \(attribution.record), map \(attribution.map), id-pattern \(attribution.pattern), flags \(attribution.flags)\(defaults); unattributed \(attribution.unattributed)"
       )

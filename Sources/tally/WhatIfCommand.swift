@@ -116,7 +116,8 @@ struct WhatIfCommand: ParsableCommand {
     if options.output.format == .table {
       let narrowed = context.filter.isEmpty ? "" : "Only usage where \(context.filter).\n"
       options.output.print(
-        table, before: report.heading + narrowed + context.pricesLine, after: after + unpricedNote(report.totals.unpricedRequests))
+        table, before: report.heading + narrowed + context.pricesLine,
+        after: after + unpricedNote(report.totals.unpricedRequests))
     } else {
       options.output.print(table, context: context)
     }

@@ -302,10 +302,13 @@ public enum DemoDataSet {
       add("\(batch.id)_errors.jsonl", batch.errors ?? "", ingest: .openAIBatch(object: "\(batch.id).json"))
     }
     add("openai-map.csv", map)
-    add(DemoCompany.liteLLMFile, DemoCompany.liteLLMSpendLogs(), ingest: .liteLLMSpend(job: DemoCompany.gatewayJob))
+    add(
+      DemoCompany.liteLLMFile, DemoCompany.liteLLMSpendLogs(),
+      ingest: .liteLLMSpend(job: DemoCompany.gatewayJob))
     let sessions = DemoCompany.claudeCodeSessions()
     for session in sessions {
-      data.append(DemoFile(name: "\(DemoCompany.claudeCodeFolder)/\(session.path)", contents: session.contents))
+      data.append(
+        DemoFile(name: "\(DemoCompany.claudeCodeFolder)/\(session.path)", contents: session.contents))
     }
     steps.append(
       DemoIngestStep(
@@ -313,7 +316,8 @@ public enum DemoDataSet {
     add("revenue-2026-10.csv", revenueCSV)
     add("scenarios.toml", scenarios)
     let readme = DemoFile(
-      name: "README.txt", contents: readme(anthropic: anthropic, openAI: openAI, claudeCodeFiles: sessions.count))
+      name: "README.txt",
+      contents: readme(anthropic: anthropic, openAI: openAI, claudeCodeFiles: sessions.count))
     return Generated(files: [readme] + data, steps: steps)
   }
 
@@ -379,8 +383,7 @@ public enum DemoDataSet {
 
   private static func readme(
     anthropic: [DemoCompany.GeneratedBatch], openAI: [DemoCompany.GeneratedBatch], claudeCodeFiles: Int
-  ) -> String
-  {
+  ) -> String {
     """
     Tally demo data set
     ===================

@@ -107,19 +107,25 @@ extension DemoCompany {
           ]
           if model.provider == "openai" {
             members.append(
-              "\"prompt_tokens_details\": {\n          \"cached_tokens\": \(reads),\n          \"audio_tokens\": 0\n        }")
+              "\"prompt_tokens_details\": {\n          \"cached_tokens\": \(reads),\n          \"audio_tokens\": 0\n        }"
+            )
             members.append(
-              "\"completion_tokens_details\": {\n          \"reasoning_tokens\": \(completion * random.int(20...60) / 100)\n        }")
+              "\"completion_tokens_details\": {\n          \"reasoning_tokens\": \(completion * random.int(20...60) / 100)\n        }"
+            )
           } else {
             members.append("\"prompt_tokens_details\": {\n          \"cached_tokens\": \(reads)\n        }")
             members.append(#""cache_creation_input_tokens": \#(writes)"#)
             members.append(#""cache_read_input_tokens": \#(reads)"#)
           }
           usageObject =
-            ",\n      \"usage_object\": {\n" + members.map { "        " + $0 }.joined(separator: ",\n") + "\n      }"
+            ",\n      \"usage_object\": {\n" + members.map { "        " + $0 }.joined(separator: ",\n")
+            + "\n      }"
         }
         let status = failed ? "failure" : "success"
-        let requestID = model.provider == "openai" ? "chatcmpl-" + random.string(length: 29, alphabet: DemoRandom.alphanumeric) : "chatcmpl-" + uuid(&random)
+        let requestID =
+          model.provider == "openai"
+          ? "chatcmpl-" + random.string(length: 29, alphabet: DemoRandom.alphanumeric)
+          : "chatcmpl-" + uuid(&random)
         rows.append(
           """
             {
@@ -248,7 +254,9 @@ extension DemoCompany {
       }
 
       let prompt = random.element(of: prompts)
-      lines.append(#"{"type":"summary","summary":\#(DemoJSON.string(prompt.prefix(1).uppercased() + prompt.dropFirst())),"leafUuid":"\#(uuid(&random))"}"#)
+      lines.append(
+        #"{"type":"summary","summary":\#(DemoJSON.string(prompt.prefix(1).uppercased() + prompt.dropFirst())),"leafUuid":"\#(uuid(&random))"}"#
+      )
       lines.append(user(DemoJSON.string(prompt)))
       advance(1...4)
       // The context grows turn by turn: the system prompt and tools (16,000 tokens) are read
@@ -271,15 +279,19 @@ extension DemoCompany {
           let saved = parent
           parent = "null"
           agentLines.append(
-            user(DemoJSON.string("Find where \(prompt.split(separator: " ").last!) is handled"), sidechain: true, agent: agent))
+            user(
+              DemoJSON.string("Find where \(prompt.split(separator: " ").last!) is handled"), sidechain: true,
+              agent: agent))
           var agentContext = 12_000
           for _ in 1...random.int(4...12) {
             let written = random.triangular(1_000...6_000)
             let usage = DemoUsage(
-              input: random.int(1...8), write5m: written, read: agentContext, output: random.triangular(80...600))
+              input: random.int(1...8), write5m: written, read: agentContext,
+              output: random.triangular(80...600))
             agentContext += written
             agentLines += assistant(
-              model: "claude-sonnet-5", usage: usage, blocks: random.int(1...2), sidechain: true, agent: agent)
+              model: "claude-sonnet-5", usage: usage, blocks: random.int(1...2), sidechain: true, agent: agent
+            )
             advance(1...6)
           }
           parent = saved
@@ -296,7 +308,8 @@ extension DemoCompany {
           advance(1...30)
         }
       }
-      files.append(ClaudeCodeFile(path: "\(folder)/\(session).jsonl", contents: lines.joined(separator: "\n") + "\n"))
+      files.append(
+        ClaudeCodeFile(path: "\(folder)/\(session).jsonl", contents: lines.joined(separator: "\n") + "\n"))
     }
     return files.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
   }

@@ -83,7 +83,8 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
   /// A CSV header naming LiteLLM_SpendLogs' columns `request_id`, `startTime` and `spend`.
   static func isLiteLLMHeader(_ line: UnsafeRawBufferPointer) -> Bool {
-    guard let first = line.first, first != UInt8(ascii: "{"), first != UInt8(ascii: "["), line.count < 65_536 else {
+    guard let first = line.first, first != UInt8(ascii: "{"), first != UInt8(ascii: "["), line.count < 65_536
+    else {
       return false
     }
     let names = Set(
@@ -96,7 +97,8 @@ public enum InputFormat: String, Sendable, CaseIterable {
   /// Whether the first bytes of a file are a `/spend/logs` JSON array: `[` first, and the first
   /// row names `request_id` and `startTime` (a pretty-printed array says nothing on its first line).
   static func isLiteLLMArray(_ prefix: UnsafeRawBufferPointer) -> Bool {
-    guard prefix.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) == UInt8(ascii: "[") else {
+    guard prefix.first(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }) == UInt8(ascii: "[")
+    else {
       return false
     }
     let text = String(decoding: prefix.prefix(65_536), as: UTF8.self)

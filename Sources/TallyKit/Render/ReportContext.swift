@@ -86,7 +86,8 @@ public struct ReportContext: Sendable {
     let tables = prices.map { source -> JSONValue in
       .object([
         ("file", .string(source.file)), ("bundled", .bool(source.bundled)),
-        ("newest_date", source.newest.map { .string($0.description) } ?? .null), ("xxh64", .string(source.hash)),
+        ("newest_date", source.newest.map { .string($0.description) } ?? .null),
+        ("xxh64", .string(source.hash)),
       ])
     }
     return members + [("prices", .array(tables)), ("warnings", .array(warnings.map(JSONValue.string)))]
