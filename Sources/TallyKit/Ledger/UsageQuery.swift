@@ -121,6 +121,13 @@ private struct UsagePlan {
   var models: [String] = []
   /// The UTC days on which each model's rates change (`PriceBook.rateChangeDays`).
   var rateChangeDays: [String: [Int]] = [:]
+  /// The first and last UTC day with usage of a model in a UTC month (its first day).
+  var usageDays: [MonthOfModel: (first: Int, last: Int)] = [:]
+
+  struct MonthOfModel: Hashable {
+    var model: String
+    var month: Int
+  }
 
   struct Key: Hashable {
     var values: [String]
@@ -154,6 +161,18 @@ private struct UsagePlan {
     // Looked up once per model: the planner asks for every month and bucket it plans.
     if let prices = query.prices {
       rateChangeDays = Dictionary(uniqueKeysWithValues: models.map { ($0, prices.rateChangeDays(model: $0)) })
+      // The first and last UTC day of each model's usage in each UTC month (any status): a rate
+      // change inside a month matters only between them.
+      for row in try Row.fetchAll(
+        db,
+        sql: """
+          SELECT model, CAST(julianday(day * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER),
+                 min(day), max(day)
+          FROM rollup_day GROUP BY 1, 2
+          """)
+      {
+        usageDays[MonthOfModel(model: row[0], month: row[1])] = (row[2], row[3])
+      }
     }
     if let prices = query.prices {
       let known = Set(Ledger.sizeClassBoundaries)
@@ -275,19 +294,22 @@ private struct UsagePlan {
           perDay[month, default: []].insert(row.model)
           return
         }
-        try plan.add(row, bucket: bucket, rateDay: month, sign: 1)
+        try plan.add(row, bucket: bucket, rateDay: plan.monthRateDay(model: row.model, month: month), sign: 1)
       }
     }
     for piece in subtracted {
       try readDays(from: piece.from, to: piece.to, models: nil) { plan, row in
         guard !plan.needsPerDay(model: row.model, month: piece.month) else { return }
-        try plan.add(row, bucket: piece.bucket, rateDay: piece.month, sign: -1)
+        try plan.add(
+          row, bucket: piece.bucket, rateDay: plan.monthRateDay(model: row.model, month: piece.month),
+          sign: -1)
       }
     }
     for piece in partial {
       try readDays(from: piece.from, to: piece.to, models: nil) { plan, row in
         let perDay = plan.needsPerDay(model: row.model, month: piece.month)
-        try plan.add(row, bucket: piece.bucket, rateDay: perDay ? Int(row.time) : piece.month, sign: 1)
+        let rateDay = perDay ? Int(row.time) : plan.monthRateDay(model: row.model, month: piece.month)
+        try plan.add(row, bucket: piece.bucket, rateDay: rateDay, sign: 1)
       }
     }
     for (month, models) in perDay.sorted(by: { $0.key < $1.key }) {
@@ -299,9 +321,22 @@ private struct UsagePlan {
   }
 
   /// Whether a model's usage in the UTC month starting on `month` must be priced per day.
+  /// Whether a model's usage in a UTC month must be read per day: its rates (or the query's
+  /// split days) change between its first and last day of usage there, or its tiers need the
+  /// requests themselves. A change before its first day of usage (a model released mid-month)
+  /// does not: the month is priced on that first day (`monthRateDay`).
   private func needsPerDay(model: String, month: Int) -> Bool {
-    needsPerDay(
-      model: model, from: month, to: CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch)
+    guard let days = usageDays[MonthOfModel(model: model, month: month)] else {
+      return needsPerDay(
+        model: model, from: month, to: CivilDate(daysSinceEpoch: month).startOfNextMonth.daysSinceEpoch)
+    }
+    return needsPerDay(model: model, from: days.first, to: days.last + 1)
+  }
+
+  /// The UTC day whose rates price a model's usage of a whole UTC month read at once: its first
+  /// day of usage there (the month's first day when the rollup has none).
+  private func monthRateDay(model: String, month: Int) -> Int {
+    usageDays[MonthOfModel(model: model, month: month)]?.first ?? month
   }
 
   /// Whether a model's rates (or the query's split days) change between the UTC days `from`

@@ -168,6 +168,37 @@ struct UsagePlanTests {
     }
   }
 
+  /// A model released mid-month (claude-sonnet-4-5-20250929's rates start on 2025-09-29): a
+  /// month whose usage all falls after the release is read whole from the rollup, priced on its
+  /// first day of usage (on the month's first day it would be unpriced); one with usage on both
+  /// sides is read per day. Either way the engine gives the brute-force answer.
+  @Test(arguments: [("2025-09-29", "2025-10-20"), ("2025-09-20", "2025-10-05")])
+  func aModelReleasedMidMonthIsPricedFromItsFirstDayOfUsage(from: String, to: String) throws {
+    let first = Timestamp.startOf(CivilDate(parsing: from)!)
+    let last = Timestamp.startOf(CivilDate(parsing: to)!)
+    let records = Self.records(count: 600, from: first, to: last, seed: 11).map { record -> UsageRecord in
+      var record = record
+      record.model = "claude-sonnet-4-5-20250929"
+      record.provider = "anthropic"
+      return record
+    }
+    #expect(
+      Self.prices.rateChangeDays(model: "claude-sonnet-4-5-20250929").contains(
+        CivilDate(year: 2025, month: 9, day: 29)!.daysSinceEpoch))
+    let ledger = try Self.ledger(records)
+    for by: [ReportDimension] in [[.tenant], [.month, .model, .context], [.day, .model], [.job, .mode]] {
+      try Self.expectSameSpend(ledger, records, by: by, window: try ReportWindow())
+      try Self.expectSameSpend(
+        ledger, records, by: by,
+        window: try ReportWindow(from: CivilDate(parsing: "2025-09-01"), to: CivilDate(parsing: "2025-09-30"))
+      )
+      try Self.expectSameSpend(
+        ledger, records, by: by,
+        window: try ReportWindow(from: CivilDate(parsing: "2025-09-03"), to: CivilDate(parsing: "2025-10-30"))
+      )
+    }
+  }
+
   @Test func aMonthsChargebackIsTheSameOnAOneMonthAndOnAThreeYearLedger() throws {
     let october = try ReportWindow(month: "2025-10")
     let (from, to) = october.instants
