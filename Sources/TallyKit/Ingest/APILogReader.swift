@@ -10,28 +10,12 @@ public struct APILogReader: UsageReader {
       var tenant: String?
       var job: String?
     }
-    struct Body: Decodable {
-      var id: String?
-      var type: String?
-      var object: String?
-      var model: String?
-      var created: Int64?
-      var created_at: Int64?
-      var usage: UsageFields?
-      /// OpenAI Responses: `queued`, `in_progress`, `completed`, `incomplete`, `failed`, `cancelled`.
-      var status: String?
-      /// OpenAI Responses: created in background mode (then polled; see `record`).
-      var background: Bool?
-      /// OpenAI Responses `output[]` (the scanner keeps only web search calls).
-      var output: [ResponseOutputItem]?
-      var x_groq: Presence?
-    }
     var timestamp: String?
     var tenant: String?
     var job: String?
     var request_id: String?
     var metadata: Metadata?
-    var response: Body?
+    var response: ResponseBody?
     var usage: UsageFields?
     var model: String?
     var provider: String?
@@ -187,8 +171,8 @@ public struct APILogReader: UsageReader {
         } else if key.isKey("response") {
           guard seen.first(1 << 5) else { return false }
           if scanner.null() { continue }
-          line.response = Line.Body()
-          read = scanBody(&scanner, into: &line.response!)
+          line.response = ResponseBody()
+          read = ResponseBody.scan(&scanner, into: &line.response!, models: &models)
         } else if key.isKey("usage") {
           guard seen.first(1 << 6) else { return false }
           if scanner.null() { continue }
@@ -198,55 +182,6 @@ public struct APILogReader: UsageReader {
           read = seen.first(1 << 7) && scanner.optionalString(into: &line.model, cache: &models)
         } else if key.isKey("provider") {
           read = seen.first(1 << 8) && scanner.optionalString(into: &line.provider)
-        } else {
-          read = scanner.skipValue()
-        }
-        guard read else { return false }
-      }
-    }
-  }
-
-  private mutating func scanBody(_ scanner: inout JSONScanner, into body: inout Line.Body) -> Bool {
-    guard scanner.beginObject() else { return false }
-    var seen = SeenMembers()
-    var first = true
-    while true {
-      switch scanner.nextMember(&first) {
-      case .end: return true
-      case .invalid: return false
-      case .key(let key):
-        let read: Bool
-        if key.isKey("id") {
-          read = seen.first(1 << 0) && scanner.optionalString(into: &body.id)
-        } else if key.isKey("type") {
-          read = seen.first(1 << 1) && scanner.optionalString(into: &body.type)
-        } else if key.isKey("object") {
-          read = seen.first(1 << 2) && scanner.optionalString(into: &body.object)
-        } else if key.isKey("model") {
-          read = seen.first(1 << 3) && scanner.optionalString(into: &body.model, cache: &models)
-        } else if key.isKey("created") {
-          read = seen.first(1 << 4) && scanner.optionalInteger(into: &body.created)
-        } else if key.isKey("created_at") {
-          read = seen.first(1 << 5) && scanner.optionalInteger(into: &body.created_at)
-        } else if key.isKey("usage") {
-          guard seen.first(1 << 6) else { return false }
-          if scanner.null() { continue }
-          body.usage = UsageFields()
-          read = body.usage!.scan(&scanner)
-        } else if key.isKey("status") {
-          read = seen.first(1 << 7) && scanner.optionalString(into: &body.status)
-        } else if key.isKey("background") {
-          guard seen.first(1 << 8) else { return false }
-          if scanner.null() { continue }
-          body.background = scanner.bool()
-          read = body.background != nil
-        } else if key.isKey("output") {
-          read = seen.first(1 << 9) && ProviderShapes.scanOutput(&scanner, into: &body.output)
-        } else if key.isKey("x_groq") {
-          guard seen.first(1 << 10) else { return false }
-          if scanner.null() { continue }
-          body.x_groq = Presence()
-          read = scanner.skipValue()
         } else {
           read = scanner.skipValue()
         }

@@ -409,21 +409,33 @@ public struct Ingester {
       for record in read.records { try process(record, lineNumber: lineNumber) }
     }
 
+    /// The model id a record's name resolves to, looked up once per provider and name. Only the
+    /// provider's own rows count: a Bedrock request is not priced at Anthropic's rates.
+    func modelID(of record: UsageRecord) -> String? {
+      guard let model = record.model else { return nil }
+      let key = ProviderModel(provider: record.provider, model: model)
+      if let known = modelIDs[key] { return known }
+      let id = ingester.prices.resolve(model, provider: record.provider)?.id
+      modelIDs[key] = id
+      return id
+    }
+
+    /// Sums a row for the rollups, notes whether it can be priced, and queues it for the writer.
+    func add(_ record: UsageRecord, modelID: String?, lineNumber: Int) throws {
+      let insert = LedgerInsert(record: record, modelID: modelID)
+      try chunk.rollups.add(insert)
+      let unpriced = ingester.unpricedReason(record, cache: &pricedCache)
+      if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
+      chunk.unpriced.append(unpriced != nil)
+      chunk.inserts.append(insert)
+      chunk.lines.append(lineNumber)
+    }
+
     func process(_ record: UsageRecord, lineNumber: Int) throws {
       let prices = ingester.prices
       var record = record
       try options.attribution.apply(to: &record, counting: &summary.attribution, file: path, line: lineNumber)
-      var modelID: String?
-      if let model = record.model {
-        let key = ProviderModel(provider: record.provider, model: model)
-        if let known = modelIDs[key] {
-          modelID = known
-        } else {
-          // Only the provider's own rows: a Bedrock request is not priced at Anthropic's rates.
-          modelID = prices.resolve(model, provider: record.provider)?.id
-          modelIDs[key] = modelID
-        }
-      }
+      let modelID = modelID(of: record)
       if let spend = record.reportedSpend, record.billed {
         let probe = Usage(tokens: record.tokens, webSearches: record.webSearches)
         if case .success(let cost) = prices.cost(
@@ -441,22 +453,11 @@ public struct Ingester {
       {
         ownTimes += 1
       }
+      try add(record, modelID: modelID, lineNumber: lineNumber)
       // An iteration billed apart (an advisor's model, a compaction step) is a row of its own,
       // attributed like its request.
-      for part in record.withIterations() {
-        var modelID = modelID
-        if part.part != 0, let model = part.model {
-          let key = ProviderModel(provider: part.provider, model: model)
-          modelID = modelIDs[key] ?? prices.resolve(model, provider: part.provider)?.id
-          modelIDs[key] = modelID
-        }
-        let insert = LedgerInsert(record: part, modelID: modelID)
-        try chunk.rollups.add(insert)
-        let unpriced = ingester.unpricedReason(part, cache: &pricedCache)
-        if let unpriced, case .noProviderRows = unpriced { providerMisses.insert(unpriced.description) }
-        chunk.unpriced.append(unpriced != nil)
-        chunk.inserts.append(insert)
-        chunk.lines.append(lineNumber)
+      for part in record.iterationRecords() {
+        try add(part, modelID: self.modelID(of: part), lineNumber: lineNumber)
       }
       if chunk.inserts.count == ParsedChunks.chunkSize {
         try chunks.put(chunk)

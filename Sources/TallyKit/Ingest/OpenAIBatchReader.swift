@@ -9,18 +9,7 @@ public struct OpenAIBatchReader: UsageReader {
   struct Line: Decodable {
     struct Response: Decodable {
       var status_code = 0
-      var body: Body?
-    }
-    struct Body: Decodable {
-      var id: String?
-      var object: String?
-      var created: Int64?
-      var created_at: Int64?
-      var model: String?
-      var usage: UsageFields?
-      /// `/v1/responses` bodies: `output[]` (the scanner keeps only web search calls).
-      var output: [ResponseOutputItem]?
-      var x_groq: Presence?
+      var body: ResponseBody?
     }
     struct ErrorInfo: Decodable {
       var code: String?
@@ -140,51 +129,11 @@ public struct OpenAIBatchReader: UsageReader {
         } else if key.isKey("body") {
           guard seen.first(1 << 1) else { return false }
           if scanner.null() { continue }
-          response!.body = Line.Body()
-          guard scanBody(&scanner, into: &response!.body!) else { return false }
+          response!.body = ResponseBody()
+          guard ResponseBody.scan(&scanner, into: &response!.body!, models: &models) else { return false }
         } else {
           guard scanner.skipValue() else { return false }
         }
-      }
-    }
-  }
-
-  private mutating func scanBody(_ scanner: inout JSONScanner, into body: inout Line.Body) -> Bool {
-    guard scanner.beginObject() else { return false }
-    var seen = SeenMembers()
-    var first = true
-    while true {
-      switch scanner.nextMember(&first) {
-      case .end: return true
-      case .invalid: return false
-      case .key(let key):
-        let read: Bool
-        if key.isKey("id") {
-          read = seen.first(1 << 0) && scanner.optionalString(into: &body.id)
-        } else if key.isKey("object") {
-          read = seen.first(1 << 1) && scanner.optionalString(into: &body.object)
-        } else if key.isKey("created") {
-          read = seen.first(1 << 2) && scanner.optionalInteger(into: &body.created)
-        } else if key.isKey("created_at") {
-          read = seen.first(1 << 3) && scanner.optionalInteger(into: &body.created_at)
-        } else if key.isKey("model") {
-          read = seen.first(1 << 4) && scanner.optionalString(into: &body.model, cache: &models)
-        } else if key.isKey("usage") {
-          guard seen.first(1 << 5) else { return false }
-          if scanner.null() { continue }
-          body.usage = UsageFields()
-          read = body.usage!.scan(&scanner)
-        } else if key.isKey("output") {
-          read = seen.first(1 << 6) && ProviderShapes.scanOutput(&scanner, into: &body.output)
-        } else if key.isKey("x_groq") {
-          guard seen.first(1 << 7) else { return false }
-          if scanner.null() { continue }
-          body.x_groq = Presence()
-          read = scanner.skipValue()
-        } else {
-          read = scanner.skipValue()
-        }
-        guard read else { return false }
       }
     }
   }

@@ -32,7 +32,7 @@ public struct UsageRecord: Hashable, Sendable {
   /// row of its own, under its own model, that counts tokens but not a request.
   public var part = 0
   /// The request's iterations billed apart from its top-level usage, as the body reports them;
-  /// `withIterations` turns them into records of their own.
+  /// `iterationRecords` turns them into records of their own.
   public var iterations: [UsageIteration] = []
   /// Tenant and job the format implies when nothing else names them (Claude Code: the
   /// project and `claude-code`): filled last, after `--tenant`/`--job`, so the flags override them.
@@ -47,23 +47,20 @@ public struct UsageRecord: Hashable, Sendable {
 
   public var billed: Bool { status == .succeeded }
 
-  /// The record followed by one record per iteration: same request (provider, mode, time,
-  /// status, tenant, job, batch), keyed `<key>#<position>` by the iteration's place in the
-  /// body's list, at the iteration's model (else the request's), with `part` set.
-  public func withIterations() -> [UsageRecord] {
-    guard !iterations.isEmpty else { return [self] }
-    var records = [self]
-    records[0].iterations = []
-    for iteration in iterations {
-      var record = records[0]
+  /// One record per iteration: same request (provider, mode, time, status, tenant, job,
+  /// batch), keyed `<key>#<position>` by the iteration's place in the body's list, at the
+  /// iteration's model (else the request's), with `part` set. Empty for most requests.
+  public func iterationRecords() -> [UsageRecord] {
+    iterations.map { iteration in
+      var record = self
+      record.iterations = []
       record.key = "\(key)#\(iteration.position)"
       record.part = iteration.position
       record.model = iteration.model ?? model
       record.tokens = iteration.tokens
       record.webSearches = 0
-      records.append(record)
+      return record
     }
-    return records
   }
 
   public init(

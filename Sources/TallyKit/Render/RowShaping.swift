@@ -19,15 +19,14 @@ public struct RowOrder: Sendable {
 }
 
 extension Cell {
-  /// The exact number a cell holds, nil for text, dates, bars and undefined values.
+  /// The exact number a cell holds (`numericValue`, counts and rates too), nil for text, dates,
+  /// bars and undefined values.
   var number: Exact? {
     switch self {
     case .count(let value): Exact(Decimal(value))
-    case .quantity(let value), .percent(let value): value
-    case .money(let money): money?.value
     case .rate(let value): value.map(Exact.init)
     case .presented(let exact, _): exact.number
-    case .text, .date, .bar: nil
+    default: numericValue
     }
   }
 
