@@ -71,10 +71,16 @@ struct PricingOptions: ParsableArguments {
   func validate() throws { try validateFilesExist(files, option: "--pricing") }
 
   /// The bundled tables plus the user files; exits 65 listing every problem if one is invalid.
-  func loadPriceBook() throws -> PriceBook {
+  func loadPriceBook() throws -> PriceBook { try loadWithTables().book }
+
+  /// The book and the text of every table in it (bundled first), each file read once.
+  func loadWithTables() throws -> (book: PriceBook, tables: [(file: String, bundled: Bool, text: String)]) {
     let sources = try files.map { (file: $0, text: try readInput($0)) }
     do {
-      return try PriceBook.load(overrides: sources)
+      let tables =
+        PriceBook.bundledTableSources.map { (file: $0.file, bundled: true, text: $0.text) }
+        + sources.map { (file: $0.file, bundled: false, text: $0.text) }
+      return (try PriceBook.load(overrides: sources), tables)
     } catch {
       fail(error.problems.map(\.description), exitCode: 65)
     }
@@ -121,8 +127,25 @@ func validateFilesExist(_ paths: [String], option: String? = nil, standardInput:
 
 /// What the process environment says, read once: today's date, terminal width, colour.
 enum Terminal {
+  /// Now, in seconds since the epoch: `$SOURCE_DATE_EPOCH` when set (the reproducible-builds
+  /// convention: documentation examples and tests pin the time a close records), else the clock.
+  static let now: Int64 = {
+    if let pinned = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let seconds = Int64(pinned) {
+      return seconds
+    }
+    return Int64(Date().timeIntervalSince1970)
+  }()
+
   /// Today in UTC.
-  static let today = Timestamp.utcDay(Int64(Date().timeIntervalSince1970))
+  static let today = Timestamp.utcDay(now)
+
+  /// Who runs the command, for the records a close or reopen keeps: `$USER`, else the
+  /// account's name.
+  static let userName: String = {
+    if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { return user }
+    if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+    return "uid \(getuid())"
+  }()
 
   static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
 
@@ -173,6 +196,16 @@ struct LedgerOptions: ParsableArguments {
       return try Ledger.openForReading(path: path)
     } catch {
       fail(["\(error)"], exitCode: 1)
+    }
+  }
+}
+
+extension Ledger {
+  /// The prices reports read this ledger with: `current`, each closed month priced by the
+  /// tables it was closed with (`PeriodBooks.prices`).
+  func books(_ current: PriceBook) throws -> PriceBook {
+    do { return try PeriodBooks.prices(ledger: self, current: current) } catch let error as PeriodError {
+      fail([error.description], exitCode: 65)
     }
   }
 }
@@ -325,8 +358,8 @@ struct LedgerReportOptions: ParsableArguments {
     title: String, rows: RowOptions,
     _ build: (Ledger, PriceBook, ReportWindow, ReportFilter) throws -> Report
   ) throws {
-    let prices = try pricing.loadPriceBook()
     let database = try ledger.openForReading()
+    let prices = try database.books(try pricing.loadPriceBook())
     let reportWindow = try window()
     let filter = try rows.filter(ledger: database, prices: prices)
     let report = try buildReport { try build(database, prices, reportWindow, filter) }

@@ -49,8 +49,8 @@ struct ReconcileCommand: ParsableCommand {
   }
 
   func run() throws {
-    let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.openForReading()
+    let prices = try database.books(try options.pricing.loadPriceBook())
     let window = try options.window()
     let report = try buildReport {
       try ReconcileReport.build(

@@ -43,8 +43,8 @@ struct ReportChargeback: ParsableCommand {
   }
 
   func run() throws {
-    let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.openForReading()
+    let prices = try database.books(try options.pricing.loadPriceBook())
     let reportWindow = try resolvedWindow(database)
     let filter = try rows.filter(ledger: database, prices: prices)
     if output.format == .focus {

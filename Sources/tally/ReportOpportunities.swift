@@ -29,8 +29,8 @@ struct ReportOpportunities: ParsableCommand {
   }
 
   func run() throws {
-    let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.openForReading()
+    let prices = try database.books(try options.pricing.loadPriceBook())
     let window = try options.wholeWindow(database)
     let filter = try rows.filter(ledger: database, prices: prices)
     let report = try buildReport {

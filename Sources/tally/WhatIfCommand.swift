@@ -146,6 +146,7 @@ struct WhatIfCommand: ParsableCommand {
       )
     }
     let database = try options.ledger.openForReading()
+    let prices = try database.books(prices)
     let window = try options.wholeWindow(database)
     let filter = try rows.filter(ledger: database, prices: prices)
     // Tenant and job are told apart only where a row, a selector or the revenue file needs them.

@@ -82,6 +82,15 @@ public struct IngestSummary: Sendable {
   /// Warnings about the file as a whole, `file: what`, such as a provider without price rows
   /// for a model, or a `--date` that dates none of the lines.
   public var warnings: [String] = []
+
+  /// The warning for requests that fall in closed months: they do not change those months.
+  static func lateWarnings(_ late: [CivilDate: Int], file: String) -> [String] {
+    late.sorted { $0.key < $1.key }.map { month, count in
+      let name = String(month.description.prefix(7))
+      return
+        "\(file): \(count) billed request\(count == 1 ? "" : "s") in \(name), which is closed: kept out of its closed figures, \(count == 1 ? "it is" : "they are") a prior-period adjustment in the first open month (tally periods)"
+    }
+  }
 }
 
 /// Why an ingest did not happen.
@@ -233,9 +242,10 @@ public struct Ingester {
                 "this file is already in the ledger as source \(earlier.id) (\(earlier.path)) under \(earlier.batchID.map { "batch \($0)" } ?? "no batch id"); ingesting it under \(batchID.map { "batch \($0)" } ?? "no batch id") would count its requests twice. If the earlier pairing is wrong, take it out with `tally ledger remove \(earlier.id)`, then ingest this file again"
             ))
         }
-        try writer.finishSource(
+        let late = try writer.finishSource(
           sourceID, contentHash: parsing.contentHash, format: summary.format?.rawValue ?? "empty",
           summary: summary, batchID: batchID, options: options.recordedJSON)
+        summary.warnings += IngestSummary.lateWarnings(late, file: path)
       }
     } catch is Rollback {
       throw .invalidInput(summary.problems)

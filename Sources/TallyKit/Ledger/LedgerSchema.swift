@@ -85,6 +85,7 @@ extension Ledger {
       try db.execute(sql: "ALTER TABLE request ADD COLUMN part INTEGER NOT NULL DEFAULT 0")
     }
     migrator.registerMigration("v7", migrate: migrateProviderReportsToV7)
+    migrator.registerMigration("v8", migrate: migrateToV8)
     return migrator
   }
 
@@ -309,28 +310,40 @@ extension Ledger {
         """)
   }
 
-  /// Recomputes both rollups from the requests (tests compare it with the rollups ingest
-  /// maintains).
-  static func rebuildRollups(_ db: Database) throws {
+  /// The rollups' key columns and a SELECT grouping the requests matching `owned` (a WHERE
+  /// clause on `request`) by them, with the sums named as `sumColumns`: how the rollups sum
+  /// requests, for code that adds or subtracts some of them.
+  static func rollupGroups(_ owned: String) -> [(table: String, keys: [String], select: String)] {
     let sizeClass = sizeClassSQL(sizeClassBoundaries)
-    let monthKeys =
-      "month, provider, model, mode, status, tenant, job, batch_id, size_class, searched, has_audio"
-    let dayKeys = "day, provider, model, mode, status, size_class, searched, has_audio"
-    let sums = sumColumns.joined(separator: ", ")
-    try db.execute(
-      sql: """
-        DELETE FROM rollup_month;
-        DELETE FROM rollup_day;
-        INSERT INTO rollup_month (\(monthKeys), \(sums))
-        SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER), provider,
-               coalesce(model_id, model, ''), mode, status, coalesce(tenant, ''), coalesce(job, ''),
-               coalesce(batch_id, ''), \(sizeClass), web_searches > 0, \(hasAudioSQL), \(requestSumsSQL)
-        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11;
-        INSERT INTO rollup_day (\(dayKeys), \(sums))
-        SELECT timestamp / 86400 - (timestamp % 86400 < 0), provider, coalesce(model_id, model, ''), mode, status,
-               \(sizeClass), web_searches > 0, \(hasAudioSQL), \(requestSumsSQL)
-        FROM request GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
-        """)
+    let monthKeys = [
+      "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
+      "has_audio",
+    ]
+    let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched", "has_audio"]
+    let monthGroups = """
+      SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
+             coalesce(model_id, model, '') AS model, mode, status, coalesce(tenant, '') AS tenant,
+             coalesce(job, '') AS job, coalesce(batch_id, '') AS batch_id, \(sizeClass) AS size_class,
+             web_searches > 0 AS searched, \(hasAudioSQL) AS has_audio, \(requestSumsSQL)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+      """
+    let dayGroups = """
+      SELECT timestamp / 86400 - (timestamp % 86400 < 0) AS day, provider, coalesce(model_id, model, '') AS model,
+             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched,
+             \(hasAudioSQL) AS has_audio, \(requestSumsSQL)
+      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+      """
+    return [("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups)]
+  }
+
+  /// Recomputes both rollups from the requests, late requests of closed months aside (tests
+  /// compare it with the rollups ingest maintains).
+  static func rebuildRollups(_ db: Database) throws {
+    for (table, keys, select) in rollupGroups("id NOT IN (SELECT request_id FROM late_request)") {
+      try db.execute(sql: "DELETE FROM \(table)")
+      try db.execute(
+        sql: "INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(sumColumns.joined(separator: ", "))) \(select)")
+    }
   }
 
   /// The rollups as migration "v3" built them (its schema, before audio): kept as it was, since

@@ -202,14 +202,16 @@ extension LedgerWriter {
       db,
       sql: """
         SELECT DISTINCT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)
-        FROM request WHERE \(owned)
+        FROM request WHERE \(owned) AND id NOT IN (SELECT request_id FROM late_request)
         """
     ).map { CivilDate(daysSinceEpoch: $0) }
     let batches = try String.fetchAll(
       db, sql: "SELECT DISTINCT batch_id FROM request WHERE \(owned) AND batch_id IS NOT NULL")
     try checkRemovable(source, months: months)
 
-    try subtractFromRollups(owned)
+    // Late requests of a closed month are not in the rollups (`late_request`).
+    try subtractFromRollups("\(owned) AND id NOT IN (SELECT request_id FROM late_request)")
+    try db.execute(sql: "DELETE FROM late_request WHERE request_id IN (SELECT id FROM request WHERE \(owned))")
     let hashes = try Int64.fetchAll(db, sql: "SELECT key_hash FROM request WHERE \(owned) ORDER BY key_hash")
     try db.execute(sql: "DELETE FROM request WHERE \(owned)")
     removal.rehomed = try repairProbeChains(afterDeleting: hashes)
@@ -251,42 +253,25 @@ extension LedgerWriter {
     return removal
   }
 
-  /// Where a source is refused removal. Today: nothing beyond its being in the ledger (checked
-  /// by the caller). Month close will refuse here a source with requests in a closed month
-  /// (`months` are the first days of the UTC months its requests fall in), since a closed
-  /// month's statements and FOCUS invoice ids must not change.
+  /// Refuses to remove a source with requests in a closed month (`months` are the first days
+  /// of the UTC months its requests, late ones aside, fall in): a closed month's figures,
+  /// statements and FOCUS invoice ids must not change. Its late requests may go: they are not
+  /// in the closed figures, only in the pending adjustment.
   func checkRemovable(_ source: LedgerSource, months: [CivilDate]) throws {
-    _ = (source, months)
+    let closed = Set(try closedMonths()).intersection(months).sorted()
+    guard let last = closed.last else { return }
+    let names = closed.map { String($0.description.prefix(7)) }
+    throw LedgerError(
+      "source \(source.id) (\(source.path)) has requests in closed month\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")), whose figures are final; to correct \(names.count == 1 ? "it" : "them"), reopen \(String(last.description.prefix(7))) (only the latest closed month can be reopened: tally reopen MONTH --reason TEXT), remove the source, and close again"
+    )
   }
 
   /// Subtracts the requests matching `owned` (a WHERE clause on `request`) from both rollups,
   /// grouped exactly as `Ledger.rebuildRollups` groups them, and deletes the rows that reach
   /// zero requests. A group with no rollup row means the ledger is inconsistent: an error.
   private func subtractFromRollups(_ owned: String) throws {
-    let sizeClass = Ledger.sizeClassSQL(Ledger.sizeClassBoundaries)
-    let sums = Ledger.requestSumsSQL
     let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
-    let monthKeys = [
-      "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
-      "has_audio",
-    ]
-    let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched", "has_audio"]
-    let monthGroups = """
-      SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
-             coalesce(model_id, model, '') AS model, mode, status, coalesce(tenant, '') AS tenant,
-             coalesce(job, '') AS job, coalesce(batch_id, '') AS batch_id, \(sizeClass) AS size_class,
-             web_searches > 0 AS searched, \(Ledger.hasAudioSQL) AS has_audio, \(sums)
-      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-      """
-    let dayGroups = """
-      SELECT timestamp / 86400 - (timestamp % 86400 < 0) AS day, provider, coalesce(model_id, model, '') AS model,
-             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched,
-             \(Ledger.hasAudioSQL) AS has_audio, \(sums)
-      FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-      """
-    for (table, keys, groups) in [
-      ("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups),
-    ] {
+    for (table, keys, groups) in Ledger.rollupGroups(owned) {
       let expected = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(groups))") ?? 0
       try db.execute(
         sql: """
@@ -301,6 +286,18 @@ extension LedgerWriter {
       // A row of iterations only has no requests but tokens: it goes when every sum is zero.
       try db.execute(
         sql: "DELETE FROM \(table) WHERE \(Ledger.sumColumns.map { "\($0) = 0" }.joined(separator: " AND "))")
+    }
+  }
+
+  /// Adds the requests matching `owned` to both rollups (a reopened month's late requests).
+  func addToRollups(_ owned: String) throws {
+    let update = Ledger.sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
+    for (table, keys, groups) in Ledger.rollupGroups(owned) {
+      try db.execute(
+        sql: """
+          INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(Ledger.sumColumns.joined(separator: ", ")))
+          SELECT * FROM (\(groups)) WHERE true ON CONFLICT DO UPDATE SET \(update)
+          """)
     }
   }
 

@@ -56,11 +56,13 @@ public struct LedgerWriter {
   }
 
   /// Records the file's hash, format, counts, batch and options (a JSON object), and adds its
-  /// new requests to the rollups.
+  /// new requests to the rollups, except those in a closed month: they are set aside as late
+  /// (`late_request`). Returns the late billed requests per closed month.
+  @discardableResult
   public func finishSource(
     _ id: Int64, contentHash: String, format: String, summary: IngestSummary, batchID: String? = nil,
     options: String? = nil
-  ) throws {
+  ) throws -> [CivilDate: Int] {
     try db.execute(
       sql: """
         UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
@@ -71,7 +73,11 @@ public struct LedgerWriter {
         contentHash, format, summary.read, summary.new, summary.duplicates, summary.notBilled,
         summary.invalid, batchID, options, id,
       ])
+    let firstRequest =
+      try Int64.fetchOne(db, sql: "SELECT request_id_from FROM source WHERE id = ?", arguments: [id]) ?? 0
+    let late = try setAsideLateRequests(sourceID: id, firstRequestID: firstRequest)
     try rollups.flush(db)
+    return late
   }
 
   public func upsert(batch: BatchInfo) throws {

@@ -58,6 +58,14 @@ public struct UsageQuery: Sendable {
   /// UTC days (since the epoch) on which usage of every model must be priced apart, such as
   /// the days a what-if's target model changes rates.
   public var splitDays: Set<Int> = []
+  /// Which facts: the books (closed months as closed: their late requests left out), or only
+  /// the late requests of closed months (their prior-period adjustment).
+  public var facts: Facts = .books
+
+  public enum Facts: Sendable {
+    case books
+    case lateOnly
+  }
 
   public init(zone: ReportWindow = .utc) { self.zone = zone }
 
@@ -140,6 +148,9 @@ private struct UsagePlan {
     var rateDay: Int
   }
   var sums: [Key: [Int64]] = [:]
+  /// A condition every read of the requests adds: leave out the late requests of closed
+  /// months (which the rollups leave out too), or read only them.
+  var requestCondition: String?
 
   init(db: Database, query: UsageQuery) {
     self.db = db
@@ -151,6 +162,19 @@ private struct UsagePlan {
   }
 
   mutating func run() throws -> [UsageAggregate] {
+    let late = "SELECT request_id FROM late_request"
+    if case .lateOnly = query.facts {
+      requestCondition = "id IN (\(late))"
+      models = try String.fetchAll(
+        db, sql: "SELECT DISTINCT coalesce(model_id, model, '') FROM request WHERE id IN (\(late))")
+      guard !models.isEmpty else { return [] }
+      classModels()
+      try planLate(from: query.from ?? Int64.min / 2, to: query.to ?? Int64.max / 2)
+      return aggregates()
+    }
+    if try Bool.fetchOne(db, sql: "SELECT EXISTS (\(late))") == true {
+      requestCondition = "id NOT IN (\(late))"
+    }
     let span = try Row.fetchOne(db, sql: "SELECT min(day), max(day) FROM rollup_day")
     guard let first: Int = span?[0], let last: Int = span?[1] else { return [] }
     // Open ends stop at whole UTC months, which the month rollup answers on its own.
@@ -174,17 +198,7 @@ private struct UsagePlan {
         usageDays[MonthOfModel(model: row[0], month: row[1])] = (row[2], row[3])
       }
     }
-    if let prices = query.prices {
-      let known = Set(Ledger.sizeClassBoundaries)
-      for model in models {
-        let thresholds = prices.tierThresholds(model: model).subtracting([0])
-        if !thresholds.isSubset(of: known) {
-          exactModels.insert(model)
-          requestBoundaries += thresholds
-        }
-      }
-      requestBoundaries = Array(Set(requestBoundaries)).sorted()
-    }
+    classModels()
     switch query.grain {
     case .day: try planDays(from: from, to: to)
     case .window: try planMonths(buckets: [(from, to)])
@@ -198,7 +212,26 @@ private struct UsagePlan {
       }
       try planMonths(buckets: buckets)
     }
-    return sums.compactMap { key, values in
+    return aggregates()
+  }
+
+  /// Finds the models whose context tiers the rollups' size classes do not separate, and the
+  /// boundaries their requests are classed on.
+  private mutating func classModels() {
+    guard let prices = query.prices else { return }
+    let known = Set(Ledger.sizeClassBoundaries)
+    for model in models {
+      let thresholds = prices.tierThresholds(model: model).subtracting([0])
+      if !thresholds.isSubset(of: known) {
+        exactModels.insert(model)
+        requestBoundaries += thresholds
+      }
+    }
+    requestBoundaries = Array(Set(requestBoundaries)).sorted()
+  }
+
+  private func aggregates() -> [UsageAggregate] {
+    sums.compactMap { key, values in
       guard values.contains(where: { $0 != 0 }) else { return nil }
       var keys: [String: String] = [:]
       for (column, value) in zip(query.groupBy, key.values) { keys[column] = value }
@@ -216,6 +249,24 @@ private struct UsagePlan {
   }
 
   // MARK: Plans
+
+  /// Late requests only: few, read per 15-minute slot and bucketed as the grain asks, each
+  /// priced on its own UTC day.
+  private mutating func planLate(from: Int64, to: Int64) throws {
+    let zone = query.zone
+    let grain = query.grain
+    try readRequests(from: from, to: to, models: nil, perSlot: true) { plan, row in
+      let instant = row.time * 900
+      let day = zone.localDay(instant)
+      let bucket =
+        switch grain {
+        case .window: from
+        case .day: zone.start(of: day)
+        case .month: max(from, zone.start(of: day.startOfMonth))
+        }
+      try plan.add(row, bucket: bucket, rateDay: Timestamp.utcDay(instant).daysSinceEpoch, sign: 1)
+    }
+  }
 
   /// Local days: UTC days come from `rollup_day` (or the requests, per day); days of another
   /// zone from the requests, per 15-minute slot.
@@ -452,6 +503,7 @@ private struct UsagePlan {
     _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
     var conditions = [range.sql]
+    if table == "request", let requestCondition { conditions.append(requestCondition) }
     var arguments = range.arguments
     conditions.append(
       "\(columns("status")) IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")

@@ -332,6 +332,70 @@ extension PriceBook {
   }
 }
 
+extension PriceBook {
+  /// A book from tables given as text, bundled ones marked: the tables a month was closed with.
+  public static func load(tables: [(file: String, bundled: Bool, text: String)]) throws(PriceTableErrors)
+    -> PriceBook
+  {
+    let parsed = tables.map { PriceTable.parse($0.text, file: $0.file) }
+    let problems = parsed.flatMap(\.problems)
+    guard problems.isEmpty else { throw PriceTableErrors(problems: problems) }
+    var book = PriceBook(
+      bundled: zip(tables, parsed).filter(\.0.bundled).flatMap(\.1.table.cards),
+      overrides: zip(tables, parsed).filter { !$0.0.bundled }.flatMap(\.1.table.cards))
+    book.sources = zip(tables, parsed).map {
+      PriceSource(($0.0.file, $0.0.text), table: $0.1.table, bundled: $0.0.bundled)
+    }
+    return book
+  }
+
+  /// This book, except on the UTC months given, which are priced by their own books alone
+  /// (closed months, by the tables they were closed with): every row of this book is cut out of
+  /// those months, and each month's book's rows are cut to the month. A model its month's book
+  /// did not price stays unpriced there.
+  public func splicing(months: [(month: CivilDate, book: PriceBook)]) -> PriceBook {
+    guard !months.isEmpty else { return self }
+    let ranges = months.map { ($0.month, $0.month.startOfNextMonth) }.sorted { $0.0 < $1.0 }
+    func outside(_ card: RateCard) -> [RateCard] {
+      var pieces: [RateCard] = []
+      var start = card.effectiveFrom
+      for (from, to) in ranges {
+        if let end = card.effectiveTo, end <= from { break }
+        if to <= start { continue }
+        if start < from { pieces.append(card.clipped(from: start, to: from)) }
+        start = max(start, to)
+      }
+      if card.effectiveTo.map({ start < $0 }) ?? true { pieces.append(card.clipped(from: start, to: card.effectiveTo)) }
+      return pieces
+    }
+    func inside(_ card: RateCard, _ from: CivilDate, _ to: CivilDate) -> RateCard? {
+      let start = max(card.effectiveFrom, from)
+      let end = card.effectiveTo.map { min($0, to) } ?? to
+      return start < end ? card.clipped(from: start, to: end) : nil
+    }
+    var bundled = self.bundled.flatMap(outside)
+    var overrides = self.overrides.flatMap(outside)
+    for (month, book) in months {
+      let end = month.startOfNextMonth
+      bundled += book.bundled.compactMap { inside($0, month, end) }
+      overrides += book.overrides.compactMap { inside($0, month, end) }
+    }
+    var spliced = PriceBook(bundled: bundled, overrides: overrides)
+    spliced.sources = sources
+    return spliced
+  }
+}
+
+extension RateCard {
+  /// The row with its period replaced.
+  func clipped(from: CivilDate, to: CivilDate?) -> RateCard {
+    var card = self
+    card.effectiveFrom = from
+    card.effectiveTo = to
+    return card
+  }
+}
+
 /// One price table a `PriceBook` was loaded from: named, dated and hashed in every report, so a
 /// reviewer can tell which prices made a number.
 public struct PriceSource: Hashable, Sendable {

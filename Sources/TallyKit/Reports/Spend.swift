@@ -182,10 +182,11 @@ public struct SpendReport: Sendable {
   /// Aggregates the ledger per `by` and prices each (model, mode, rate day, size class) sum once.
   public static func build(
     ledger: Ledger, prices: PriceBook, by: [ReportDimension], filter: ReportFilter = ReportFilter(),
-    window: ReportWindow
+    window: ReportWindow, facts: UsageQuery.Facts = .books
   ) throws -> SpendReport {
     var query = UsageQuery(zone: window)
     query.prices = prices
+    query.facts = facts
     query.groupBy = Array(Set((by + filter.dimensions).compactMap(\.groupColumn))).sorted()
     (query.from, query.to) = window.instants
     let times = Set(by)

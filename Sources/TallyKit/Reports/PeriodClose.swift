@@ -1,0 +1,250 @@
+import Foundation
+
+/// One tenant's prior-period adjustment of a closed month: what the month costs now minus what
+/// it cost when closed (and minus what earlier closes already posted).
+public struct TenantAdjustment: Sendable, Equatable {
+  /// The first day of the closed month it corrects.
+  public var month: CivilDate
+  public var tenant: String
+  /// Usage ingested after the close, at the rates in force (current tables).
+  public var lateUsage = Money.zero
+  /// The closed usage priced by the current tables minus its closed cost.
+  public var repricing = Money.zero
+  /// Billed requests ingested after the close.
+  public var lateRequests = 0
+  /// Late requests that cannot be priced (left out of `lateUsage`).
+  public var unpricedRequests = 0
+
+  public var amount: Money { lateUsage + repricing }
+  public var monthName: String { String(month.description.prefix(7)) }
+}
+
+/// A period-close problem found by checking the request against the ledger: exit 65.
+public struct PeriodError: Error, Sendable, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// Period close: which months are closed, what their books say, and how later usage and price
+/// changes become prior-period adjustments of the first open month.
+///
+/// A closed month's facts are frozen by the ledger (requests ingested later are kept out of
+/// the rollups as late), and its prices by the tables stored at the close (`prices`), so every
+/// report on it shows its figures as closed. What it would cost now, minus what it cost as
+/// closed, minus what later closes already posted, is its pending adjustment; closing the
+/// first open month posts it there.
+public enum PeriodBooks {
+  /// The statement (invoice) number of the `index`th tenant (by name) of a closed month:
+  /// `TALLY-2026-10-0007`.
+  public static func statementNumber(month: CivilDate, index: Int) -> String {
+    let number = String(index)
+    return "TALLY-\(month.description.prefix(7))-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number)"
+  }
+
+  /// Parses `YYYY-MM` into the month's first day.
+  public static func month(_ text: String) throws(ReportError) -> CivilDate {
+    guard let from = try ReportWindow(month: text).from else { throw ReportError("bad month \(text)") }
+    return from
+  }
+
+  static func name(_ month: CivilDate) -> String { String(month.description.prefix(7)) }
+
+  /// The tables of a closed month, loaded.
+  static func book(of month: CivilDate, ledger: Ledger) throws -> PriceBook {
+    let tables = try ledger.closedPriceTables(month)
+    do {
+      return try PriceBook.load(tables: tables)
+    } catch {
+      throw PeriodError(
+        "the price tables \(name(month)) was closed with no longer load: \(error.description)")
+    }
+  }
+
+  /// The price book every report reads the ledger with: `current`, except that each closed
+  /// month is priced by the tables it was closed with (a month closed with the same tables as
+  /// `current` needs nothing).
+  public static func prices(ledger: Ledger, current: PriceBook) throws -> PriceBook {
+    var months: [(month: CivilDate, book: PriceBook)] = []
+    var books: [[PriceSource]: PriceBook] = [:]
+    for period in try ledger.periods() where period.isClosed {
+      let book = try book(of: period.month, ledger: ledger)
+      guard book.sources != current.sources else { continue }
+      months.append((period.month, books[book.sources] ?? book))
+      books[book.sources] = book
+    }
+    return current.splicing(months: months)
+  }
+
+  /// The month after the latest closed one: where pending adjustments go. Nil when no month
+  /// is closed.
+  public static func firstOpenMonth(_ periods: [ClosedPeriod]) -> CivilDate? {
+    periods.filter(\.isClosed).map(\.month).max()?.startOfNextMonth
+  }
+
+  /// Every closed month's pending adjustment per tenant (nonzero ones), oldest month first,
+  /// then by tenant name. `current` is the book the month would be priced with now.
+  public static func pendingAdjustments(ledger: Ledger, current: PriceBook) throws -> [TenantAdjustment] {
+    let periods = try ledger.periods().filter(\.isClosed)
+    guard !periods.isEmpty else { return [] }
+    let late = try ledger.lateRequestCounts()
+    let posted = try ledger.postedAdjustments()
+    var adjustments: [TenantAdjustment] = []
+    for period in periods {
+      let window = try ReportWindow(month: period.name)
+      var tenants: [String: TenantAdjustment] = [:]
+      func adjust(_ tenant: String, _ change: (inout TenantAdjustment) -> Void) {
+        change(&tenants[tenant, default: TenantAdjustment(month: period.month, tenant: tenant)])
+      }
+      if try book(of: period.month, ledger: ledger).sources != current.sources {
+        let now = try SpendReport.build(ledger: ledger, prices: current, by: [.tenant], window: window)
+        var closed: [String: Money] = [:]
+        for figure in try ledger.closedFigures(period.month) {
+          closed[figure.tenant] = (closed[figure.tenant] ?? .zero) + (figure.cost ?? .zero)
+        }
+        for row in now.rows {
+          adjust(row.values[0]) { $0.repricing = $0.repricing + (row.cost ?? .zero) - (closed[row.values[0]] ?? .zero) }
+        }
+        for (tenant, cost) in closed where !now.rows.contains(where: { $0.values[0] == tenant }) {
+          adjust(tenant) { $0.repricing = $0.repricing - cost }
+        }
+      }
+      if late[period.month] != nil {
+        let usage = try SpendReport.build(
+          ledger: ledger, prices: current, by: [.tenant], window: window, facts: .lateOnly)
+        for row in usage.rows {
+          adjust(row.values[0]) {
+            $0.lateUsage = $0.lateUsage + (row.cost ?? .zero)
+            $0.lateRequests += row.requests
+            $0.unpricedRequests += row.unpricedRequests
+          }
+        }
+      }
+      for posting in posted where posting.month == period.month {
+        adjust(posting.tenant) {
+          $0.lateUsage = $0.lateUsage - posting.lateUsage
+          $0.repricing = $0.repricing - posting.repricing
+        }
+      }
+      adjustments += tenants.values.filter { !$0.amount.isZero || !$0.lateUsage.isZero || $0.unpricedRequests > 0 }
+        .sorted { $0.tenant.utf8.lexicographicallyPrecedes($1.tenant.utf8) }
+    }
+    return adjustments
+  }
+
+  /// Checks that `month` may be closed now and computes what closing it stores. `current` is
+  /// the book reports price with (closed months already spliced in is fine: they are earlier),
+  /// `tables` its tables as text. Throws `ReportError` for a month that cannot be closed as
+  /// asked, `PeriodError` for one whose books are not ready (unpriced usage).
+  public static func prepareClose(
+    month: CivilDate, ledger: Ledger, current: PriceBook, tables: [(file: String, bundled: Bool, text: String)],
+    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
+  ) throws -> PeriodClose {
+    let periods = try ledger.periods()
+    let monthName = name(month)
+    if let period = periods.first(where: { $0.month == month }), period.isClosed {
+      throw ReportError(
+        "\(monthName) is already closed (on \(period.closedAt) by \(period.closedBy)); to change it, reopen it first: tally reopen \(monthName) --reason TEXT"
+      )
+    }
+    guard month.startOfNextMonth <= today else {
+      throw ReportError(
+        "\(monthName) has not ended (today is \(today), UTC): a month can be closed from its next month on")
+    }
+    if let latest = periods.filter(\.isClosed).map(\.month).max() {
+      if month < latest {
+        throw ReportError(
+          "\(monthName) is before \(name(latest)), which is closed: months close in order (a correction to \(monthName) is a prior-period adjustment in \(name(latest.startOfNextMonth)))"
+        )
+      }
+      if month != latest.startOfNextMonth {
+        throw ReportError(
+          "close \(name(latest.startOfNextMonth)) first: months close in order, and \(name(latest)) is the latest closed month"
+        )
+      }
+    }
+    let window = try ReportWindow(month: monthName)
+    let books = try prices(ledger: ledger, current: current)
+    let spend = try SpendReport.build(ledger: ledger, prices: books, by: [.tenant, .job, .model], window: window)
+    let unpriced = spend.totals.unpricedRequests
+    if unpriced > 0 && !allowUnpriced {
+      throw PeriodError(
+        "\(monthName) has \(unpriced) unpriced request\(unpriced == 1 ? "" : "s") (\(unpricedModelList(spend.unpricedModels))): add their rates with --pricing FILE, or close with --allow-unpriced to leave them out of the closed figures"
+      )
+    }
+    let figures = spend.rows.map { row in
+      ClosedFigure(
+        tenant: row.values[0], job: row.values[1], model: row.values[2], requests: row.requests, cost: row.cost,
+        listCost: row.listCost, unpricedRequests: row.unpricedRequests)
+    }
+    let postings = try pendingAdjustments(ledger: ledger, current: current).map {
+      PostedAdjustment(
+        month: $0.month, postedTo: month, tenant: $0.tenant, lateUsage: $0.lateUsage, repricing: $0.repricing)
+    }
+    return PeriodClose(
+      month: month, closedAt: at, closedBy: by, note: note, figures: figures, priceTables: tables,
+      postings: postings)
+  }
+
+  /// Closes a month (see `prepareClose`) in one transaction. A request ingested between the
+  /// figures and the write would be in neither: the close is then computed again.
+  public static func close(
+    month: CivilDate, ledger: Ledger, current: PriceBook, tables: [(file: String, bundled: Bool, text: String)],
+    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
+  ) throws -> PeriodClose {
+    struct Moved: Error {}
+    for _ in 0..<5 {
+      let before = try ledger.highWaterMark()
+      let close = try prepareClose(
+        month: month, ledger: ledger, current: current, tables: tables, by: by, at: at, note: note, today: today,
+        allowUnpriced: allowUnpriced)
+      do {
+        try ledger.transaction { writer in
+          guard try writer.highWaterMark() == before else { throw Moved() }
+          try writer.close(close)
+        }
+        return close
+      } catch is Moved {
+        continue
+      }
+    }
+    throw PeriodError("the ledger kept changing while \(name(month)) was being closed; try again")
+  }
+
+  /// Reopens the latest closed month, recording why.
+  public static func reopen(month: CivilDate, ledger: Ledger, by: String, at: String, reason: String) throws {
+    let periods = try ledger.periods()
+    let monthName = name(month)
+    guard periods.first(where: { $0.month == month })?.isClosed == true else {
+      throw ReportError("\(monthName) is not closed")
+    }
+    let latest = periods.filter(\.isClosed).map(\.month).max()!
+    guard latest == month else {
+      throw ReportError(
+        "only the latest closed month can be reopened: \(name(latest)) (reopen it first to reach \(monthName))")
+    }
+    guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+      throw ReportError("--reason: say why \(monthName) is reopened; it is recorded with the month")
+    }
+    try ledger.transaction { writer in try writer.reopen(month, at: at, by: by, reason: reason) }
+  }
+}
+
+/// `tally periods`: every month ever closed, with its latest close, what was ingested for it
+/// since, and the prior-period adjustments pending.
+public struct PeriodsReport: Sendable {
+  public let periods: [ClosedPeriod]
+  /// Billed requests ingested after the close, per closed month.
+  public let lateRequests: [CivilDate: Int]
+  public let posted: [PostedAdjustment]
+  public let pending: [TenantAdjustment]
+  /// Where pending adjustments go: the month after the latest closed one.
+  public let firstOpenMonth: CivilDate?
+
+  public static func build(ledger: Ledger, current: PriceBook) throws -> PeriodsReport {
+    let periods = try ledger.periods()
+    return PeriodsReport(
+      periods: periods, lateRequests: try ledger.lateRequestCounts(), posted: try ledger.postedAdjustments(),
+      pending: try PeriodBooks.pendingAdjustments(ledger: ledger, current: current),
+      firstOpenMonth: PeriodBooks.firstOpenMonth(periods))
+  }
+}

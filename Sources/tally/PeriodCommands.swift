@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import TallyKit
+
+struct CloseCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "close",
+    abstract: "Close a month: freeze its figures; later usage and price changes become adjustments.",
+    discussion: """
+      Stores in the ledger the month's figures per tenant, job and model, the price tables that
+      priced them, what had been ingested, who closed it and when. Afterwards every report on
+      the month shows the closed figures. Usage ingested later for it, and price tables that
+      would change its cost, do not change it: the difference is a prior-period adjustment in
+      the first open month (the month after the latest closed one), listed by `tally periods`
+      and posted when that month is closed. Months close in order, once they have ended (UTC).
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The month to close.", valueName: "YYYY-MM"))
+  var month: String
+
+  @Option(help: ArgumentHelp("A note kept with the close, such as the invoice batch.", valueName: "text"))
+  var note: String?
+
+  @Flag(help: "Close even though some usage cannot be priced (it is left out of the closed figures).")
+  var allowUnpriced = false
+
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var pricing: PricingOptions
+
+  func validate() throws { _ = try ReportWindow.argument(month: month, option: "YYYY-MM") }
+
+  func run() throws {
+    let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
+    guard FileManager.default.fileExists(atPath: ledger.path) else {
+      fail(["no ledger at \(ledger.path): nothing to close"], exitCode: 1)
+    }
+    let database = try ledger.open()
+    let (current, tables) = try pricing.loadWithTables()
+    let close = try periodAction {
+      try PeriodBooks.close(
+        month: first, ledger: database, current: current, tables: tables,
+        by: Terminal.userName, at: Timestamp.format(Terminal.now), note: note, today: Terminal.today,
+        allowUnpriced: allowUnpriced)
+    }
+    try database.checkpoint()
+    let cost = close.figures.compactMap(\.cost).sum()
+    let tenants = Set(close.figures.map(\.tenant)).count
+    var lines = [
+      "tally: closed \(month): \(close.figures.map(\.requests).reduce(0, +)) requests, \(tenants) tenant\(tenants == 1 ? "" : "s"), \(cost.terminal()) (by \(close.closedBy) at \(close.closedAt))"
+    ]
+    if !close.postings.isEmpty {
+      let total = close.postings.map { $0.lateUsage + $0.repricing }.sum()
+      let months = Set(close.postings.map { String($0.month.description.prefix(7)) }).sorted()
+      lines.append(
+        "tally: posted \(close.postings.count) prior-period adjustment\(close.postings.count == 1 ? "" : "s") of \(months.joined(separator: ", ")) to \(month): \(total.terminal())"
+      )
+    }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+  }
+}
+
+struct ReopenCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "reopen",
+    abstract: "Reopen the latest closed month, with a reason that is recorded.",
+    discussion: """
+      Its late usage joins its figures again, and adjustments posted to it are pending again.
+      Only the latest closed month can be reopened; close it again when it is corrected.
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The month to reopen.", valueName: "YYYY-MM"))
+  var month: String
+
+  @Option(help: ArgumentHelp("Why the month is reopened (recorded with it).", valueName: "text"))
+  var reason: String
+
+  @OptionGroup var ledger: LedgerOptions
+
+  func validate() throws {
+    _ = try ReportWindow.argument(month: month, option: "YYYY-MM")
+    if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+      throw ValidationError("--reason: say why \(month) is reopened; it is recorded with the month")
+    }
+  }
+
+  func run() throws {
+    let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
+    guard FileManager.default.fileExists(atPath: ledger.path) else {
+      fail(["no ledger at \(ledger.path): nothing to reopen"], exitCode: 1)
+    }
+    let database = try ledger.open()
+    try periodAction {
+      try PeriodBooks.reopen(
+        month: first, ledger: database, by: Terminal.userName, at: Timestamp.format(Terminal.now), reason: reason)
+    }
+    try database.checkpoint()
+    FileHandle.standardError.write(
+      Data("tally: reopened \(month) (by \(Terminal.userName) at \(Timestamp.format(Terminal.now)))\n".utf8))
+  }
+}
+
+struct PeriodsCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "periods",
+    abstract: "Closed months, their figures, and the prior-period adjustments pending.",
+    discussion: """
+      A pending adjustment is what a closed month costs now (late usage at the rates in force,
+      its closed usage at the current price tables) minus its closed figures and what earlier
+      closes posted. It goes to the first open month's chargeback and is posted when that month
+      is closed.
+      """
+  )
+
+  @Flag(help: "List the pending adjustments per closed month and tenant instead of the months.")
+  var adjustments = false
+
+  @OptionGroup var ledger: LedgerOptions
+  @OptionGroup var pricing: PricingOptions
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws { try output.rejectFocus() }
+
+  func run() throws {
+    let database = try ledger.openForReading()
+    let current = try pricing.loadPriceBook()
+    let report = try periodAction { try PeriodsReport.build(ledger: database, current: current) }
+    if adjustments {
+      let month = report.firstOpenMonth.map { String($0.description.prefix(7)) }
+      let title = month.map { "Prior-period adjustments pending, going to \($0)" } ?? "Prior-period adjustments"
+      output.print(
+        report.adjustmentsTable, context: ReportContext(title: title, window: nil, prices: current.sources))
+      return
+    }
+    let context = ReportContext(title: "Closed months", window: nil, prices: current.sources)
+    output.print(report.table, context: context, after: report.notes)
+  }
+}
+
+/// Runs a period action, mapping what cannot be done as asked to exit 64 and books that are
+/// not ready to exit 65, each with its message alone.
+func periodAction<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try buildReport(body)
+  } catch let error as PeriodError {
+    fail([error.description], exitCode: 65)
+  } catch let error as LedgerError {
+    fail([error.description], exitCode: 1)
+  }
+}
