@@ -334,10 +334,14 @@ struct LedgerReportOptions: ParsableArguments {
     _ title: String, window: ReportWindow, ledger database: Ledger?, filter: ReportFilter = ReportFilter(),
     warnings: [String], prices: PriceBook
   ) throws -> ReportContext {
-    ReportContext(
-      title: title, window: window,
-      covered: try database.flatMap { try ReportContext.covered(window, ledger: $0) },
-      filter: filter, warnings: warnings, prices: prices.sources)
+    let covered = try database.flatMap { try ReportContext.covered(window, ledger: $0) }
+    var context = ReportContext(
+      title: title, window: window, covered: covered, filter: filter, warnings: warnings,
+      prices: prices.sources)
+    if let database {
+      context.closedMonths = ReportContext.closedMonths(try database.periods(), in: window, covered: covered)
+    }
+    return context
   }
 
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65

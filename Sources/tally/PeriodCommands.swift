@@ -93,7 +93,8 @@ struct ReopenCommand: ParsableCommand {
     let database = try ledger.open()
     try periodAction {
       try PeriodBooks.reopen(
-        month: first, ledger: database, by: Terminal.userName, at: Timestamp.format(Terminal.now), reason: reason)
+        month: first, ledger: database, by: Terminal.userName, at: Timestamp.format(Terminal.now),
+        reason: reason)
     }
     try database.checkpoint()
     FileHandle.standardError.write(
@@ -128,7 +129,8 @@ struct PeriodsCommand: ParsableCommand {
     let report = try periodAction { try PeriodsReport.build(ledger: database, current: current) }
     if adjustments {
       let month = report.firstOpenMonth.map { String($0.description.prefix(7)) }
-      let title = month.map { "Prior-period adjustments pending, going to \($0)" } ?? "Prior-period adjustments"
+      let title =
+        month.map { "Prior-period adjustments pending, going to \($0)" } ?? "Prior-period adjustments"
       output.print(
         report.adjustmentsTable, context: ReportContext(title: title, window: nil, prices: current.sources))
       return

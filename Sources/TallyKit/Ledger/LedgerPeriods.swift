@@ -189,7 +189,8 @@ extension Ledger {
         closedBy: row["closed_by"], note: row["note"], closeCount: row["close_count"],
         requestIDMax: row["request_id_max"], sourceIDMax: row["source_id_max"], sources: row["sources"],
         requests: row["requests"], cost: Money(parsing: row["cost"] as String) ?? .zero,
-        listCost: Money(parsing: row["list_cost"] as String) ?? .zero, unpricedRequests: row["unpriced_requests"])
+        listCost: Money(parsing: row["list_cost"] as String) ?? .zero,
+        unpricedRequests: row["unpriced_requests"])
     }
   }
 
@@ -202,7 +203,8 @@ extension Ledger {
   /// The close and reopen history, oldest first.
   public func periodEvents() throws -> [PeriodEvent] {
     try read { db in
-      try Row.fetchAll(db, sql: "SELECT month, action, at, by, text FROM period_event ORDER BY id").map { row in
+      try Row.fetchAll(db, sql: "SELECT month, action, at, by, text FROM period_event ORDER BY id").map {
+        row in
         PeriodEvent(
           month: CivilDate(daysSinceEpoch: row["month"]), action: row["action"], at: row["at"], by: row["by"],
           text: row["text"])
@@ -258,7 +260,8 @@ extension Ledger {
         db, sql: "SELECT * FROM period_adjustment\(condition) ORDER BY month, posted_to, tenant"
       ).map { row in
         PostedAdjustment(
-          month: CivilDate(daysSinceEpoch: row["month"]), postedTo: CivilDate(daysSinceEpoch: row["posted_to"]),
+          month: CivilDate(daysSinceEpoch: row["month"]),
+          postedTo: CivilDate(daysSinceEpoch: row["posted_to"]),
           tenant: row["tenant"], lateUsage: Money(parsing: row["late_usage"] as String) ?? .zero,
           repricing: Money(parsing: row["repricing"] as String) ?? .zero)
       }
@@ -298,7 +301,8 @@ extension LedgerWriter {
           WHERE timestamp >= ? AND timestamp < ? AND id NOT IN (SELECT request_id FROM late_request)
           """, arguments: [start, end]) ?? 0
     let priced = close.figures.compactMap(\.cost)
-    let previous = try Int.fetchOne(db, sql: "SELECT close_count FROM period WHERE month = ?", arguments: [month])
+    let previous = try Int.fetchOne(
+      db, sql: "SELECT close_count FROM period WHERE month = ?", arguments: [month])
     try db.execute(
       sql: """
         INSERT OR REPLACE INTO period (month, status, closed_at, closed_by, note, close_count, request_id_max,
@@ -325,7 +329,9 @@ extension LedgerWriter {
       ])
     }
     // Statement numbers follow the tenants' names, so they do not depend on the database.
-    let tenants = Set(close.figures.map(\.tenant) + close.postings.map(\.tenant)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let tenants = Set(close.figures.map(\.tenant) + close.postings.map(\.tenant)).sorted {
+      $0.utf8.lexicographicallyPrecedes($1.utf8)
+    }
     for (index, tenant) in tenants.enumerated() {
       try db.execute(
         sql: "INSERT INTO period_statement (month, tenant, invoice_id) VALUES (?, ?, ?)",

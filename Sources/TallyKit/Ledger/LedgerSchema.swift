@@ -342,7 +342,9 @@ extension Ledger {
     for (table, keys, select) in rollupGroups("id NOT IN (SELECT request_id FROM late_request)") {
       try db.execute(sql: "DELETE FROM \(table)")
       try db.execute(
-        sql: "INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(sumColumns.joined(separator: ", "))) \(select)")
+        sql:
+          "INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(sumColumns.joined(separator: ", "))) \(select)"
+      )
     }
   }
 

@@ -211,7 +211,8 @@ extension LedgerWriter {
 
     // Late requests of a closed month are not in the rollups (`late_request`).
     try subtractFromRollups("\(owned) AND id NOT IN (SELECT request_id FROM late_request)")
-    try db.execute(sql: "DELETE FROM late_request WHERE request_id IN (SELECT id FROM request WHERE \(owned))")
+    try db.execute(
+      sql: "DELETE FROM late_request WHERE request_id IN (SELECT id FROM request WHERE \(owned))")
     let hashes = try Int64.fetchAll(db, sql: "SELECT key_hash FROM request WHERE \(owned) ORDER BY key_hash")
     try db.execute(sql: "DELETE FROM request WHERE \(owned)")
     removal.rehomed = try repairProbeChains(afterDeleting: hashes)

@@ -365,7 +365,9 @@ extension PriceBook {
         if start < from { pieces.append(card.clipped(from: start, to: from)) }
         start = max(start, to)
       }
-      if card.effectiveTo.map({ start < $0 }) ?? true { pieces.append(card.clipped(from: start, to: card.effectiveTo)) }
+      if card.effectiveTo.map({ start < $0 }) ?? true {
+        pieces.append(card.clipped(from: start, to: card.effectiveTo))
+      }
       return pieces
     }
     func inside(_ card: RateCard, _ from: CivilDate, _ to: CivilDate) -> RateCard? {

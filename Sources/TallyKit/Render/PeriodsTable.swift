@@ -6,7 +6,8 @@ extension PeriodsReport {
   public var table: ReportTable {
     let columns = [
       Column("month", title: "Month"), Column("status", title: "Status"),
-      Column("closed_at", title: "Closed at", dropPriority: 2), Column("closed_by", title: "By", dropPriority: 2),
+      Column("closed_at", title: "Closed at", dropPriority: 2),
+      Column("closed_by", title: "By", dropPriority: 2),
       Column("requests", title: "Requests"), Column("cost_usd", title: "Cost as closed"),
       Column("late_requests", title: "Late requests"),
       Column("posted_adjustment_usd", title: "Posted adj.", dropPriority: 1),
@@ -44,7 +45,8 @@ extension PeriodsReport {
     let goesTo = firstOpenMonth.map { String($0.description.prefix(7)) } ?? ""
     let columns = [
       Column("month", title: "Closed month"), Column("tenant", title: "Tenant"),
-      Column("late_requests", title: "Late requests"), Column("late_usage_usd", title: "Late usage", rounding: .allocated),
+      Column("late_requests", title: "Late requests"),
+      Column("late_usage_usd", title: "Late usage", rounding: .allocated),
       Column("repricing_usd", title: "Repricing", rounding: .allocated),
       Column("adjustment_usd", title: "Adjustment", rounding: .sum("late_usage_usd", plus: "repricing_usd")),
       Column("unpriced_requests", title: "Unpriced"), Column("posted_to", title: "Goes to"),

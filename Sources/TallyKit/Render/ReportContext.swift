@@ -18,6 +18,8 @@ public struct ReportContext: Sendable {
   public var warnings: [String]
   /// The price tables that priced the report.
   public var prices: [PriceSource]
+  /// Closed months the report covers: their figures are as closed.
+  public var closedMonths: [ClosedPeriod] = []
 
   public init(
     title: String, window: ReportWindow?, covered: (from: CivilDate, to: CivilDate)? = nil,
@@ -42,7 +44,34 @@ public struct ReportContext: Sendable {
 
   /// `Spend by month and model, 2026-09-01 to 2026-10-31 (UTC), where tenant = acme:`, with
   /// `all usage in the ledger` when no window was given.
-  public var heading: String { titleLine + pricesLine }
+  public var heading: String { titleLine + pricesLine + closedLine }
+
+  /// `Closed: 2026-10 (by finance at 2026-11-03T09:00:00Z): its figures are as closed; …`, or ""
+  /// when the report covers no closed month.
+  public var closedLine: String {
+    guard let last = closedMonths.last else { return "" }
+    let months = closedMonths.map { "\($0.name) (by \($0.closedBy) at \($0.closedAt))" }
+    let next = String(last.month.startOfNextMonth.description.prefix(7))
+    let plural = closedMonths.count > 1
+    return
+      "Closed: \(Suggestions.andList(months)): \(plural ? "their" : "its") figures are as closed; later usage and price changes are prior-period adjustments in \(next) (tally periods).\n"
+  }
+
+  /// The closed months among `periods` that a window of local days touches.
+  public static func closedMonths(
+    _ periods: [ClosedPeriod], in window: ReportWindow, covered: (from: CivilDate, to: CivilDate)?
+  )
+    -> [ClosedPeriod]
+  {
+    periods.filter { period in
+      guard period.isClosed else { return false }
+      let from = covered?.from ?? window.from
+      let to = covered?.to ?? window.to
+      // A local day may reach into the UTC day before or after it.
+      return (from.map { period.month.startOfNextMonth > $0.adding(days: -1) } ?? true)
+        && (to.map { period.month <= $0.adding(days: 1) } ?? true)
+    }
+  }
 
   /// `Prices: the bundled tables pricing/anthropic.csv of 2026-04-01 and …, overridden by
   /// contract.csv.`, or "" when the report names none.
@@ -90,7 +119,24 @@ public struct ReportContext: Sendable {
         ("xxh64", .string(source.hash)),
       ])
     }
-    return members + [("prices", .array(tables)), ("warnings", .array(warnings.map(JSONValue.string)))]
+    let closed: [(key: String, value: JSONValue)] =
+      closedMonths.isEmpty
+      ? []
+      : [
+        (
+          "closed_months",
+          .array(
+            closedMonths.map {
+              .object([
+                ("month", .string($0.name)), ("closed_at", .string($0.closedAt)),
+                ("closed_by", .string($0.closedBy)),
+              ])
+            })
+        )
+      ]
+    return members + [("prices", .array(tables))] + closed + [
+      ("warnings", .array(warnings.map(JSONValue.string)))
+    ]
   }
 }
 

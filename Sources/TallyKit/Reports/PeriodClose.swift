@@ -38,7 +38,8 @@ public enum PeriodBooks {
   /// `TALLY-2026-10-0007`.
   public static func statementNumber(month: CivilDate, index: Int) -> String {
     let number = String(index)
-    return "TALLY-\(month.description.prefix(7))-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number)"
+    return
+      "TALLY-\(month.description.prefix(7))-\(String(repeating: "0", count: max(0, 4 - number.count)))\(number)"
   }
 
   /// Parses `YYYY-MM` into the month's first day.
@@ -102,7 +103,9 @@ public enum PeriodBooks {
           closed[figure.tenant] = (closed[figure.tenant] ?? .zero) + (figure.cost ?? .zero)
         }
         for row in now.rows {
-          adjust(row.values[0]) { $0.repricing = $0.repricing + (row.cost ?? .zero) - (closed[row.values[0]] ?? .zero) }
+          adjust(row.values[0]) {
+            $0.repricing = $0.repricing + (row.cost ?? .zero) - (closed[row.values[0]] ?? .zero)
+          }
         }
         for (tenant, cost) in closed where !now.rows.contains(where: { $0.values[0] == tenant }) {
           adjust(tenant) { $0.repricing = $0.repricing - cost }
@@ -125,8 +128,10 @@ public enum PeriodBooks {
           $0.repricing = $0.repricing - posting.repricing
         }
       }
-      adjustments += tenants.values.filter { !$0.amount.isZero || !$0.lateUsage.isZero || $0.unpricedRequests > 0 }
-        .sorted { $0.tenant.utf8.lexicographicallyPrecedes($1.tenant.utf8) }
+      adjustments += tenants.values.filter {
+        !$0.amount.isZero || !$0.lateUsage.isZero || $0.unpricedRequests > 0
+      }
+      .sorted { $0.tenant.utf8.lexicographicallyPrecedes($1.tenant.utf8) }
     }
     return adjustments
   }
@@ -136,7 +141,8 @@ public enum PeriodBooks {
   /// `tables` its tables as text. Throws `ReportError` for a month that cannot be closed as
   /// asked, `PeriodError` for one whose books are not ready (unpriced usage).
   public static func prepareClose(
-    month: CivilDate, ledger: Ledger, current: PriceBook, tables: [(file: String, bundled: Bool, text: String)],
+    month: CivilDate, ledger: Ledger, current: PriceBook,
+    tables: [(file: String, bundled: Bool, text: String)],
     by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
   ) throws -> PeriodClose {
     let periods = try ledger.periods()
@@ -164,7 +170,8 @@ public enum PeriodBooks {
     }
     let window = try ReportWindow(month: monthName)
     let books = try prices(ledger: ledger, current: current)
-    let spend = try SpendReport.build(ledger: ledger, prices: books, by: [.tenant, .job, .model], window: window)
+    let spend = try SpendReport.build(
+      ledger: ledger, prices: books, by: [.tenant, .job, .model], window: window)
     let unpriced = spend.totals.unpricedRequests
     if unpriced > 0 && !allowUnpriced {
       throw PeriodError(
@@ -173,7 +180,8 @@ public enum PeriodBooks {
     }
     let figures = spend.rows.map { row in
       ClosedFigure(
-        tenant: row.values[0], job: row.values[1], model: row.values[2], requests: row.requests, cost: row.cost,
+        tenant: row.values[0], job: row.values[1], model: row.values[2], requests: row.requests,
+        cost: row.cost,
         listCost: row.listCost, unpricedRequests: row.unpricedRequests)
     }
     let postings = try pendingAdjustments(ledger: ledger, current: current).map {
@@ -188,14 +196,16 @@ public enum PeriodBooks {
   /// Closes a month (see `prepareClose`) in one transaction. A request ingested between the
   /// figures and the write would be in neither: the close is then computed again.
   public static func close(
-    month: CivilDate, ledger: Ledger, current: PriceBook, tables: [(file: String, bundled: Bool, text: String)],
+    month: CivilDate, ledger: Ledger, current: PriceBook,
+    tables: [(file: String, bundled: Bool, text: String)],
     by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
   ) throws -> PeriodClose {
     struct Moved: Error {}
     for _ in 0..<5 {
       let before = try ledger.highWaterMark()
       let close = try prepareClose(
-        month: month, ledger: ledger, current: current, tables: tables, by: by, at: at, note: note, today: today,
+        month: month, ledger: ledger, current: current, tables: tables, by: by, at: at, note: note,
+        today: today,
         allowUnpriced: allowUnpriced)
       do {
         try ledger.transaction { writer in
@@ -220,7 +230,8 @@ public enum PeriodBooks {
     let latest = periods.filter(\.isClosed).map(\.month).max()!
     guard latest == month else {
       throw ReportError(
-        "only the latest closed month can be reopened: \(name(latest)) (reopen it first to reach \(monthName))")
+        "only the latest closed month can be reopened: \(name(latest)) (reopen it first to reach \(monthName))"
+      )
     }
     guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
       throw ReportError("--reason: say why \(monthName) is reopened; it is recorded with the month")
