@@ -107,14 +107,4 @@ struct LedgerRemove: ParsableCommand {
     }
     return lines
   }
-
-  private func grouped<T: BinaryInteger>(_ value: T) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, character) in digits.enumerated() {
-      if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
-      out.append(character)
-    }
-    return (value < 0 ? "-" : "") + out
-  }
 }

@@ -47,7 +47,7 @@ struct CloseCommand: ParsableCommand {
     let cost = close.figures.compactMap(\.cost).sum()
     let tenants = Set(close.figures.map(\.tenant)).count
     var lines = [
-      "tally: closed \(month): \(close.figures.map(\.requests).reduce(0, +)) requests, \(tenants) tenant\(tenants == 1 ? "" : "s"), \(cost.terminal()) (by \(close.closedBy) at \(close.closedAt))"
+      "tally: closed \(month): \(grouped(close.figures.map(\.requests).reduce(0, +))) requests, \(tenants) tenant\(tenants == 1 ? "" : "s"), \(cost.terminal()) (by \(close.closedBy) at \(close.closedAt))"
     ]
     if !close.postings.isEmpty {
       let total = close.postings.map { $0.lateUsage + $0.repricing }.sum()

@@ -701,7 +701,11 @@ public struct ReconcileReport: Sendable {
   }
 }
 
-func grouped(_ count: Int) -> String { ExactDecimal.fixed(Decimal(count), scale: 0, grouping: true) }
+/// A count with thousands separators: `4,859`.
+public func grouped(_ count: Int) -> String { ExactDecimal.fixed(Decimal(count), scale: 0, grouping: true) }
+
+/// A count with thousands separators: `4,859`.
+public func grouped(_ count: Int64) -> String { ExactDecimal.fixed(Decimal(count), scale: 0, grouping: true) }
 
 /// `a + b`, or an error instead of a trap when the sum does not fit.
 func checkedSum(_ a: Int, _ b: Int) throws(ReportError) -> Int {
