@@ -92,7 +92,8 @@ struct PeriodCloseCLITests {
       ["report", "chargeback", "--month", "2026-10", "--format", "json", "--pricing", "contract.csv"], in: scratch)
     #expect(report.stdout.contains("\"cost_usd\": \"344.917828925\""), "\(report.stdout.suffix(400))")
     let pending = try Self.run(["periods", "--format", "json", "--pricing", "contract.csv"], in: scratch)
-    // 10% off claude-sonnet-4-5, whose October costs $289.1840958 at the bundled rates.
+    // 10% off the base tier of claude-sonnet-4-5, whose October usage there costs $289.1840958
+    // at the bundled rates (`report spend --by model,context`).
     #expect(pending.stdout.contains("\"pending_adjustment_usd\": \"-28.91840958\""), "\(pending.stdout.prefix(300))")
   }
 
