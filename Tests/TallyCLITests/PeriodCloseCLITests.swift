@@ -33,7 +33,8 @@ struct PeriodCloseCLITests {
     #expect(close.status == 0, "\(close)")
     #expect(
       close.stderr
-        == "tally: closed 2026-10: 4,859 requests, 14 tenants, $344.92 (by finance at 2026-11-03T09:00:00Z)\n")
+        == "tally: closed 2026-10: 4,859 requests, 14 tenants, $344.92 (by finance at 2026-11-03T09:00:00Z)\n"
+    )
     let again = try Self.run(["close", "2026-10"], in: scratch)
     #expect(again.status == 64)
     #expect(
@@ -41,7 +42,8 @@ struct PeriodCloseCLITests {
         == "tally: 2026-10 is already closed (on 2026-11-03T09:00:00Z by finance); to change it, reopen it first: tally reopen 2026-10 --reason TEXT\n"
     )
 
-    try Self.lateFile.write(to: scratch.appendingPathComponent("late.jsonl"), atomically: true, encoding: .utf8)
+    try Self.lateFile.write(
+      to: scratch.appendingPathComponent("late.jsonl"), atomically: true, encoding: .utf8)
     let ingest = try Self.run(["ingest", "late.jsonl"], in: scratch)
     #expect(ingest.status == 0, "\(ingest)")
     #expect(
@@ -75,7 +77,9 @@ struct PeriodCloseCLITests {
     #expect(reopen.stderr == "tally: reopened 2026-10 (by finance at 2026-11-03T09:00:00Z)\n")
     #expect(try Self.octoberTotal(scratch) == "345.52")
     let reopened = try Self.run(["periods", "--format", "csv"], in: scratch)
-    #expect(reopened.stdout.hasSuffix("2026-10,open,2026-11-03T09:00:00Z,finance,4859,344.92,0,0.00,,invoiced 2026-11-03\n"))
+    #expect(
+      reopened.stdout.hasSuffix(
+        "2026-10,open,2026-11-03T09:00:00Z,finance,4859,344.92,0,0.00,,invoiced 2026-11-03\n"))
   }
 
   @Test func aPriceTableGivenLaterDoesNotRepriceAClosedMonth() throws {
@@ -89,12 +93,15 @@ struct PeriodCloseCLITests {
     try contract.write(
       to: scratch.appendingPathComponent("contract.csv"), atomically: true, encoding: .utf8)
     let report = try Self.run(
-      ["report", "chargeback", "--month", "2026-10", "--format", "json", "--pricing", "contract.csv"], in: scratch)
+      ["report", "chargeback", "--month", "2026-10", "--format", "json", "--pricing", "contract.csv"],
+      in: scratch)
     #expect(report.stdout.contains("\"cost_usd\": \"344.917828925\""), "\(report.stdout.suffix(400))")
     let pending = try Self.run(["periods", "--format", "json", "--pricing", "contract.csv"], in: scratch)
     // 10% off the base tier of claude-sonnet-4-5, whose October usage there costs $289.1840958
     // at the bundled rates (`report spend --by model,context`).
-    #expect(pending.stdout.contains("\"pending_adjustment_usd\": \"-28.91840958\""), "\(pending.stdout.prefix(300))")
+    #expect(
+      pending.stdout.contains("\"pending_adjustment_usd\": \"-28.91840958\""), "\(pending.stdout.prefix(300))"
+    )
   }
 
   @Test func reopenNeedsAReasonAndOnlyTheLatestClosedMonth() throws {
@@ -104,9 +111,14 @@ struct PeriodCloseCLITests {
     #expect(notClosed.stderr == "tally: 2026-10 is not closed\n")
     let noReason = try Self.run(["reopen", "2026-10", "--reason", " "], in: scratch)
     #expect(noReason.status == 64)
-    #expect(noReason.stderr.hasPrefix("Error: --reason: say why 2026-10 is reopened; it is recorded with the month\n"))
+    #expect(
+      noReason.stderr.hasPrefix(
+        "Error: --reason: say why 2026-10 is reopened; it is recorded with the month\n"))
     let notEnded = try Self.run(["close", "2026-11"], in: scratch)
     #expect(notEnded.status == 64)
-    #expect(notEnded.stderr == "tally: 2026-11 has not ended (today is 2026-11-03, UTC): a month can be closed from its next month on\n")
+    #expect(
+      notEnded.stderr
+        == "tally: 2026-11 has not ended (today is 2026-11-03, UTC): a month can be closed from its next month on\n"
+    )
   }
 }

@@ -105,7 +105,8 @@ extension Ledger {
   /// - `period_event`: every close and reopen, with who, when and why;
   /// - `period_figure`: the closed figures per tenant, job and model (exact decimal text);
   /// - `period_statement`: the statement (invoice) number of each tenant of a closed month;
-  /// - `period_price_table`: the text of every price table that priced the close;
+  /// - `period_price_table`: every price table that priced the close, by its XXH64, and
+  ///   `price_table_text` the text of each (stored once however many months it priced);
   /// - `period_adjustment`: corrections of a closed month posted to a later month's close;
   /// - `late_request`: requests ingested after their month was closed. They are in `request`
   ///   (so a re-ingest is a duplicate) but not in the rollups, so every report on the closed
@@ -158,8 +159,12 @@ extension Ledger {
           position INTEGER NOT NULL,
           file TEXT NOT NULL,
           bundled INTEGER NOT NULL,
-          text TEXT NOT NULL,
+          hash TEXT NOT NULL,
           PRIMARY KEY (month, position)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE price_table_text (
+          hash TEXT PRIMARY KEY,
+          text TEXT NOT NULL
         ) STRICT, WITHOUT ROWID;
         CREATE TABLE period_adjustment (
           month INTEGER NOT NULL,
@@ -246,9 +251,28 @@ extension Ledger {
   public func closedPriceTables(_ month: CivilDate) throws -> [(file: String, bundled: Bool, text: String)] {
     try read { db in
       try Row.fetchAll(
-        db, sql: "SELECT file, bundled, text FROM period_price_table WHERE month = ? ORDER BY position",
-        arguments: [month.daysSinceEpoch]
+        db,
+        sql: """
+          SELECT p.file, p.bundled, t.text FROM period_price_table p JOIN price_table_text t ON t.hash = p.hash
+          WHERE p.month = ? ORDER BY p.position
+          """, arguments: [month.daysSinceEpoch]
       ).map { (file: $0["file"], bundled: $0["bundled"], text: $0["text"]) }
+    }
+  }
+
+  /// Each closed month's tables as `PriceSource.signature`s, in load order: compared with the
+  /// current tables without reading or parsing the texts.
+  public func closedPriceSignatures() throws -> [CivilDate: [String]] {
+    try read { db in
+      var signatures: [CivilDate: [String]] = [:]
+      for row in try Row.fetchAll(
+        db, sql: "SELECT month, file, bundled, hash FROM period_price_table ORDER BY month, position")
+      {
+        let bundled: Bool = row["bundled"]
+        signatures[CivilDate(daysSinceEpoch: row["month"]), default: []].append(
+          "\(row["file"] as String)\u{1F}\(bundled)\u{1F}\(row["hash"] as String)")
+      }
+      return signatures
     }
   }
 
@@ -338,9 +362,13 @@ extension LedgerWriter {
         arguments: [month, tenant, PeriodBooks.statementNumber(month: close.month, index: index + 1)])
     }
     for (position, table) in close.priceTables.enumerated() {
+      let hash = PriceSource.hash(table.text)
       try db.execute(
-        sql: "INSERT INTO period_price_table (month, position, file, bundled, text) VALUES (?, ?, ?, ?, ?)",
-        arguments: [month, position, table.file, table.bundled, table.text])
+        sql: "INSERT OR IGNORE INTO price_table_text (hash, text) VALUES (?, ?)",
+        arguments: [hash, table.text])
+      try db.execute(
+        sql: "INSERT INTO period_price_table (month, position, file, bundled, hash) VALUES (?, ?, ?, ?, ?)",
+        arguments: [month, position, table.file, table.bundled, hash])
     }
     for posting in close.postings {
       try db.execute(

@@ -414,11 +414,19 @@ public struct PriceSource: Hashable, Sendable {
     file = source.file
     self.bundled = bundled
     newest = table.cards.flatMap { [$0.effectiveFrom] + ($0.effectiveTo.map { [$0] } ?? []) }.max()
-    var hasher = ContentHash()
-    var text = source.text
-    text.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
-    hash = hasher.hex
+    hash = PriceSource.hash(source.text)
   }
+
+  /// XXH64 of a table's text, 16 hex digits.
+  public static func hash(_ text: String) -> String {
+    var hasher = ContentHash()
+    var text = text
+    text.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+    return hasher.hex
+  }
+
+  /// What tells two sets of tables apart: each table's file, whether it is bundled, its hash.
+  public var signature: String { "\(file)\u{1F}\(bundled)\u{1F}\(hash)" }
 
   /// `pricing/anthropic.csv of 2026-04-01`.
   public var description: String { newest.map { "\(file) of \($0)" } ?? file }

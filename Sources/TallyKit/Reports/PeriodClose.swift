@@ -65,13 +65,16 @@ public enum PeriodBooks {
   /// month is priced by the tables it was closed with (a month closed with the same tables as
   /// `current` needs nothing).
   public static func prices(ledger: Ledger, current: PriceBook) throws -> PriceBook {
+    let signatures = try ledger.closedPriceSignatures()
+    let currentSignature = current.sources.map(\.signature)
     var months: [(month: CivilDate, book: PriceBook)] = []
-    var books: [[PriceSource]: PriceBook] = [:]
+    var books: [[String]: PriceBook] = [:]
     for period in try ledger.periods() where period.isClosed {
-      let book = try book(of: period.month, ledger: ledger)
-      guard book.sources != current.sources else { continue }
-      months.append((period.month, books[book.sources] ?? book))
-      books[book.sources] = book
+      let signature = signatures[period.month] ?? []
+      guard signature != currentSignature else { continue }
+      let book = try books[signature] ?? book(of: period.month, ledger: ledger)
+      books[signature] = book
+      months.append((period.month, book))
     }
     return current.splicing(months: months)
   }
@@ -89,6 +92,7 @@ public enum PeriodBooks {
     guard !periods.isEmpty else { return [] }
     let late = try ledger.lateRequestCounts()
     let posted = try ledger.postedAdjustments()
+    let signatures = try ledger.closedPriceSignatures()
     var adjustments: [TenantAdjustment] = []
     for period in periods {
       let window = try ReportWindow(month: period.name)
@@ -96,7 +100,7 @@ public enum PeriodBooks {
       func adjust(_ tenant: String, _ change: (inout TenantAdjustment) -> Void) {
         change(&tenants[tenant, default: TenantAdjustment(month: period.month, tenant: tenant)])
       }
-      if try book(of: period.month, ledger: ledger).sources != current.sources {
+      if signatures[period.month] != current.sources.map(\.signature) {
         let now = try SpendReport.build(ledger: ledger, prices: current, by: [.tenant], window: window)
         var closed: [String: Money] = [:]
         for figure in try ledger.closedFigures(period.month) {
