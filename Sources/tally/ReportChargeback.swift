@@ -162,7 +162,8 @@ struct AllocationOptions: ParsableArguments {
   }
 
   /// Builds the chargeback; a shared cost that cannot be spread exits 65 naming its line.
-  func build(sharedCosts: SharedCostsFile?, _ body: () throws -> ChargebackReport) throws -> ChargebackReport {
+  func build(sharedCosts: SharedCostsFile?, _ body: () throws -> ChargebackReport) throws -> ChargebackReport
+  {
     do {
       return try buildReport(body)
     } catch let error as AllocationError {

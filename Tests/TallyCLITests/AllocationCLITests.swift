@@ -77,9 +77,11 @@ struct AllocationCLITests {
       let allocated = parts.reduce(Decimal(0)) { $0 + R.decimal(row[$1]) }
       #expect(R.decimal(row["allocated_usd"]) == allocated, "\(row)")
       #expect(
-        R.decimal(row["total_cost_usd"]) == R.decimal(row["cost_usd"]) + R.decimal(row["allocated_usd"]), "\(row)")
+        R.decimal(row["total_cost_usd"]) == R.decimal(row["cost_usd"]) + R.decimal(row["allocated_usd"]),
+        "\(row)")
       #expect(
-        R.decimal(row["gross_margin_usd"]) == R.decimal(row["revenue_usd"]) - R.decimal(row["total_cost_usd"]),
+        R.decimal(row["gross_margin_usd"]) == R.decimal(row["revenue_usd"])
+          - R.decimal(row["total_cost_usd"]),
         "\(row)")
     }
     let unattributed = try #require(rows.first { $0["tenant"] == "(unattributed)" })
@@ -97,7 +99,10 @@ struct AllocationCLITests {
     let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
     let allocations = try #require(object["allocations"] as? [[String: Any]])
     #expect(allocations.map { $0["column"] as? String } == parts)
-    #expect(allocations.map { $0["method"] as? String } == ["proportional", "fixed", "proportional", "floor+proportional"])
+    #expect(
+      allocations.map { $0["method"] as? String } == [
+        "proportional", "fixed", "proportional", "floor+proportional",
+      ])
     #expect(allocations[1]["amount_usd"] as? String == "150")
     #expect(allocations[1]["weights"] as? [String: String] == ["engineering": "0.6", "data-science": "0.4"])
     for allocation in allocations {
@@ -123,14 +128,17 @@ struct AllocationCLITests {
     }
     var origins: [String: (cost: Decimal, list: Decimal, quantity: Decimal)] = [:]
     for row in before where row["SubAccountId"] == "(unattributed)" {
-      origins[key(row)] = (R.decimal(row["BilledCost"]), R.decimal(row["ListCost"]), R.decimal(row["ConsumedQuantity"]))
+      origins[key(row)] = (
+        R.decimal(row["BilledCost"]), R.decimal(row["ListCost"]), R.decimal(row["ConsumedQuantity"])
+      )
     }
     #expect(origins.count > 50)
     var parts: [String: (cost: Decimal, list: Decimal, quantity: Decimal, ratio: Decimal, rows: Int)] = [:]
     for row in after where row["AllocatedMethodId"] == "unattributed-proportional" {
       #expect(row["SubAccountId"] == "(unattributed)", "a split row keeps its origin's dimensions")
       #expect(row["AllocatedResourceId"] != "(unattributed)")
-      let details = try JSONSerialization.jsonObject(with: Data(row["AllocatedMethodDetails"]!.utf8)) as! [String: Any]
+      let details =
+        try JSONSerialization.jsonObject(with: Data(row["AllocatedMethodDetails"]!.utf8)) as! [String: Any]
       let element = (details["Elements"] as! [[String: Any]])[0]
       let ratio = Decimal(string: "\(element["AllocatedRatio"]!)")!
       var part = parts[key(row), default: (0, 0, 0, 0, 0)]
@@ -152,7 +160,9 @@ struct AllocationCLITests {
       #expect(abs(part.ratio - 1) < Decimal(string: "1e-18")!, "\(key)")
     }
     // Every other usage row is as in 1.2.
-    #expect(after.filter { $0["ChargeCategory"] == "Usage" && $0["AllocatedMethodId"] == "" }.count == before.count - origins.count)
+    #expect(
+      after.filter { $0["ChargeCategory"] == "Usage" && $0["AllocatedMethodId"] == "" }.count == before.count
+        - origins.count)
     var shared: [String: Decimal] = [:]
     for row in after where row["ChargeCategory"] == "Purchase" {
       #expect(row["ChargeFrequency"] == "Recurring")
@@ -191,7 +201,9 @@ struct AllocationCLITests {
       week.stderr
         == "tally: --shared-costs: shared-costs-2026-10.csv holds monthly amounts, and the chargeback covers 2026-10-01 to 2026-10-07 (7 days): give --month 2026-10\n"
     )
-    let otherMonth = try Self.run(["report", "chargeback", "--month", "2026-09", "--shared-costs", "shared-costs-2026-10.csv"])
+    let otherMonth = try Self.run([
+      "report", "chargeback", "--month", "2026-09", "--shared-costs", "shared-costs-2026-10.csv",
+    ])
     #expect(otherMonth.status == 64)
     #expect(otherMonth.stderr.contains("give --month 2026-10, or the shared-costs file for 2026-09"))
     // The unattributed cost alone needs no whole month.

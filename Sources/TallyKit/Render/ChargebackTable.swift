@@ -152,7 +152,8 @@ extension AllocationResult {
   public var json: JSONValue {
     .object([
       ("name", .string(policy.name)), ("column", .string(policy.column)),
-      ("amount_usd", .decimal(policy.amount.value.displayDecimal)), ("method", .string(policy.method.rawValue)),
+      ("amount_usd", .decimal(policy.amount.value.displayDecimal)),
+      ("method", .string(policy.method.rawValue)),
       ("weights", .object(policy.weights.map { ($0.tenant, .decimal($0.value.displayDecimal)) })),
       ("ratios", .object(printedRatios.map { ($0.tenant, .decimal($0.ratio)) })),
     ])

@@ -20,12 +20,15 @@ extension FocusExport {
   /// after `PublisherName`, and the allocation columns, after `Tags`.
   public static let columns13: [String] = {
     var columns = FocusExport.columns
-    columns.insert(contentsOf: ["ServiceProviderName", "HostProviderName"], at: columns.firstIndex(of: "PublisherName")! + 1)
+    columns.insert(
+      contentsOf: ["ServiceProviderName", "HostProviderName"],
+      at: columns.firstIndex(of: "PublisherName")! + 1)
     return columns + allocationColumns
   }()
 
   static let allocationColumns = [
-    "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName", "AllocatedTags",
+    "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName",
+    "AllocatedTags",
   ]
 
   static let providerNames = ["anthropic": "Anthropic", "openai": "OpenAI", "google": "Google"]
@@ -60,7 +63,8 @@ extension FocusExport {
       .text(details.compact), .text("Standard"), .text(tokens ? "1000000 Tokens" : "1000 Searches"),
       .rate(part(charge.pricingQuantity)), .rate(charge.listUnitPrice), .rate(charge.contractedUnitPrice),
       .text(tokens ? "Tokens" : "Searches"), consumed,
-      .rate(part(charge.listCost)), .rate(part(charge.cost)), .rate(part(charge.cost)), .rate(part(charge.cost)),
+      .rate(part(charge.listCost)), .rate(part(charge.cost)), .rate(part(charge.cost)),
+      .rate(part(charge.cost)),
       .text(JSONValue.object([("job", .string(charge.job))]).compact),
     ]
   }
@@ -69,10 +73,12 @@ extension FocusExport {
   /// allocation columns (`allocation` nil: all null).
   /// The host provider is the service provider (an API does not say where it runs), and
   /// "Not Applicable" for shared costs.
-  static func upgraded(_ cells: [Cell], provider: String, host: String? = nil, allocation: [Cell]?) -> [Cell] {
+  static func upgraded(_ cells: [Cell], provider: String, host: String? = nil, allocation: [Cell]?) -> [Cell]
+  {
     var cells = cells
     cells.insert(
-      contentsOf: [.text(provider), .text(host ?? provider)], at: columns.firstIndex(of: "PublisherName")! + 1)
+      contentsOf: [.text(provider), .text(host ?? provider)], at: columns.firstIndex(of: "PublisherName")! + 1
+    )
     return cells + (allocation ?? allocationColumns.map { _ in .text("") })
   }
 
@@ -84,7 +90,8 @@ extension FocusExport {
     switch policy.method {
     case .proportional, .floorPlusProportional:
       element.append(("UsageUnit", JSONValue.quoted("USD")))
-      element.append(("UsageQuantity", ExactDecimal.plain((directCosts[tenant] ?? .zero).value.displayDecimal)))
+      element.append(
+        ("UsageQuantity", ExactDecimal.plain((directCosts[tenant] ?? .zero).value.displayDecimal)))
       if let floor = policy.weights.first(where: { $0.tenant == tenant })?.value {
         element.append(("x_FloorUsd", ExactDecimal.plain(floor.displayDecimal)))
       }
@@ -92,7 +99,8 @@ extension FocusExport {
       break
     }
     // AllocatedRatio and UsageQuantity are JSON numbers (FOCUS: Numeric), written exactly.
-    let elementText = "{" + element.map { JSONValue.quoted($0.key) + ":" + $0.value }.joined(separator: ",") + "}"
+    let elementText =
+      "{" + element.map { JSONValue.quoted($0.key) + ":" + $0.value }.joined(separator: ",") + "}"
     let details =
       "{\"Elements\":[\(elementText)],\"x_AllocationName\":\(JSONValue.quoted(policy.name))}"
     return [.text(Self.methodId(policy)), .text(details), .text(tenant), .text(tenant), .text("")]
@@ -107,7 +115,8 @@ extension FocusExport {
   public var table: ReportTable {
     guard version == .v1_3 else {
       return ReportTable(
-        name: "focus", columns: Self.columns.map { Column($0, title: $0) }, rows: charges.map { usageCells($0) })
+        name: "focus", columns: Self.columns.map { Column($0, title: $0) },
+        rows: charges.map { usageCells($0) })
     }
     let split = allocations.first { $0.policy.isUnattributed && !$0.ratios.isEmpty }
     let splitRatios = split?.printedRatios ?? []

@@ -175,7 +175,9 @@ extension ReportTable {
           continue
         }
         let shown: Exact
-        if let source = body[row][origin].numericValue, source == -value, let shownSource = shownValue(body[row][origin]) {
+        if let source = body[row][origin].numericValue, source == -value,
+          let shownSource = shownValue(body[row][origin])
+        {
           shown = -shownSource
         } else {
           shown = shownValue(body[row][index]) ?? 0

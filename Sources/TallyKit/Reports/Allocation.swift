@@ -95,7 +95,8 @@ public struct AllocationResult: Sendable {
   private let amountsByTenant: [String: Money]
 
   init(
-    policy: AllocationPolicy, amounts: [(tenant: String, amount: Money)], ratios: [(tenant: String, ratio: Exact)],
+    policy: AllocationPolicy, amounts: [(tenant: String, amount: Money)],
+    ratios: [(tenant: String, ratio: Exact)],
     floors: Money?, spreadCount: Int
   ) {
     self.policy = policy
@@ -168,7 +169,9 @@ public enum Allocation {
     var spreadAmount = policy.amount
     switch policy.method {
     case .fixed:
-      for (tenant, share) in policy.weights { shares[tenant, default: .zero] = shares[tenant, default: .zero] + policy.amount * share }
+      for (tenant, share) in policy.weights {
+        shares[tenant, default: .zero] = shares[tenant, default: .zero] + policy.amount * share
+      }
     case .floorPlusProportional:
       let floorSum = Money(policy.weights.map(\.value).reduce(Exact(0), +))
       floors = floorSum
@@ -178,7 +181,9 @@ public enum Allocation {
           "\(policy.name): the floors sum to \(floorSum.terminal()), above the amount \(policy.amount.terminal())",
           line: policy.line)
       }
-      for (tenant, floor) in policy.weights { shares[tenant, default: .zero] = shares[tenant, default: .zero] + Money(floor) }
+      for (tenant, floor) in policy.weights {
+        shares[tenant, default: .zero] = shares[tenant, default: .zero] + Money(floor)
+      }
     case .even, .proportional:
       break
     }

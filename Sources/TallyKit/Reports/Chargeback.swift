@@ -309,7 +309,8 @@ public struct ChargebackReport: Sendable {
   /// Builds the report straight from the ledger.
   public static func build(
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
-    revenue: RevenueFile?, markupPercent: Exact?, allocation: ChargebackAllocationOptions = ChargebackAllocationOptions()
+    revenue: RevenueFile?, markupPercent: Exact?,
+    allocation: ChargebackAllocationOptions = ChargebackAllocationOptions()
   ) throws -> ChargebackReport {
     let spend = try SpendReport.build(
       ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)

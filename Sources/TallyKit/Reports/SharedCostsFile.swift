@@ -55,7 +55,9 @@ public struct SharedCostsFile: Sendable {
       }
       func field(_ index: Int) -> String { record.fields[index].trimmingCharacters(in: .whitespaces) }
       let lineProblemsBefore = problems.count
-      func problem(_ column: String, _ text: String) { problems.append("\(location): column \(column): \(text)") }
+      func problem(_ column: String, _ text: String) {
+        problems.append("\(location): column \(column): \(text)")
+      }
 
       let name = field(nameColumn)
       var column: String?
@@ -64,7 +66,10 @@ public struct SharedCostsFile: Sendable {
       } else if let slug = AllocationPolicy.sharedColumn(for: name) {
         column = slug
         if let first = slugLines[slug] {
-          let same = first.name == name ? "\"\(name)\" is also on line \(first.line)" : "\"\(name)\" and \"\(first.name)\" on line \(first.line) both make the column \(slug)"
+          let same =
+            first.name == name
+            ? "\"\(name)\" is also on line \(first.line)"
+            : "\"\(name)\" and \"\(first.name)\" on line \(first.line) both make the column \(slug)"
           problem("name", "\(same); give each shared cost its own name")
           column = nil
         } else {
@@ -79,7 +84,8 @@ public struct SharedCostsFile: Sendable {
       if amount == nil {
         problem(
           "amount_usd",
-          "\"\(amountText)\" is not a decimal number; write dollars like 1234.56, without $ or thousands separators")
+          "\"\(amountText)\" is not a decimal number; write dollars like 1234.56, without $ or thousands separators"
+        )
       } else if amount! < .zero {
         problem("amount_usd", "\(amountText) is negative; a shared cost is zero or more")
       }
@@ -134,7 +140,9 @@ public struct SharedCostsFile: Sendable {
               continue
             }
             guard tenant != unattributed else {
-              problem("weights", "(unattributed) never receives a shared cost; use --allocate-unattributed to spread it")
+              problem(
+                "weights",
+                "(unattributed) never receives a shared cost; use --allocate-unattributed to spread it")
               wellFormed = false
               continue
             }
@@ -150,7 +158,8 @@ public struct SharedCostsFile: Sendable {
             if method == .fixed, sum != 1 {
               problem(
                 "weights",
-                "the shares sum to \(sum), not 1; they must add up exactly (for thirds write 0.334;0.333;0.333)")
+                "the shares sum to \(sum), not 1; they must add up exactly (for thirds write 0.334;0.333;0.333)"
+              )
             }
             if method == .floorPlusProportional, let amount, Money(sum) > amount {
               problem(

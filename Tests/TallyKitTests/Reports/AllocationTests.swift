@@ -11,7 +11,8 @@ struct AllocationTests {
 
   /// A chargeback of tenants with the given direct costs (`nil`: all unpriced).
   static func chargeback(
-    _ costs: [(String, String?)], unattributed method: AllocationMethod? = nil, shared: [AllocationPolicy] = [],
+    _ costs: [(String, String?)], unattributed method: AllocationMethod? = nil,
+    shared: [AllocationPolicy] = [],
     markup: Exact? = nil
   ) throws -> ChargebackReport {
     let spend = SpendReport(
@@ -36,11 +37,14 @@ struct AllocationTests {
     }
     let header = lines[0]
     return Dictionary(
-      uniqueKeysWithValues: lines.dropFirst().map { ($0[0], Dictionary(uniqueKeysWithValues: zip(header, $0))) })
+      uniqueKeysWithValues: lines.dropFirst().map {
+        ($0[0], Dictionary(uniqueKeysWithValues: zip(header, $0)))
+      })
   }
 
   static func policy(
-    _ name: String, _ amount: String, _ method: AllocationMethod, _ weights: [(String, String)] = [], line: Int = 2
+    _ name: String, _ amount: String, _ method: AllocationMethod, _ weights: [(String, String)] = [],
+    line: Int = 2
   ) -> AllocationPolicy {
     AllocationPolicy(
       name: name, column: AllocationPolicy.sharedColumn(for: name)!, amount: Money(parsing: amount)!,
@@ -70,7 +74,9 @@ struct AllocationTests {
     let table = report.table(precision: 2).renderTable()
     #expect(table.contains("Direct  Allocated    Total"))
     #expect(!table.contains("shared_seats_usd"))
-    #expect(table.contains("Total           3      0       0            0             0   $6.00    $100.00  $106.00  100.00%"))
+    #expect(
+      table.contains(
+        "Total           3      0       0            0             0   $6.00    $100.00  $106.00  100.00%"))
   }
 
   /// $10 by direct cost 2:2:2:1: 20/7 each for alpha, bravo and charlie, 10/7 for delta.
@@ -82,7 +88,8 @@ struct AllocationTests {
       shared: [Self.policy("platform overhead", "10", .proportional)])
     let rows = Self.csv(report)
     let key = "shared_platform_overhead_usd"
-    #expect(["alpha", "bravo", "charlie", "delta"].map { rows[$0]?[key] } == ["2.86", "2.86", "2.85", "1.43"])
+    #expect(
+      ["alpha", "bravo", "charlie", "delta"].map { rows[$0]?[key] } == ["2.86", "2.86", "2.85", "1.43"])
     let result = report.allocations[0]
     #expect(result.amount(for: "alpha") == Money(Exact(20) / 7))
     #expect(result.amount(for: "delta") == Money(Exact(10) / 7))
@@ -126,7 +133,10 @@ struct AllocationTests {
     let result = report.allocations[0]
     #expect(result.amounts.map(\.tenant) == ["alpha", "bravo", "charlie"])
     #expect(result.amounts.map(\.amount) == ["60", "30", "10"].map { Money(parsing: $0)! })
-    #expect(result.ratios.map(\.ratio) == [Exact(Decimal(string: "0.6")!), Exact(Decimal(string: "0.3")!), Exact(Decimal(string: "0.1")!)])
+    #expect(
+      result.ratios.map(\.ratio) == [
+        Exact(Decimal(string: "0.6")!), Exact(Decimal(string: "0.3")!), Exact(Decimal(string: "0.1")!),
+      ])
     #expect(result.floors == Money(parsing: "50"))
     #expect(
       Allocation.describe(result)
@@ -145,12 +155,14 @@ struct AllocationTests {
   }
 
   @Test func floorsAboveTheAmountAndNobodyToSpreadOverAreErrors() throws {
-    let policy = Self.policy("reserved capacity", "100", .floorPlusProportional, [("alpha", "80"), ("bravo", "30")], line: 3)
+    let policy = Self.policy(
+      "reserved capacity", "100", .floorPlusProportional, [("alpha", "80"), ("bravo", "30")], line: 3)
     #expect(throws: AllocationError.self) {
       try Allocation.allocate(policy, directCosts: [("alpha", Money(parsing: "1"))])
     }
     do {
-      _ = try Allocation.allocate(Self.policy("overhead", "5", .proportional, line: 7), directCosts: [("alpha", nil)])
+      _ = try Allocation.allocate(
+        Self.policy("overhead", "5", .proportional, line: 7), directCosts: [("alpha", nil)])
       Issue.record("expected an error")
     } catch {
       #expect(error.line == 7)
@@ -183,7 +195,8 @@ struct AllocationTests {
     #expect(json.contains("\"allocated_unattributed_usd\": \"-0.334\""))
     #expect(json.contains("\"allocated_unattributed_usd\": \"0.167\""))
     // Unpriced tenants get nothing by direct cost, and are named.
-    let unpriced = try Self.chargeback([("alpha", "1"), ("ghost", nil), (unattributed, "1")], unattributed: .proportional)
+    let unpriced = try Self.chargeback(
+      [("alpha", "1"), ("ghost", nil), (unattributed, "1")], unattributed: .proportional)
     #expect(unpriced.allocations[0].amounts.map(\.tenant) == ["alpha"])
     #expect(unpriced.allocationWarnings.contains { $0.hasSuffix(": ghost") })
   }
@@ -198,7 +211,8 @@ struct AllocationTests {
   @Test func columnNamesAreSlugs() {
     #expect(AllocationPolicy.sharedColumn(for: "Platform Overhead (EU)") == "shared_platform_overhead_eu_usd")
     #expect(AllocationPolicy.sharedColumn(for: "  seats  ") == "shared_seats_usd")
-    #expect(AllocationPolicy.sharedColumn(for: "Reserved-Capacity 2026") == "shared_reserved_capacity_2026_usd")
+    #expect(
+      AllocationPolicy.sharedColumn(for: "Reserved-Capacity 2026") == "shared_reserved_capacity_2026_usd")
     #expect(AllocationPolicy.sharedColumn(for: "(!)") == nil)
   }
 
@@ -245,7 +259,9 @@ struct AllocationTests {
   @Test func sharedCostsNeedAWholeMonth() throws {
     let file = try SharedCostsFile.parse("name,amount_usd,method,weights\n", file: "shared.csv")
     #expect(throws: ReportError.self) {
-      try file.checkPeriod(try ReportWindow(from: CivilDate(parsing: "2026-10-01"), to: CivilDate(parsing: "2026-10-15")), report: "the chargeback")
+      try file.checkPeriod(
+        try ReportWindow(from: CivilDate(parsing: "2026-10-01"), to: CivilDate(parsing: "2026-10-15")),
+        report: "the chargeback")
     }
     try file.checkPeriod(Self.october, report: "the chargeback")
   }
@@ -253,8 +269,14 @@ struct AllocationTests {
   @Test func allocateReachesAGivenTotal() {
     // 0.167 + 0.167 against 0.33: the cent goes by name; against 0.36 each gets a cent more.
     let values = [Exact(Decimal(string: "0.167")!), Exact(Decimal(string: "0.167")!)]
-    #expect(Exact.allocate(values, names: ["b", "a"], total: Decimal(string: "0.33")!) == [0.16, 0.17].map { Decimal($0) }.map { ExactDecimal.rounded($0, scale: 2) })
-    #expect(Exact.allocate(values, names: ["a", "b"], total: Decimal(string: "0.36")!).reduce(0, +) == Decimal(string: "0.36")!)
-    #expect(Exact.allocate(values, names: ["a", "b"], total: Decimal(string: "0.31")!).reduce(0, +) == Decimal(string: "0.31")!)
+    #expect(
+      Exact.allocate(values, names: ["b", "a"], total: Decimal(string: "0.33")!)
+        == [0.16, 0.17].map { Decimal($0) }.map { ExactDecimal.rounded($0, scale: 2) })
+    #expect(
+      Exact.allocate(values, names: ["a", "b"], total: Decimal(string: "0.36")!).reduce(0, +) == Decimal(
+        string: "0.36")!)
+    #expect(
+      Exact.allocate(values, names: ["a", "b"], total: Decimal(string: "0.31")!).reduce(0, +) == Decimal(
+        string: "0.31")!)
   }
 }
