@@ -12,6 +12,13 @@ struct ReportChargeback: ParsableCommand {
       Rounded cost, share, charge and revenue columns add up exactly to their rounded totals
       (largest remainder). A revenue file is one calendar month's revenue: the report must
       cover that whole month. --format focus writes the period's usage as FinOps FOCUS 1.2 CSV.
+
+      --allocate-unattributed spreads the (unattributed) row over the tenants with direct cost;
+      --shared-costs adds a month's shared costs (seats, reserved capacity, platform overhead).
+      cost_usd stays each tenant's direct cost; CSV and JSON add one column per allocation,
+      allocated_usd and total_cost_usd, and share, charge and margin are of the total. The
+      policy is printed under the table and carried in JSON. --focus-version 1.3 writes the
+      allocations as FOCUS 1.3 allocated rows.
       """
   )
 
@@ -22,6 +29,8 @@ struct ReportChargeback: ParsableCommand {
       "Adds charge_usd = cost x (1 + PCT/100); write 20 or 20% for a 20% markup.", valueName: "pct"))
   var markup: String?
 
+  @OptionGroup var allocation: AllocationOptions
+
   @OptionGroup var rows: RowOptions
   @OptionGroup var options: LedgerReportOptions
 
@@ -29,6 +38,7 @@ struct ReportChargeback: ParsableCommand {
 
   func validate() throws {
     _ = try markupPercent()
+    try allocation.validate(format: output.format)
   }
 
   func markupPercent() throws -> Exact? {
@@ -47,11 +57,27 @@ struct ReportChargeback: ParsableCommand {
     let prices = try database.books(try options.pricing.loadPriceBook())
     let reportWindow = try resolvedWindow(database)
     let filter = try rows.filter(ledger: database, prices: prices)
+    let sharedCosts = try allocation.loadSharedCosts()
+    if let sharedCosts {
+      try buildReport { try sharedCosts.checkPeriod(reportWindow, report: "the chargeback") }
+    }
+    let allocationOptions = ChargebackAllocationOptions(
+      unattributed: allocation.allocateUnattributed?.method, sharedCosts: sharedCosts?.policies ?? [])
     if output.format == .focus {
-      let export = try buildReport {
+      var export = try buildReport {
         try FocusExport.build(ledger: database, prices: prices, window: reportWindow, filter: filter)
       }
-      options.emit(warnings: export.warnings)
+      var warnings = export.warnings
+      if allocation.focusVersion == .v1_3 {
+        let chargeback = try allocation.build(sharedCosts: sharedCosts) {
+          try ChargebackReport.build(
+            ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: nil,
+            markupPercent: nil, allocation: allocationOptions)
+        }
+        warnings += chargeback.allocationWarnings
+        export = export.withAllocations(of: chargeback)
+      }
+      options.emit(warnings: warnings)
       Swift.print(try rows.shape(export.table).renderCSV(), terminator: "")
       return
     }
@@ -65,10 +91,10 @@ struct ReportChargeback: ParsableCommand {
     if let revenueFile {
       warnings += try buildReport { try revenueFile.checkPeriod(reportWindow, report: "the chargeback") }
     }
-    let report = try buildReport {
+    let report = try allocation.build(sharedCosts: sharedCosts) {
       try ChargebackReport.build(
         ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: revenueFile,
-        markupPercent: try markupPercent())
+        markupPercent: try markupPercent(), allocation: allocationOptions)
     }
     warnings += report.warnings
     options.emit(warnings: warnings)
@@ -77,7 +103,73 @@ struct ReportChargeback: ParsableCommand {
       prices: prices)
     output.print(
       try rows.shape(report.table(precision: output.precision)), context: context,
-      after: unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
+      after: (report.allocationNotes.map { [$0] } ?? [])
+        + unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
+  }
+}
+
+/// `--allocate-unattributed`: how the `(unattributed)` row is spread.
+enum UnattributedAllocation: String, ExpressibleByArgument, CaseIterable {
+  case even, proportional
+
+  var method: AllocationMethod { self == .even ? .even : .proportional }
+}
+
+extension FocusVersion: ExpressibleByArgument {}
+
+/// `--allocate-unattributed`, `--shared-costs` and `--focus-version`: allocations of a chargeback.
+struct AllocationOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Spread the (unattributed) row's cost over the tenants with direct cost: even, or proportional to direct cost.",
+      valueName: "method"))
+  var allocateUnattributed: UnattributedAllocation?
+
+  @Option(
+    help: ArgumentHelp(
+      "A month's shared costs to allocate: CSV with the columns name,amount_usd,method,weights (methods even, proportional, fixed, floor+proportional; weights tenant:value;tenant:value).",
+      valueName: "file"), completion: .file(extensions: ["csv"]))
+  var sharedCosts: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The FOCUS version of --format focus: 1.2 (default) or 1.3, which carries allocations as allocated rows.",
+      valueName: "version"))
+  var focusVersion: FocusVersion?
+
+  var isEmpty: Bool { allocateUnattributed == nil && sharedCosts == nil }
+
+  func validate(format: OutputFormat) throws {
+    try validateFilesExist(sharedCosts.map { [$0] } ?? [], option: "--shared-costs")
+    if focusVersion != nil, format != .focus {
+      throw ValidationError("--focus-version goes with --format focus")
+    }
+    if format == .focus, !isEmpty, focusVersion != .v1_3 {
+      throw ValidationError(
+        "FOCUS 1.2 has no allocation columns: give --focus-version 1.3 to export allocations, or leave out --allocate-unattributed and --shared-costs"
+      )
+    }
+  }
+
+  /// The shared-costs file, read and checked; bad lines exit 65 listing every problem.
+  func loadSharedCosts() throws -> SharedCostsFile? {
+    guard let sharedCosts else { return nil }
+    do {
+      return try SharedCostsFile.parse(try readInput(sharedCosts), file: sharedCosts)
+    } catch let error as SharedCostsFileError {
+      fail(error.problems, exitCode: 65)
+    }
+  }
+
+  /// Builds the chargeback; a shared cost that cannot be spread exits 65 naming its line.
+  func build(sharedCosts: SharedCostsFile?, _ body: () throws -> ChargebackReport) throws -> ChargebackReport
+  {
+    do {
+      return try buildReport(body)
+    } catch let error as AllocationError {
+      let location = error.line.map { "\(sharedCosts?.file ?? "--shared-costs"):\($0): " } ?? ""
+      fail([location + error.description], exitCode: 65)
+    }
   }
 }
 

@@ -50,11 +50,14 @@ public struct Exact: Hashable, Comparable, Sendable, ExpressibleByIntegerLiteral
     if lhs.denominator == rhs.denominator {
       return Exact(lhs.numerator + rhs.numerator, over: lhs.denominator)
     }
-    guard case (let common, false) = lhs.denominator.multipliedReportingOverflow(by: rhs.denominator) else {
+    // Over the least common multiple, so that shares of one whole (all with denominators that
+    // divide the whole's) add up without the denominator growing with every term.
+    let divisor = Exact.gcd(lhs.denominator, rhs.denominator)
+    let (left, right) = (rhs.denominator / divisor, lhs.denominator / divisor)
+    guard case (let common, false) = lhs.denominator.multipliedReportingOverflow(by: left) else {
       return Exact(lhs.decimal + rhs.decimal)
     }
-    return Exact(
-      lhs.numerator * Decimal(rhs.denominator) + rhs.numerator * Decimal(lhs.denominator), over: common)
+    return Exact(lhs.numerator * Decimal(left) + rhs.numerator * Decimal(right), over: common)
   }
 
   public static prefix func - (value: Exact) -> Exact {

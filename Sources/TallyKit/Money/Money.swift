@@ -74,16 +74,24 @@ extension Exact {
   /// largest remainders. Ties go to the larger exact value, then to the smaller `names` entry
   /// (then to the earlier index), so the result does not depend on input order.
   /// `names` must be empty or have one entry per value.
-  public static func allocate(_ values: [Exact], precision: Int = 2, names: [String] = []) -> [Decimal] {
+  ///
+  /// `total`, when given, is the sum to reach instead (a whole number of units at `precision`):
+  /// the parts of an amount whose rounded value is already shown elsewhere, such as the
+  /// unattributed cost a chargeback spreads over its tenants. Units beyond one per value go
+  /// round the values again in the same order; units to take back come first from the values
+  /// with the smallest remainders.
+  public static func allocate(
+    _ values: [Exact], precision: Int = 2, names: [String] = [], total wanted: Decimal? = nil
+  ) -> [Decimal] {
     precondition(names.isEmpty || names.count == values.count, "one name per value")
     let unit = Decimal(sign: .plus, exponent: -precision, significand: 1)
-    let total = ExactDecimal.rounded(values.reduce(Exact(0), +).decimal, scale: precision)
+    let total = wanted ?? ExactDecimal.rounded(values.reduce(Exact(0), +).decimal, scale: precision)
     let floors = values.map { ExactDecimal.floor($0.decimal, scale: precision) }
     let floorSum = floors.reduce(Decimal(0), +)
-    // The difference is a whole number of units between 0 and values.count.
+    // Without `total`, the difference is a whole number of units between 0 and values.count.
     let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
     var result = floors
-    guard missingUnits > 0 else { return result }
+    guard missingUnits != 0, !values.isEmpty else { return result }
     // Remainders are computed once and compared as decimals (exact for terminating values, 38
     // digits otherwise), exactly only where those tie: comparing `Exact` values is not cheap.
     let remainders = values.indices.map { values[$0] - Exact(floors[$0]) }
@@ -95,7 +103,12 @@ extension Exact {
       if !names.isEmpty, names[left] != names[right] { return names[left] < names[right] }
       return left < right
     }
-    for index in order.prefix(missingUnits) { result[index] = floors[index] + unit }
+    let (rounds, rest) = abs(missingUnits).quotientAndRemainder(dividingBy: values.count)
+    let step = missingUnits > 0 ? unit : -unit
+    for (position, index) in (missingUnits > 0 ? order : order.reversed()).enumerated() {
+      let units = rounds + (position < rest ? 1 : 0)
+      if units > 0 { result[index] = result[index] + Decimal(units) * step }
+    }
     return result
   }
 }

@@ -16,41 +16,159 @@ extension FocusExport {
     "ConsumedUnit", "ConsumedQuantity", "ListCost", "ContractedCost", "EffectiveCost", "BilledCost", "Tags",
   ]
 
+  /// FOCUS 1.3 adds the provider columns that replace `ProviderName` (still present, deprecated),
+  /// after `PublisherName`, and the allocation columns, after `Tags`.
+  public static let columns13: [String] = {
+    var columns = FocusExport.columns
+    columns.insert(
+      contentsOf: ["ServiceProviderName", "HostProviderName"],
+      at: columns.firstIndex(of: "PublisherName")! + 1)
+    return columns + allocationColumns
+  }()
+
+  static let allocationColumns = [
+    "AllocatedMethodId", "AllocatedMethodDetails", "AllocatedResourceId", "AllocatedResourceName",
+    "AllocatedTags",
+  ]
+
   static let providerNames = ["anthropic": "Anthropic", "openai": "OpenAI", "google": "Google"]
   static let serviceNames = ["anthropic": "Claude API", "openai": "OpenAI API", "google": "Gemini API"]
 
-  public var table: ReportTable {
-    let rows = charges.map { charge -> [Cell] in
-      let provider = Self.providerNames[charge.provider] ?? charge.provider
-      let context = charge.context
-      let tokens = charge.meter != .webSearches
-      let details = JSONValue.object([
-        ("x_Mode", .string(charge.mode.rawValue)), ("x_ContextTier", .string(context)),
-        ("x_Meter", .string(charge.meter.name)),
-      ])
-      let values: [Cell] = [
-        .text(charge.provider), .text(provider), .text("USD"),
-        .text(Timestamp.format(charge.billingPeriodStart)), .text(Timestamp.format(charge.billingPeriodEnd)),
-        .text(Timestamp.format(charge.periodStart)), .text(Timestamp.format(charge.periodEnd)),
-        .text("Usage"), .text(""),
-        .text("\(charge.model) \(charge.meter.name), \(charge.mode.rawValue), \(context) context"),
-        .text("Usage-Based"), .text(provider), .text(provider), .text(provider), .text(""),
-        .text("AI and Machine Learning"), .text("Generative AI"),
-        .text(Self.serviceNames[charge.provider] ?? provider + " API"),
-        .text(charge.tenant), .text(charge.tenant), .text("Tenant"),
-        .text(charge.model), .text(charge.meter.name),
-        .text(
-          "\(charge.model):\(charge.mode.rawValue):\(context):\(charge.meter.name):\(charge.priceEffectiveFrom)"
-        ),
-        .text(details.compact), .text("Standard"), .text(tokens ? "1000000 Tokens" : "1000 Searches"),
-        .rate(charge.pricingQuantity), .rate(charge.listUnitPrice), .rate(charge.contractedUnitPrice),
-        .text(tokens ? "Tokens" : "Searches"), .count(charge.quantity),
-        .rate(charge.listCost), .rate(charge.cost), .rate(charge.cost), .rate(charge.cost),
-        .text(JSONValue.object([("job", .string(charge.job))]).compact),
-      ]
-      return values
+  /// The 1.2 cells of a usage charge; with `ratio`, the part of it allocated to one tenant
+  /// (quantities and costs times the ratio, exact; unit prices and dimensions unchanged).
+  func usageCells(_ charge: FocusCharge, ratio: Decimal? = nil) -> [Cell] {
+    let provider = Self.providerNames[charge.provider] ?? charge.provider
+    let context = charge.context
+    let tokens = charge.meter != .webSearches
+    let details = JSONValue.object([
+      ("x_Mode", .string(charge.mode.rawValue)), ("x_ContextTier", .string(context)),
+      ("x_Meter", .string(charge.meter.name)),
+    ])
+    let part = { (value: Decimal) in ratio.map { value * $0 } ?? value }
+    let consumed: Cell = ratio.map { .rate(Decimal(charge.quantity) * $0) } ?? .count(charge.quantity)
+    return [
+      .text(charge.provider), .text(provider), .text("USD"),
+      .text(Timestamp.format(charge.billingPeriodStart)), .text(Timestamp.format(charge.billingPeriodEnd)),
+      .text(Timestamp.format(charge.periodStart)), .text(Timestamp.format(charge.periodEnd)),
+      .text("Usage"), .text(""),
+      .text("\(charge.model) \(charge.meter.name), \(charge.mode.rawValue), \(context) context"),
+      .text("Usage-Based"), .text(provider), .text(provider), .text(provider), .text(""),
+      .text("AI and Machine Learning"), .text("Generative AI"),
+      .text(Self.serviceNames[charge.provider] ?? provider + " API"),
+      .text(charge.tenant), .text(charge.tenant), .text("Tenant"),
+      .text(charge.model), .text(charge.meter.name),
+      .text(
+        "\(charge.model):\(charge.mode.rawValue):\(context):\(charge.meter.name):\(charge.priceEffectiveFrom)"
+      ),
+      .text(details.compact), .text("Standard"), .text(tokens ? "1000000 Tokens" : "1000 Searches"),
+      .rate(part(charge.pricingQuantity)), .rate(charge.listUnitPrice), .rate(charge.contractedUnitPrice),
+      .text(tokens ? "Tokens" : "Searches"), consumed,
+      .rate(part(charge.listCost)), .rate(part(charge.cost)), .rate(part(charge.cost)),
+      .rate(part(charge.cost)),
+      .text(JSONValue.object([("job", .string(charge.job))]).compact),
+    ]
+  }
+
+  /// 1.2 cells made 1.3: the service and host provider after `PublisherName`, then the
+  /// allocation columns (`allocation` nil: all null).
+  /// The host provider is the service provider (an API does not say where it runs), and
+  /// "Not Applicable" for shared costs.
+  static func upgraded(_ cells: [Cell], provider: String, host: String? = nil, allocation: [Cell]?) -> [Cell]
+  {
+    var cells = cells
+    cells.insert(
+      contentsOf: [.text(provider), .text(host ?? provider)], at: columns.firstIndex(of: "PublisherName")! + 1
+    )
+    return cells + (allocation ?? allocationColumns.map { _ in .text("") })
+  }
+
+  /// `AllocatedMethodId`, `AllocatedMethodDetails`, `AllocatedResourceId`, `AllocatedResourceName`,
+  /// `AllocatedTags` of one target's part of an allocation.
+  func allocationCells(_ result: AllocationResult, tenant: String, ratio: Decimal) -> [Cell] {
+    let policy = result.policy
+    var element: [(key: String, value: String)] = [("AllocatedRatio", ExactDecimal.plain(ratio))]
+    switch policy.method {
+    case .proportional, .floorPlusProportional:
+      element.append(("UsageUnit", JSONValue.quoted("USD")))
+      element.append(
+        ("UsageQuantity", ExactDecimal.plain((directCosts[tenant] ?? .zero).value.displayDecimal)))
+      if let floor = policy.weights.first(where: { $0.tenant == tenant })?.value {
+        element.append(("x_FloorUsd", ExactDecimal.plain(floor.displayDecimal)))
+      }
+    case .even, .fixed:
+      break
     }
-    return ReportTable(name: "focus", columns: Self.columns.map { Column($0, title: $0) }, rows: rows)
+    // AllocatedRatio and UsageQuantity are JSON numbers (FOCUS: Numeric), written exactly.
+    let elementText =
+      "{" + element.map { JSONValue.quoted($0.key) + ":" + $0.value }.joined(separator: ",") + "}"
+    let details =
+      "{\"Elements\":[\(elementText)],\"x_AllocationName\":\(JSONValue.quoted(policy.name))}"
+    return [.text(Self.methodId(policy)), .text(details), .text(tenant), .text(tenant), .text("")]
+  }
+
+  /// `unattributed-even`, `unattributed-proportional`, `shared-<method>`: documented in
+  /// docs/finance-review.md.
+  static func methodId(_ policy: AllocationPolicy) -> String {
+    (policy.isUnattributed ? "unattributed-" : "shared-") + policy.method.rawValue
+  }
+
+  public var table: ReportTable {
+    guard version == .v1_3 else {
+      return ReportTable(
+        name: "focus", columns: Self.columns.map { Column($0, title: $0) },
+        rows: charges.map { usageCells($0) })
+    }
+    let split = allocations.first { $0.policy.isUnattributed && !$0.ratios.isEmpty }
+    let splitRatios = split?.printedRatios ?? []
+    var rows: [[Cell]] = []
+    for charge in charges {
+      let provider = Self.providerNames[charge.provider] ?? charge.provider
+      guard let split, charge.tenant == unattributed else {
+        rows.append(Self.upgraded(usageCells(charge), provider: provider, allocation: nil))
+        continue
+      }
+      for (tenant, ratio) in splitRatios {
+        rows.append(
+          Self.upgraded(
+            usageCells(charge, ratio: ratio), provider: provider,
+            allocation: allocationCells(split, tenant: tenant, ratio: ratio)))
+      }
+    }
+    rows += sharedCostRows
+    return ReportTable(name: "focus", columns: Self.columns13.map { Column($0, title: $0) }, rows: rows)
+  }
+
+  /// One row per shared cost and target tenant: a recurring purchase for the report's month,
+  /// `BilledCost` the tenant's part (amount x `AllocatedRatio`, exact).
+  var sharedCostRows: [[Cell]] {
+    guard let from = window.from else { return [] }
+    let start = Timestamp.format(window.start(of: from.startOfMonth))
+    let end = Timestamp.format(window.start(of: from.startOfNextMonth))
+    let month = String(from.description.prefix(7))
+    var rows: [[Cell]] = []
+    for result in allocations where !result.policy.isUnattributed {
+      let policy = result.policy
+      let amount = policy.amount.value.displayDecimal
+      let sku = String(policy.column.dropFirst("shared_".count).dropLast("_usd".count))
+      for (tenant, ratio) in result.printedRatios {
+        let cost = Cell.rate(amount * ratio)
+        let cells: [Cell] = [
+          .text("shared-costs"), .text("Shared costs"), .text("USD"), .text(start), .text(end), .text(start),
+          .text(end), .text("Purchase"), .text(""),
+          .text("\(policy.name), \(month), allocated \(policy.method.rawValue)"), .text("Recurring"),
+          .text("Shared costs"), .text("Shared costs"), .text("Shared costs"), .text(""),
+          .text("AI and Machine Learning"), .text("Generative AI"), .text(policy.name),
+          .text(""), .text(""), .text(""), .text(sku), .text(""), .text("\(sku):\(month)"), .text(""),
+          .text("Standard"), .text("1 Month"), .rate(ratio), .rate(amount), .rate(amount),
+          .text(""), .quantity(nil), cost, cost, cost, cost, .text(""),
+        ]
+        rows.append(
+          Self.upgraded(
+            cells, provider: "Shared costs", host: "Not Applicable",
+            allocation: allocationCells(result, tenant: tenant, ratio: ratio)))
+      }
+    }
+    return rows
   }
 }
 

@@ -40,6 +40,17 @@ public enum ColumnRounding: Hashable, Sendable {
   /// the same amount on both sides and a delta of exactly zero, and the delta column (the number
   /// people read) adds up to its exactly rounded total.
   case sum(String, plus: String)
+  /// The column is the sum of the shown cells of the listed columns (a missing source cell
+  /// counts as zero): a chargeback's `allocated_usd` is the sum of its allocation columns, and
+  /// `total_cost_usd` the direct cost plus every component. Each row then reads right, and the
+  /// column sums to its shown total, which is the sum of the sources' shown totals.
+  case sumOf([String])
+  /// The column moves amounts between rows: a negative cell hands on the amount of its own row's
+  /// `from` column (the origin), positive cells receive it. An origin cell that is exactly minus
+  /// its `from` cell shows minus that shown cell, so the origin row's total reads zero; the
+  /// receiving cells are allocated by largest remainder to sum exactly to what the origins hand
+  /// on, so the column sums to zero as shown. Chargeback's `allocated_unattributed_usd`.
+  case spread(from: String)
 }
 
 /// A column: its contract key (CSV header, JSON key) and its terminal title.
@@ -50,6 +61,9 @@ public struct Column: Hashable, Sendable {
   public let dropPriority: Int
   /// Shown in terminal tables only, never in CSV or JSON (a bar, a visual aid).
   public let tableOnly: Bool
+  /// Written in CSV and JSON only, never in terminal tables (a detail column that a summing
+  /// column beside it already shows, such as each allocation of a chargeback).
+  public let exportOnly: Bool
   /// How its rounded cells relate to the totals row and the other columns.
   public let rounding: ColumnRounding
   /// Left out of terminal tables when every cell, totals included, is a count of 0 (a rare
@@ -57,13 +71,15 @@ public struct Column: Hashable, Sendable {
   public let tableHidesZeros: Bool
 
   public init(
-    _ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false,
+    _ key: String, title: String, dropPriority: Int = 0, tableOnly: Bool = false, exportOnly: Bool = false,
     rounding: ColumnRounding = .independent, tableHidesZeros: Bool = false
   ) {
+    precondition(!(tableOnly && exportOnly), "a column is shown somewhere")
     self.key = key
     self.title = title
     self.dropPriority = dropPriority
     self.tableOnly = tableOnly
+    self.exportOnly = exportOnly
     self.rounding = rounding
     self.tableHidesZeros = tableHidesZeros
   }
@@ -142,26 +158,68 @@ extension ReportTable {
       }
     }
     var done = Set(columns.filter { $0.rounding == .independent || $0.rounding == .allocated }.map(\.key))
+    func position(of key: String, for column: Column) -> Int {
+      guard let index = columns.firstIndex(where: { $0.key == key }) else {
+        preconditionFailure("column \(column.key) derives from unknown column \(key)")
+      }
+      return index
+    }
+    /// `ColumnRounding.spread`: origins first, then the receivers allocated against them.
+    func spread(column index: Int, origin: Int) {
+      var handedOn = Exact(0)
+      var receivers: [(row: Int, value: Exact)] = []
+      for row in body.indices {
+        guard let value = body[row][index].numericValue else { continue }
+        guard value < 0 else {
+          receivers.append((row, value))
+          continue
+        }
+        let shown: Exact
+        if let source = body[row][origin].numericValue, source == -value,
+          let shownSource = shownValue(body[row][origin])
+        {
+          shown = -shownSource
+        } else {
+          shown = shownValue(body[row][index]) ?? 0
+        }
+        body[row][index] = .presented(exact: body[row][index], shown: body[row][index].with(shown))
+        handedOn = handedOn - shown
+      }
+      let shown = Exact.allocate(
+        receivers.map(\.value), precision: precision, names: receivers.map { names[$0.row] },
+        total: handedOn.decimal)
+      for ((row, _), value) in zip(receivers, shown) {
+        body[row][index] = .presented(exact: body[row][index], shown: body[row][index].with(Exact(value)))
+      }
+      if let cells = footer, cells[index].numericValue != nil {
+        let sum = body.compactMap { shownValue($0[index]) }.reduce(Exact(0), +)
+        footer![index] = .presented(exact: cells[index], shown: cells[index].with(sum))
+      }
+    }
     while done.count < columns.count {
       let before = done.count
       for (index, column) in columns.enumerated() where !done.contains(column.key) {
-        let (left, right, sign): (String, String, Exact)
+        let sources: [(key: String, sign: Exact)]
         switch column.rounding {
-        case .difference(let minuend, let subtrahend): (left, right, sign) = (minuend, subtrahend, -1)
-        case .sum(let augend, let addend): (left, right, sign) = (augend, addend, 1)
+        case .difference(let minuend, let subtrahend): sources = [(minuend, 1), (subtrahend, -1)]
+        case .sum(let augend, let addend): sources = [(augend, 1), (addend, 1)]
+        case .sumOf(let keys): sources = keys.map { ($0, 1) }
+        case .spread(let origin): sources = [(origin, -1)]
         case .independent, .allocated: continue
         }
-        guard done.contains(left), done.contains(right) else { continue }
-        guard let first = columns.firstIndex(where: { $0.key == left }),
-          let second = columns.firstIndex(where: { $0.key == right })
-        else { preconditionFailure("column \(column.key) derives from unknown columns") }
-        func derived(_ cells: [Cell]) -> Cell {
-          guard cells[index].numericValue != nil else { return cells[index] }
-          let value = (shownValue(cells[first]) ?? 0) + sign * (shownValue(cells[second]) ?? 0)
-          return .presented(exact: cells[index], shown: cells[index].with(value))
+        guard sources.allSatisfy({ done.contains($0.key) }) else { continue }
+        let positions = sources.map { (position(of: $0.key, for: column), $0.sign) }
+        if case .spread = column.rounding {
+          spread(column: index, origin: positions[0].0)
+        } else {
+          func derived(_ cells: [Cell]) -> Cell {
+            guard cells[index].numericValue != nil else { return cells[index] }
+            let value = positions.reduce(Exact(0)) { $0 + $1.1 * (shownValue(cells[$1.0]) ?? 0) }
+            return .presented(exact: cells[index], shown: cells[index].with(value))
+          }
+          for row in body.indices { body[row][index] = derived(body[row]) }
+          if let cells = footer { footer![index] = derived(cells) }
         }
-        for row in body.indices { body[row][index] = derived(body[row]) }
-        if let cells = footer { footer![index] = derived(cells) }
         done.insert(column.key)
       }
       precondition(done.count > before, "derived columns depend on each other in a cycle")

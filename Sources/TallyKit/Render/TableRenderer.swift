@@ -29,7 +29,8 @@ extension ReportTable {
       return texts.map(\.displayWidth).max() ?? 0
     }
     var visible = columns.indices.filter { index in
-      !columns[index].tableHidesZeros || !allRows.allSatisfy { $0[index] == .count(0) }
+      !columns[index].exportOnly
+        && (!columns[index].tableHidesZeros || !allRows.allSatisfy { $0[index] == .count(0) })
     }
     let gap = 2
     func totalWidth() -> Int { visible.map { widths[$0] }.reduce(0, +) + gap * max(0, visible.count - 1) }

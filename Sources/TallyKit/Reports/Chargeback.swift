@@ -129,41 +129,90 @@ public struct ChargebackRow: Sendable {
   /// Billed requests, unpriced ones included.
   public var requests = 0
   public var tokens = TokenCounts()
-  /// Nil when every request of the tenant is unpriced; zero for a tenant with revenue and no usage.
+  /// The direct cost: the tenant's own usage. Nil when every request of the tenant is
+  /// unpriced; zero for a tenant with revenue or an allocation and no usage.
   public var cost: Money?
   public var unpricedRequests = 0
   /// Nil when the revenue file has no line for the tenant (or no revenue file was given).
   public var revenue: Money?
+  /// The amounts of `ChargebackReport.components`, in their order (allocations and any other
+  /// amount between the direct cost and the total).
+  public var components: [Money] = []
 
-  /// Revenue minus cost; a tenant with no revenue line earns nothing, so its margin is minus
-  /// its cost. Nil when the cost is unknown.
-  public var grossMargin: Money? { cost.map { (revenue ?? .zero) - $0 } }
+  /// What the tenant is charged for: the direct cost plus every component. Without components
+  /// it is the direct cost; nil when the direct cost is unknown and nothing is added to it.
+  public var total: Money? {
+    guard !components.isEmpty else { return cost }
+    if cost == nil && components.allSatisfy(\.isZero) { return nil }
+    return (cost ?? .zero) + components.sum()
+  }
+
+  /// Revenue minus the total cost; a tenant with no revenue line earns nothing, so its margin
+  /// is minus its cost. Nil when the cost is unknown.
+  public var grossMargin: Money? { total.map { (revenue ?? .zero) - $0 } }
+}
+
+/// An amount added to each tenant's direct cost on the way to its total (`total_cost_usd`): a
+/// CSV and JSON column between `cost_usd` and `total_cost_usd`.
+public struct ChargebackComponent: Sendable {
+  /// The CSV and JSON column, such as `shared_platform_overhead_usd`.
+  public let column: String
+  /// Whether the amount is part of `allocated_usd` (an allocation of shared or unattributed cost).
+  public let isAllocation: Bool
+  /// The sum over every row (exact).
+  public let total: Money
+}
+
+/// What `--allocate-unattributed` and `--shared-costs` ask of a chargeback.
+public struct ChargebackAllocationOptions: Sendable {
+  /// `even` or `proportional`: spread the `(unattributed)` row over the tenants.
+  public var unattributed: AllocationMethod?
+  /// The shared-costs file's policies, in file order.
+  public var sharedCosts: [AllocationPolicy]
+
+  public init(unattributed: AllocationMethod? = nil, sharedCosts: [AllocationPolicy] = []) {
+    self.unattributed = unattributed
+    self.sharedCosts = sharedCosts
+  }
+
+  public var isEmpty: Bool { unattributed == nil && sharedCosts.isEmpty }
 }
 
 /// `tally report chargeback`: what each tenant cost, its share, the charge with a markup, and
-/// its gross margin against revenue.
+/// its gross margin against revenue; with allocations, its direct cost, its allocated share of
+/// shared and unattributed cost, and the total both sum to.
 public struct ChargebackReport: Sendable {
   public let window: ReportWindow
-  /// Rows by cost, largest first; unpriced tenants last.
+  /// Rows by total cost, largest first; unpriced tenants last.
   public let rows: [ChargebackRow]
-  /// `--markup PCT`: the charge is cost x (1 + PCT/100).
+  /// `--markup PCT`: the charge is the total cost x (1 + PCT/100).
   public let markupPercent: Exact?
   /// Whether a revenue file was given (adds the revenue and margin columns).
   public let hasRevenue: Bool
   public let unpricedModels: [String: Int]
   /// See `SpendReport.providerWarnings`.
   public let providerWarnings: [String]
+  /// The amounts between the direct cost and the total, in column order: the unattributed
+  /// allocation, then one per shared cost in file order.
+  public let components: [ChargebackComponent]
+  /// The allocations made, in the order of `components`.
+  public let allocations: [AllocationResult]
+  /// Tenants a policy names that have no usage (with a close known name), and tenants whose
+  /// usage is all unpriced, which get no share by direct cost.
+  public let allocationWarnings: [String]
 
-  /// The sum of every priced cost.
+  /// The sum of every priced direct cost.
   public let totalCost: Money
+  /// The sum of every total: the direct costs plus every component.
+  public let grandTotal: Money
   public let totalRevenue: Money
 
-  /// `cost / total cost x 100`; nil when the cost is unknown or the total is zero.
-  public func share(of row: ChargebackRow) -> Exact? { row.cost.flatMap { $0.percent(of: totalCost) } }
+  /// `total / grand total x 100`; nil when the total is unknown or the grand total is zero.
+  public func share(of row: ChargebackRow) -> Exact? { row.total.flatMap { $0.percent(of: grandTotal) } }
 
   public func charge(of row: ChargebackRow) -> Money? {
     guard let markupPercent else { return nil }
-    return row.cost.map { $0 * (1 + markupPercent / 100) }
+    return row.total.map { $0 * (1 + markupPercent / 100) }
   }
 
   /// Tenants in the revenue file with no usage in the period.
@@ -178,6 +227,16 @@ public struct ChargebackReport: Sendable {
 
   /// Builds the chargeback from the tenant spend of the same window and the revenue file.
   public init(spend: SpendReport, revenue: RevenueFile?, markupPercent: Exact?) {
+    // Without allocations nothing can fail.
+    try! self.init(
+      spend: spend, revenue: revenue, markupPercent: markupPercent, allocation: ChargebackAllocationOptions())
+  }
+
+  /// Builds the chargeback, allocating the unattributed cost and the shared costs as asked.
+  /// Throws when a shared cost has nobody to be spread over.
+  public init(
+    spend: SpendReport, revenue: RevenueFile?, markupPercent: Exact?, allocation: ChargebackAllocationOptions
+  ) throws(AllocationError) {
     precondition(spend.by == [.tenant], "chargeback is built from spend by tenant")
     var rows: [String: ChargebackRow] = [:]
     for row in spend.rows {
@@ -188,8 +247,57 @@ public struct ChargebackReport: Sendable {
     for (tenant, amount) in revenue?.revenue ?? [] {
       rows[tenant, default: ChargebackRow(tenant: tenant, cost: .zero)].revenue = amount
     }
-    self.rows = sortedByCost(Array(rows.values), cost: \.cost, name: \.tenant)
+
+    // Allocations spread by direct cost, so they see the rows before any is added for them.
+    let direct = rows.values.map { (tenant: $0.tenant, cost: $0.cost) }
+    var policies: [AllocationPolicy] = []
+    if let method = allocation.unattributed {
+      policies.append(.unattributed(rows[unattributed]?.cost ?? .zero, method: method))
+    }
+    policies += allocation.sharedCosts
+    var results: [AllocationResult] = []
+    for policy in policies { results.append(try Allocation.allocate(policy, directCosts: direct)) }
+    var warnings: [String] = []
+    let known = rows.values.filter { $0.requests > 0 }.map(\.tenant)
+    var named: Set<String> = []
+    for result in results {
+      for (tenant, _) in result.policy.weights where rows[tenant] == nil && named.insert(tenant).inserted {
+        let close = Suggestions.closest(to: tenant, among: known)
+        if !close.isEmpty {
+          warnings.append(
+            "shared costs: \(result.policy.name) (line \(result.policy.line ?? 0)) names \(tenant), which has no usage in the period (did you mean \(Suggestions.orList(close))?)"
+          )
+        }
+      }
+      for (tenant, _) in result.amounts where rows[tenant] == nil {
+        rows[tenant] = ChargebackRow(tenant: tenant, cost: .zero)
+      }
+    }
+    if results.contains(where: { $0.policy.method.spreadsOverDirectCost }) {
+      let unpriced = rows.values.filter { $0.cost == nil && $0.tenant != unattributed }.map(\.tenant).sorted()
+      if !unpriced.isEmpty {
+        warnings.append(
+          "only unpriced usage, so no share of even or proportional allocations (add their rates with --pricing FILE): \(unpriced.joined(separator: ", "))"
+        )
+      }
+    }
+    for tenant in Array(rows.keys) {
+      rows[tenant]!.components = results.map { result in
+        if result.policy.isUnattributed, tenant == unattributed { return -result.policy.amount }
+        return result.amount(for: tenant)
+      }
+    }
+
+    self.rows = sortedByCost(Array(rows.values), cost: \.total, name: \.tenant)
     self.totalCost = self.rows.compactMap(\.cost).sum()
+    self.components = results.map { result in
+      ChargebackComponent(
+        column: result.policy.column, isAllocation: true,
+        total: result.policy.isUnattributed ? .zero : result.policy.amount)
+    }
+    self.allocations = results
+    self.allocationWarnings = warnings
+    self.grandTotal = totalCost + components.map(\.total).sum()
     self.totalRevenue = self.rows.compactMap(\.revenue).sum()
     self.window = spend.window
     self.markupPercent = markupPercent
@@ -201,10 +309,12 @@ public struct ChargebackReport: Sendable {
   /// Builds the report straight from the ledger.
   public static func build(
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
-    revenue: RevenueFile?, markupPercent: Exact?
+    revenue: RevenueFile?, markupPercent: Exact?,
+    allocation: ChargebackAllocationOptions = ChargebackAllocationOptions()
   ) throws -> ChargebackReport {
     let spend = try SpendReport.build(
       ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)
-    return ChargebackReport(spend: spend, revenue: revenue, markupPercent: markupPercent)
+    return try ChargebackReport(
+      spend: spend, revenue: revenue, markupPercent: markupPercent, allocation: allocation)
   }
 }

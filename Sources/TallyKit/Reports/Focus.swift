@@ -65,13 +65,45 @@ public struct FocusCharge: Hashable, Sendable {
   public var cost: Decimal { pricingQuantity * contractedUnitPrice }
 }
 
-/// The FinOps FOCUS 1.2 export of `tally report chargeback --format focus`: the ledger's
-/// priced usage as cost and usage rows a FinOps tool loads as is.
+/// The FOCUS version of the export (`--focus-version`).
+public enum FocusVersion: String, CaseIterable, Sendable {
+  /// The default: no allocation columns.
+  case v1_2 = "1.2"
+  /// Adds `ServiceProviderName`, `HostProviderName` and the allocation columns, and carries
+  /// allocations as split rows.
+  case v1_3 = "1.3"
+}
+
+/// The FinOps FOCUS export of `tally report chargeback --format focus`: the ledger's priced
+/// usage as cost and usage rows a FinOps tool loads as is (FOCUS 1.2, or 1.3 with allocations).
 public struct FocusExport: Sendable {
   public let window: ReportWindow
   public let charges: [FocusCharge]
   /// Usage left out because it cannot be priced: model → requests.
   public let unpricedModels: [String: Int]
+  public var version: FocusVersion = .v1_2
+  /// FOCUS 1.3: the chargeback's allocations. The unattributed one splits every
+  /// `(unattributed)` charge into one row per target; shared costs become rows of their own.
+  public var allocations: [AllocationResult] = []
+  /// Each tenant's direct cost, for `AllocatedMethodDetails` (`UsageQuantity` of allocations
+  /// by direct cost).
+  public var directCosts: [String: Money] = [:]
+
+  public init(window: ReportWindow, charges: [FocusCharge], unpricedModels: [String: Int]) {
+    self.window = window
+    self.charges = charges
+    self.unpricedModels = unpricedModels
+  }
+
+  /// The export with the chargeback's allocations, as FOCUS 1.3 (`allocations` may be empty).
+  public func withAllocations(of chargeback: ChargebackReport) -> FocusExport {
+    var export = self
+    export.version = .v1_3
+    export.allocations = chargeback.allocations
+    export.directCosts = Dictionary(
+      chargeback.rows.compactMap { row in row.cost.map { (row.tenant, $0) } }, uniquingKeysWith: +)
+    return export
+  }
 
   public static func build(
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter()
