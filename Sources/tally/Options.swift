@@ -121,8 +121,16 @@ func validateFilesExist(_ paths: [String], option: String? = nil, standardInput:
 
 /// What the process environment says, read once: today's date, terminal width, colour.
 enum Terminal {
+  /// The current instant, in seconds since 1970.
+  static let now = Int64(Date().timeIntervalSince1970)
+
   /// Today in UTC.
-  static let today = Timestamp.utcDay(Int64(Date().timeIntervalSince1970))
+  static let today = Timestamp.utcDay(now)
+
+  /// Today in `window`'s zone.
+  static func today(in window: ReportWindow) -> CivilDate {
+    CivilDate(parsing: window.format(now).prefix(10)) ?? today
+  }
 
   static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
 
