@@ -147,6 +147,11 @@ enum Terminal {
     return "uid \(getuid())"
   }()
 
+  /// Today in `window`'s zone.
+  static func today(in window: ReportWindow) -> CivilDate {
+    CivilDate(parsing: window.format(now).prefix(10)) ?? today
+  }
+
   static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
 
   /// `$COLUMNS` when set, else the terminal's width, else unlimited (output is piped).

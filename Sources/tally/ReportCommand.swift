@@ -6,6 +6,7 @@ struct ReportCommand: ParsableCommand {
     abstract: "Reports on the ledger.",
     subcommands: [
       ReportSpend.self, ReportChargeback.self, ReportJobs.self, ReportBatches.self, ReportOpportunities.self,
+      ReportBudget.self,
     ]
   )
 }

@@ -43,6 +43,7 @@ public enum CSVRenderer {
     case .percent(let value): value.map { ExactDecimal.fixed($0.decimal, scale: precision) } ?? ""
     case .rate(let value): value.map(ExactDecimal.plain) ?? ""
     case .date(let date): date?.description ?? ""
+    case .flag(let value): value ? "yes" : "no"
     case .presented(_, let shown): field(shown, precision: precision)
     case .bar: ""
     }

@@ -94,6 +94,7 @@ extension Cell {
     case .percent(let value): value.map { .decimal($0.displayDecimal) } ?? .null
     case .rate(let value): value.map { .decimal($0) } ?? .null
     case .date(let date): date.map { .string($0.description) } ?? .null
+    case .flag(let value): .bool(value)
     case .presented(let exact, _): exact.json
     case .bar(let fraction): .decimal(fraction.displayDecimal)
     }

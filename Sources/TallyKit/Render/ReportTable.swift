@@ -15,6 +15,8 @@ public enum Cell: Hashable, Sendable {
   /// A price in USD per million tokens, shown with every digit it has; nil when absent.
   case rate(Decimal?)
   case date(CivilDate?)
+  /// Yes or no: `yes`/`no` in tables and CSV, a JSON boolean.
+  case flag(Bool)
   /// A value shown rounded in tables and CSV as `shown` but written exactly in JSON as `exact`:
   /// for columns whose rounded cells must add up to the rounded total (largest remainder).
   indirect case presented(exact: Cell, shown: Cell)

@@ -128,7 +128,7 @@ extension Cell {
     case .rate: .rate(nil)
     case .date: .date(nil)
     case .presented(let exact, _): exact.undefined
-    case .text: .text("")
+    case .text, .flag: .text("")
     case .bar: .bar(0)
     }
   }

@@ -83,7 +83,7 @@ enum TableRenderer {
 
   static func isNumeric(_ cell: Cell) -> Bool {
     switch cell {
-    case .text, .date, .bar: false
+    case .text, .date, .flag, .bar: false
     case .presented(_, let shown): isNumeric(shown)
     default: true
     }
@@ -122,6 +122,7 @@ enum TableRenderer {
       value.map { ExactDecimal.fixed($0.decimal, scale: precision, grouping: true) + "%" } ?? ""
     case .rate(let value): value.map { ExactDecimal.atLeast($0, minimumScale: 2, grouping: true) } ?? ""
     case .date(let date): date?.description ?? ""
+    case .flag(let value): value ? "yes" : "no"
     case .presented(_, let shown): text(shown, precision: precision)
     case .bar(let fraction): bar(fraction, width: barWidth)
     }
