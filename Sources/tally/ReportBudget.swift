@@ -70,8 +70,8 @@ struct ReportBudget: ParsableCommand {
   }
 
   func run() throws {
-    let prices = try options.pricing.loadPriceBook()
     let database = try options.ledger.openForReading()
+    let prices = try database.books(try options.pricing.loadPriceBook())
     let budgetFile = try loadBudgets()
     let zone = try buildReport { try ReportWindow(zone: options.zone.tz) }
     let latestUsage = try database.latestRequestInstant().flatMap {
