@@ -52,11 +52,34 @@ struct ReportChargeback: ParsableCommand {
     return try ReportWindow(month: String(window.format(latest).prefix(7)), zone: options.zone.tz)
   }
 
+  /// The prior-period adjustments of closed months this month's chargeback carries (see
+  /// `PeriodBooks.adjustments`), for the tenants the filter keeps; none, with a warning, under a
+  /// filter on anything but tenants (adjustments are per tenant).
+  func adjustments(
+    _ database: Ledger, current: PriceBook, window: ReportWindow, filter: ReportFilter,
+    warnings: inout [String]
+  ) throws -> [TenantAdjustment] {
+    let all = try buildReport { try PeriodBooks.adjustments(for: window, ledger: database, current: current) }
+    guard !all.isEmpty else { return [] }
+    guard filter.dimensions.allSatisfy({ $0 == .tenant }) else {
+      warnings.append(
+        "prior-period adjustments are per tenant: the \(all.count) of \(window.wholeMonth ?? "") are left out under --where \(filter)"
+      )
+      return []
+    }
+    guard let tenants = filter.values(of: .tenant) else { return all }
+    return all.filter { tenants.contains($0.tenant) }
+  }
+
   func run() throws {
     let database = try options.ledger.openForReading()
-    let prices = try database.books(try options.pricing.loadPriceBook())
+    let current = try options.pricing.loadPriceBook()
+    let prices = try database.books(current)
     let reportWindow = try resolvedWindow(database)
     let filter = try rows.filter(ledger: database, prices: prices)
+    var warnings: [String] = []
+    let adjustments = try adjustments(
+      database, current: current, window: reportWindow, filter: filter, warnings: &warnings)
     let sharedCosts = try allocation.loadSharedCosts()
     if let sharedCosts {
       try buildReport { try sharedCosts.checkPeriod(reportWindow, report: "the chargeback") }
@@ -67,7 +90,7 @@ struct ReportChargeback: ParsableCommand {
       var export = try buildReport {
         try FocusExport.build(ledger: database, prices: prices, window: reportWindow, filter: filter)
       }
-      var warnings = export.warnings
+      warnings += export.warnings
       if allocation.focusVersion == .v1_3 {
         let chargeback = try allocation.build(sharedCosts: sharedCosts) {
           try ChargebackReport.build(
@@ -77,11 +100,12 @@ struct ReportChargeback: ParsableCommand {
         warnings += chargeback.allocationWarnings
         export = export.withAllocations(of: chargeback)
       }
+      export.adjustments = adjustments
+      export.closed = try FocusExport.ClosedMonths(ledger: database)
       options.emit(warnings: warnings)
       Swift.print(try rows.shape(export.table).renderCSV(), terminator: "")
       return
     }
-    var warnings: [String] = []
     if let markup = try markupPercent(), markup != 0, markup > -1, markup < 1 {
       warnings.append(
         "--markup \(self.markup!) is a markup of \(markup)%, not \(markup * 100)%; write --markup \(markup * 100) for that"
@@ -94,7 +118,7 @@ struct ReportChargeback: ParsableCommand {
     let report = try allocation.build(sharedCosts: sharedCosts) {
       try ChargebackReport.build(
         ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: revenueFile,
-        markupPercent: try markupPercent(), allocation: allocationOptions)
+        markupPercent: try markupPercent(), allocation: allocationOptions, adjustments: adjustments)
     }
     warnings += report.warnings
     options.emit(warnings: warnings)
@@ -103,7 +127,7 @@ struct ReportChargeback: ParsableCommand {
       prices: prices)
     output.print(
       try rows.shape(report.table(precision: output.precision)), context: context,
-      after: (report.allocationNotes.map { [$0] } ?? [])
+      after: (report.allocationNotes.map { [$0] } ?? []) + (report.adjustmentNotes.map { [$0] } ?? [])
         + unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
   }
 }

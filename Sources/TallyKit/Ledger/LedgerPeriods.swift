@@ -58,8 +58,21 @@ public struct PostedAdjustment: Sendable, Equatable {
   public var month: CivilDate
   public var postedTo: CivilDate
   public var tenant: String
+  public var lateRequests: Int
   public var lateUsage: Money
   public var repricing: Money
+
+  public init(
+    month: CivilDate, postedTo: CivilDate, tenant: String, lateRequests: Int, lateUsage: Money,
+    repricing: Money
+  ) {
+    self.month = month
+    self.postedTo = postedTo
+    self.tenant = tenant
+    self.lateRequests = lateRequests
+    self.lateUsage = lateUsage
+    self.repricing = repricing
+  }
 }
 
 /// One event of a month's close history.
@@ -170,6 +183,7 @@ extension Ledger {
           month INTEGER NOT NULL,
           posted_to INTEGER NOT NULL,
           tenant TEXT NOT NULL,
+          late_requests INTEGER NOT NULL,
           late_usage TEXT NOT NULL,
           repricing TEXT NOT NULL,
           PRIMARY KEY (month, posted_to, tenant)
@@ -286,7 +300,8 @@ extension Ledger {
         PostedAdjustment(
           month: CivilDate(daysSinceEpoch: row["month"]),
           postedTo: CivilDate(daysSinceEpoch: row["posted_to"]),
-          tenant: row["tenant"], lateUsage: Money(parsing: row["late_usage"] as String) ?? .zero,
+          tenant: row["tenant"], lateRequests: row["late_requests"],
+          lateUsage: Money(parsing: row["late_usage"] as String) ?? .zero,
           repricing: Money(parsing: row["repricing"] as String) ?? .zero)
       }
     }
@@ -373,10 +388,12 @@ extension LedgerWriter {
     for posting in close.postings {
       try db.execute(
         sql: """
-          INSERT INTO period_adjustment (month, posted_to, tenant, late_usage, repricing) VALUES (?, ?, ?, ?, ?)
+          INSERT INTO period_adjustment (month, posted_to, tenant, late_requests, late_usage, repricing)
+          VALUES (?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          posting.month.daysSinceEpoch, month, posting.tenant, posting.lateUsage.json, posting.repricing.json,
+          posting.month.daysSinceEpoch, month, posting.tenant, posting.lateRequests, posting.lateUsage.json,
+          posting.repricing.json,
         ])
     }
     try db.execute(

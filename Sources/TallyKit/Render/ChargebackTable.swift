@@ -27,7 +27,8 @@ extension ChargebackReport {
       for component in components {
         columns.append(
           Column(
-            component.column, title: component.column, exportOnly: component.isAllocation,
+            component.column, title: component.isAllocation ? component.column : "Adjustment",
+            exportOnly: component.isAllocation,
             rounding: component.column == AllocationPolicy.unattributedColumn
               ? .spread(from: "cost_usd") : .allocated))
       }
@@ -103,6 +104,7 @@ extension ChargebackReport {
     header.append(unpricedModelsMember(unpricedModels))
     var trailer: [(key: String, value: JSONValue)] = []
     if !allocations.isEmpty { trailer.append(("allocations", .array(allocations.map(\.json)))) }
+    if !adjustments.isEmpty { trailer.append(("adjustments", .array(adjustments.map(\.json)))) }
     return ReportTable(
       name: "chargeback", columns: columns, rows: body, totals: totals, header: header, trailer: trailer)
   }
@@ -112,6 +114,23 @@ extension ChargebackReport {
   public var allocationNotes: String? {
     guard !allocations.isEmpty else { return nil }
     return "Allocations (allocated_usd):\n" + allocations.map { "- \(Allocation.describe($0))\n" }.joined()
+  }
+
+  /// The prior-period adjustments as printed under the terminal table; nil without any.
+  public var adjustmentNotes: String? {
+    guard !adjustments.isEmpty else { return nil }
+    let lines = adjustments.map { adjustment -> String in
+      var parts: [String] = []
+      if !adjustment.lateUsage.isZero || adjustment.lateRequests > 0 {
+        parts.append(
+          "late usage \(adjustment.lateUsage.terminal()) (\(grouped(adjustment.lateRequests)) request\(adjustment.lateRequests == 1 ? "" : "s"))"
+        )
+      }
+      if !adjustment.repricing.isZero { parts.append("repricing \(adjustment.repricing.terminal())") }
+      return
+        "- \(adjustment.monthName) \(adjustment.tenant): \(adjustment.amount.terminal()) (\(parts.joined(separator: ", ")))\n"
+    }
+    return "Prior-period adjustments (adjustment_usd), corrections of closed months:\n" + lines.joined()
   }
 
   /// `table` as tables and CSV show it at `precision` (see `ReportTable.presented`).
@@ -144,6 +163,18 @@ func revenueMismatchWarnings(revenueWithoutUsage: [String], usageWithoutRevenue:
     )
   }
   return lines
+}
+
+extension TenantAdjustment {
+  /// `{month, tenant, late_requests, late_usage_usd, repricing_usd, amount_usd}`, exact.
+  public var json: JSONValue {
+    .object([
+      ("month", .string(monthName)), ("tenant", .string(tenant)), ("late_requests", .integer(lateRequests)),
+      ("late_usage_usd", .decimal(lateUsage.value.displayDecimal)),
+      ("repricing_usd", .decimal(repricing.value.displayDecimal)),
+      ("amount_usd", .decimal(amount.value.displayDecimal)),
+    ])
+  }
 }
 
 extension AllocationResult {

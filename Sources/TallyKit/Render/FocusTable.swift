@@ -14,6 +14,7 @@ extension FocusExport {
     "SkuPriceDetails", "PricingCategory", "PricingUnit", "PricingQuantity", "ListUnitPrice",
     "ContractedUnitPrice",
     "ConsumedUnit", "ConsumedQuantity", "ListCost", "ContractedCost", "EffectiveCost", "BilledCost", "Tags",
+    "x_BillingPeriodStatus",
   ]
 
   /// FOCUS 1.3 adds the provider columns that replace `ProviderName` (still present, deprecated),
@@ -23,7 +24,8 @@ extension FocusExport {
     columns.insert(
       contentsOf: ["ServiceProviderName", "HostProviderName"],
       at: columns.firstIndex(of: "PublisherName")! + 1)
-    return columns + allocationColumns
+    columns.insert(contentsOf: allocationColumns, at: columns.firstIndex(of: "Tags")! + 1)
+    return columns
   }()
 
   static let allocationColumns = [
@@ -45,6 +47,7 @@ extension FocusExport {
       ("x_Meter", .string(charge.meter.name)),
     ])
     let part = { (value: Decimal) in ratio.map { value * $0 } ?? value }
+    let month = charge.day.startOfMonth
     let consumed: Cell = ratio.map { .rate(Decimal(charge.quantity) * $0) } ?? .count(charge.quantity)
     return [
       .text(charge.provider), .text(provider), .text("USD"),
@@ -52,9 +55,9 @@ extension FocusExport {
       .text(Timestamp.format(charge.periodStart)), .text(Timestamp.format(charge.periodEnd)),
       .text("Usage"), .text(""),
       .text("\(charge.model) \(charge.meter.name), \(charge.mode.rawValue), \(context) context"),
-      .text("Usage-Based"), .text(provider), .text(provider), .text(provider), .text(""),
-      .text("AI and Machine Learning"), .text("Generative AI"),
-      .text(Self.serviceNames[charge.provider] ?? provider + " API"),
+      .text("Usage-Based"), .text(provider), .text(provider), .text(provider),
+      .text(closed.invoiceId(month, tenant: charge.tenant)), .text("AI and Machine Learning"),
+      .text("Generative AI"), .text(Self.serviceNames[charge.provider] ?? provider + " API"),
       .text(charge.tenant), .text(charge.tenant), .text("Tenant"),
       .text(charge.model), .text(charge.meter.name),
       .text(
@@ -65,7 +68,7 @@ extension FocusExport {
       .text(tokens ? "Tokens" : "Searches"), consumed,
       .rate(part(charge.listCost)), .rate(part(charge.cost)), .rate(part(charge.cost)),
       .rate(part(charge.cost)),
-      .text(JSONValue.object([("job", .string(charge.job))]).compact),
+      .text(JSONValue.object([("job", .string(charge.job))]).compact), .text(closed.status(month)),
     ]
   }
 
@@ -79,7 +82,10 @@ extension FocusExport {
     cells.insert(
       contentsOf: [.text(provider), .text(host ?? provider)], at: columns.firstIndex(of: "PublisherName")! + 1
     )
-    return cells + (allocation ?? allocationColumns.map { _ in .text("") })
+    cells.insert(
+      contentsOf: allocation ?? allocationColumns.map { _ in .text("") },
+      at: columns13.firstIndex(of: "Tags")! + 1)
+    return cells
   }
 
   /// `AllocatedMethodId`, `AllocatedMethodDetails`, `AllocatedResourceId`, `AllocatedResourceName`,
@@ -116,7 +122,7 @@ extension FocusExport {
     guard version == .v1_3 else {
       return ReportTable(
         name: "focus", columns: Self.columns.map { Column($0, title: $0) },
-        rows: charges.map { usageCells($0) })
+        rows: charges.map { usageCells($0) } + correctionRows)
     }
     let split = allocations.first { $0.policy.isUnattributed && !$0.ratios.isEmpty }
     let splitRatios = split?.printedRatios ?? []
@@ -135,7 +141,44 @@ extension FocusExport {
       }
     }
     rows += sharedCostRows
+    rows += correctionRows.map {
+      Self.upgraded($0, provider: "Tally", host: "Not Applicable", allocation: nil)
+    }
     return ReportTable(name: "focus", columns: Self.columns13.map { Column($0, title: $0) }, rows: rows)
+  }
+
+  /// One row per prior-period adjustment (closed month x tenant) the month carries: FOCUS
+  /// `ChargeClass` `Correction` of usage, charged for the closed month and billed in this one,
+  /// its costs the adjustment (late usage plus repricing, exact). The provider is `Tally`: an
+  /// adjustment is the difference between two of Tally's computations of a month.
+  var correctionRows: [[Cell]] {
+    guard let from = window.from, !adjustments.isEmpty else { return [] }
+    let billingStart = Timestamp.format(window.start(of: from.startOfMonth))
+    let billingEnd = Timestamp.format(window.start(of: from.startOfNextMonth))
+    let status = closed.status(from.startOfMonth)
+    return adjustments.map { adjustment in
+      let cost = Cell.rate(adjustment.amount.value.displayDecimal)
+      let details = JSONValue.object([
+        ("x_LateRequests", .integer(adjustment.lateRequests)),
+        ("x_LateUsage", .decimal(adjustment.lateUsage.value.displayDecimal)),
+        ("x_Repricing", .decimal(adjustment.repricing.value.displayDecimal)),
+      ])
+      return [
+        .text("tally"), .text("Tally"), .text("USD"), .text(billingStart), .text(billingEnd),
+        .text(Timestamp.format(window.start(of: adjustment.month))),
+        .text(Timestamp.format(window.start(of: adjustment.month.startOfNextMonth))), .text("Usage"),
+        .text("Correction"), .text("prior-period adjustment of \(adjustment.monthName)"),
+        .text("Usage-Based"),
+        .text("Tally"), .text("Tally"), .text("Tally"),
+        .text(closed.invoiceId(from.startOfMonth, tenant: adjustment.tenant)),
+        .text("AI and Machine Learning"), .text("Generative AI"), .text("Prior-period adjustments"),
+        .text(adjustment.tenant), .text(adjustment.tenant), .text("Tenant"), .text("prior-period-adjustment"),
+        .text(""), .text("prior-period-adjustment:\(adjustment.monthName)"), .text(details.compact),
+        .text(""),
+        .text(""), .quantity(nil), .rate(nil), .rate(nil), .text(""), .quantity(nil), cost, cost, cost, cost,
+        .text(""), .text(status),
+      ]
+    }
   }
 
   /// One row per shared cost and target tenant: a recurring purchase for the report's month,
@@ -145,6 +188,7 @@ extension FocusExport {
     let start = Timestamp.format(window.start(of: from.startOfMonth))
     let end = Timestamp.format(window.start(of: from.startOfNextMonth))
     let month = String(from.description.prefix(7))
+    let status = closed.status(from.startOfMonth)
     var rows: [[Cell]] = []
     for result in allocations where !result.policy.isUnattributed {
       let policy = result.policy
@@ -156,11 +200,12 @@ extension FocusExport {
           .text("shared-costs"), .text("Shared costs"), .text("USD"), .text(start), .text(end), .text(start),
           .text(end), .text("Purchase"), .text(""),
           .text("\(policy.name), \(month), allocated \(policy.method.rawValue)"), .text("Recurring"),
-          .text("Shared costs"), .text("Shared costs"), .text("Shared costs"), .text(""),
+          .text("Shared costs"), .text("Shared costs"), .text("Shared costs"),
+          .text(closed.invoiceId(from.startOfMonth, tenant: tenant)),
           .text("AI and Machine Learning"), .text("Generative AI"), .text(policy.name),
           .text(""), .text(""), .text(""), .text(sku), .text(""), .text("\(sku):\(month)"), .text(""),
           .text("Standard"), .text("1 Month"), .rate(ratio), .rate(amount), .rate(amount),
-          .text(""), .quantity(nil), cost, cost, cost, cost, .text(""),
+          .text(""), .quantity(nil), cost, cost, cost, cost, .text(""), .text(status),
         ]
         rows.append(
           Self.upgraded(

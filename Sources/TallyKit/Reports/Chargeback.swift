@@ -200,6 +200,9 @@ public struct ChargebackReport: Sendable {
   /// Tenants a policy names that have no usage (with a close known name), and tenants whose
   /// usage is all unpriced, which get no share by direct cost.
   public let allocationWarnings: [String]
+  /// Prior-period adjustments of closed months in this month (pending in the first open month,
+  /// posted in a closed one): the `adjustment_usd` component, after the allocations.
+  public let adjustments: [TenantAdjustment]
 
   /// The sum of every priced direct cost.
   public let totalCost: Money
@@ -235,7 +238,8 @@ public struct ChargebackReport: Sendable {
   /// Builds the chargeback, allocating the unattributed cost and the shared costs as asked.
   /// Throws when a shared cost has nobody to be spread over.
   public init(
-    spend: SpendReport, revenue: RevenueFile?, markupPercent: Exact?, allocation: ChargebackAllocationOptions
+    spend: SpendReport, revenue: RevenueFile?, markupPercent: Exact?, allocation: ChargebackAllocationOptions,
+    adjustments: [TenantAdjustment] = []
   ) throws(AllocationError) {
     precondition(spend.by == [.tenant], "chargeback is built from spend by tenant")
     var rows: [String: ChargebackRow] = [:]
@@ -281,20 +285,36 @@ public struct ChargebackReport: Sendable {
         )
       }
     }
+    var adjusted: [String: Money] = [:]
+    for adjustment in adjustments {
+      adjusted[adjustment.tenant] = (adjusted[adjustment.tenant] ?? .zero) + adjustment.amount
+      if rows[adjustment.tenant] == nil {
+        rows[adjustment.tenant] = ChargebackRow(tenant: adjustment.tenant, cost: .zero)
+      }
+    }
     for tenant in Array(rows.keys) {
       rows[tenant]!.components = results.map { result in
         if result.policy.isUnattributed, tenant == unattributed { return -result.policy.amount }
         return result.amount(for: tenant)
       }
+      if !adjustments.isEmpty { rows[tenant]!.components.append(adjusted[tenant] ?? .zero) }
     }
 
     self.rows = sortedByCost(Array(rows.values), cost: \.total, name: \.tenant)
     self.totalCost = self.rows.compactMap(\.cost).sum()
-    self.components = results.map { result in
-      ChargebackComponent(
-        column: result.policy.column, isAllocation: true,
-        total: result.policy.isUnattributed ? .zero : result.policy.amount)
-    }
+    self.components =
+      results.map { result in
+        ChargebackComponent(
+          column: result.policy.column, isAllocation: true,
+          total: result.policy.isUnattributed ? .zero : result.policy.amount)
+      }
+      + (adjustments.isEmpty
+        ? []
+        : [
+          ChargebackComponent(
+            column: "adjustment_usd", isAllocation: false, total: adjustments.map(\.amount).sum())
+        ])
+    self.adjustments = adjustments
     self.allocations = results
     self.allocationWarnings = warnings
     self.grandTotal = totalCost + components.map(\.total).sum()
@@ -310,11 +330,13 @@ public struct ChargebackReport: Sendable {
   public static func build(
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter(),
     revenue: RevenueFile?, markupPercent: Exact?,
-    allocation: ChargebackAllocationOptions = ChargebackAllocationOptions()
+    allocation: ChargebackAllocationOptions = ChargebackAllocationOptions(),
+    adjustments: [TenantAdjustment] = []
   ) throws -> ChargebackReport {
     let spend = try SpendReport.build(
       ledger: ledger, prices: prices, by: [.tenant], filter: filter, window: window)
     return try ChargebackReport(
-      spend: spend, revenue: revenue, markupPercent: markupPercent, allocation: allocation)
+      spend: spend, revenue: revenue, markupPercent: markupPercent, allocation: allocation,
+      adjustments: adjustments)
   }
 }

@@ -88,6 +88,28 @@ public struct FocusExport: Sendable {
   /// Each tenant's direct cost, for `AllocatedMethodDetails` (`UsageQuantity` of allocations
   /// by direct cost).
   public var directCosts: [String: Money] = [:]
+  /// Prior-period adjustments the month carries: `Correction` rows.
+  public var adjustments: [TenantAdjustment] = []
+  /// Which months are closed, and their tenants' statement numbers (`InvoiceId`).
+  public var closed = ClosedMonths()
+
+  /// The closed months of a ledger: `x_BillingPeriodStatus` is `Closed` for their rows and
+  /// `InvoiceId` the tenant's statement number.
+  public struct ClosedMonths: Sendable {
+    /// First day of a closed month → tenant → statement number.
+    public var invoiceIds: [CivilDate: [String: String]] = [:]
+
+    public init() {}
+
+    public init(ledger: Ledger) throws {
+      for period in try ledger.periods() where period.isClosed {
+        invoiceIds[period.month] = try ledger.statementNumbers(period.month)
+      }
+    }
+
+    func status(_ month: CivilDate) -> String { invoiceIds[month] == nil ? "Open" : "Closed" }
+    func invoiceId(_ month: CivilDate, tenant: String) -> String { invoiceIds[month]?[tenant] ?? "" }
+  }
 
   public init(window: ReportWindow, charges: [FocusCharge], unpricedModels: [String: Int]) {
     self.window = window

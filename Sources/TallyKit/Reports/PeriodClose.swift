@@ -130,6 +130,7 @@ public enum PeriodBooks {
         adjust(posting.tenant) {
           $0.lateUsage = $0.lateUsage - posting.lateUsage
           $0.repricing = $0.repricing - posting.repricing
+          $0.lateRequests -= posting.lateRequests
         }
       }
       adjustments += tenants.values.filter {
@@ -138,6 +139,26 @@ public enum PeriodBooks {
       .sorted { $0.tenant.utf8.lexicographicallyPrecedes($1.tenant.utf8) }
     }
     return adjustments
+  }
+
+  /// The prior-period adjustments a chargeback of `window` carries: those posted to it when it
+  /// is a closed month, the pending ones when it is the first open month, else none (and none
+  /// for a window that is not one calendar month).
+  public static func adjustments(for window: ReportWindow, ledger: Ledger, current: PriceBook) throws
+    -> [TenantAdjustment]
+  {
+    guard let name = window.wholeMonth else { return [] }
+    let month = try self.month(name)
+    let periods = try ledger.periods()
+    if periods.contains(where: { $0.month == month && $0.isClosed }) {
+      return try ledger.postedAdjustments().filter { $0.postedTo == month }.map {
+        TenantAdjustment(
+          month: $0.month, tenant: $0.tenant, lateUsage: $0.lateUsage, repricing: $0.repricing,
+          lateRequests: $0.lateRequests)
+      }
+    }
+    guard firstOpenMonth(periods) == month else { return [] }
+    return try pendingAdjustments(ledger: ledger, current: current)
   }
 
   /// Checks that `month` may be closed now and computes what closing it stores. `current` is
@@ -190,7 +211,8 @@ public enum PeriodBooks {
     }
     let postings = try pendingAdjustments(ledger: ledger, current: current).map {
       PostedAdjustment(
-        month: $0.month, postedTo: month, tenant: $0.tenant, lateUsage: $0.lateUsage, repricing: $0.repricing)
+        month: $0.month, postedTo: month, tenant: $0.tenant, lateRequests: $0.lateRequests,
+        lateUsage: $0.lateUsage, repricing: $0.repricing)
     }
     return PeriodClose(
       month: month, closedAt: at, closedBy: by, note: note, figures: figures, priceTables: tables,
