@@ -78,7 +78,7 @@ struct ReportChargeback: ParsableCommand {
         export = export.withAllocations(of: chargeback)
       }
       options.emit(warnings: warnings)
-      Swift.print(try rows.shape(export.table).renderCSV(), terminator: "")
+      Swift.print(try rows.shape(export.table).renderCSV(dialect: output.csvDialect), terminator: "")
       return
     }
     var warnings: [String] = []
