@@ -52,7 +52,7 @@ struct EstimateCommand: ParsableCommand {
     if let section, output.format == .csv {
       let sections =
         [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])
-      Swift.print(section.csv(sections, precision: output.precision, file: file), terminator: "")
+      Swift.print(section.csv(sections, output: output, file: file), terminator: "")
       return
     }
     let context = ReportContext(

@@ -15,7 +15,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
   case focus
 }
 
-/// `--format` and `--precision`, shared by every command that prints a report.
+/// `--format`, `--precision` and the CSV dialect, shared by every command that prints a report.
 struct OutputOptions: ParsableArguments {
   @Option(help: "Output format: table, csv or json (report chargeback also focus).")
   var format: OutputFormat = .table
@@ -23,10 +23,52 @@ struct OutputOptions: ParsableArguments {
   @Option(help: "Decimal places for money and percentages in tables and CSV (JSON is exact).")
   var precision: Int = 2
 
+  // The CSV dialect: each flag has a --no- form because the config file's [csv] section can set
+  // the default, and a flag must be able to undo it for one run. Ignored by table and JSON output.
+  @Option(
+    name: .customLong("csv-delimiter"),
+    help: ArgumentHelp(
+      "CSV field delimiter: ',', ';' or tab (default ',', or ';' with --decimal-comma; config [csv] delimiter).",
+      valueName: "delim"),
+    transform: CSVDialect.Delimiter.argument)
+  var csvDelimiter: CSVDialect.Delimiter?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help: "Start CSV with a UTF-8 byte order mark, so Excel reads names like Müller right (config [csv] bom)."
+  )
+  var csvBom: Bool?
+
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "Write CSV numbers with a decimal comma (1234,50), for spreadsheets in such locales (config [csv] decimal_comma)."
+  )
+  var decimalComma: Bool?
+
   func validate() throws {
     guard (0...12).contains(precision) else {
       throw ValidationError("--precision must be between 0 and 12, not \(precision)")
     }
+    // Only CSV reads the config file: a table or JSON run works whatever the file says.
+    if format == .csv || format == .focus { _ = try resolvedDialect() }
+  }
+
+  /// The CSV settings given on the command line.
+  var csvFlags: CSVSettings { CSVSettings(delimiter: csvDelimiter, bom: csvBom, decimalComma: decimalComma) }
+
+  /// The flags over the config file's `[csv]` over the standard; a bad config file exits 64.
+  func resolvedDialect() throws -> CSVDialect {
+    do {
+      return try CSVDialect.resolve(flags: csvFlags, config: UserConfig.file)
+    } catch {
+      throw ValidationError(error.description)
+    }
+  }
+
+  /// The dialect of every CSV this run writes (checked in `validate()`).
+  var csvDialect: CSVDialect {
+    do { return try resolvedDialect() } catch { fail(["\(error)"], exitCode: 64) }
   }
 
   /// A usage error for `--format focus` on any report but chargeback; call from `validate()`.
@@ -52,11 +94,21 @@ struct OutputOptions: ParsableArguments {
       var out = (context?.heading ?? "") + before + table.renderTable(renderOptions)
       for section in after { out += "\n" + section }
       Swift.print(out, terminator: "")
-    case .csv: Swift.print(table.renderCSV(precision: precision), terminator: "")
+    case .csv: Swift.print(table.renderCSV(precision: precision, dialect: csvDialect), terminator: "")
     case .json:
       Swift.print(context.map { table.renderJSON(context: $0) } ?? table.renderJSON(), terminator: "")
     case .focus: fail([Self.focusOnlyForChargeback], exitCode: 64)
     }
+  }
+}
+
+extension CSVDialect.Delimiter {
+  /// Parses `--csv-delimiter`; the usage error lists the choices.
+  static func argument(_ text: String) throws -> CSVDialect.Delimiter {
+    guard let delimiter = CSVDialect.Delimiter(spelling: text) else {
+      throw ValidationError("expected \(CSVDialect.Delimiter.choices) (or a literal tab)")
+    }
+    return delimiter
   }
 }
 

@@ -103,7 +103,7 @@ struct ReportChargeback: ParsableCommand {
       export.adjustments = adjustments
       export.closed = try FocusExport.ClosedMonths(ledger: database)
       options.emit(warnings: warnings)
-      Swift.print(try rows.shape(export.table).renderCSV(), terminator: "")
+      Swift.print(try rows.shape(export.table).renderCSV(dialect: output.csvDialect), terminator: "")
       return
     }
     if let markup = try markupPercent(), markup != 0, markup > -1, markup < 1 {

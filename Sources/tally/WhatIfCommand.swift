@@ -102,7 +102,7 @@ struct WhatIfCommand: ParsableCommand {
       let sections =
         [ReportSection("rows", report.table), ReportSection("projection", report.projectionTable)]
         + (margin.map { [ReportSection("margin", $0)] } ?? [])
-      Swift.print(section.csv(sections, precision: options.output.precision, file: file), terminator: "")
+      Swift.print(section.csv(sections, output: options.output, file: file), terminator: "")
       return
     }
     let render = options.output.renderOptions

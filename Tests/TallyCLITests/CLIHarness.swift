@@ -62,10 +62,12 @@ enum CLI {
 
   /// Runs `tally` with `arguments`.
   ///
-  /// The environment is pinned (`TZ=UTC`, `NO_COLOR=1`, `COLUMNS=width`, `LC_ALL=C`) and
-  /// otherwise only `PATH` and `HOME` are inherited, so a developer's `TALLY_LEDGER` or locale
-  /// cannot change the output. `width: nil` leaves `COLUMNS` unset (unlimited when piped);
-  /// `environment` adds or overrides variables, and a `nil` value removes one.
+  /// The environment is pinned (`TZ=UTC`, `NO_COLOR=1`, `COLUMNS=width`, `LC_ALL=C`,
+  /// `XDG_CONFIG_HOME` an empty directory) and otherwise only `PATH` and `HOME` are inherited, so
+  /// a developer's `TALLY_LEDGER`, `~/.config/tally/config.toml` or locale cannot change the
+  /// output; a test of the config file sets `TALLY_CONFIG`. `width: nil` leaves `COLUMNS` unset
+  /// (unlimited when piped); `environment` adds or overrides variables, and a `nil` value removes
+  /// one.
   static func run(
     _ arguments: [String],
     in directory: URL? = nil,
@@ -77,7 +79,9 @@ enum CLI {
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
       throw HarnessError("tally binary not found at \(binary.path); run `swift build` first")
     }
-    var environment: [String: String] = ["TZ": "UTC", "NO_COLOR": "1", "LC_ALL": "C"]
+    var environment: [String: String] = [
+      "TZ": "UTC", "NO_COLOR": "1", "LC_ALL": "C", "XDG_CONFIG_HOME": emptyConfigHome.path,
+    ]
     let inherited = ProcessInfo.processInfo.environment
     for name in ["PATH", "HOME"] { environment[name] = inherited[name] }
     if let width { environment["COLUMNS"] = String(width) }
@@ -111,6 +115,14 @@ enum CLI {
       stderr: String(decoding: errorData, as: UTF8.self),
       status: process.terminationStatus)
   }
+
+  /// An empty directory as every run's `XDG_CONFIG_HOME`: no config file, whatever is in `HOME`.
+  static let emptyConfigHome: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "tally-cli-tests-config-\(UUID().uuidString)", isDirectory: true)
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }()
 
   /// Runs `command` under a pseudo-terminal (util-linux `script`), so that `tally` sees a TTY on
   /// stdout. Returns nil where `script` is not available. stdout and stderr arrive merged.

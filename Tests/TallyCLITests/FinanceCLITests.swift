@@ -49,6 +49,23 @@ struct FinanceCLITests {
     #expect(latest.stdout.split(separator: "\n").count == 5)  // header and four tenants
   }
 
+  /// The chargeback golden case for a spreadsheet in a decimal-comma locale: the figures of
+  /// `chargeback-2026-10.csv`, `;`-separated, with decimal commas and a BOM first.
+  @Test func chargebackForADecimalCommaSpreadsheet() throws {
+    let ledger = try Self.ledger()
+    let arguments = [
+      "report", "chargeback", "--ledger", ledger, "--month", "2026-10", "--revenue", Self.revenue, "--markup",
+      "15", "--format", "csv", "--precision", "4",
+    ]
+    let result = try CLI.run(arguments + ["--csv-delimiter", ";", "--decimal-comma", "--csv-bom"])
+    #expect(result.status == 0, "\(result)")
+    assertGolden(result.stdout, named: "chargeback-2026-10-semicolon-bom.csv")
+    #expect(result.stdout.utf8.starts(with: [0xEF, 0xBB, 0xBF]))
+    // `,` in a name needs no quotes with `;`; the formula stays neutralised.
+    #expect(result.stdout.contains("\nInitech, Inc.;1;4210;1290;0;0;0,0460;25,8075;0;0,0529;;-0,0460;\n"))
+    #expect(result.stdout.contains("\n'=cmd|' /C calc'!A0;1;"))
+  }
+
   @Test func jobsAndBatchesInEveryFormat() throws {
     let ledger = try Self.ledger()
     for report in ["jobs", "batches"] {

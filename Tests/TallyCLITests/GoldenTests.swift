@@ -63,7 +63,17 @@ struct GoldenTests {
         arguments: ["estimate", "examples/workloads.toml"] + at + ["--format", "csv", "--section", section])
     }
 
-  @Test("Report output matches its golden file", arguments: cases + sectionCases)
+  /// The same blocks for a spreadsheet in a decimal-comma locale: `;`, `1234,50`, one BOM at the
+  /// very start (not one per block).
+  static let dialectCases: [GoldenCase] = [
+    GoldenCase(
+      golden: "whatif-workloads-section-all-semicolon-bom.csv",
+      arguments: ["whatif", "examples/workloads.toml"] + at + [
+        "--format", "csv", "--section", "all", "--csv-delimiter", ";", "--decimal-comma", "--csv-bom",
+      ])
+  ]
+
+  @Test("Report output matches its golden file", arguments: cases + sectionCases + dialectCases)
   func report(_ golden: GoldenCase) throws {
     let result = try CLI.run(golden.arguments)
     #expect(result.status == 0, "\(result)")
