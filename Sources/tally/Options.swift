@@ -224,6 +224,11 @@ enum Terminal {
     FileHandle.standardError.write(Data(("tally: " + message + "\n").utf8))
   }
 
+  /// A line of information on stderr (`tally: ...`), not a warning.
+  static func info(_ message: String) {
+    FileHandle.standardError.write(Data(("tally: " + message + "\n").utf8))
+  }
+
   static func warning(_ message: String) {
     FileHandle.standardError.write(Data(("tally: warning: " + message + "\n").utf8))
   }

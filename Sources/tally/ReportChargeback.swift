@@ -31,12 +31,21 @@ struct ReportChargeback: ParsableCommand {
 
   @OptionGroup var allocation: AllocationOptions
 
+  @Option(
+    help: ArgumentHelp(
+      "Also write one statement per tenant (CSV and Markdown) and index.csv into DIR (created if missing; a non-empty DIR must be one Tally wrote).",
+      valueName: "dir"), completion: .directory)
+  var statements: String?
+
   @OptionGroup var rows: RowOptions
   @OptionGroup var options: LedgerReportOptions
 
   var output: OutputOptions { options.output }
 
   func validate() throws {
+    if statements != nil && output.format == .focus {
+      throw ValidationError("--statements goes with a chargeback, not --format focus")
+    }
     _ = try markupPercent()
     try allocation.validate(format: output.format)
   }
@@ -121,7 +130,24 @@ struct ReportChargeback: ParsableCommand {
         markupPercent: try markupPercent(), allocation: allocationOptions, adjustments: adjustments)
     }
     warnings += report.warnings
+    var set: StatementSet?
+    if let statements {
+      guard reportWindow.wholeMonth != nil else {
+        fail(["--statements: a statement is for one calendar month: give --month YYYY-MM"], exitCode: 64)
+      }
+      let lines = try buildReport {
+        try SpendReport.build(
+          ledger: database, prices: prices, by: [.tenant, .job, .model], filter: filter, window: reportWindow)
+      }
+      let month = reportWindow.from!.startOfMonth
+      let closed = try database.periods().first { $0.month == month && $0.isClosed }
+      set = StatementSet.build(
+        chargeback: report, lines: lines, closed: closed,
+        numbers: closed == nil ? [:] : try database.statementNumbers(month), filter: filter,
+        prices: prices.sources, precision: output.precision)
+    }
     options.emit(warnings: warnings)
+    if let set, let statements { try write(set, to: statements) }
     let context = try options.context(
       "Chargeback per tenant", window: reportWindow, ledger: database, filter: filter, warnings: warnings,
       prices: prices)
@@ -129,6 +155,56 @@ struct ReportChargeback: ParsableCommand {
       try rows.shape(report.table(precision: output.precision)), context: context,
       after: (report.allocationNotes.map { [$0] } ?? []) + (report.adjustmentNotes.map { [$0] } ?? [])
         + unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
+  }
+}
+
+extension ReportChargeback {
+  /// The file that marks a directory of statements Tally wrote, listing the files it wrote.
+  static let statementsMarker = ".tally-statements"
+
+  /// Writes the statements and the index into `directory`: creates it if missing, refuses a
+  /// non-empty one without Tally's marker, and replaces the files an earlier run wrote there.
+  func write(_ set: StatementSet, to directory: String) throws {
+    let manager = FileManager.default
+    let url = URL(fileURLWithPath: directory, isDirectory: true)
+    let marker = url.appendingPathComponent(Self.statementsMarker)
+    var isDirectory: ObjCBool = false
+    if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else { fail(["--statements \(directory): not a directory"], exitCode: 64) }
+      let entries = try manager.contentsOfDirectory(atPath: directory)
+      if !entries.isEmpty {
+        guard let written = try? String(contentsOf: marker, encoding: .utf8) else {
+          fail(
+            [
+              "--statements \(directory): the directory is not empty and Tally did not write it; give a new or empty directory"
+            ], exitCode: 64)
+        }
+        for name in written.split(separator: "\n") where !name.contains("/") && name != ".." {
+          try? manager.removeItem(at: url.appendingPathComponent(String(name)))
+        }
+      }
+    } else {
+      try manager.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    let dialect = output.csvDialect
+    var files: [(String, String)] = [
+      ("index.csv", set.indexTable.renderCSV(precision: set.precision, dialect: dialect))
+    ]
+    for statement in set.statements {
+      files.append(
+        (
+          statement.fileStem + ".csv",
+          set.table(for: statement).renderCSV(precision: set.precision, dialect: dialect)
+        ))
+      files.append((statement.fileStem + ".md", set.markdown(for: statement)))
+    }
+    for (name, text) in files {
+      try Data(text.utf8).write(to: url.appendingPathComponent(name))
+    }
+    try Data((files.map(\.0).joined(separator: "\n") + "\n").utf8).write(to: marker)
+    Terminal.info(
+      "wrote \(set.statements.count) statement\(set.statements.count == 1 ? "" : "s") (CSV and Markdown) and index.csv to \(directory)"
+    )
   }
 }
 
