@@ -63,13 +63,12 @@ public struct ReportContext: Sendable {
   )
     -> [ClosedPeriod]
   {
-    periods.filter { period in
-      guard period.isClosed else { return false }
-      let from = covered?.from ?? window.from
-      let to = covered?.to ?? window.to
-      // A local day may reach into the UTC day before or after it.
-      return (from.map { period.month.startOfNextMonth > $0.adding(days: -1) } ?? true)
-        && (to.map { period.month <= $0.adding(days: 1) } ?? true)
+    // Closed months are UTC months; the window's days are local days.
+    let from = (covered?.from ?? window.from).map { window.start(of: $0) }
+    let to = (covered?.to ?? window.to).map { window.start(of: $0.adding(days: 1)) }
+    return periods.filter { period in
+      period.isClosed && (from.map { Timestamp.startOf(period.month.startOfNextMonth) > $0 } ?? true)
+        && (to.map { Timestamp.startOf(period.month) < $0 } ?? true)
     }
   }
 
