@@ -50,11 +50,20 @@ struct CloseCommand: ParsableCommand {
       "tally: closed \(month): \(grouped(close.figures.map(\.requests).reduce(0, +))) requests, \(tenants) tenant\(tenants == 1 ? "" : "s"), \(cost.terminal()) (by \(close.closedBy) at \(close.closedAt))"
     ]
     if !close.postings.isEmpty {
-      let total = close.postings.map { $0.lateUsage + $0.repricing }.sum()
-      let months = Set(close.postings.map { String($0.month.description.prefix(7)) }).sorted()
+      let late = close.postings.map(\.lateUsage).sum()
+      let repricing = close.postings.map(\.repricing).sum()
+      let months = Set(close.postings.map(\.month)).sorted()
       lines.append(
-        "tally: posted \(close.postings.count) prior-period adjustment\(close.postings.count == 1 ? "" : "s") of \(months.joined(separator: ", ")) to \(month): \(total.terminal())"
+        "tally: posted \(close.postings.count) prior-period adjustment\(close.postings.count == 1 ? "" : "s") of \(months.map { String($0.description.prefix(7)) }.joined(separator: ", ")) to \(month): \((late + repricing).terminal()) (late usage \(late.terminal()), repricing \(repricing.terminal()))"
       )
+      // Repricing is often a --pricing file forgotten or added: say which tables differ.
+      for closedMonth in months
+      where close.postings.contains(where: { $0.month == closedMonth && !$0.repricing.isZero }) {
+        let changes = try PeriodBooks.tableChanges(of: closedMonth, ledger: database, current: current)
+        lines.append(
+          "tally: warning: \(String(closedMonth.description.prefix(7))) was repriced because its price tables differ now: \(changes.joined(separator: "; "))"
+        )
+      }
     }
     FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
   }

@@ -73,22 +73,26 @@ struct PeriodCloseCLITests {
         """)
 
     // November, the first open month, carries October's adjustment for acme.
-    let november = try Self.run(["report", "chargeback", "--month", "2026-11", "--format", "csv"], in: scratch)
+    let november = try Self.run(
+      ["report", "chargeback", "--month", "2026-11", "--format", "csv"], in: scratch)
     #expect(
       november.stdout == """
         tenant,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd,adjustment_usd,total_cost_usd,share_pct,unpriced_requests
         acme,1,100000,20000,0,0,0.60,0.60,1.20,100.00,0
 
         """)
-    let focus = try Self.run(["report", "chargeback", "--month", "2026-11", "--format", "focus"], in: scratch)
+    let focus = try Self.run(
+      ["report", "chargeback", "--month", "2026-11", "--format", "focus"], in: scratch)
     let correction = try #require(focus.stdout.split(separator: "\n").last)
     #expect(
       correction.hasPrefix(
         "tally,Tally,USD,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,2026-10-01T00:00:00Z,2026-11-01T00:00:00Z,Usage,Correction,prior-period adjustment of 2026-10,"
       ))
     #expect(correction.hasSuffix(",0.6,0.6,0.6,0.6,,Open"), "\(correction)")
-    let octoberFocus = try Self.run(["report", "chargeback", "--month", "2026-10", "--format", "focus"], in: scratch)
-    let acme = try #require(octoberFocus.stdout.split(separator: "\n").first { $0.contains(",acme,acme,Tenant,") })
+    let octoberFocus = try Self.run(
+      ["report", "chargeback", "--month", "2026-10", "--format", "focus"], in: scratch)
+    let acme = try #require(
+      octoberFocus.stdout.split(separator: "\n").first { $0.contains(",acme,acme,Tenant,") })
     #expect(acme.contains(",TALLY-2026-10-0002,") && acme.hasSuffix(",Closed"), "\(acme)")
 
     let reopen = try Self.run(["reopen", "2026-10", "--reason", "late batch file"], in: scratch)

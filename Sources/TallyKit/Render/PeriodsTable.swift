@@ -74,5 +74,8 @@ extension PeriodsReport {
     return [
       "Pending prior-period adjustments go to \(month) (its chargeback shows them; closing \(month) posts them); per tenant: tally periods --adjustments.\n"
     ]
+      + tableChanges.sorted { $0.key < $1.key }.map { closed, changes in
+        "\(String(closed.description.prefix(7))) is repriced because its price tables differ now: \(changes.joined(separator: "; ")).\n"
+      }
   }
 }

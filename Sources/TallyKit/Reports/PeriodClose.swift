@@ -79,6 +79,30 @@ public enum PeriodBooks {
     return current.splicing(months: months)
   }
 
+  /// How the current tables differ from those a closed month was closed with, one phrase per
+  /// table (`contract.csv was given then, not now`, `pricing/anthropic.csv has changed`): why
+  /// the month would be repriced. Empty when they are the same.
+  public static func tableChanges(of month: CivilDate, ledger: Ledger, current: PriceBook) throws -> [String]
+  {
+    let closed = (try ledger.closedPriceSignatures()[month] ?? []).map {
+      $0.split(separator: "\u{1F}").map(String.init)
+    }
+    let now = current.sources.map { [$0.file, String($0.bundled), $0.hash] }
+    guard closed != now else { return [] }
+    var changes: [String] = []
+    for table in closed where !now.contains(where: { $0[0] == table[0] }) {
+      changes.append("\(table[0]) was given then, not now")
+    }
+    for table in now {
+      guard let then = closed.first(where: { $0[0] == table[0] }) else {
+        changes.append("\(table[0]) is given now, not then")
+        continue
+      }
+      if then != table { changes.append("\(table[0]) has changed") }
+    }
+    return changes.isEmpty ? ["the tables are given in another order"] : changes
+  }
+
   /// The month after the latest closed one: where pending adjustments go. Nil when no month
   /// is closed.
   public static func firstOpenMonth(_ periods: [ClosedPeriod]) -> CivilDate? {
@@ -276,12 +300,18 @@ public struct PeriodsReport: Sendable {
   public let pending: [TenantAdjustment]
   /// Where pending adjustments go: the month after the latest closed one.
   public let firstOpenMonth: CivilDate?
+  /// For each closed month with a pending repricing, how its tables differ from the current.
+  public let tableChanges: [CivilDate: [String]]
 
   public static func build(ledger: Ledger, current: PriceBook) throws -> PeriodsReport {
     let periods = try ledger.periods()
+    let pending = try PeriodBooks.pendingAdjustments(ledger: ledger, current: current)
+    var changes: [CivilDate: [String]] = [:]
+    for month in Set(pending.filter { !$0.repricing.isZero }.map(\.month)) {
+      changes[month] = try PeriodBooks.tableChanges(of: month, ledger: ledger, current: current)
+    }
     return PeriodsReport(
       periods: periods, lateRequests: try ledger.lateRequestCounts(), posted: try ledger.postedAdjustments(),
-      pending: try PeriodBooks.pendingAdjustments(ledger: ledger, current: current),
-      firstOpenMonth: PeriodBooks.firstOpenMonth(periods))
+      pending: pending, firstOpenMonth: PeriodBooks.firstOpenMonth(periods), tableChanges: changes)
   }
 }
