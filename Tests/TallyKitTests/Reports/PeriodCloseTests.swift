@@ -142,6 +142,11 @@ struct PeriodCloseTests {
     #expect(try Self.costs(ledger, contract, month: "2026-10") == ["acme": "0.45", "globex": "0.9"])
     // At $2.70/$13.50: acme's closed usage costs 0.27 + 0.135 = 0.405 (-0.045), its late usage
     // 0.135; globex's 0.54 + 0.27 = 0.81 (-0.09).
+    #expect(
+      try PeriodBooks.tableChanges(of: Self.october, ledger: ledger, current: contract) == [
+        "contract.csv is given now, not then"
+      ])
+    #expect(try PeriodBooks.tableChanges(of: Self.october, ledger: ledger, current: try PriceBook.load()).isEmpty)
     let pending = try PeriodBooks.pendingAdjustments(ledger: ledger, current: contract)
     #expect(
       pending.map { "\($0.tenant) \($0.lateUsage.json) \($0.repricing.json) \($0.amount.json)" } == [
