@@ -25,23 +25,74 @@ struct CloseCommand: ParsableCommand {
   @Flag(help: "Close even though some usage cannot be priced (it is left out of the closed figures).")
   var allowUnpriced = false
 
+  @Option(
+    help: ArgumentHelp(
+      "The month's chargeback policy, kept with the close: spread the (unattributed) row (even, proportional).",
+      valueName: "method"))
+  var allocateUnattributed: UnattributedAllocation?
+
+  @Option(
+    help: ArgumentHelp(
+      "The month's shared costs (name,amount_usd,method,weights), kept with the close.", valueName: "file"),
+    completion: .file(extensions: ["csv"]))
+  var sharedCosts: String?
+
+  @Option(help: ArgumentHelp("The markup of the month's charges, kept with the close.", valueName: "pct"))
+  var markup: String?
+
   @OptionGroup var ledger: LedgerOptions
   @OptionGroup var pricing: PricingOptions
 
-  func validate() throws { _ = try ReportWindow.argument(month: month, option: "YYYY-MM") }
+  func validate() throws {
+    _ = try ReportWindow.argument(month: month, option: "YYYY-MM")
+    try validateFilesExist(sharedCosts.map { [$0] } ?? [], option: "--shared-costs")
+    if let markup { _ = try percentArgument(markup, option: "--markup", above: -100) }
+  }
+
+  /// The chargeback policy to keep with the close, checked: the shared-costs file parses and is
+  /// for this month.
+  func policy() throws -> ClosePolicy {
+    var policy = ClosePolicy(allocateUnattributed: allocateUnattributed?.rawValue, markupPercent: markup)
+    if let sharedCosts {
+      let text = try readInput(sharedCosts)
+      do {
+        let file = try SharedCostsFile.parse(text, file: sharedCosts)
+        try buildReport { try file.checkPeriod(try ReportWindow(month: month), report: "the close") }
+      } catch let error as SharedCostsFileError {
+        fail(error.problems, exitCode: 65)
+      }
+      (policy.sharedCostsFile, policy.sharedCostsText) = ((sharedCosts as NSString).lastPathComponent, text)
+    }
+    return policy
+  }
 
   func run() throws {
     let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
+    let policy = try policy()
     guard FileManager.default.fileExists(atPath: ledger.path) else {
       fail(["no ledger at \(ledger.path): nothing to close"], exitCode: 1)
     }
     let database = try ledger.open()
     let (current, tables) = try pricing.loadWithTables()
+    var charged: ChargebackReport?
+    if !policy.isEmpty {
+      // The policy must allocate: a shared cost with nobody to spread over is refused now.
+      let options = try policy.chargebackOptions()
+      do {
+        charged = try ChargebackReport.build(
+          ledger: database, prices: try database.books(current), window: try ReportWindow(month: month),
+          revenue: nil, markupPercent: options.markup, allocation: options.allocation)
+      } catch let error as AllocationError {
+        fail(
+          ["\(error.line.map { "\(sharedCosts ?? "--shared-costs"):\($0): " } ?? "")\(error.description)"],
+          exitCode: 65)
+      }
+    }
     let close = try periodAction {
       try PeriodBooks.close(
         month: first, ledger: database, current: current, tables: tables,
         by: Terminal.userName, at: Timestamp.format(Terminal.now), note: note, today: Terminal.today,
-        allowUnpriced: allowUnpriced)
+        allowUnpriced: allowUnpriced, policy: policy)
     }
     try database.checkpoint()
     let cost = close.figures.compactMap(\.cost).sum()
@@ -64,6 +115,14 @@ struct CloseCommand: ParsableCommand {
           "tally: warning: \(String(closedMonth.description.prefix(7))) was repriced because its price tables differ now: \(changes.joined(separator: "; "))"
         )
       }
+    }
+    if !policy.isEmpty, let charged {
+      let charge = charged.markupPercent.map { _ in
+        ", charged \(charged.rows.compactMap(charged.charge(of:)).sum().terminal())"
+      }
+      lines.append(
+        "tally: chargeback policy kept with \(month): \(policy.description) (total \(charged.grandTotal.terminal())\(charge ?? ""))"
+      )
     }
     FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
   }

@@ -89,12 +89,31 @@ struct ReportChargeback: ParsableCommand {
     var warnings: [String] = []
     let adjustments = try adjustments(
       database, current: current, window: reportWindow, filter: filter, warnings: &warnings)
-    let sharedCosts = try allocation.loadSharedCosts()
+    var sharedCosts = try allocation.loadSharedCosts()
     if let sharedCosts {
       try buildReport { try sharedCosts.checkPeriod(reportWindow, report: "the chargeback") }
     }
-    let allocationOptions = ChargebackAllocationOptions(
+    var allocationOptions = ChargebackAllocationOptions(
       unattributed: allocation.allocateUnattributed?.method, sharedCosts: sharedCosts?.policies ?? [])
+    var markupPercent = try markupPercent()
+    var policyNote: [String] = []
+    // A closed month is charged back as it was closed, unless the options say otherwise.
+    if let month = reportWindow.wholeMonth, let first = reportWindow.from,
+      try database.periods().contains(where: { $0.month == first && $0.isClosed }),
+      let policy = try database.closedPolicy(first), !policy.isEmpty
+    {
+      if allocation.isEmpty && markup == nil {
+        let closed = try policy.chargebackOptions()
+        (sharedCosts, allocationOptions, markupPercent) = (
+          closed.sharedCosts, closed.allocation, closed.markup
+        )
+        policyNote = ["Policy as \(month) was closed: \(policy.description).\n"]
+      } else {
+        warnings.append(
+          "\(month) was closed with the policy \(policy.description); this report applies the options given instead"
+        )
+      }
+    }
     if output.format == .focus {
       var export = try buildReport {
         try FocusExport.build(ledger: database, prices: prices, window: reportWindow, filter: filter)
@@ -115,7 +134,7 @@ struct ReportChargeback: ParsableCommand {
       Swift.print(try rows.shape(export.table).renderCSV(dialect: output.csvDialect), terminator: "")
       return
     }
-    if let markup = try markupPercent(), markup != 0, markup > -1, markup < 1 {
+    if let markup = markupPercent, markup != 0, markup > -1, markup < 1 {
       warnings.append(
         "--markup \(self.markup!) is a markup of \(markup)%, not \(markup * 100)%; write --markup \(markup * 100) for that"
       )
@@ -127,7 +146,7 @@ struct ReportChargeback: ParsableCommand {
     let report = try allocation.build(sharedCosts: sharedCosts) {
       try ChargebackReport.build(
         ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: revenueFile,
-        markupPercent: try markupPercent(), allocation: allocationOptions, adjustments: adjustments)
+        markupPercent: markupPercent, allocation: allocationOptions, adjustments: adjustments)
     }
     warnings += report.warnings
     var set: StatementSet?
@@ -153,7 +172,8 @@ struct ReportChargeback: ParsableCommand {
       prices: prices)
     output.print(
       try rows.shape(report.table(precision: output.precision)), context: context,
-      after: (report.allocationNotes.map { [$0] } ?? []) + (report.adjustmentNotes.map { [$0] } ?? [])
+      after: policyNote + (report.allocationNotes.map { [$0] } ?? [])
+        + (report.adjustmentNotes.map { [$0] } ?? [])
         + unpricedNote(report.rows.map(\.unpricedRequests).reduce(0, +)))
   }
 }
@@ -204,6 +224,29 @@ extension ReportChargeback {
     try Data((files.map(\.0).joined(separator: "\n") + "\n").utf8).write(to: marker)
     Terminal.info(
       "wrote \(set.statements.count) statement\(set.statements.count == 1 ? "" : "s") (CSV and Markdown) and index.csv to \(directory)"
+    )
+  }
+}
+
+extension ClosePolicy {
+  /// The chargeback options of the policy: the stored shared-costs text parsed again (exit 65
+  /// if it no longer parses), the allocation and the markup.
+  func chargebackOptions() throws -> (
+    sharedCosts: SharedCostsFile?, allocation: ChargebackAllocationOptions, markup: Exact?
+  ) {
+    var sharedCosts: SharedCostsFile?
+    if let sharedCostsText {
+      do {
+        sharedCosts = try SharedCostsFile.parse(sharedCostsText, file: sharedCostsFile ?? "shared costs")
+      } catch {
+        fail(error.problems, exitCode: 65)
+      }
+    }
+    let method = allocateUnattributed.flatMap(UnattributedAllocation.init(rawValue:))?.method
+    let markup = try markupPercent.map { try percentArgument($0, option: "--markup", above: -100) }
+    return (
+      sharedCosts,
+      ChargebackAllocationOptions(unattributed: method, sharedCosts: sharedCosts?.policies ?? []), markup
     )
   }
 }

@@ -145,3 +145,34 @@ struct PeriodCloseCLITests {
     )
   }
 }
+
+extension PeriodCloseCLITests {
+  /// A month closed with a chargeback policy is charged back with it when no option says
+  /// otherwise: its chargeback (and statements) can be made again as invoiced.
+  @Test func aMonthClosedWithAPolicyIsChargedBackWithIt() throws {
+    let scratch = try UndoCLITests.demo()
+    let sharedCosts = CLI.packageRoot.appendingPathComponent("examples/shared-costs-2026-10.csv").path
+    let policy = ["--allocate-unattributed", "proportional", "--shared-costs", sharedCosts, "--markup", "10"]
+    let before = try Self.run(
+      ["report", "chargeback", "--month", "2026-10", "--format", "csv"] + policy, in: scratch)
+    let close = try Self.run(["close", "2026-10"] + policy, in: scratch)
+    #expect(close.status == 0, "\(close)")
+    #expect(
+      close.stderr.hasSuffix(
+        "tally: chargeback policy kept with 2026-10: --allocate-unattributed proportional --shared-costs shared-costs-2026-10.csv --markup 10 (total $654.92, charged $720.41)\n"
+      ), "\(close.stderr)")
+    let after = try Self.run(["report", "chargeback", "--month", "2026-10", "--format", "csv"], in: scratch)
+    #expect(after.status == 0, "\(after)")
+    #expect(after.stdout == before.stdout)
+    let table = try Self.run(["report", "chargeback", "--month", "2026-10"], in: scratch)
+    #expect(
+      table.stdout.contains(
+        "Policy as 2026-10 was closed: --allocate-unattributed proportional --shared-costs shared-costs-2026-10.csv --markup 10.\n"
+      ))
+    let other = try Self.run(["report", "chargeback", "--month", "2026-10", "--markup", "5"], in: scratch)
+    #expect(
+      other.stderr
+        == "tally: warning: 2026-10 was closed with the policy --allocate-unattributed proportional --shared-costs shared-costs-2026-10.csv --markup 10; this report applies the options given instead\n"
+    )
+  }
+}

@@ -86,6 +86,40 @@ public struct PeriodEvent: Sendable, Equatable {
   public var text: String?
 }
 
+/// The chargeback policy a month was closed with: reports on the month apply it unless told
+/// otherwise, so its statements can be made again as they were invoiced.
+public struct ClosePolicy: Sendable, Equatable {
+  /// `even` or `proportional`.
+  public var allocateUnattributed: String?
+  /// The shared-costs file as it was named, and its text.
+  public var sharedCostsFile: String?
+  public var sharedCostsText: String?
+  /// `--markup`, as given.
+  public var markupPercent: String?
+
+  public init(
+    allocateUnattributed: String? = nil, sharedCostsFile: String? = nil, sharedCostsText: String? = nil,
+    markupPercent: String? = nil
+  ) {
+    self.allocateUnattributed = allocateUnattributed
+    self.sharedCostsFile = sharedCostsFile
+    self.sharedCostsText = sharedCostsText
+    self.markupPercent = markupPercent
+  }
+
+  public var isEmpty: Bool { allocateUnattributed == nil && sharedCostsFile == nil && markupPercent == nil }
+
+  /// The options that give the policy: `--allocate-unattributed proportional --shared-costs
+  /// shared-costs-2026-10.csv --markup 10`.
+  public var description: String {
+    var options: [String] = []
+    if let allocateUnattributed { options.append("--allocate-unattributed \(allocateUnattributed)") }
+    if let sharedCostsFile { options.append("--shared-costs \(sharedCostsFile)") }
+    if let markupPercent { options.append("--markup \(markupPercent)") }
+    return options.joined(separator: " ")
+  }
+}
+
 /// What `Ledger.close` stores.
 public struct PeriodClose: Sendable {
   public var month: CivilDate
@@ -97,6 +131,8 @@ public struct PeriodClose: Sendable {
   public var priceTables: [(file: String, bundled: Bool, text: String)]
   /// Adjustments of earlier closed months posted to this one.
   public var postings: [PostedAdjustment]
+  /// The chargeback policy of the close.
+  public var policy = ClosePolicy()
 
   public init(
     month: CivilDate, closedAt: String, closedBy: String, note: String?, figures: [ClosedFigure],
@@ -121,6 +157,8 @@ extension Ledger {
   /// - `period_price_table`: every price table that priced the close, by its XXH64, and
   ///   `price_table_text` the text of each (stored once however many months it priced);
   /// - `period_adjustment`: corrections of a closed month posted to a later month's close;
+  /// - `period_policy`: the chargeback policy the month was closed with (allocation of the
+  ///   unattributed row, the shared-costs file's text, the markup);
   /// - `late_request`: requests ingested after their month was closed. They are in `request`
   ///   (so a re-ingest is a duplicate) but not in the rollups, so every report on the closed
   ///   month reads the facts as closed; they are the month's prior-period adjustment.
@@ -188,6 +226,13 @@ extension Ledger {
           repricing TEXT NOT NULL,
           PRIMARY KEY (month, posted_to, tenant)
         ) STRICT, WITHOUT ROWID;
+        CREATE TABLE period_policy (
+          month INTEGER PRIMARY KEY,
+          allocate_unattributed TEXT,
+          shared_costs_file TEXT,
+          shared_costs_text TEXT,
+          markup_pct TEXT
+        ) STRICT;
         CREATE TABLE late_request (
           request_id INTEGER PRIMARY KEY,
           month INTEGER NOT NULL
@@ -243,6 +288,20 @@ extension Ledger {
           cost: (row["cost"] as String?).flatMap(Money.init(parsing:)),
           listCost: (row["list_cost"] as String?).flatMap(Money.init(parsing:)),
           unpricedRequests: row["unpriced_requests"])
+      }
+    }
+  }
+
+  /// The chargeback policy a closed month was closed with; nil when it had none.
+  public func closedPolicy(_ month: CivilDate) throws -> ClosePolicy? {
+    try read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT * FROM period_policy WHERE month = ?", arguments: [month.daysSinceEpoch]
+      )
+      .map {
+        ClosePolicy(
+          allocateUnattributed: $0["allocate_unattributed"], sharedCostsFile: $0["shared_costs_file"],
+          sharedCostsText: $0["shared_costs_text"], markupPercent: $0["markup_pct"])
       }
     }
   }
@@ -353,7 +412,7 @@ extension LedgerWriter {
         highWater.source, sources, close.figures.map(\.requests).reduce(0, +), priced.sum().json,
         close.figures.compactMap(\.listCost).sum().json, close.figures.map(\.unpricedRequests).reduce(0, +),
       ])
-    for table in ["period_figure", "period_statement", "period_price_table"] {
+    for table in ["period_figure", "period_statement", "period_price_table", "period_policy"] {
       try db.execute(sql: "DELETE FROM \(table) WHERE month = ?", arguments: [month])
     }
     let figure = try db.makeStatement(
@@ -384,6 +443,18 @@ extension LedgerWriter {
       try db.execute(
         sql: "INSERT INTO period_price_table (month, position, file, bundled, hash) VALUES (?, ?, ?, ?, ?)",
         arguments: [month, position, table.file, table.bundled, hash])
+    }
+    if !close.policy.isEmpty {
+      try db.execute(
+        sql: """
+          INSERT INTO period_policy (month, allocate_unattributed, shared_costs_file, shared_costs_text, markup_pct)
+          VALUES (?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          month, close.policy.allocateUnattributed, close.policy.sharedCostsFile,
+          close.policy.sharedCostsText,
+          close.policy.markupPercent,
+        ])
     }
     for posting in close.postings {
       try db.execute(

@@ -192,7 +192,8 @@ public enum PeriodBooks {
   public static func prepareClose(
     month: CivilDate, ledger: Ledger, current: PriceBook,
     tables: [(file: String, bundled: Bool, text: String)],
-    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
+    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool,
+    policy: ClosePolicy = ClosePolicy()
   ) throws -> PeriodClose {
     let periods = try ledger.periods()
     let monthName = name(month)
@@ -238,9 +239,11 @@ public enum PeriodBooks {
         month: $0.month, postedTo: month, tenant: $0.tenant, lateRequests: $0.lateRequests,
         lateUsage: $0.lateUsage, repricing: $0.repricing)
     }
-    return PeriodClose(
+    var close = PeriodClose(
       month: month, closedAt: at, closedBy: by, note: note, figures: figures, priceTables: tables,
       postings: postings)
+    close.policy = policy
+    return close
   }
 
   /// Closes a month (see `prepareClose`) in one transaction. A request ingested between the
@@ -248,15 +251,15 @@ public enum PeriodBooks {
   public static func close(
     month: CivilDate, ledger: Ledger, current: PriceBook,
     tables: [(file: String, bundled: Bool, text: String)],
-    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool
+    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool,
+    policy: ClosePolicy = ClosePolicy()
   ) throws -> PeriodClose {
     struct Moved: Error {}
     for _ in 0..<5 {
       let before = try ledger.highWaterMark()
       let close = try prepareClose(
         month: month, ledger: ledger, current: current, tables: tables, by: by, at: at, note: note,
-        today: today,
-        allowUnpriced: allowUnpriced)
+        today: today, allowUnpriced: allowUnpriced, policy: policy)
       do {
         try ledger.transaction { writer in
           guard try writer.highWaterMark() == before else { throw Moved() }
