@@ -25,17 +25,8 @@ struct CloseCommand: ParsableCommand {
   @Flag(help: "Close even though some usage cannot be priced (it is left out of the closed figures).")
   var allowUnpriced = false
 
-  @Option(
-    help: ArgumentHelp(
-      "The month's chargeback policy, kept with the close: spread the (unattributed) row (even, proportional).",
-      valueName: "method"))
-  var allocateUnattributed: UnattributedAllocation?
-
-  @Option(
-    help: ArgumentHelp(
-      "The month's shared costs (name,amount_usd,method,weights), kept with the close.", valueName: "file"),
-    completion: .file(extensions: ["csv"]))
-  var sharedCosts: String?
+  /// The chargeback policy kept with the close.
+  @OptionGroup var allocation: AllocationOptions
 
   @Option(help: ArgumentHelp("The markup of the month's charges, kept with the close.", valueName: "pct"))
   var markup: String?
@@ -45,15 +36,15 @@ struct CloseCommand: ParsableCommand {
 
   func validate() throws {
     _ = try ReportWindow.argument(month: month, option: "YYYY-MM")
-    try validateFilesExist(sharedCosts.map { [$0] } ?? [], option: "--shared-costs")
     if let markup { _ = try percentArgument(markup, option: "--markup", above: -100) }
   }
 
   /// The chargeback policy to keep with the close, checked: the shared-costs file parses and is
   /// for this month.
   func policy() throws -> ClosePolicy {
-    var policy = ClosePolicy(allocateUnattributed: allocateUnattributed?.rawValue, markupPercent: markup)
-    if let sharedCosts {
+    var policy = ClosePolicy(
+      allocateUnattributed: allocation.allocateUnattributed?.rawValue, markupPercent: markup)
+    if let sharedCosts = allocation.sharedCosts {
       let text = try readInput(sharedCosts)
       do {
         let file = try SharedCostsFile.parse(text, file: sharedCosts)
@@ -78,21 +69,18 @@ struct CloseCommand: ParsableCommand {
     if !policy.isEmpty {
       // The policy must allocate: a shared cost with nobody to spread over is refused now.
       let options = try policy.chargebackOptions()
-      do {
-        charged = try ChargebackReport.build(
+      charged = try allocation.build(sharedCosts: options.sharedCosts) {
+        try ChargebackReport.build(
           ledger: database, prices: try database.books(current), window: try ReportWindow(month: month),
           revenue: nil, markupPercent: options.markup, allocation: options.allocation)
-      } catch let error as AllocationError {
-        fail(
-          ["\(error.line.map { "\(sharedCosts ?? "--shared-costs"):\($0): " } ?? "")\(error.description)"],
-          exitCode: 65)
       }
     }
     let close = try periodAction {
       try PeriodBooks.close(
-        month: first, ledger: database, current: current, tables: tables,
-        by: Terminal.userName, at: Timestamp.format(Terminal.now), note: note, today: Terminal.today,
-        allowUnpriced: allowUnpriced, policy: policy)
+        CloseRequest(
+          month: first, current: current, tables: tables, by: Terminal.userName,
+          at: Timestamp.format(Terminal.now), note: note, today: Terminal.today, allowUnpriced: allowUnpriced,
+          policy: policy), ledger: database)
     }
     try database.checkpoint()
     let cost = close.figures.compactMap(\.cost).sum()

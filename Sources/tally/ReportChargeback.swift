@@ -33,6 +33,12 @@ struct ReportChargeback: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "The FOCUS version of --format focus: 1.2 (default) or 1.3, which carries allocations as allocated rows.",
+      valueName: "version"))
+  var focusVersion: FocusVersion?
+
+  @Option(
+    help: ArgumentHelp(
       "Also write one statement per tenant (CSV and Markdown) and index.csv into DIR (created if missing; a non-empty DIR must be one Tally wrote).",
       valueName: "dir"), completion: .directory)
   var statements: String?
@@ -47,7 +53,14 @@ struct ReportChargeback: ParsableCommand {
       throw ValidationError("--statements goes with a chargeback, not --format focus")
     }
     _ = try markupPercent()
-    try allocation.validate(format: output.format)
+    if focusVersion != nil, output.format != .focus {
+      throw ValidationError("--focus-version goes with --format focus")
+    }
+    if output.format == .focus, !allocation.isEmpty, focusVersion != .v1_3 {
+      throw ValidationError(
+        "FOCUS 1.2 has no allocation columns: give --focus-version 1.3 to export allocations, or leave out --allocate-unattributed and --shared-costs"
+      )
+    }
   }
 
   func markupPercent() throws -> Exact? {
@@ -119,7 +132,7 @@ struct ReportChargeback: ParsableCommand {
         try FocusExport.build(ledger: database, prices: prices, window: reportWindow, filter: filter)
       }
       warnings += export.warnings
-      if allocation.focusVersion == .v1_3 {
+      if focusVersion == .v1_3 {
         let chargeback = try allocation.build(sharedCosts: sharedCosts) {
           try ChargebackReport.build(
             ledger: database, prices: prices, window: reportWindow, filter: filter, revenue: nil,
@@ -260,7 +273,7 @@ enum UnattributedAllocation: String, ExpressibleByArgument, CaseIterable {
 
 extension FocusVersion: ExpressibleByArgument {}
 
-/// `--allocate-unattributed`, `--shared-costs` and `--focus-version`: allocations of a chargeback.
+/// `--allocate-unattributed` and `--shared-costs`: allocations of a chargeback, or of a close.
 struct AllocationOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
@@ -274,24 +287,10 @@ struct AllocationOptions: ParsableArguments {
       valueName: "file"), completion: .file(extensions: ["csv"]))
   var sharedCosts: String?
 
-  @Option(
-    help: ArgumentHelp(
-      "The FOCUS version of --format focus: 1.2 (default) or 1.3, which carries allocations as allocated rows.",
-      valueName: "version"))
-  var focusVersion: FocusVersion?
-
   var isEmpty: Bool { allocateUnattributed == nil && sharedCosts == nil }
 
-  func validate(format: OutputFormat) throws {
+  func validate() throws {
     try validateFilesExist(sharedCosts.map { [$0] } ?? [], option: "--shared-costs")
-    if focusVersion != nil, format != .focus {
-      throw ValidationError("--focus-version goes with --format focus")
-    }
-    if format == .focus, !isEmpty, focusVersion != .v1_3 {
-      throw ValidationError(
-        "FOCUS 1.2 has no allocation columns: give --focus-version 1.3 to export allocations, or leave out --allocate-unattributed and --shared-costs"
-      )
-    }
   }
 
   /// The shared-costs file, read and checked; bad lines exit 65 listing every problem.

@@ -4,43 +4,11 @@ import Testing
 /// `tally report chargeback --statements DIR` on the demo data set.
 @Suite("Statements")
 struct StatementsCLITests {
-  static func decimal(_ text: Substring) -> Decimal { Decimal(string: String(text))! }
-
-  /// CSV records as field arrays (the statement files quote descriptions with commas).
-  static func records(_ text: String) -> [[String]] {
-    var records: [[String]] = []
-    var field = ""
-    var record: [String] = []
-    var quoted = false
-    var previous: Character?
-    for character in text {
-      if quoted {
-        if character == "\"" { quoted = false } else { field.append(character) }
-      } else if character == "\"" {
-        if previous == "\"" { field.append("\"") }
-        quoted = true
-      } else if character == "," {
-        record.append(field)
-        field = ""
-      } else if character == "\n" {
-        record.append(field)
-        records.append(record)
-        (field, record) = ("", [])
-      } else {
-        field.append(character)
-      }
-      previous = character
-    }
-    return records
-  }
-
-  /// Column → sum over the rows of a CSV with a header.
-  static func sums(_ records: [[String]], _ columns: [String]) -> [String: Decimal] {
-    let header = records[0]
+  /// Column → sum over the rows of a CSV (read by `RoundingCLITests.parseCSV`).
+  static func sums(_ rows: [[String: String]], _ columns: [String]) -> [String: Decimal] {
     var sums: [String: Decimal] = [:]
     for column in columns {
-      let index = header.firstIndex(of: column)!
-      sums[column] = records.dropFirst().map { Decimal(string: $0[index]) ?? 0 }.reduce(0, +)
+      sums[column] = rows.map { Decimal(string: $0[column] ?? "") ?? 0 }.reduce(0, +)
     }
     return sums
   }
@@ -60,9 +28,9 @@ struct StatementsCLITests {
     #expect(written.stdout == chargeback.stdout)
     #expect(written.stderr == "tally: wrote 13 statements (CSV and Markdown) and index.csv to out\n")
 
-    let index = Self.records(
+    let index = RoundingCLITests.parseCSV(
       try String(contentsOf: scratch.appendingPathComponent("out/index.csv"), encoding: .utf8))
-    let rows = Self.records(chargeback.stdout)
+    let rows = RoundingCLITests.parseCSV(chargeback.stdout)
     let money = ["cost_usd", "allocated_usd", "total_cost_usd", "charge_usd"]
     let indexSums = Self.sums(index, money)
     let chargebackSums = Self.sums(rows, money)
@@ -73,22 +41,19 @@ struct StatementsCLITests {
     #expect(indexSums["cost_usd"]! == chargebackSums["cost_usd"]! - Decimal(string: "1.96")!)
     #expect(indexSums["allocated_usd"]! == chargebackSums["allocated_usd"]! + Decimal(string: "1.96")!)
     // (unattributed) is allocated: no statement of its own.
-    #expect(index.count == 14)
-    #expect(!index.contains { $0[0] == "(unattributed)" })
+    #expect(index.count == 13)
+    #expect(!index.contains { $0["tenant"] == "(unattributed)" })
 
-    let header = index[0]
-    for row in index.dropFirst() {
-      let file = row[header.firstIndex(of: "csv_file")!]
-      let lines = Self.records(
+    for row in index {
+      let file = row["csv_file"]!
+      let lines = RoundingCLITests.parseCSV(
         try String(contentsOf: scratch.appendingPathComponent("out/\(file)"), encoding: .utf8))
-      let amounts = lines.dropFirst().map { ($0[0], Decimal(string: $0[5])!) }
-      let total = amounts.last!
-      #expect(total.0 == "total")
-      #expect(amounts.dropLast().map(\.1).reduce(0, +) == total.1, "\(file)")
-      #expect(total.1 == Decimal(string: row[header.firstIndex(of: "charge_usd")!]), "\(file)")
+      let amounts = lines.map { Decimal(string: $0["amount_usd"]!)! }
+      #expect(lines.last?["line"] == "total")
+      #expect(amounts.dropLast().reduce(0, +) == amounts.last, "\(file)")
+      #expect(amounts.last == Decimal(string: row["charge_usd"]!), "\(file)")
       let markdown = try String(
-        contentsOf: scratch.appendingPathComponent("out/\(row[header.firstIndex(of: "markdown_file")!])"),
-        encoding: .utf8)
+        contentsOf: scratch.appendingPathComponent("out/\(row["markdown_file"]!)"), encoding: .utf8)
       #expect(markdown.contains("**Billed: $"), "\(file)")
     }
     let acme = try String(

@@ -1,5 +1,38 @@
 import Foundation
 
+/// What `tally close` asks for: the month, the prices to close it with, who closes it and when,
+/// and the options.
+public struct CloseRequest: Sendable {
+  public var month: CivilDate
+  /// The book reports price with (earlier closed months spliced in or not: they are earlier),
+  /// and its tables as text, bundled ones marked.
+  public var current: PriceBook
+  public var tables: [(file: String, bundled: Bool, text: String)]
+  public var by: String
+  public var at: String
+  public var note: String?
+  /// Today (UTC): a month closes once it has ended.
+  public var today: CivilDate
+  public var allowUnpriced = false
+  public var policy = ClosePolicy()
+
+  public init(
+    month: CivilDate, current: PriceBook, tables: [(file: String, bundled: Bool, text: String)], by: String,
+    at: String, note: String? = nil, today: CivilDate, allowUnpriced: Bool = false,
+    policy: ClosePolicy = ClosePolicy()
+  ) {
+    self.month = month
+    self.current = current
+    self.tables = tables
+    self.by = by
+    self.at = at
+    self.note = note
+    self.today = today
+    self.allowUnpriced = allowUnpriced
+    self.policy = policy
+  }
+}
+
 /// One tenant's prior-period adjustment of a closed month: what the month costs now minus what
 /// it cost when closed (and minus what earlier closes already posted).
 public struct TenantAdjustment: Sendable, Equatable {
@@ -189,12 +222,8 @@ public enum PeriodBooks {
   /// the book reports price with (closed months already spliced in is fine: they are earlier),
   /// `tables` its tables as text. Throws `ReportError` for a month that cannot be closed as
   /// asked, `PeriodError` for one whose books are not ready (unpriced usage).
-  public static func prepareClose(
-    month: CivilDate, ledger: Ledger, current: PriceBook,
-    tables: [(file: String, bundled: Bool, text: String)],
-    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool,
-    policy: ClosePolicy = ClosePolicy()
-  ) throws -> PeriodClose {
+  public static func prepareClose(_ request: CloseRequest, ledger: Ledger) throws -> PeriodClose {
+    let (month, current, today) = (request.month, request.current, request.today)
     let periods = try ledger.periods()
     let monthName = name(month)
     if let period = periods.first(where: { $0.month == month }), period.isClosed {
@@ -223,7 +252,7 @@ public enum PeriodBooks {
     let spend = try SpendReport.build(
       ledger: ledger, prices: books, by: [.tenant, .job, .model], window: window)
     let unpriced = spend.totals.unpricedRequests
-    if unpriced > 0 && !allowUnpriced {
+    if unpriced > 0 && !request.allowUnpriced {
       throw PeriodError(
         "\(monthName) has \(unpriced) unpriced request\(unpriced == 1 ? "" : "s") (\(unpricedModelList(spend.unpricedModels))): add their rates with --pricing FILE, or close with --allow-unpriced to leave them out of the closed figures"
       )
@@ -240,26 +269,19 @@ public enum PeriodBooks {
         lateUsage: $0.lateUsage, repricing: $0.repricing)
     }
     var close = PeriodClose(
-      month: month, closedAt: at, closedBy: by, note: note, figures: figures, priceTables: tables,
-      postings: postings)
-    close.policy = policy
+      month: month, closedAt: request.at, closedBy: request.by, note: request.note, figures: figures,
+      priceTables: request.tables, postings: postings)
+    close.policy = request.policy
     return close
   }
 
   /// Closes a month (see `prepareClose`) in one transaction. A request ingested between the
   /// figures and the write would be in neither: the close is then computed again.
-  public static func close(
-    month: CivilDate, ledger: Ledger, current: PriceBook,
-    tables: [(file: String, bundled: Bool, text: String)],
-    by: String, at: String, note: String?, today: CivilDate, allowUnpriced: Bool,
-    policy: ClosePolicy = ClosePolicy()
-  ) throws -> PeriodClose {
+  public static func close(_ request: CloseRequest, ledger: Ledger) throws -> PeriodClose {
     struct Moved: Error {}
     for _ in 0..<5 {
       let before = try ledger.highWaterMark()
-      let close = try prepareClose(
-        month: month, ledger: ledger, current: current, tables: tables, by: by, at: at, note: note,
-        today: today, allowUnpriced: allowUnpriced, policy: policy)
+      let close = try prepareClose(request, ledger: ledger)
       do {
         try ledger.transaction { writer in
           guard try writer.highWaterMark() == before else { throw Moved() }
@@ -270,7 +292,7 @@ public enum PeriodBooks {
         continue
       }
     }
-    throw PeriodError("the ledger kept changing while \(name(month)) was being closed; try again")
+    throw PeriodError("the ledger kept changing while \(name(request.month)) was being closed; try again")
   }
 
   /// Reopens the latest closed month, recording why.
