@@ -7,11 +7,11 @@ struct CloseCommand: ParsableCommand {
     commandName: "close",
     abstract: "Close a month: freeze its figures; later usage and price changes become adjustments.",
     discussion: """
-      Stores in the ledger the month's figures per tenant, job and model, the price tables that
-      priced them, what had been ingested, who closed it and when. Afterwards every report on
-      the month shows the closed figures. Usage ingested later for it, and price tables that
-      would change its cost, do not change it: the difference is a prior-period adjustment in
-      the first open month (the month after the latest closed one), listed by `tally periods`
+      Stores in the ledger the month's figures per tenant, job and model, the price tables that \
+      priced them, what had been ingested, who closed it and when. Afterwards every report on \
+      the month shows the closed figures. Usage ingested later for it, and price tables that \
+      would change its cost, do not change it: the difference is a prior-period adjustment in \
+      the first open month (the month after the latest closed one), listed by `tally periods` \
       and posted when that month is closed. Months close in order, once they have ended (UTC).
       """
   )
@@ -121,7 +121,7 @@ struct ReopenCommand: ParsableCommand {
     commandName: "reopen",
     abstract: "Reopen the latest closed month, with a reason that is recorded.",
     discussion: """
-      Its late usage joins its figures again, and adjustments posted to it are pending again.
+      Its late usage joins its figures again, and adjustments posted to it are pending again. \
       Only the latest closed month can be reopened; close it again when it is corrected.
       """
   )
@@ -163,9 +163,9 @@ struct PeriodsCommand: ParsableCommand {
     commandName: "periods",
     abstract: "Closed months, their figures, and the prior-period adjustments pending.",
     discussion: """
-      A pending adjustment is what a closed month costs now (late usage at the rates in force,
-      its closed usage at the current price tables) minus its closed figures and what earlier
-      closes posted. It goes to the first open month's chargeback and is posted when that month
+      A pending adjustment is what a closed month costs now (late usage at the rates in force, \
+      its closed usage at the current price tables) minus its closed figures and what earlier \
+      closes posted. It goes to the first open month's chargeback and is posted when that month \
       is closed.
       """
   )

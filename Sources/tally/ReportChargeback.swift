@@ -19,6 +19,11 @@ struct ReportChargeback: ParsableCommand {
       allocated_usd and total_cost_usd, and share, charge and margin are of the total. The
       policy is printed under the table and carried in JSON. --focus-version 1.3 writes the
       allocations as FOCUS 1.3 allocated rows.
+
+      A closed month is charged back as it was closed (its policy, when it was closed with \
+      one); the first open month carries the closed months' prior-period adjustments \
+      (adjustment_usd). --statements DIR writes one statement per tenant (CSV and Markdown) \
+      and index.csv, with the amounts the chargeback shows.
       """
   )
 
