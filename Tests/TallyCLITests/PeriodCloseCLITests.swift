@@ -176,3 +176,48 @@ extension PeriodCloseCLITests {
     )
   }
 }
+
+extension PeriodCloseCLITests {
+  /// Golden files of every period-close output on the demo: October closed with its policy, a
+  /// late file for acme, then `periods` in every format, the adjustments, November's chargeback
+  /// with the adjustment (table, JSON) and acme's statement of October (Markdown, CSV).
+  @Test func periodCloseOutputsInEveryFormat() throws {
+    let scratch = try UndoCLITests.demo()
+    let sharedCosts = CLI.packageRoot.appendingPathComponent("examples/shared-costs-2026-10.csv").path
+    #expect(
+      try Self.run(
+        [
+          "close", "2026-10", "--note", "invoiced", "--allocate-unattributed", "proportional",
+          "--shared-costs", sharedCosts,
+        ],
+        in: scratch
+      ).status == 0)
+    try Self.lateFile.write(
+      to: scratch.appendingPathComponent("late.jsonl"), atomically: true, encoding: .utf8)
+    #expect(try Self.run(["ingest", "late.jsonl"], in: scratch).status == 0)
+    for (arguments, golden) in [
+      (["periods"], "periods.txt"), (["periods", "--format", "csv"], "periods.csv"),
+      (["periods", "--format", "json"], "periods.json"),
+      (["periods", "--adjustments"], "periods-adjustments.txt"),
+      (["report", "chargeback", "--month", "2026-11"], "chargeback-2026-11-adjusted.txt"),
+      (
+        ["report", "chargeback", "--month", "2026-11", "--format", "json"], "chargeback-2026-11-adjusted.json"
+      ),
+    ] {
+      let result = try Self.run(arguments, in: scratch)
+      #expect(result.status == 0, "\(result)")
+      assertGolden(result.stdout, named: golden)
+    }
+    let statements = try Self.run(
+      ["report", "chargeback", "--month", "2026-10", "--statements", "out", "--format", "csv"], in: scratch)
+    #expect(statements.status == 0, "\(statements)")
+    for (file, golden) in [
+      ("TALLY-2026-10-0002-acme.md", "statement-2026-10-acme.md"),
+      ("TALLY-2026-10-0002-acme.csv", "statement-2026-10-acme.csv"),
+      ("index.csv", "statements-2026-10-index.csv"),
+    ] {
+      assertGolden(
+        try String(contentsOf: scratch.appendingPathComponent("out/\(file)"), encoding: .utf8), named: golden)
+    }
+  }
+}
