@@ -79,7 +79,7 @@ struct ReviewPageBuilder {
     if let summary = review.budgetAlerts { alerts.append("Budgets: " + summary + ".") }
     if let exceeded = review.reconcileExceeded, exceeded > 0 {
       alerts.append(
-        "Reconciliation: \(exceeded) model\(exceeded == 1 ? "" : "s") differ from the provider's reports (see below)."
+        "Reconciliation: \(exceeded) row\(exceeded == 1 ? "" : "s") beyond tolerance against the provider's reports (see below)."
       )
     }
     return PageView(
@@ -110,10 +110,7 @@ struct ReviewPageBuilder {
             spans: [.figure(change.figure("previous_cost_usd", row: month))]),
           DetailView(
             detailLabel: "Change:",
-            spans: [
-              .figure(changeFigure), .text(" ("), .figure(change.figure("change_pct", row: month)),
-              .text(")"),
-            ]),
+            spans: [.figure(changeFigure)] + percentSpans(change.figure("change_pct", row: month))),
         ], tone: ""))
     cards.append(
       CardView(
@@ -152,6 +149,12 @@ struct ReviewPageBuilder {
           ], tone: ""))
     }
     return cards
+  }
+
+  /// ` (12.50%)`, or nothing for an empty percentage (a change from zero).
+  func percentSpans(_ figure: Figure?) -> [SpanView] {
+    guard let figure, !figure.text.isEmpty else { return [] }
+    return [.text(" ("), .figure(figure), .text(")")]
   }
 
   /// `total_cost_usd` when the chargeback has components (prior-period adjustments), else `cost_usd`.
@@ -522,7 +525,7 @@ struct ReviewPageBuilder {
       legend: [
         LegendView(fill: "#0072b2", legendLabel: "mostly sync", legendSpans: [], isLine: false),
         LegendView(
-          fill: "url(#p2)", legendLabel: "mostly batch (50% or more of billed requests)", legendSpans: [],
+          fill: "url(#p2)", legendLabel: "mostly batch (half or more of billed requests)", legendSpans: [],
           isLine: false),
       ])
     return SectionView(
@@ -697,7 +700,7 @@ struct ReviewPageBuilder {
     let chart = ChartView(
       chartID: "budget-chart", chartTitle: "Budgets: actual against budget",
       chartDescription:
-        "Per budget line: the grey track is the budget (the solid vertical line is 100%), the bar the actual so far, the short black mark the projection to month end by days elapsed.",
+        "Per budget line: the grey track is the budget (the solid vertical line marks the budget itself), the bar the actual so far, the short black mark the projection to month end by days elapsed.",
       width: "760", height: f(height), rects: rects, lines: lines, polylines: [], circles: [], texts: texts,
       legend: [
         LegendView(fill: "#009e73", legendLabel: "ok", legendSpans: [], isLine: false),

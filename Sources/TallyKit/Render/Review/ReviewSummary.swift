@@ -15,10 +15,11 @@ extension ReviewReport {
 
     let month = page.change.table.rows[0]
     func text(_ figure: Figure?) -> String { figure?.text ?? "" }
+    let changePercent = text(page.change.figure("change_pct", row: month))
     var headline: [(String, String)] = [
       (
         "Spend",
-        "\(text(page.change.figure("cost_usd", row: month)))  (\(previousMonth): \(text(page.change.figure("previous_cost_usd", row: month))), change \(text(page.change.figure("change_usd", row: month))), \(text(page.change.figure("change_pct", row: month))))"
+        "\(text(page.change.figure("cost_usd", row: month)))  (\(previousMonth): \(text(page.change.figure("previous_cost_usd", row: month))), change \(text(page.change.figure("change_usd", row: month)))\(changePercent.isEmpty ? "" : ", " + changePercent))"
       ),
       ("List cost", text(page.change.figure("list_cost_usd", row: month))),
       (
@@ -52,7 +53,7 @@ extension ReviewReport {
         "Reconcile".padding(toLength: labelWidth + 2, withPad: " ", startingAt: 0)
         + (reconcileExceeded == 0
           ? "every model agrees with the provider's reports"
-          : "\(reconcileExceeded) models differ from the provider's reports")
+          : "\(reconcileExceeded) row\(reconcileExceeded == 1 ? "" : "s") beyond tolerance (tally reconcile --by model)")
         + "\n"
     }
 

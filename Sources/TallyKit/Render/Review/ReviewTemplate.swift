@@ -54,10 +54,10 @@ enum ReviewTemplate {
     {{#tableCaption}}<caption>{{.}}</caption>{{/tableCaption}}
     <thead><tr>{{#headers}}<th scope="col"{{#numericHeader}} class="n"{{/numericHeader}}>{{title}}</th>{{/headers}}</tr></thead>
     <tbody>
-    {{#rows}}<tr{{#rowClass}} class="{{.}}"{{/rowClass}}>{{#cells}}{{#rowHeader}}<th scope="row">{{text}}</th>{{/rowHeader}}{{^rowHeader}}{{#cellFigure}}<td class="n">{{> fig}}</td>{{/cellFigure}}{{^cellFigure}}<td>{{text}}</td>{{/cellFigure}}{{/rowHeader}}{{/cells}}</tr>
+    {{#rows}}<tr{{#rowClass}} class="{{.}}"{{/rowClass}}>{{#cells}}{{#rowHeader}}<th scope="row" dir="auto">{{text}}</th>{{/rowHeader}}{{^rowHeader}}{{#cellFigure}}<td class="n">{{> fig}}</td>{{/cellFigure}}{{^cellFigure}}<td>{{text}}</td>{{/cellFigure}}{{/rowHeader}}{{/cells}}</tr>
     {{/rows}}
     </tbody>
-    {{#totalsRow}}<tfoot><tr>{{#cells}}{{#rowHeader}}<th scope="row">{{text}}</th>{{/rowHeader}}{{^rowHeader}}{{#cellFigure}}<td class="n">{{> fig}}</td>{{/cellFigure}}{{^cellFigure}}<td>{{text}}</td>{{/cellFigure}}{{/rowHeader}}{{/cells}}</tr></tfoot>{{/totalsRow}}
+    {{#totalsRow}}<tfoot><tr>{{#cells}}{{#rowHeader}}<th scope="row" dir="auto">{{text}}</th>{{/rowHeader}}{{^rowHeader}}{{#cellFigure}}<td class="n">{{> fig}}</td>{{/cellFigure}}{{^cellFigure}}<td>{{text}}</td>{{/cellFigure}}{{/rowHeader}}{{/cells}}</tr></tfoot>{{/totalsRow}}
     </table>
     </div>
     <p class="source">{{#tableNote}}{{.}} {{/tableNote}}Same figures: <code>{{source}}</code></p>
