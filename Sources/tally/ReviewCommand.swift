@@ -150,9 +150,7 @@ struct ReviewCommand: ParsableCommand {
         fail(["\(path): cannot be written (\(error.localizedDescription))"], exitCode: 1)
       }
       FileHandle.standardError.write(
-        Data(
-          "tally: wrote \(path): the review of \(monthName), \(html.utf8.count / 1024) KiB, self-contained\n"
-            .utf8))
+        Data("tally: wrote \(path): the review of \(monthName), one self-contained file\n".utf8))
     }
   }
 
