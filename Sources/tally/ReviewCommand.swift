@@ -123,10 +123,9 @@ struct ReviewCommand: ParsableCommand {
       }
     }
     let command = (["tally"] + CommandLine.arguments.dropFirst()).map(shellWord).joined(separator: " ")
-    var request = ReviewRequest(
+    let request = ReviewRequest(
       window: window, revenue: try revenue.load(), budgets: budgetFile, budgetPeriod: period,
       commonArguments: commonArguments, command: command, precision: precision)
-    request.precision = precision
     let review = try buildReport {
       try ReviewReport.build(ledger: database, prices: prices, current: current, request: request)
     }

@@ -295,6 +295,24 @@ struct ReviewCLITests {
         "data-figure=\"reconcile.delta_usd\" data-row=\"claude-sonnet-4-5-20250929\">$1.95<"))
   }
 
+  @Test func aClosedMonthSaysSoAndKeepsItsFigures() throws {
+    let (directory, _, _) = try Self.demoReview()
+    let close = try CLI.run(
+      ["close", "2026-10", "--ledger", "demo/tally.sqlite", "--note", "October invoices"], in: directory,
+      environment: ["SOURCE_DATE_EPOCH": "1794000000", "USER": "finance"])
+    #expect(close.status == 0, "\(close)")
+    let run = try CLI.run(
+      ["review", "--month", Self.month, "--ledger", "demo/tally.sqlite", "--out", "-"], in: directory)
+    #expect(run.status == 0, "\(run)")
+    #expect(
+      run.stdout.contains("<p class=\"status closed\">Closed on 2026-11-06T"), "\(run.stdout.prefix(3000))")
+    #expect(run.stdout.contains(" by finance: these are the figures as closed"))
+    #expect(run.stdout.contains("data-figure=\"change.cost_usd\" data-row=\"2026-10\">$344.92<"))
+    let summary = try CLI.run(
+      ["review", "--month", Self.month, "--ledger", "demo/tally.sqlite", "--format", "table"], in: directory)
+    #expect(summary.stdout.contains("Closed: 2026-10 (by finance at 2026-11-06T"), "\(summary)")
+  }
+
   // MARK: - In a real browser
 
   /// Chromium (Debian's `chromium`), or nil. Under CI (`CI` set) a missing browser fails the

@@ -155,6 +155,7 @@ enum ReviewTemplate {
       body { max-width: none; padding: 0; font-size: 11px; }
       h1 { font-size: 20px; }
       h2 { font-size: 15px; margin-top: 14px; break-after: avoid-page; }
+      h2 + p, caption { break-after: avoid-page; }
       .card .value { font-size: 18px; }
       table { font-size: 9.5px; }
       thead { display: table-header-group; }
