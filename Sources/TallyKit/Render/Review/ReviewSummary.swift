@@ -15,6 +15,8 @@ extension ReviewReport {
 
     let month = page.change.table.rows[0]
     func text(_ figure: Figure?) -> String { figure?.text ?? "" }
+    /// An empty cell (no usage at all up to the month) as a plain zero.
+    func or(_ text: String, _ zero: String) -> String { text.isEmpty ? zero : text }
     let changePercent = text(page.change.figure("change_pct", row: month))
     var headline: [(String, String)] = [
       (
@@ -24,7 +26,7 @@ extension ReviewReport {
       ("List cost", text(page.change.figure("list_cost_usd", row: month))),
       (
         "Batch saved",
-        "\(text(page.change.figure("batch_savings_usd", row: month)))  (so far \(text(page.history.figure("batch_savings_usd", row: nil))); \(text(page.opportunities.figure("monthly_savings_usd", row: nil))) a month more by moving sync jobs)"
+        "\(text(page.change.figure("batch_savings_usd", row: month)))  (so far \(or(text(page.history.figure("batch_savings_usd", row: nil)), "$0")); \(or(text(page.opportunities.figure("monthly_savings_usd", row: nil)), "$0")) a month more by moving sync jobs)"
       ),
     ]
     if page.hasRevenue {
