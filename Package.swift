@@ -11,6 +11,8 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // The review page's HTML and SVG: templates that escape every value they insert.
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     .target(
@@ -19,6 +21,7 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         // The SQLite C API, for the one statement ingest runs a million times.
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        .product(name: "Mustache", package: "swift-mustache"),
       ]),
     .executableTarget(
       name: "tally",

@@ -17,7 +17,7 @@ struct Tally: ParsableCommand {
     version: version,
     subcommands: [
       DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self,
-      WhatIfCommand.self, ReconcileCommand.self, CloseCommand.self, ReopenCommand.self, PeriodsCommand.self,
+      WhatIfCommand.self, ReconcileCommand.self, ReviewCommand.self, CloseCommand.self, ReopenCommand.self, PeriodsCommand.self,
       LedgerCommand.self,
     ]
   )

@@ -275,7 +275,7 @@ struct GuardRailsCLITests {
     #expect(command.status == 64)
     #expect(
       command.stderr
-        == "tally: unknown command 'tally reprot'; did you mean report? Commands: demo, ingest, report, pricing, estimate, whatif, reconcile, close, reopen, periods, ledger.\n"
+        == "tally: unknown command 'tally reprot'; did you mean report? Commands: demo, ingest, report, pricing, estimate, whatif, reconcile, review, close, reopen, periods, ledger.\n"
     )
     let sub = try CLI.run(["report", "spnd"])
     #expect(sub.status == 64)

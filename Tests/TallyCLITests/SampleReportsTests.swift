@@ -15,8 +15,21 @@ struct SampleReportsTests {
     #expect(run.status == 0, "\(run.stderr)")
     let committed = CLI.packageRoot.appendingPathComponent("reports")
     let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-    #expect(names.count == 26)
-    #expect(try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted() == names)
+    #expect(names.count == 27)
+    // The review's screenshot is made from the page by scripts/screenshot-review (Chromium's
+    // pixels vary with its version and fonts, so it is checked for what it is, not byte for byte).
+    let committedNames = try FileManager.default.contentsOfDirectory(atPath: committed.path).sorted()
+    #expect(committedNames.filter { !$0.hasSuffix(".png") } == names)
+    #expect(committedNames.filter { $0.hasSuffix(".png") } == ["review-2026-10.png"])
+    let png = try Data(contentsOf: committed.appendingPathComponent("review-2026-10.png"))
+    #expect(
+      png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+      "reports/review-2026-10.png is a PNG")
+    if png.count > 24 {
+      let width = png[16..<20].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+      let height = png[20..<24].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+      #expect(width == 1200 && height == 2000, "scripts/screenshot-review makes a 1200 x 2000 screenshot")
+    }
     for name in names {
       let expected = (try? String(contentsOf: committed.appendingPathComponent(name), encoding: .utf8)) ?? ""
       let actual = try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)
