@@ -247,25 +247,10 @@ extension ReportChargeback {
 }
 
 extension ClosePolicy {
-  /// The chargeback options of the policy: the stored shared-costs text parsed again (exit 65
-  /// if it no longer parses), the allocation and the markup.
-  func chargebackOptions() throws -> (
-    sharedCosts: SharedCostsFile?, allocation: ChargebackAllocationOptions, markup: Exact?
-  ) {
-    var sharedCosts: SharedCostsFile?
-    if let sharedCostsText {
-      do {
-        sharedCosts = try SharedCostsFile.parse(sharedCostsText, file: sharedCostsFile ?? "shared costs")
-      } catch {
-        fail(error.problems, exitCode: 65)
-      }
-    }
-    let method = allocateUnattributed.flatMap(UnattributedAllocation.init(rawValue:))?.method
-    let markup = try markupPercent.map { try percentArgument($0, option: "--markup", above: -100) }
-    return (
-      sharedCosts,
-      ChargebackAllocationOptions(unattributed: method, sharedCosts: sharedCosts?.policies ?? []), markup
-    )
+  /// The chargeback options of the policy; a stored shared-costs text that no longer parses
+  /// exits 65 with its problems.
+  func chargebackOptions() throws -> ChargebackPolicyOptions {
+    do { return try options() } catch { fail(error.problems, exitCode: 65) }
   }
 }
 

@@ -1,5 +1,30 @@
 import Foundation
 
+/// A chargeback's policy as options: the shared costs, the allocation they make, the markup.
+public struct ChargebackPolicyOptions: Sendable {
+  public var sharedCosts: SharedCostsFile?
+  public var allocation: ChargebackAllocationOptions
+  public var markup: Exact?
+}
+
+extension ClosePolicy {
+  /// The options the policy stands for: the stored shared-costs text parsed again.
+  public func options() throws(SharedCostsFileError) -> ChargebackPolicyOptions {
+    let sharedCosts = try sharedCostsText.map { text throws(SharedCostsFileError) in
+      try SharedCostsFile.parse(text, file: sharedCostsFile ?? "shared costs")
+    }
+    let markup = markupPercent.flatMap { text in
+      ExactDecimal.parse(text.hasSuffix("%") ? String(text.dropLast()) : text).map(Exact.init)
+    }
+    return ChargebackPolicyOptions(
+      sharedCosts: sharedCosts,
+      allocation: ChargebackAllocationOptions(
+        unattributed: allocateUnattributed.flatMap(AllocationMethod.init(rawValue:)),
+        sharedCosts: sharedCosts?.policies ?? []),
+      markup: markup)
+  }
+}
+
 /// What `tally close` asks for: the month, the prices to close it with, who closes it and when,
 /// and the options.
 public struct CloseRequest: Sendable {

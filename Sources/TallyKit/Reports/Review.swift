@@ -143,9 +143,14 @@ public struct ReviewReport: Sendable {
       warn(try revenue.checkPeriod(window, report: "the review"))
       chargebackWords += ["--revenue", revenue.file]
     }
+    // A closed month is charged back with the policy it was closed with, as `report chargeback`
+    // does without options.
+    let isClosed = try ledger.periods().contains { $0.month == first && $0.isClosed }
+    let policy = isClosed ? try ledger.closedPolicy(first)?.options() : nil
     let chargeback = try ChargebackReport(
       spend: try SpendReport.build(ledger: ledger, prices: prices, by: [.tenant], window: window),
-      revenue: request.revenue, markupPercent: nil, allocation: ChargebackAllocationOptions(),
+      revenue: request.revenue, markupPercent: nil,
+      allocation: policy?.allocation ?? ChargebackAllocationOptions(),
       adjustments: adjustments)
     warn(chargeback.warnings)
     let jobs = try JobsReport.build(ledger: ledger, prices: prices, window: window)
