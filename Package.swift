@@ -11,6 +11,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     .target(
@@ -19,6 +20,8 @@ let package = Package(
         .product(name: "GRDB", package: "GRDB.swift"),
         // The SQLite C API, for the one statement ingest runs a million times.
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        // The team ledger on a PostgreSQL server.
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]),
     .executableTarget(
       name: "tally",
