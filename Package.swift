@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     // The review page's HTML and SVG: templates that escape every value they insert.
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     .target(
@@ -22,6 +23,8 @@ let package = Package(
         // The SQLite C API, for the one statement ingest runs a million times.
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Mustache", package: "swift-mustache"),
+        // The team ledger on a PostgreSQL server.
+        .product(name: "PostgresNIO", package: "postgres-nio"),
       ]),
     .executableTarget(
       name: "tally",

@@ -19,17 +19,39 @@ struct DemoCommand: ParsableCommand {
     completion: .directory)
   var dir = "tally-demo"
 
+  @Option(
+    help: ArgumentHelp(
+      "Also ingest the data set into this empty ledger (a PostgreSQL URL, say) and tour it.",
+      valueName: "path-or-url"))
+  var ledger: String?
+
   func run() throws {
     let prices = try PriceBook.load()
     let directory = URL(fileURLWithPath: dir)
-    let summaries: [IngestSummary]
+    var summaries: [IngestSummary]
     do {
       summaries = try DemoDataSet.install(in: directory, prices: prices)
     } catch let error as DemoError {
       fail([error.description], exitCode: error.exitStatus)
     }
-    let ledgerPath = (dir as NSString).appendingPathComponent(DemoDataSet.ledgerName)
-    let ledger = try Ledger(path: ledgerPath)
+    var ledgerPath = (dir as NSString).appendingPathComponent(DemoDataSet.ledgerName)
+    let ledger: Ledger
+    if let other = self.ledger {
+      do {
+        ledger = try Ledger(path: other)
+        guard try ledger.sources(includeRemoved: true).isEmpty else {
+          fail(["\(ledger.path) is not empty: the demo ingests into an empty ledger only"], exitCode: 64)
+        }
+        summaries = try DemoDataSet.ingestFiles(in: directory, into: ledger, prices: prices)
+      } catch let error as DemoError {
+        fail([error.description], exitCode: error.exitStatus)
+      } catch let error as LedgerError {
+        fail([error.description], exitCode: 1)
+      }
+      ledgerPath = ledger.path
+    } else {
+      ledger = try Ledger(path: ledgerPath)
+    }
     let records = summaries.map(\.new).reduce(0, +)
     let options = RenderOptions(precision: 2, width: Terminal.width, color: Terminal.colorAllowed)
     let month = DemoDataSet.tourMonth

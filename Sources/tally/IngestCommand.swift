@@ -144,7 +144,7 @@ struct IngestCommand: ParsableCommand {
     let prices = try pricing.loadPriceBook()
     // A dry run writes nothing at all: on a ledger that does not exist yet, it runs in memory.
     let database =
-      dryRun && !FileManager.default.fileExists(atPath: ledger.path)
+      dryRun && !ledger.mayExist
       ? try Ledger.inMemory() : try ledger.open()
     let ingester = Ingester(prices: prices)
     let now = Timestamp.format(seconds)

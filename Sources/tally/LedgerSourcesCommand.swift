@@ -52,8 +52,8 @@ struct LedgerRemove: ParsableCommand {
   @OptionGroup var ledger: LedgerOptions
 
   func run() throws {
-    guard FileManager.default.fileExists(atPath: ledger.path) else {
-      fail(["no ledger at \(ledger.path): nothing to remove"], exitCode: 1)
+    guard ledger.mayExist else {
+      fail(["no ledger at \(ledger.name): nothing to remove"], exitCode: 1)
     }
     let database = try ledger.open()
     let removal: SourceRemoval

@@ -234,17 +234,37 @@ enum Terminal {
   }
 }
 
-/// `--ledger PATH`, default `$TALLY_LEDGER` or `./tally.sqlite`.
+/// `--ledger PATH|URL`, default `$TALLY_LEDGER` or `./tally.sqlite`.
 struct LedgerOptions: ParsableArguments {
   @Option(
-    help: "The ledger file (default $TALLY_LEDGER, else ./tally.sqlite).",
+    help: ArgumentHelp(
+      "The ledger: a SQLite file, or a PostgreSQL URL postgresql://user@host:port/db (default $TALLY_LEDGER, else ./tally.sqlite).",
+      discussion:
+        "Give a PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the URL: arguments show in the process list.",
+      valueName: "path-or-url"),
     completion: .file(extensions: ["sqlite"]))
   var ledger: String?
 
   var path: String { ledger ?? ProcessInfo.processInfo.environment["TALLY_LEDGER"] ?? "tally.sqlite" }
 
+  /// The ledger as messages show it (a URL without its password).
+  var name: String { Ledger.displayName(path) }
+
+  /// Whether the ledger may exist: a file that does, or a server (which says so itself).
+  var mayExist: Bool { Ledger.mayExist(path) }
+
+  /// Warns once when the password is in a `--ledger` argument, where the process list shows it.
+  func warnAboutPasswordInArguments() {
+    if let ledger, Ledger.hasPasswordInURL(ledger) {
+      Terminal.warning(
+        "the --ledger URL holds a password, which the process list shows to every user of this machine; put it in PGPASSWORD or ~/.pgpass instead"
+      )
+    }
+  }
+
   /// Opens the ledger for writing, creating and migrating it (ingest).
   func open() throws -> Ledger {
+    warnAboutPasswordInArguments()
     do {
       return try Ledger(path: path)
     } catch {
@@ -254,6 +274,7 @@ struct LedgerOptions: ParsableArguments {
 
   /// Opens an existing, migrated ledger read-only (reports): never creates or writes it.
   func openForReading() throws -> Ledger {
+    warnAboutPasswordInArguments()
     do {
       return try Ledger.openForReading(path: path)
     } catch {

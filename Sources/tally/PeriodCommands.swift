@@ -60,8 +60,8 @@ struct CloseCommand: ParsableCommand {
   func run() throws {
     let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
     let policy = try policy()
-    guard FileManager.default.fileExists(atPath: ledger.path) else {
-      fail(["no ledger at \(ledger.path): nothing to close"], exitCode: 1)
+    guard ledger.mayExist else {
+      fail(["no ledger at \(ledger.name): nothing to close"], exitCode: 1)
     }
     let database = try ledger.open()
     let (current, tables) = try pricing.loadWithTables()
@@ -143,8 +143,8 @@ struct ReopenCommand: ParsableCommand {
 
   func run() throws {
     let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
-    guard FileManager.default.fileExists(atPath: ledger.path) else {
-      fail(["no ledger at \(ledger.path): nothing to reopen"], exitCode: 1)
+    guard ledger.mayExist else {
+      fail(["no ledger at \(ledger.name): nothing to reopen"], exitCode: 1)
     }
     let database = try ledger.open()
     try periodAction {

@@ -63,7 +63,7 @@ struct PricingDiff: ParsableCommand {
       output.print(PriceDiff.table(changes), before: heading)
       return
     }
-    guard FileManager.default.fileExists(atPath: ledger) else {
+    guard Ledger.mayExist(ledger) else {
       fail(["--ledger \(ledger): no such file; give a ledger made by tally ingest"], exitCode: 64)
     }
     let database: Ledger

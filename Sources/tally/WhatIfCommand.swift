@@ -139,8 +139,8 @@ struct WhatIfCommand: ParsableCommand {
         ReportFilter()
       )
     }
-    let path = options.ledger.path
-    guard FileManager.default.fileExists(atPath: path) else {
+    let path = options.ledger.name
+    guard options.ledger.mayExist else {
       throw ValidationError(
         "no ledger at \(path) and no [[workload]] entries in \(file): ingest usage first (tally ingest), give --ledger, or declare workloads"
       )

@@ -108,6 +108,21 @@ public enum DemoDataSet {
     } catch {
       throw DemoError(description: "\(error)")
     }
+    return try ingest(data, from: directory, into: ledger, prices: prices)
+  }
+
+  /// Ingests the data set's files, written in `directory` by `install`, into another ledger
+  /// (an empty one: a PostgreSQL ledger to compare with the demo's SQLite one), as `install`
+  /// ingests them.
+  public static func ingestFiles(in directory: URL, into ledger: Ledger, prices: PriceBook) throws
+    -> [IngestSummary]
+  {
+    try ingest(generated, from: directory, into: ledger, prices: prices)
+  }
+
+  private static func ingest(_ data: Generated, from directory: URL, into ledger: Ledger, prices: PriceBook)
+    throws -> [IngestSummary]
+  {
     var attribution = Attribution()
     attribution.idPattern = try IDPattern(idPattern)
     let map = try ingestStep { () throws(IngestFailure) in

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What the ledger holds, read from `rollup_month` (a few rows per month and group, never the
 /// requests): the names a `--where` value is checked against and the months a group covers.
@@ -9,8 +8,8 @@ extension Ledger {
   /// Every value `column` takes in the ledger, "" for absent tenants, jobs and batches.
   public func distinctValues(of column: String) throws -> Set<String> {
     precondition(Ledger.catalogColumns.contains(column))
-    return try read { db in
-      Set(try String.fetchAll(db, sql: "SELECT DISTINCT \(column) FROM rollup_month"))
+    return try reading { sql in
+      Set(try sql.values(String.self, "SELECT DISTINCT \(column) FROM rollup_month"))
     }
   }
 
@@ -26,11 +25,10 @@ extension Ledger {
       arguments += values.sorted()
     }
     let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-    return try read { db in
+    return try reading { sql in
       guard
-        let row = try Row.fetchOne(
-          db, sql: "SELECT min(month) AS first, max(month) AS last FROM rollup_month" + whereClause,
-          arguments: StatementArguments(arguments)),
+        let row = try sql.fetchOne(
+          "SELECT min(month) AS first, max(month) AS last FROM rollup_month" + whereClause, arguments),
         let first = row["first"] as Int?, let last = row["last"] as Int?
       else { return nil }
       return (CivilDate(daysSinceEpoch: first), CivilDate(daysSinceEpoch: last))
@@ -39,11 +37,11 @@ extension Ledger {
 
   /// The instants of the first and the last request (any status); nil for an empty ledger.
   public func requestSpan() throws -> (first: Int64, last: Int64)? {
-    try read { db in
+    try reading { sql in
       // Two subqueries: SQLite answers a lone min() or max() from the timestamp index in one
       // step, but scans every request for both in one select.
-      let row = try Row.fetchOne(
-        db, sql: "SELECT (SELECT min(timestamp) FROM request), (SELECT max(timestamp) FROM request)")
+      let row = try sql.fetchOne(
+        "SELECT (SELECT min(timestamp) FROM request), (SELECT max(timestamp) FROM request)")
       guard let first: Int64 = row?[0], let last: Int64 = row?[1] else { return nil }
       return (first, last)
     }

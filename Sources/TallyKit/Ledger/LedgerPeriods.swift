@@ -243,11 +243,11 @@ extension Ledger {
 
   /// Every month ever closed, oldest first.
   public func periods() throws -> [ClosedPeriod] {
-    try read { db in try Ledger.periods(db) }
+    try reading { sql in try Ledger.periods(sql) }
   }
 
-  static func periods(_ db: Database) throws -> [ClosedPeriod] {
-    try Row.fetchAll(db, sql: "SELECT * FROM period ORDER BY month").map { row in
+  static func periods(_ sql: any SQLConnection) throws -> [ClosedPeriod] {
+    try sql.fetchAll("SELECT * FROM period ORDER BY month").map { row in
       ClosedPeriod(
         month: CivilDate(daysSinceEpoch: row["month"]), status: row["status"], closedAt: row["closed_at"],
         closedBy: row["closed_by"], note: row["note"], closeCount: row["close_count"],
@@ -259,15 +259,15 @@ extension Ledger {
   }
 
   /// The first days of the months that are closed now.
-  static func closedMonths(_ db: Database) throws -> [CivilDate] {
-    try Int.fetchAll(db, sql: "SELECT month FROM period WHERE status = 'closed' ORDER BY month")
+  static func closedMonths(_ sql: any SQLConnection) throws -> [CivilDate] {
+    try sql.values(Int.self, "SELECT month FROM period WHERE status = 'closed' ORDER BY month")
       .map(CivilDate.init(daysSinceEpoch:))
   }
 
   /// The close and reopen history, oldest first.
   public func periodEvents() throws -> [PeriodEvent] {
-    try read { db in
-      try Row.fetchAll(db, sql: "SELECT month, action, at, by, text FROM period_event ORDER BY id").map {
+    try reading { sql in
+      try sql.fetchAll("SELECT month, action, at, \"by\", text FROM period_event ORDER BY id").map {
         row in
         PeriodEvent(
           month: CivilDate(daysSinceEpoch: row["month"]), action: row["action"], at: row["at"], by: row["by"],
@@ -278,10 +278,9 @@ extension Ledger {
 
   /// A closed month's figures per tenant, job and model.
   public func closedFigures(_ month: CivilDate) throws -> [ClosedFigure] {
-    try read { db in
-      try Row.fetchAll(
-        db, sql: "SELECT * FROM period_figure WHERE month = ? ORDER BY tenant, job, model",
-        arguments: [month.daysSinceEpoch]
+    try reading { sql in
+      try sql.fetchAll(
+        "SELECT * FROM period_figure WHERE month = ? ORDER BY tenant, job, model", [month.daysSinceEpoch]
       ).map { row in
         ClosedFigure(
           tenant: row["tenant"], job: row["job"], model: row["model"], requests: row["requests"],
@@ -294,11 +293,8 @@ extension Ledger {
 
   /// The chargeback policy a closed month was closed with; nil when it had none.
   public func closedPolicy(_ month: CivilDate) throws -> ClosePolicy? {
-    try read { db in
-      try Row.fetchOne(
-        db, sql: "SELECT * FROM period_policy WHERE month = ?", arguments: [month.daysSinceEpoch]
-      )
-      .map {
+    try reading { sql in
+      try sql.fetchOne("SELECT * FROM period_policy WHERE month = ?", [month.daysSinceEpoch]).map {
         ClosePolicy(
           allocateUnattributed: $0["allocate_unattributed"], sharedCostsFile: $0["shared_costs_file"],
           sharedCostsText: $0["shared_costs_text"], markupPercent: $0["markup_pct"])
@@ -308,11 +304,10 @@ extension Ledger {
 
   /// The statement number of each tenant of a closed month.
   public func statementNumbers(_ month: CivilDate) throws -> [String: String] {
-    try read { db in
+    try reading { sql in
       var numbers: [String: String] = [:]
-      for row in try Row.fetchAll(
-        db, sql: "SELECT tenant, invoice_id FROM period_statement WHERE month = ?",
-        arguments: [month.daysSinceEpoch])
+      for row in try sql.fetchAll(
+        "SELECT tenant, invoice_id FROM period_statement WHERE month = ?", [month.daysSinceEpoch])
       {
         numbers[row["tenant"]] = row["invoice_id"]
       }
@@ -322,13 +317,12 @@ extension Ledger {
 
   /// The price tables a closed month was priced with, in load order.
   public func closedPriceTables(_ month: CivilDate) throws -> [(file: String, bundled: Bool, text: String)] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT p.file, p.bundled, t.text FROM period_price_table p JOIN price_table_text t ON t.hash = p.hash
-          WHERE p.month = ? ORDER BY p.position
-          """, arguments: [month.daysSinceEpoch]
+    try reading { sql in
+      try sql.fetchAll(
+        """
+        SELECT p.file, p.bundled, t.text FROM period_price_table p JOIN price_table_text t ON t.hash = p.hash
+        WHERE p.month = ? ORDER BY p.position
+        """, [month.daysSinceEpoch]
       ).map { (file: $0["file"], bundled: $0["bundled"], text: $0["text"]) }
     }
   }
@@ -336,10 +330,10 @@ extension Ledger {
   /// Each closed month's tables as `PriceSource.signature`s, in load order: compared with the
   /// current tables without reading or parsing the texts.
   public func closedPriceSignatures() throws -> [CivilDate: [String]] {
-    try read { db in
+    try reading { sql in
       var signatures: [CivilDate: [String]] = [:]
-      for row in try Row.fetchAll(
-        db, sql: "SELECT month, file, bundled, hash FROM period_price_table ORDER BY month, position")
+      for row in try sql.fetchAll(
+        "SELECT month, file, bundled, hash FROM period_price_table ORDER BY month, position")
       {
         let bundled: Bool = row["bundled"]
         signatures[CivilDate(daysSinceEpoch: row["month"]), default: []].append(
@@ -351,10 +345,11 @@ extension Ledger {
 
   /// Adjustments posted so far: of `month` (to later closes), or all when nil.
   public func postedAdjustments(of month: CivilDate? = nil) throws -> [PostedAdjustment] {
-    try read { db in
-      let condition = month == nil ? "" : " WHERE month = \(month!.daysSinceEpoch)"
-      return try Row.fetchAll(
-        db, sql: "SELECT * FROM period_adjustment\(condition) ORDER BY month, posted_to, tenant"
+    try reading { sql in
+      let condition = month == nil ? "" : " WHERE month = ?"
+      return try sql.fetchAll(
+        "SELECT * FROM period_adjustment\(condition) ORDER BY month, posted_to, tenant",
+        month.map { [$0.daysSinceEpoch] } ?? []
       ).map { row in
         PostedAdjustment(
           month: CivilDate(daysSinceEpoch: row["month"]),
@@ -368,14 +363,13 @@ extension Ledger {
 
   /// Requests ingested after their month closed, per closed month.
   public func lateRequestCounts() throws -> [CivilDate: Int] {
-    try read { db in
+    try reading { sql in
       var counts: [CivilDate: Int] = [:]
-      for row in try Row.fetchAll(
-        db,
-        sql: """
-          SELECT l.month, sum(r.part = 0 AND r.status = 'succeeded') FROM late_request l
-          JOIN request r ON r.id = l.request_id GROUP BY 1
-          """)
+      for row in try sql.fetchAll(
+        """
+        SELECT l.month, \(sql.dialect.sum(SQLDialect.flag("r.part = 0 AND r.status = 'succeeded'"))) FROM late_request l
+        JOIN request r ON r.id = l.request_id GROUP BY 1
+        """)
       {
         counts[CivilDate(daysSinceEpoch: row[0])] = row[1]
       }
@@ -392,84 +386,86 @@ extension LedgerWriter {
     let (start, end) = (Timestamp.startOf(close.month), Timestamp.startOf(close.month.startOfNextMonth))
     let highWater = try highWaterMark()
     let sources =
-      try Int.fetchOne(
-        db,
-        sql: """
-          SELECT count(DISTINCT source_id) FROM request
-          WHERE timestamp >= ? AND timestamp < ? AND id NOT IN (SELECT request_id FROM late_request)
-          """, arguments: [start, end]) ?? 0
+      try sql.value(
+        Int.self,
+        """
+        SELECT count(DISTINCT source_id) FROM request
+        WHERE timestamp >= ? AND timestamp < ? AND id NOT IN (SELECT request_id FROM late_request)
+        """, [start, end]) ?? 0
     let priced = close.figures.compactMap(\.cost)
-    let previous = try Int.fetchOne(
-      db, sql: "SELECT close_count FROM period WHERE month = ?", arguments: [month])
-    try db.execute(
-      sql: """
-        INSERT OR REPLACE INTO period (month, status, closed_at, closed_by, note, close_count, request_id_max,
-          source_id_max, sources, requests, cost, list_cost, unpriced_requests)
-        VALUES (?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [
+    let previous = try sql.value(Int.self, "SELECT close_count FROM period WHERE month = ?", [month])
+    let periodColumns = [
+      "status", "closed_at", "closed_by", "note", "close_count", "request_id_max", "source_id_max", "sources",
+      "requests", "cost", "list_cost", "unpriced_requests",
+    ]
+    try sql.execute(
+      """
+      INSERT INTO period (month, \(periodColumns.joined(separator: ", ")))
+      VALUES (?, 'closed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (month) DO UPDATE SET \(periodColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+      """,
+      [
         month, close.closedAt, close.closedBy, close.note, (previous ?? 0) + 1, highWater.request,
         highWater.source, sources, close.figures.map(\.requests).reduce(0, +), priced.sum().json,
         close.figures.compactMap(\.listCost).sum().json, close.figures.map(\.unpricedRequests).reduce(0, +),
       ])
     for table in ["period_figure", "period_statement", "period_price_table", "period_policy"] {
-      try db.execute(sql: "DELETE FROM \(table) WHERE month = ?", arguments: [month])
+      try sql.execute("DELETE FROM \(table) WHERE month = ?", [month])
     }
-    let figure = try db.makeStatement(
-      sql: """
+    for line in close.figures {
+      try sql.execute(
+        """
         INSERT INTO period_figure (month, tenant, job, model, requests, cost, list_cost, unpriced_requests)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """)
-    for line in close.figures {
-      try figure.execute(arguments: [
-        month, line.tenant, line.job, line.model, line.requests, line.cost?.json, line.listCost?.json,
-        line.unpricedRequests,
-      ])
+        """,
+        [
+          month, line.tenant, line.job, line.model, line.requests, line.cost?.json, line.listCost?.json,
+          line.unpricedRequests,
+        ])
     }
     // Statement numbers follow the tenants' names, so they do not depend on the database.
     let tenants = Set(close.figures.map(\.tenant) + close.postings.map(\.tenant)).sorted {
       $0.utf8.lexicographicallyPrecedes($1.utf8)
     }
     for (index, tenant) in tenants.enumerated() {
-      try db.execute(
-        sql: "INSERT INTO period_statement (month, tenant, invoice_id) VALUES (?, ?, ?)",
-        arguments: [month, tenant, PeriodBooks.statementNumber(month: close.month, index: index + 1)])
+      try sql.execute(
+        "INSERT INTO period_statement (month, tenant, invoice_id) VALUES (?, ?, ?)",
+        [month, tenant, PeriodBooks.statementNumber(month: close.month, index: index + 1)])
     }
     for (position, table) in close.priceTables.enumerated() {
       let hash = PriceSource.hash(table.text)
-      try db.execute(
-        sql: "INSERT OR IGNORE INTO price_table_text (hash, text) VALUES (?, ?)",
-        arguments: [hash, table.text])
-      try db.execute(
-        sql: "INSERT INTO period_price_table (month, position, file, bundled, hash) VALUES (?, ?, ?, ?, ?)",
-        arguments: [month, position, table.file, table.bundled, hash])
+      try sql.execute(
+        "INSERT INTO price_table_text (hash, text) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING",
+        [hash, table.text])
+      try sql.execute(
+        "INSERT INTO period_price_table (month, position, file, bundled, hash) VALUES (?, ?, ?, ?, ?)",
+        [month, position, table.file, table.bundled, hash])
     }
     if !close.policy.isEmpty {
-      try db.execute(
-        sql: """
-          INSERT INTO period_policy (month, allocate_unattributed, shared_costs_file, shared_costs_text, markup_pct)
-          VALUES (?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          month, close.policy.allocateUnattributed, close.policy.sharedCostsFile,
-          close.policy.sharedCostsText,
+      try sql.execute(
+        """
+        INSERT INTO period_policy (month, allocate_unattributed, shared_costs_file, shared_costs_text, markup_pct)
+        VALUES (?, ?, ?, ?, ?)
+        """,
+        [
+          month, close.policy.allocateUnattributed, close.policy.sharedCostsFile, close.policy.sharedCostsText,
           close.policy.markupPercent,
         ])
     }
     for posting in close.postings {
-      try db.execute(
-        sql: """
-          INSERT INTO period_adjustment (month, posted_to, tenant, late_requests, late_usage, repricing)
-          VALUES (?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
+      try sql.execute(
+        """
+        INSERT INTO period_adjustment (month, posted_to, tenant, late_requests, late_usage, repricing)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+        [
           posting.month.daysSinceEpoch, month, posting.tenant, posting.lateRequests, posting.lateUsage.json,
           posting.repricing.json,
         ])
     }
-    try db.execute(
-      sql: "INSERT INTO period_event (month, action, at, by, text) VALUES (?, 'close', ?, ?, ?)",
-      arguments: [month, close.closedAt, close.closedBy, close.note])
+    try sql.execute(
+      "INSERT INTO period_event (month, action, at, \"by\", text) VALUES (?, 'close', ?, ?, ?)",
+      [month, close.closedAt, close.closedBy, close.note])
   }
 
   /// Reopens a closed month: its late requests join the rollups (the month's reports show
@@ -477,16 +473,16 @@ extension LedgerWriter {
   public func reopen(_ month: CivilDate, at: String, by: String, reason: String) throws {
     let day = month.daysSinceEpoch
     try addToRollups("id IN (SELECT request_id FROM late_request WHERE month = \(day))")
-    try db.execute(sql: "DELETE FROM late_request WHERE month = ?", arguments: [day])
-    try db.execute(sql: "DELETE FROM period_adjustment WHERE posted_to = ?", arguments: [day])
-    try db.execute(sql: "UPDATE period SET status = 'open' WHERE month = ?", arguments: [day])
-    try db.execute(
-      sql: "INSERT INTO period_event (month, action, at, by, text) VALUES (?, 'reopen', ?, ?, ?)",
-      arguments: [day, at, by, reason])
+    try sql.execute("DELETE FROM late_request WHERE month = ?", [day])
+    try sql.execute("DELETE FROM period_adjustment WHERE posted_to = ?", [day])
+    try sql.execute("UPDATE period SET status = 'open' WHERE month = ?", [day])
+    try sql.execute(
+      "INSERT INTO period_event (month, action, at, \"by\", text) VALUES (?, 'reopen', ?, ?, ?)",
+      [day, at, by, reason])
   }
 
   /// The months closed now (first days), for ingest to keep their late requests apart.
-  func closedMonths() throws -> [CivilDate] { try Ledger.closedMonths(db) }
+  func closedMonths() throws -> [CivilDate] { try Ledger.closedMonths(sql) }
 
   /// Keeps the rollup rows of closed months out of the buffer and records the source's
   /// requests in those months as late (`late_request`). Returns the late requests per month.
@@ -503,21 +499,20 @@ extension LedgerWriter {
     var counts: [CivilDate: Int] = [:]
     for day in lateMonths.sorted() {
       let month = CivilDate(daysSinceEpoch: day)
-      try db.execute(
-        sql: """
-          INSERT INTO late_request (request_id, month)
-          SELECT id, ? FROM request WHERE id >= ? AND source_id = ? AND timestamp >= ? AND timestamp < ?
-          """,
-        arguments: [
-          day, firstRequestID, sourceID, Timestamp.startOf(month), Timestamp.startOf(month.startOfNextMonth),
-        ])
+      try sql.execute(
+        """
+        INSERT INTO late_request (request_id, month)
+        SELECT id, ? FROM request WHERE id >= ? AND source_id = ? AND timestamp >= ? AND timestamp < ?
+        """,
+        [day, firstRequestID, sourceID, Timestamp.startOf(month), Timestamp.startOf(month.startOfNextMonth)])
+      let billed = SQLDialect.flag("r.part = 0 AND r.status = 'succeeded'")
       counts[month] =
-        try Int.fetchOne(
-          db,
-          sql: """
-            SELECT coalesce(sum(r.part = 0 AND r.status = 'succeeded'), 0) FROM late_request l
-            JOIN request r ON r.id = l.request_id WHERE l.month = ? AND r.source_id = ?
-            """, arguments: [day, sourceID]) ?? 0
+        try sql.value(
+          Int.self,
+          """
+          SELECT coalesce(\(sql.dialect.sum(billed)), 0) FROM late_request l
+          JOIN request r ON r.id = l.request_id WHERE l.month = ? AND r.source_id = ?
+          """, [day, sourceID]) ?? 0
     }
     return counts
   }
@@ -525,11 +520,11 @@ extension LedgerWriter {
 
 extension Ledger {
   /// The last request row and the last source: any write moves one of them.
-  public func highWaterMark() throws -> HighWaterMark { try read { db in try Ledger.highWaterMark(db) } }
+  public func highWaterMark() throws -> HighWaterMark { try reading { sql in try Ledger.highWaterMark(sql) } }
 
-  static func highWaterMark(_ db: Database) throws -> HighWaterMark {
-    let row = try Row.fetchOne(
-      db, sql: "SELECT (SELECT coalesce(max(id), 0) FROM request), (SELECT coalesce(max(id), 0) FROM source)")!
+  static func highWaterMark(_ sql: any SQLConnection) throws -> HighWaterMark {
+    let row = try sql.fetchOne(
+      "SELECT (SELECT coalesce(max(id), 0) FROM request), (SELECT coalesce(max(id), 0) FROM source)")!
     return HighWaterMark(request: row[0], source: row[1])
   }
 }
@@ -541,5 +536,5 @@ public struct HighWaterMark: Sendable, Equatable {
 }
 
 extension LedgerWriter {
-  public func highWaterMark() throws -> HighWaterMark { try Ledger.highWaterMark(db) }
+  public func highWaterMark() throws -> HighWaterMark { try Ledger.highWaterMark(sql) }
 }

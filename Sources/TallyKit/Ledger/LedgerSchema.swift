@@ -99,13 +99,19 @@ extension Ledger {
   /// The request columns a rollup sums, named as in `sumColumns`: the select list that sums
   /// requests into rollup rows. A row counts as a request unless it is an iteration's part
   /// (`part` > 0, migration "v6").
-  static let requestSumsSQL = sumColumns.map {
-    $0 == "requests" ? "sum(part = 0) AS requests" : "sum(\($0)) AS \($0)"
+  static func requestSumsSQL(_ dialect: SQLDialect) -> String {
+    sumColumns.map {
+      $0 == "requests"
+        ? "\(dialect.sum(SQLDialect.flag("part = 0"))) AS requests" : "\(dialect.sum($0)) AS \($0)"
+    }
+    .joined(separator: ", ")
   }
-  .joined(separator: ", ")
 
   /// The rollup key column that keeps requests with audio tokens apart from those without.
-  static let hasAudioSQL = "(audio_input_tokens > 0 OR audio_output_tokens > 0)"
+  static let hasAudioSQL = SQLDialect.flag("audio_input_tokens > 0 OR audio_output_tokens > 0")
+
+  /// The rollup key column that keeps requests with web searches apart from those without.
+  static let searchedSQL = SQLDialect.flag("web_searches > 0")
 
   /// Migration "v3", the ledger engine:
   /// - requests keyed by a 64-bit hash of the request key, in a unique index of its own (rows
@@ -313,7 +319,9 @@ extension Ledger {
   /// The rollups' key columns and a SELECT grouping the requests matching `owned` (a WHERE
   /// clause on `request`) by them, with the sums named as `sumColumns`: how the rollups sum
   /// requests, for code that adds or subtracts some of them.
-  static func rollupGroups(_ owned: String) -> [(table: String, keys: [String], select: String)] {
+  static func rollupGroups(_ owned: String, _ dialect: SQLDialect) -> [(
+    table: String, keys: [String], select: String
+  )] {
     let sizeClass = sizeClassSQL(sizeClassBoundaries)
     let monthKeys = [
       "month", "provider", "model", "mode", "status", "tenant", "job", "batch_id", "size_class", "searched",
@@ -321,16 +329,16 @@ extension Ledger {
     ]
     let dayKeys = ["day", "provider", "model", "mode", "status", "size_class", "searched", "has_audio"]
     let monthGroups = """
-      SELECT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER) AS month, provider,
+      SELECT \(dialect.monthOfInstant("timestamp")) AS month, provider,
              coalesce(model_id, model, '') AS model, mode, status, coalesce(tenant, '') AS tenant,
              coalesce(job, '') AS job, coalesce(batch_id, '') AS batch_id, \(sizeClass) AS size_class,
-             web_searches > 0 AS searched, \(hasAudioSQL) AS has_audio, \(requestSumsSQL)
+             \(searchedSQL) AS searched, \(hasAudioSQL) AS has_audio, \(requestSumsSQL(dialect))
       FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
       """
     let dayGroups = """
-      SELECT timestamp / 86400 - (timestamp % 86400 < 0) AS day, provider, coalesce(model_id, model, '') AS model,
-             mode, status, \(sizeClass) AS size_class, web_searches > 0 AS searched,
-             \(hasAudioSQL) AS has_audio, \(requestSumsSQL)
+      SELECT timestamp / 86400 - \(SQLDialect.flag("timestamp % 86400 < 0")) AS day, provider,
+             coalesce(model_id, model, '') AS model, mode, status, \(sizeClass) AS size_class,
+             \(searchedSQL) AS searched, \(hasAudioSQL) AS has_audio, \(requestSumsSQL(dialect))
       FROM request WHERE \(owned) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
       """
     return [("rollup_month", monthKeys, monthGroups), ("rollup_day", dayKeys, dayGroups)]
@@ -338,15 +346,18 @@ extension Ledger {
 
   /// Recomputes both rollups from the requests, late requests of closed months aside (tests
   /// compare it with the rollups ingest maintains).
-  static func rebuildRollups(_ db: Database) throws {
-    for (table, keys, select) in rollupGroups("id NOT IN (SELECT request_id FROM late_request)") {
-      try db.execute(sql: "DELETE FROM \(table)")
-      try db.execute(
-        sql:
-          "INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(sumColumns.joined(separator: ", "))) \(select)"
+  static func rebuildRollups(_ sql: any SQLConnection) throws {
+    for (table, keys, select) in rollupGroups("id NOT IN (SELECT request_id FROM late_request)", sql.dialect)
+    {
+      try sql.execute("DELETE FROM \(table)")
+      try sql.execute(
+        "INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(sumColumns.joined(separator: ", "))) \(select)"
       )
     }
   }
+
+  /// `rebuildRollups` on a SQLite ledger's GRDB connection.
+  static func rebuildRollups(_ db: Database) throws { try rebuildRollups(SQLiteConnection(db)) }
 
   /// The rollups as migration "v3" built them (its schema, before audio): kept as it was, since
   /// a migration must do the same on every ledger it meets.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// One ingested file as the ledger records it (`tally ledger sources`).
 public struct LedgerSource: Sendable, Equatable {
@@ -25,7 +24,7 @@ public struct LedgerSource: Sendable, Equatable {
   static let columns =
     "id, path, format, ingested_at, options, records_read, new_records, duplicates, not_billed, invalid, batch_id, removed_at, request_id_from, request_id_to"
 
-  init(row: Row) {
+  init(row: SQLRow) {
     id = row["id"]
     path = row["path"]
     format = row["format"]
@@ -89,11 +88,9 @@ public struct RemovedTokens: Sendable, Equatable {
 extension Ledger {
   /// The sources in ingest order; removed ones only with `includeRemoved`.
   public func sources(includeRemoved: Bool = false) throws -> [LedgerSource] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql:
-          "SELECT \(LedgerSource.columns) FROM source \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
+    try reading { sql in
+      try sql.fetchAll(
+        "SELECT \(LedgerSource.columns) FROM source \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY id"
       ).map(LedgerSource.init)
     }
   }
@@ -147,14 +144,13 @@ extension LedgerWriter {
   func activeSource(contentHash: String, otherThan id: Int64, batchIDNot batchID: String?) throws
     -> LedgerSource?
   {
-    try Row.fetchOne(
-      db,
-      sql: """
-        SELECT \(LedgerSource.columns) FROM source
-        WHERE content_hash = ? AND id <> ? AND removed_at IS NULL AND new_records > 0 AND batch_id IS NOT NULL
-          AND batch_id <> ?
-        ORDER BY id LIMIT 1
-        """, arguments: [contentHash, id, batchID ?? ""]
+    try sql.fetchOne(
+      """
+      SELECT \(LedgerSource.columns) FROM source
+      WHERE content_hash = ? AND id <> ? AND removed_at IS NULL AND new_records > 0 AND batch_id IS NOT NULL
+        AND batch_id <> ?
+      ORDER BY id LIMIT 1
+      """, [contentHash, id, batchID ?? ""]
     ).map(LedgerSource.init)
   }
 
@@ -164,8 +160,7 @@ extension LedgerWriter {
   /// rows and buckets, and marks the source removed. Run it inside one transaction.
   public func removeSource(_ id: Int64, now: String) throws -> SourceRemoval {
     guard
-      let row = try Row.fetchOne(
-        db, sql: "SELECT \(LedgerSource.columns) FROM source WHERE id = ?", arguments: [id])
+      let row = try sql.fetchOne("SELECT \(LedgerSource.columns) FROM source WHERE id = ?", [id])
     else { throw LedgerError("there is no source \(id) in the ledger") }
     let source = LedgerSource(row: row)
     var removal = SourceRemoval(source: source)
@@ -180,17 +175,18 @@ extension LedgerWriter {
         "source_id = \(id)"
       }
 
-    let sums = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT coalesce(sum(part = 0), 0) AS requests, coalesce(sum(status = 'succeeded' AND part = 0), 0) AS billed,
-          coalesce(sum(input_tokens), 0) AS input, coalesce(sum(cache_write_5m_tokens), 0) AS w5,
-          coalesce(sum(cache_write_1h_tokens), 0) AS w1, coalesce(sum(cache_read_tokens), 0) AS cr,
-          coalesce(sum(output_tokens), 0) AS output, coalesce(sum(web_searches), 0) AS searches,
-          coalesce(sum(audio_input_tokens), 0) AS ai, coalesce(sum(audio_output_tokens), 0) AS ao,
-          min(timestamp) AS first, max(timestamp) AS last
-        FROM request WHERE \(owned)
-        """)!
+    let sum = sql.dialect.sum
+    let sums = try sql.fetchOne(
+      """
+      SELECT coalesce(\(sum(SQLDialect.flag("part = 0"))), 0) AS requests,
+        coalesce(\(sum(SQLDialect.flag("status = 'succeeded' AND part = 0"))), 0) AS billed,
+        coalesce(\(sum("input_tokens")), 0) AS input, coalesce(\(sum("cache_write_5m_tokens")), 0) AS w5,
+        coalesce(\(sum("cache_write_1h_tokens")), 0) AS w1, coalesce(\(sum("cache_read_tokens")), 0) AS cr,
+        coalesce(\(sum("output_tokens")), 0) AS output, coalesce(\(sum("web_searches")), 0) AS searches,
+        coalesce(\(sum("audio_input_tokens")), 0) AS ai, coalesce(\(sum("audio_output_tokens")), 0) AS ao,
+        min(timestamp) AS first, max(timestamp) AS last
+      FROM request WHERE \(owned)
+      """)!
     removal.requests = sums["requests"]
     removal.billed = sums["billed"]
     removal.tokens = RemovedTokens(
@@ -198,59 +194,51 @@ extension LedgerWriter {
       output: sums["output"], webSearches: sums["searches"], audioInput: sums["ai"], audioOutput: sums["ao"])
     removal.firstTimestamp = sums["first"]
     removal.lastTimestamp = sums["last"]
-    let months = try Int.fetchAll(
-      db,
-      sql: """
-        SELECT DISTINCT CAST(julianday(timestamp, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER)
-        FROM request WHERE \(owned) AND id NOT IN (SELECT request_id FROM late_request)
-        """
+    let months = try sql.values(
+      Int.self,
+      """
+      SELECT DISTINCT \(sql.dialect.monthOfInstant("timestamp"))
+      FROM request WHERE \(owned) AND id NOT IN (SELECT request_id FROM late_request)
+      """
     ).map { CivilDate(daysSinceEpoch: $0) }
-    let batches = try String.fetchAll(
-      db, sql: "SELECT DISTINCT batch_id FROM request WHERE \(owned) AND batch_id IS NOT NULL")
+    let batches = try sql.values(
+      String.self, "SELECT DISTINCT batch_id FROM request WHERE \(owned) AND batch_id IS NOT NULL")
     try checkRemovable(source, months: months)
 
     // Late requests of a closed month are not in the rollups (`late_request`).
     try subtractFromRollups("\(owned) AND id NOT IN (SELECT request_id FROM late_request)")
-    try db.execute(
-      sql: "DELETE FROM late_request WHERE request_id IN (SELECT id FROM request WHERE \(owned))")
-    let hashes = try Int64.fetchAll(db, sql: "SELECT key_hash FROM request WHERE \(owned) ORDER BY key_hash")
-    try db.execute(sql: "DELETE FROM request WHERE \(owned)")
+    try sql.execute("DELETE FROM late_request WHERE request_id IN (SELECT id FROM request WHERE \(owned))")
+    let hashes = try sql.values(Int64.self, "SELECT key_hash FROM request WHERE \(owned) ORDER BY key_hash")
+    try sql.execute("DELETE FROM request WHERE \(owned)")
     removal.rehomed = try repairProbeChains(afterDeleting: hashes)
 
     // A batch goes when no request and no other source still in the ledger has it.
     for batch in Set(batches + [source.batchID].compactMap { $0 }.filter { !$0.isEmpty }).sorted() {
-      let used =
-        try Bool.fetchOne(
-          db,
-          sql: """
-            SELECT EXISTS (SELECT 1 FROM rollup_month WHERE batch_id = ?)
-              OR EXISTS (SELECT 1 FROM source WHERE batch_id = ? AND id <> ? AND removed_at IS NULL)
-            """, arguments: [batch, batch, id]) ?? true
+      let inUse =
+        "EXISTS (SELECT 1 FROM rollup_month WHERE batch_id = ?) OR EXISTS (SELECT 1 FROM source WHERE batch_id = ? AND id <> ? AND removed_at IS NULL)"
+      let used = try sql.value(Bool.self, "SELECT \(SQLDialect.flag(inUse))", [batch, batch, id]) ?? true
       if used {
         removal.batchesKept.append(batch)
       } else {
-        try db.execute(sql: "DELETE FROM batch WHERE id = ?", arguments: [batch])
-        if db.changesCount > 0 { removal.batchesRemoved.append(batch) }
+        if try sql.execute("DELETE FROM batch WHERE id = ?", [batch]) > 0 {
+          removal.batchesRemoved.append(batch)
+        }
       }
     }
 
     for table in ["provider_usage", "provider_cost"] {
-      try db.execute(sql: "DELETE FROM \(table) WHERE source_id = ?", arguments: [id])
-      removal.providerRows += db.changesCount
+      removal.providerRows += try sql.execute("DELETE FROM \(table) WHERE source_id = ?", [id])
     }
-    try db.execute(sql: "DELETE FROM provider_bucket WHERE source_id = ?", arguments: [id])
-    removal.providerBuckets = db.changesCount
+    removal.providerBuckets = try sql.execute("DELETE FROM provider_bucket WHERE source_id = ?", [id])
 
     // A Claude Code log's duplicates are mostly its own streamed repeats, and its keys
     // (`claude-code:...`) are shared with Claude Code logs only: it is named only when the
     // removed source is one too.
-    removal.laterSourcesWithDuplicates = try Row.fetchAll(
-      db,
-      sql:
-        "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL AND (format <> 'claude-code' OR ? = 'claude-code') ORDER BY id",
-      arguments: [id, source.format]
+    removal.laterSourcesWithDuplicates = try sql.fetchAll(
+      "SELECT \(LedgerSource.columns) FROM source WHERE id > ? AND duplicates > 0 AND removed_at IS NULL AND (format <> 'claude-code' OR ? = 'claude-code') ORDER BY id",
+      [id, source.format]
     ).map(LedgerSource.init)
-    try db.execute(sql: "UPDATE source SET removed_at = ? WHERE id = ?", arguments: [now, id])
+    try sql.execute("UPDATE source SET removed_at = ? WHERE id = ?", [now, id])
     return removal
   }
 
@@ -272,33 +260,33 @@ extension LedgerWriter {
   /// zero requests. A group with no rollup row means the ledger is inconsistent: an error.
   private func subtractFromRollups(_ owned: String) throws {
     let set = Ledger.sumColumns.map { "\($0) = r.\($0) - g.\($0)" }.joined(separator: ", ")
-    for (table, keys, groups) in Ledger.rollupGroups(owned) {
-      let expected = try Int.fetchOne(db, sql: "SELECT count(*) FROM (\(groups))") ?? 0
-      try db.execute(
-        sql: """
-          UPDATE \(table) AS r SET \(set) FROM (\(groups)) AS g
-          WHERE \(keys.map { "r.\($0) = g.\($0)" }.joined(separator: " AND "))
-          """)
-      guard db.changesCount == expected else {
+    for (table, keys, groups) in Ledger.rollupGroups(owned, sql.dialect) {
+      let expected = try sql.value(Int.self, "SELECT count(*) FROM (\(groups)) AS g") ?? 0
+      let changed = try sql.execute(
+        """
+        UPDATE \(table) AS r SET \(set) FROM (\(groups)) AS g
+        WHERE \(keys.map { "r.\($0) = g.\($0)" }.joined(separator: " AND "))
+        """)
+      guard changed == expected else {
         throw LedgerError(
-          "the ledger's \(table) lacks rows for \(expected - db.changesCount) groups of these requests (the ledger is inconsistent); nothing was removed"
+          "the ledger's \(table) lacks rows for \(expected - changed) groups of these requests (the ledger is inconsistent); nothing was removed"
         )
       }
       // A row of iterations only has no requests but tokens: it goes when every sum is zero.
-      try db.execute(
-        sql: "DELETE FROM \(table) WHERE \(Ledger.sumColumns.map { "\($0) = 0" }.joined(separator: " AND "))")
+      try sql.execute(
+        "DELETE FROM \(table) WHERE \(Ledger.sumColumns.map { "\($0) = 0" }.joined(separator: " AND "))")
     }
   }
 
   /// Adds the requests matching `owned` to both rollups (a reopened month's late requests).
   func addToRollups(_ owned: String) throws {
-    let update = Ledger.sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
-    for (table, keys, groups) in Ledger.rollupGroups(owned) {
-      try db.execute(
-        sql: """
-          INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(Ledger.sumColumns.joined(separator: ", ")))
-          SELECT * FROM (\(groups)) WHERE true ON CONFLICT DO UPDATE SET \(update)
-          """)
+    for (table, keys, groups) in Ledger.rollupGroups(owned, sql.dialect) {
+      try sql.execute(
+        """
+        INSERT INTO \(table) (\(keys.joined(separator: ", ")), \(Ledger.sumColumns.joined(separator: ", ")))
+        SELECT * FROM (\(groups)) AS g WHERE true
+        \(SQLDialect.addSums(table: table, keys: keys, sums: Ledger.sumColumns))
+        """)
     }
   }
 
@@ -318,20 +306,19 @@ extension LedgerWriter {
   /// already placed valid (a later move frees only a slot after it). With 64-bit hashes the
   /// runs are almost always empty: the cost is one index lookup per deleted row.
   func repairProbeChains(afterDeleting deleted: [Int64]) throws -> Int {
-    let rowAt = try db.cachedStatement(sql: "SELECT id, key FROM request WHERE key_hash = ?")
-    let taken = try db.cachedStatement(sql: "SELECT 1 FROM request WHERE key_hash = ?")
-    let move = try db.cachedStatement(sql: "UPDATE request SET key_hash = ? WHERE id = ?")
     var moved = 0
     for hole in deleted {
       var slot = hole &+ 1
-      while let row = try Row.fetchOne(rowAt, arguments: [slot]) {
+      while let row = try sql.fetchOne("SELECT id, key FROM request WHERE key_hash = ?", [slot]) {
         let key: String = row["key"]
         var candidate = keyHash(key)
-        while candidate != slot, try Row.fetchOne(taken, arguments: [candidate]) != nil {
+        while candidate != slot,
+          try sql.fetchOne("SELECT 1 FROM request WHERE key_hash = ?", [candidate]) != nil
+        {
           candidate = candidate &+ 1
         }
         if candidate != slot {
-          try move.execute(arguments: [candidate, row["id"] as Int64])
+          try sql.execute("UPDATE request SET key_hash = ? WHERE id = ?", [candidate, row["id"] as Int64])
           moved += 1
         }
         slot = slot &+ 1

@@ -35,24 +35,31 @@ public struct LedgerInsert: Sendable {
 /// Requests are keyed by a 64-bit hash of their key; new requests are summed into the two
 /// rollups in memory and written once, when the source is finished.
 public struct LedgerWriter {
-  let db: Database
+  let sql: any SQLConnection
   let rollups = RollupBuffer()
   /// The key hash; tests replace it to force collisions.
   var keyHash: (String) -> Int64 = Ledger.keyHash
 
-  init(db: Database) { self.db = db }
+  init(_ connection: any SQLConnection) { self.sql = connection }
+
+  /// The GRDB connection of a SQLite ledger's transaction (tests read its tables through it).
+  var db: Database {
+    guard let sqlite = sql as? SQLiteConnection else {
+      preconditionFailure("a GRDB connection needs a SQLite ledger")
+    }
+    return sqlite.db
+  }
 
   /// Starts a source row; its counts are filled by `finishSource`.
   public func addSource(path: String, contentHash: String, format: String, ingestedAt: String) throws -> Int64
   {
-    let next = (try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM request")) ?? 1
-    try db.execute(
-      sql: """
-        INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed,
-          invalid, request_id_from)
-        VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, ?)
-        """, arguments: [path, contentHash, format, ingestedAt, next])
-    return db.lastInsertedRowID
+    let next = try sql.value(Int64.self, "SELECT coalesce(max(id), 0) + 1 FROM request") ?? 1
+    return try sql.insertReturningID(
+      """
+      INSERT INTO source (path, content_hash, format, ingested_at, records_read, new_records, duplicates, not_billed,
+        invalid, request_id_from)
+      VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0, ?)
+      """, [path, contentHash, format, ingestedAt, next])
   }
 
   /// Records the file's hash, format, counts, batch and options (a JSON object), and adds its
@@ -63,29 +70,29 @@ public struct LedgerWriter {
     _ id: Int64, contentHash: String, format: String, summary: IngestSummary, batchID: String? = nil,
     options: String? = nil
   ) throws -> [CivilDate: Int] {
-    try db.execute(
-      sql: """
-        UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
-          not_billed = ?, invalid = ?, batch_id = ?, options = ?,
-          request_id_to = (SELECT coalesce(max(id), 0) FROM request) WHERE id = ?
-        """,
-      arguments: [
+    try sql.execute(
+      """
+      UPDATE source SET content_hash = ?, format = ?, records_read = ?, new_records = ?, duplicates = ?,
+        not_billed = ?, invalid = ?, batch_id = ?, options = ?,
+        request_id_to = (SELECT coalesce(max(id), 0) FROM request) WHERE id = ?
+      """,
+      [
         contentHash, format, summary.read, summary.new, summary.duplicates, summary.notBilled,
         summary.invalid, batchID, options, id,
       ])
-    let firstRequest =
-      try Int64.fetchOne(db, sql: "SELECT request_id_from FROM source WHERE id = ?", arguments: [id]) ?? 0
+    let firstRequest = try sql.value(Int64.self, "SELECT request_id_from FROM source WHERE id = ?", [id]) ?? 0
     let late = try setAsideLateRequests(sourceID: id, firstRequestID: firstRequest)
-    try rollups.flush(db)
+    try rollups.flush(sql)
     return late
   }
 
   public func upsert(batch: BatchInfo) throws {
-    try db.execute(
-      sql: """
-        INSERT INTO batch (id, provider, created_at, ended_at, status) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(id) DO UPDATE SET ended_at = coalesce(excluded.ended_at, ended_at), status = coalesce(excluded.status, status)
-        """, arguments: [batch.id, batch.provider, batch.createdAt, batch.endedAt, batch.status])
+    try sql.execute(
+      """
+      INSERT INTO batch (id, provider, created_at, ended_at, status) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET ended_at = coalesce(excluded.ended_at, batch.ended_at),
+        status = coalesce(excluded.status, batch.status)
+      """, [batch.id, batch.provider, batch.createdAt, batch.endedAt, batch.status])
   }
 
   /// Inserts a request unless its key is already there; `modelID` is the resolved model.
@@ -102,23 +109,48 @@ public struct LedgerWriter {
   {
     let hashes = inserts.map { keyHash($0.record.key) }
     let order = inserts.indices.sorted { (hashes[$0], $0) < (hashes[$1], $1) }
-    let statement = try db.cachedStatement(
-      sql: """
-        INSERT INTO request (key_hash, key, provider, model, model_id, mode, timestamp, status, tenant, job, custom_id,
-          batch_id, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, output_tokens,
-          web_searches, total_input_tokens, service_tier, inference_geo, source_id, audio_input_tokens,
-          audio_output_tokens, part)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(key_hash) DO NOTHING
-        """)
     var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
-    let bind = RequestBinding(statement.sqliteStatement)
-    for index in order {
+    let insertAt = try requestInserter()
+    var pending = order
+    if let postgres = sql as? PostgresConnectionBox {
+      // One statement for the chunk: each first request of a hash at its own hash. What the
+      // ledger already has (and later requests of the same hash) go through the walk below.
+      var seen = Set<Int64>()
+      let first = order.filter { seen.insert(hashes[$0]).inserted }
+      let inserted = Set(
+        try postgres.insertRowsReturningFirstColumn(
+          into: "request", columns: LedgerWriter.requestColumns,
+          rows: first.map { index in
+            LedgerWriter.requestValues(
+              inserts[index].record, hash: hashes[index], modelID: inserts[index].modelID, sourceID: sourceID)
+          }, conflict: "ON CONFLICT (key_hash) DO NOTHING"))
+      var placed = Set<Int>()
+      for index in first where inserted.contains(hashes[index]) { placed.insert(index) }
+      // The rest are mostly duplicates: their stored rows in one read; only a key whose hash
+      // another key holds walks on.
+      let missing = order.filter { !placed.contains($0) }
+      var stored: [Int64: SQLRow] = [:]
+      for row in try postgres.requests(
+        LedgerWriter.storedRequestSQL + "r.key_hash = ANY(?)", keyHashes: missing.map { hashes[$0] })
+      {
+        stored[row["key_hash"]] = row
+      }
+      pending = []
+      for index in missing {
+        if let row = stored[hashes[index]],
+          let outcome = LedgerWriter.outcome(of: inserts[index].record, stored: row)
+        {
+          outcomes[index] = outcome
+        } else {
+          pending.append(index)
+        }
+      }
+    }
+    for index in pending {
       let record = inserts[index].record
       var hash = hashes[index]
       while true {
-        let inserted = try bind.insert(
-          record, hash: hash, modelID: inserts[index].modelID, sourceID: sourceID, db: db)
+        let inserted = try insertAt(record, hash, inserts[index].modelID, sourceID)
         if inserted {
           outcomes[index] = .new
           break
@@ -141,19 +173,76 @@ public struct LedgerWriter {
     return outcomes
   }
 
+  /// The request table's columns in the order `requestValues` gives them.
+  static let requestColumns: [(name: String, type: SQLColumnType)] = [
+    ("key_hash", .integer), ("key", .text), ("provider", .text), ("model", .text), ("model_id", .text),
+    ("mode", .text), ("timestamp", .integer), ("status", .text), ("tenant", .text), ("job", .text),
+    ("custom_id", .text), ("batch_id", .text), ("input_tokens", .integer),
+    ("cache_write_5m_tokens", .integer),
+    ("cache_write_1h_tokens", .integer), ("cache_read_tokens", .integer), ("output_tokens", .integer),
+    ("web_searches", .integer), ("total_input_tokens", .integer), ("service_tier", .text),
+    ("inference_geo", .text), ("source_id", .integer), ("audio_input_tokens", .integer),
+    ("audio_output_tokens", .integer), ("part", .integer),
+  ]
+
+  /// A request row's values, in `requestColumns` order.
+  static func requestValues(_ record: UsageRecord, hash: Int64, modelID: String?, sourceID: Int64)
+    -> [SQLValue]
+  {
+    let tokens = record.tokens
+    return [
+      .integer(hash), .text(record.key), .text(record.provider), record.model.sqlValue, modelID.sqlValue,
+      .text(record.mode.rawValue), .integer(record.timestamp), .text(record.status.rawValue),
+      record.tenant.sqlValue, record.job.sqlValue, record.customID.sqlValue, record.batchID.sqlValue,
+      .integer(Int64(tokens.input)), .integer(Int64(tokens.cacheWrite5m)),
+      .integer(Int64(tokens.cacheWrite1h)),
+      .integer(Int64(tokens.cacheRead)), .integer(Int64(tokens.output)), .integer(Int64(record.webSearches)),
+      .integer(Int64(tokens.totalInput)), record.serviceTier.sqlValue, record.inferenceGeo.sqlValue,
+      .integer(sourceID), .integer(Int64(tokens.audioInput)), .integer(Int64(tokens.audioOutput)),
+      .integer(Int64(record.part)),
+    ]
+  }
+
+  /// Inserts one request at a hash unless the hash is taken; true when it added the row. On
+  /// SQLite through the C API (the statement ingest runs a million times).
+  private func requestInserter() throws -> (UsageRecord, Int64, String?, Int64) throws -> Bool {
+    let insertSQL = """
+      INSERT INTO request (\(LedgerWriter.requestColumns.map(\.name).joined(separator: ", ")))
+      VALUES (\(SQLDialect.placeholders(LedgerWriter.requestColumns.count)))
+      ON CONFLICT (key_hash) DO NOTHING
+      """
+    if let sqlite = sql as? SQLiteConnection {
+      let db = sqlite.db
+      let bind = RequestBinding(try db.cachedStatement(sql: insertSQL).sqliteStatement)
+      return { record, hash, modelID, sourceID in
+        try bind.insert(record, hash: hash, modelID: modelID, sourceID: sourceID, db: db)
+      }
+    }
+    return { [sql] record, hash, modelID, sourceID in
+      try sql.execute(
+        insertSQL, LedgerWriter.requestValues(record, hash: hash, modelID: modelID, sourceID: sourceID)) == 1
+    }
+  }
+
   /// What the request stored at `hash` means for `record`: nil when it has another key.
   private func existing(at hash: Int64, comparedWith record: UsageRecord) throws -> InsertOutcome? {
-    let row = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT r.key, r.model, r.status, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
-               r.cache_read_tokens, r.output_tokens, r.web_searches, r.audio_input_tokens, r.audio_output_tokens,
-               r.source_id, coalesce(s.path, '') AS path
-        FROM request r LEFT JOIN source s ON s.id = r.source_id WHERE r.key_hash = ?
-        """, arguments: [hash])
+    let row = try sql.fetchOne(LedgerWriter.storedRequestSQL + "r.key_hash = ?", [hash])
     guard let row else {
       throw LedgerError("request \(record.key): the ledger refused it and has no row for it")
     }
+    return LedgerWriter.outcome(of: record, stored: row)
+  }
+
+  /// The stored request a duplicate check compares with, for a condition on `r.key_hash`.
+  static let storedRequestSQL = """
+    SELECT r.key_hash, r.key, r.model, r.status, r.input_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens,
+           r.cache_read_tokens, r.output_tokens, r.web_searches, r.audio_input_tokens, r.audio_output_tokens,
+           r.source_id, coalesce(s.path, '') AS path
+    FROM request r LEFT JOIN source s ON s.id = r.source_id WHERE\u{20}
+    """
+
+  /// What a stored request (`storedRequestSQL`) means for `record`: nil when it has another key.
+  private static func outcome(of record: UsageRecord, stored row: SQLRow) -> InsertOutcome? {
     guard row["key"] == record.key else { return nil }
     let model: String? = row["model"]
     let status: String = row["status"]
@@ -279,42 +368,46 @@ public final class RollupBuffer {
     try days[dayKey, default: RollupSums()].add(record)
   }
 
-  func flush(_ db: Database) throws {
-    let update = Ledger.sumColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", ")
-    let sums = Ledger.sumColumns.joined(separator: ", ")
-    func placeholders(_ keys: Int) -> String {
-      Array(repeating: "?", count: keys + Ledger.sumColumns.count).joined(separator: ", ")
-    }
-    let month = try db.makeStatement(
-      sql: """
-        INSERT INTO rollup_month (month, provider, model, mode, status, tenant, job, batch_id, size_class, searched,
-          has_audio, \(sums))
-        VALUES (\(placeholders(11))) ON CONFLICT DO UPDATE SET \(update)
-        """)
-    let day = try db.makeStatement(
-      sql: """
-        INSERT INTO rollup_day (day, provider, model, mode, status, size_class, searched, has_audio, \(sums))
-        VALUES (\(placeholders(8))) ON CONFLICT DO UPDATE SET \(update)
-        """)
+  func flush(_ sql: any SQLConnection) throws {
+    let sums = Ledger.sumColumns.map { (name: $0, type: SQLColumnType.integer) }
+    let monthKeys: [(name: String, type: SQLColumnType)] = [
+      ("month", .integer), ("provider", .text), ("model", .text), ("mode", .text), ("status", .text),
+      ("tenant", .text), ("job", .text), ("batch_id", .text), ("size_class", .integer),
+      ("searched", .integer),
+      ("has_audio", .integer),
+    ]
+    let dayKeys: [(name: String, type: SQLColumnType)] = [
+      ("day", .integer), ("provider", .text), ("model", .text), ("mode", .text), ("status", .text),
+      ("size_class", .integer), ("searched", .integer), ("has_audio", .integer),
+    ]
+    func values(_ sums: RollupSums) -> [SQLValue] { sums.values.map(SQLValue.integer) }
     do {
-      for (key, value) in months {
-        let keys: StatementArguments = [
-          key.month, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.tenant, key.job,
-          key.batch, key.sizeClass, key.searched, key.hasAudio,
-        ]
-        try month.execute(arguments: keys + StatementArguments(value.values))
-      }
-      for (key, value) in days {
-        let keys: StatementArguments = [
-          key.day, key.provider, key.model, key.mode.rawValue, key.status.rawValue, key.sizeClass,
-          key.searched, key.hasAudio,
-        ]
-        try day.execute(arguments: keys + StatementArguments(value.values))
-      }
-    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_DATATYPE {
-      // STRICT: an overflowing `+` became a REAL and was refused.
-      throw LedgerSumOverflow(
-        column: Ledger.sumColumns.first { error.message?.contains($0) == true } ?? "tokens")
+      try sql.insertRows(
+        into: "rollup_month", columns: monthKeys + sums,
+        rows: months.map { key, value in
+          [
+            .integer(Int64(key.month)), .text(key.provider), .text(key.model), .text(key.mode.rawValue),
+            .text(key.status.rawValue), .text(key.tenant), .text(key.job), .text(key.batch),
+            .integer(Int64(key.sizeClass)), key.searched.sqlValue, key.hasAudio.sqlValue,
+          ] + values(value)
+        },
+        conflict: SQLDialect.addSums(
+          table: "rollup_month", keys: monthKeys.map(\.name), sums: Ledger.sumColumns))
+      try sql.insertRows(
+        into: "rollup_day", columns: dayKeys + sums,
+        rows: days.map { key, value in
+          [
+            .integer(Int64(key.day)), .text(key.provider), .text(key.model), .text(key.mode.rawValue),
+            .text(key.status.rawValue), .integer(Int64(key.sizeClass)), key.searched.sqlValue,
+            key.hasAudio.sqlValue,
+          ] + values(value)
+        },
+        conflict: SQLDialect.addSums(table: "rollup_day", keys: dayKeys.map(\.name), sums: Ledger.sumColumns))
+    } catch {
+      // SQLite's STRICT tables refuse the REAL an overflowing `+` makes; PostgreSQL's BIGINT
+      // refuses the sum itself.
+      guard let overflow = sql.dialect.integerOverflow(in: error) else { throw error }
+      throw LedgerSumOverflow(column: overflow.column ?? "tokens")
     }
     months = [:]
     days = [:]

@@ -122,25 +122,22 @@ extension Ledger {
   public func providerBuckets(_ kind: ProviderReportKind, provider: String = "anthropic") throws
     -> [(start: Int64, end: Int64, truncated: Bool)]
   {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql:
-          "SELECT bucket_start, bucket_end, truncated FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
-        arguments: [ProviderReportFormat.report(kind, provider: provider)]
+    try reading { sql in
+      try sql.fetchAll(
+        "SELECT bucket_start, bucket_end, truncated FROM provider_bucket WHERE report = ? ORDER BY bucket_start",
+        [ProviderReportFormat.report(kind, provider: provider)]
       ).map { (start: $0["bucket_start"], end: $0["bucket_end"], truncated: $0["truncated"] as Bool) }
     }
   }
 
   /// Usage-report rows whose bucket starts in `[from, to)`.
   public func providerUsage(from: Int64?, to: Int64?) throws -> [ProviderUsageRow] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT * FROM provider_usage WHERE bucket_start >= ? AND bucket_start < ?
-          ORDER BY provider, bucket_start, model, service_tier, context_window, dimensions
-          """, arguments: [from ?? Int64.min, to ?? Int64.max]
+    try reading { sql in
+      try sql.fetchAll(
+        """
+        SELECT * FROM provider_usage WHERE bucket_start >= ? AND bucket_start < ?
+        ORDER BY provider, bucket_start, model, service_tier, context_window, dimensions
+        """, [from ?? Int64.min, to ?? Int64.max]
       ).map { row in
         ProviderUsageRow(
           bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
@@ -158,13 +155,12 @@ extension Ledger {
 
   /// Cost-report rows whose bucket starts in `[from, to)`.
   public func providerCosts(from: Int64?, to: Int64?) throws -> [ProviderCostRow] {
-    try read { db in
-      try Row.fetchAll(
-        db,
-        sql: """
-          SELECT * FROM provider_cost WHERE bucket_start >= ? AND bucket_start < ?
-          ORDER BY provider, bucket_start, model, service_tier, context_window, cost_type, token_type, dimensions
-          """, arguments: [from ?? Int64.min, to ?? Int64.max]
+    try reading { sql in
+      try sql.fetchAll(
+        """
+        SELECT * FROM provider_cost WHERE bucket_start >= ? AND bucket_start < ?
+        ORDER BY provider, bucket_start, model, service_tier, context_window, cost_type, token_type, dimensions
+        """, [from ?? Int64.min, to ?? Int64.max]
       ).map { row in
         let text: String = row["amount_cents"]
         let list: String = row["list_amount_cents"]
@@ -197,13 +193,12 @@ extension LedgerWriter {
     sourceID: Int64, provider: String = "anthropic", truncated: Bool = false
   ) throws -> BucketOutcome {
     let report = ProviderReportFormat.report(kind, provider: provider)
-    if let overlap = try Row.fetchOne(
-      db,
-      sql: """
-        SELECT b.bucket_start, b.bucket_end, s.path FROM provider_bucket b JOIN source s ON s.id = b.source_id
-        WHERE b.report = ? AND b.bucket_start < ? AND b.bucket_end > ? AND NOT (b.bucket_start = ? AND b.bucket_end = ?)
-        LIMIT 1
-        """, arguments: [report, end, start, start, end])
+    if let overlap = try sql.fetchOne(
+      """
+      SELECT b.bucket_start, b.bucket_end, s.path FROM provider_bucket b JOIN source s ON s.id = b.source_id
+      WHERE b.report = ? AND b.bucket_start < ? AND b.bucket_end > ? AND NOT (b.bucket_start = ? AND b.bucket_end = ?)
+      LIMIT 1
+      """, [report, end, start, start, end])
     {
       return .overlaps(start: overlap["bucket_start"], end: overlap["bucket_end"], path: overlap["path"])
     }
@@ -223,9 +218,9 @@ extension LedgerWriter {
       text.isEmpty ? "" : ExactDecimal.plain(ExactDecimal.parse(text) ?? 0)
     }
     var existing: [[String]: [String]] = [:]
-    for row in try Row.fetchAll(
-      db, sql: "SELECT * FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
-      arguments: [provider, start, end])
+    for row in try sql.fetchAll(
+      "SELECT * FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+      [provider, start, end])
     {
       existing[keyColumns.map { row[$0] as String }] = valueColumns.map { column in
         kind == .cost ? plain(row[column] as String) : String(row[column] as Int)
@@ -259,33 +254,33 @@ extension LedgerWriter {
     let incomingKeys = Set(incoming.map(\.key))
     revised += existing.keys.filter { !incomingKeys.contains($0) }.count
     let known =
-      try Bool.fetchOne(
-        db,
-        sql:
-          "SELECT count(*) > 0 FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ? AND truncated = ?",
-        arguments: [report, start, end, truncated]) ?? false
+      try sql.value(
+        Int.self,
+        "SELECT count(*) FROM provider_bucket WHERE report = ? AND bucket_start = ? AND bucket_end = ? AND truncated = ?",
+        [report, start, end, truncated]
+      ).map { $0 > 0 } ?? false
     if known && new == 0 && revised == 0 { return .stored(new: 0, duplicates: duplicates, revised: 0) }
 
-    try db.execute(
-      sql: "DELETE FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
-      arguments: [provider, start, end])
-    let columns = ["provider", "bucket_start", "bucket_end"] + keyColumns + valueColumns + ["source_id"]
-    let insert = try db.cachedStatement(
-      sql:
-        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
-    )
-    for (key, values) in incoming {
-      let typedValues: [any DatabaseValueConvertible] =
-        kind == .usage ? values.map { Int($0)! } : values
-      try insert.execute(
-        arguments: StatementArguments(
-          [provider, start, end] + key.map { $0 as any DatabaseValueConvertible } + typedValues + [sourceID]))
-    }
-    try db.execute(
-      sql: """
-        INSERT INTO provider_bucket (report, bucket_start, bucket_end, source_id, truncated) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT DO UPDATE SET source_id = excluded.source_id, truncated = excluded.truncated
-        """, arguments: [report, start, end, sourceID, truncated])
+    try sql.execute(
+      "DELETE FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
+      [provider, start, end])
+    let valueType: SQLColumnType = kind == .usage ? .integer : .text
+    let columns: [(name: String, type: SQLColumnType)] =
+      [("provider", .text), ("bucket_start", .integer), ("bucket_end", .integer)]
+      + keyColumns.map { ($0, .text) } + valueColumns.map { ($0, valueType) } + [("source_id", .integer)]
+    try sql.insertRows(
+      into: table, columns: columns,
+      rows: incoming.map { key, values in
+        let typedValues = values.map { kind == .usage ? SQLValue.integer(Int64($0)!) : SQLValue.text($0) }
+        return [.text(provider), .integer(start), .integer(end)] + key.map(SQLValue.text) + typedValues
+          + [.integer(sourceID)]
+      }, conflict: "")
+    try sql.execute(
+      """
+      INSERT INTO provider_bucket (report, bucket_start, bucket_end, source_id, truncated) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (report, bucket_start, bucket_end) DO UPDATE SET source_id = excluded.source_id,
+        truncated = excluded.truncated
+      """, [report, start, end, sourceID, truncated])
     return .stored(new: new, duplicates: duplicates, revised: revised)
   }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Billed usage summed per group: the input of every report.
 public struct UsageAggregate: Sendable {
@@ -84,17 +83,17 @@ extension Ledger {
     precondition(
       Set(query.groupBy).isSubset(of: UsageQuery.groupable)
         && Set(query.filters.keys).isSubset(of: UsageQuery.filterable))
-    return try read { db in
-      var plan = UsagePlan(db: db, query: query)
+    return try reading { sql in
+      var plan = UsagePlan(sql: sql, query: query)
       return try plan.run()
     }
   }
 
   /// Every batch object ingested, by id.
   public func batches() throws -> [String: BatchInfo] {
-    try read { db in
+    try reading { sql in
       var batches: [String: BatchInfo] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT id, provider, created_at, ended_at, status FROM batch") {
+      for row in try sql.fetchAll("SELECT id, provider, created_at, ended_at, status FROM batch") {
         let batch = BatchInfo(
           id: row["id"], provider: row["provider"], createdAt: row["created_at"], endedAt: row["ended_at"],
           status: row["status"])
@@ -106,13 +105,13 @@ extension Ledger {
 
   /// The instant of the latest request in the ledger (any status), nil when it is empty.
   public func latestRequestInstant() throws -> Int64? {
-    try read { db in try Int64.fetchOne(db, sql: "SELECT max(timestamp) FROM request") }
+    try reading { sql in try sql.value(Int64.self, "SELECT max(timestamp) FROM request") }
   }
 }
 
 /// One query's plan: which pieces of which table sum to the answer, then the sums.
 private struct UsagePlan {
-  let db: Database
+  let sql: any SQLConnection
   let query: UsageQuery
   /// Whether the query needs a column only `rollup_month` and the requests have.
   let needsAllColumns: Bool
@@ -152,8 +151,8 @@ private struct UsagePlan {
   /// months (which the rollups leave out too), or read only them.
   var requestCondition: String?
 
-  init(db: Database, query: UsageQuery) {
-    self.db = db
+  init(sql: any SQLConnection, query: UsageQuery) {
+    self.sql = sql
     self.query = query
     let columns = Set(query.groupBy).union(query.filters.keys).subtracting(["model", "mode"])
     needsAllColumns = !columns.isSubset(of: UsageQuery.dayRollupColumns)
@@ -165,35 +164,30 @@ private struct UsagePlan {
     let late = "SELECT request_id FROM late_request"
     if case .lateOnly = query.facts {
       requestCondition = "id IN (\(late))"
-      models = try String.fetchAll(
-        db, sql: "SELECT DISTINCT coalesce(model_id, model, '') FROM request WHERE id IN (\(late))")
+      models = try sql.values(
+        String.self, "SELECT DISTINCT coalesce(model_id, model, '') FROM request WHERE id IN (\(late))")
       guard !models.isEmpty else { return [] }
       classModels()
       try planLate(from: query.from ?? Int64.min / 2, to: query.to ?? Int64.max / 2)
       return aggregates()
     }
-    if try Bool.fetchOne(db, sql: "SELECT EXISTS (\(late))") == true {
+    if try sql.value(Bool.self, "SELECT \(SQLDialect.flag("EXISTS (\(late))"))") == true {
       requestCondition = "id NOT IN (\(late))"
     }
-    let span = try Row.fetchOne(db, sql: "SELECT min(day), max(day) FROM rollup_day")
+    let span = try sql.fetchOne("SELECT min(day), max(day) FROM rollup_day")
     guard let first: Int = span?[0], let last: Int = span?[1] else { return [] }
     // Open ends stop at whole UTC months, which the month rollup answers on its own.
     let from = query.from ?? Timestamp.startOf(CivilDate(daysSinceEpoch: first).startOfMonth)
     let to = query.to ?? Timestamp.startOf(CivilDate(daysSinceEpoch: last).startOfNextMonth)
     guard from < to else { return [] }
-    models = try String.fetchAll(db, sql: "SELECT DISTINCT model FROM rollup_day")
+    models = try sql.values(String.self, "SELECT DISTINCT model FROM rollup_day")
     // Looked up once per model: the planner asks for every month and bucket it plans.
     if let prices = query.prices {
       rateChangeDays = Dictionary(uniqueKeysWithValues: models.map { ($0, prices.rateChangeDays(model: $0)) })
       // The first and last UTC day of each model's usage in each UTC month (any status): a rate
       // change inside a month matters only between them.
-      for row in try Row.fetchAll(
-        db,
-        sql: """
-          SELECT model, CAST(julianday(day * 86400, 'unixepoch', 'start of month') - 2440587.5 AS INTEGER),
-                 min(day), max(day)
-          FROM rollup_day GROUP BY 1, 2
-          """)
+      for row in try sql.fetchAll(
+        "SELECT model, \(sql.dialect.monthOfDay("day")), min(day), max(day) FROM rollup_day GROUP BY 1, 2")
       {
         usageDays[MonthOfModel(model: row[0], month: row[1])] = (row[2], row[3])
       }
@@ -438,9 +432,12 @@ private struct UsagePlan {
   private mutating func readMonths(
     from: Int, to: Int, collapsing: Set<String>, _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
-    let names = collapsing.sorted().map { "'\($0.replacingOccurrences(of: "'", with: "''"))'" }
-    let time =
-      names.isEmpty ? "month" : "CASE WHEN model IN (\(names.joined(separator: ", "))) THEN -1 ELSE month END"
+    // Model names are the ledger's text: parameters, never SQL.
+    let names = collapsing.sorted()
+    let time: (sql: String, arguments: [any SQLBindable]) =
+      names.isEmpty
+      ? ("month", [])
+      : ("CASE WHEN model IN (\(SQLDialect.placeholders(names.count))) THEN -1 ELSE month END", names)
     try select(
       table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
       hasAudio: "has_audio", time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
@@ -463,7 +460,7 @@ private struct UsagePlan {
     // rollup_day cannot separate the tiers of exact models: those come from the requests.
     try select(
       table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
-      hasAudio: "has_audio", time: "day",
+      hasAudio: "has_audio", time: ("day", []),
       range: ("day >= ? AND day < ?", [firstWholeDay, endWholeDay]), models: models
     ) { plan, row in
       guard !plan.exactModels.contains(row.model) else { return }
@@ -491,20 +488,21 @@ private struct UsagePlan {
       table: "request",
       columns: { column in column == "provider" || column == "status" ? column : "coalesce(\(column), '')" },
       model: "coalesce(model_id, model, '')", sizeClass: Ledger.sizeClassSQL(requestBoundaries),
-      searched: "web_searches > 0", hasAudio: Ledger.hasAudioSQL,
-      time: perSlot ? "timestamp / 900" : "timestamp / 86400",
+      searched: Ledger.searchedSQL, hasAudio: Ledger.hasAudioSQL,
+      time: (perSlot ? "timestamp / 900" : "timestamp / 86400", []),
       range: ("timestamp >= ? AND timestamp < ?", [from, to]), models: models, handle)
   }
 
   private mutating func select(
     table: String, columns: (String) -> String, model: String, sizeClass: String, searched: String,
-    hasAudio: String, time: String,
-    range: (sql: String, arguments: StatementArguments), models: Set<String>?,
+    hasAudio: String, time: (sql: String, arguments: [any SQLBindable]),
+    range: (sql: String, arguments: [any SQLBindable]), models: Set<String>?,
     _ handle: (inout UsagePlan, SumRow) throws -> Void
   ) throws {
     var conditions = [range.sql]
     if table == "request", let requestCondition { conditions.append(requestCondition) }
-    var arguments = range.arguments
+    // The time expression's parameters come first: it is in the select list.
+    var arguments = time.arguments + range.arguments
     conditions.append(
       "\(columns("status")) IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
     var filters = query.filters
@@ -513,27 +511,27 @@ private struct UsagePlan {
       let expression = column == "model" ? model : columns(column)
       conditions.append(
         "\(expression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
-      arguments += StatementArguments(values.sorted())
+      arguments += values.sorted() as [any SQLBindable]
     }
     if filters.values.contains(where: \.isEmpty) { return }
     let groups = groupColumns.map(columns)
     let selected =
       (groups + [
-        "\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(hasAudio) AS a", "\(time) AS t",
+        "\(model) AS m", "mode", "\(sizeClass) AS c", "\(searched) AS w", "\(hasAudio) AS a",
+        "\(time.sql) AS t",
       ]).joined(separator: ", ")
     let sums =
       table == "request"
-      ? Ledger.requestSumsSQL
-      : Ledger.sumColumns.map { "sum(\($0))" }.joined(separator: ", ")
+      ? Ledger.requestSumsSQL(sql.dialect)
+      : Ledger.sumColumns.map { sql.dialect.sum($0) }.joined(separator: ", ")
     let groupCount = groups.count + 6
-    let sql = """
+    let query = """
       SELECT \(selected), \(sums) FROM \(table) WHERE \(conditions.joined(separator: " AND "))
       GROUP BY \((1...groupCount).map(String.init).joined(separator: ", "))
       """
-    let statement = try db.cachedStatement(sql: sql)
-    let cursor = try Row.fetchCursor(statement, arguments: arguments)
+    let connection = self.sql
     let count = groups.count
-    while let row = try cursor.next() {
+    try connection.forEachRow(query, arguments) { row in
       var values: [String] = []
       values.reserveCapacity(count)
       for index in 0..<count { values.append(row[index]) }
