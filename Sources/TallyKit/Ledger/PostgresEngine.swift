@@ -175,6 +175,25 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
     into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
   ) throws -> Int {
     guard !rows.isEmpty else { return 0 }
+    let (sql, bindings) = bulkInsert(into: table, columns: columns, rows: rows, conflict: conflict)
+    return try run(sql, bindings).metadata.rows ?? 0
+  }
+
+  /// The rows a bulk insert added, by the value of their first column (`RETURNING` it).
+  func insertRowsReturningFirstColumn(
+    into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
+  ) throws -> [Int64] {
+    guard !rows.isEmpty else { return [] }
+    let (sql, bindings) = bulkInsert(into: table, columns: columns, rows: rows, conflict: conflict)
+    return try run(sql + " RETURNING \(columns[0].name)", bindings).rows.map {
+      try PostgresConnectionBox.row($0)[0]
+    }
+  }
+
+  /// The statement and parameters of a bulk insert: one array parameter per column.
+  private func bulkInsert(
+    into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
+  ) -> (String, PostgresBindings) {
     var bindings = PostgresBindings(capacity: columns.count)
     for (index, column) in columns.enumerated() {
       bindings.append(PostgresColumnArray(type: column.type, values: rows.map { $0[index] }))
@@ -186,26 +205,7 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
       INSERT INTO \(table) (\(columns.map { "\"\($0.name)\"" }.joined(separator: ", ")))
       SELECT * FROM unnest(\(arrays.joined(separator: ", "))) \(conflict)
       """
-    return try run(sql, bindings).metadata.rows ?? 0
-  }
-
-  /// The rows a bulk insert added, by the value of their first column (`RETURNING` it).
-  func insertRowsReturningFirstColumn(
-    into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
-  ) throws -> [Int64] {
-    guard !rows.isEmpty else { return [] }
-    var bindings = PostgresBindings(capacity: columns.count)
-    for (index, column) in columns.enumerated() {
-      bindings.append(PostgresColumnArray(type: column.type, values: rows.map { $0[index] }))
-    }
-    let arrays = columns.enumerated().map { index, column in
-      "$\(index + 1)::\(column.type == .integer ? "bigint" : "text")[]"
-    }
-    let sql = """
-      INSERT INTO \(table) (\(columns.map { "\"\($0.name)\"" }.joined(separator: ", ")))
-      SELECT * FROM unnest(\(arrays.joined(separator: ", "))) \(conflict) RETURNING \(columns[0].name)
-      """
-    return try run(sql, bindings).rows.map { try PostgresConnectionBox.row($0)[0] }
+    return (sql, bindings)
   }
 
   /// The rows of a query whose one parameter is a BIGINT array of key hashes.
