@@ -186,7 +186,6 @@ enum PostgresSchema {
     """,
     "CREATE UNIQUE INDEX request_on_key_hash ON request(key_hash)",
     "CREATE INDEX request_on_timestamp ON request(timestamp)",
-    "CREATE INDEX request_on_source ON request(source_id)",
     """
     CREATE TABLE rollup_month (
       month BIGINT NOT NULL,
