@@ -116,9 +116,8 @@ struct ReportChargeback: ParsableCommand {
     var markupPercent = try markupPercent()
     var policyNote: [String] = []
     // A closed month is charged back as it was closed, unless the options say otherwise.
-    if let month = reportWindow.wholeMonth, let first = reportWindow.from,
-      try database.periods().contains(where: { $0.month == first && $0.isClosed }),
-      let policy = try database.closedPolicy(first), !policy.isEmpty
+    if let month = reportWindow.wholeMonth,
+      let policy = try PeriodBooks.closedPolicy(for: reportWindow, ledger: database)
     {
       if allocation.isEmpty && markup == nil {
         let closed = try policy.chargebackOptions()

@@ -147,10 +147,7 @@ extension ReportTable {
       row.compactMap { cell -> String? in if case .text(let text) = cell { text } else { nil } }
         .joined(separator: "\u{1F}")
     }
-    func shownValue(_ cell: Cell) -> Exact? {
-      if case .presented(_, let shown) = cell { return shown.numericValue }
-      return cell.numericValue.map { Exact(ExactDecimal.rounded($0.decimal, scale: precision)) }
-    }
+    func shownValue(_ cell: Cell) -> Exact? { cell.shownValue(precision: precision) }
     // Allocated columns first, then each derived column once the columns it derives from are.
     for (index, column) in columns.enumerated() where column.rounding == .allocated {
       let present = body.indices.compactMap { row in body[row][index].numericValue.map { (row, $0) } }
@@ -232,6 +229,13 @@ extension ReportTable {
 }
 
 extension Cell {
+  /// The number a table or CSV shows for the cell at `precision`: its presented value, else its
+  /// value rounded half-to-even; nil for anything but a number.
+  func shownValue(precision: Int) -> Exact? {
+    if case .presented(_, let shown) = self { return shown.numericValue }
+    return numericValue.map { Exact(ExactDecimal.rounded($0.decimal, scale: precision)) }
+  }
+
   /// The number a money, percent or quantity cell holds; nil for anything else or an empty cell.
   var numericValue: Exact? {
     switch self {

@@ -223,6 +223,16 @@ public enum PeriodBooks {
     return adjustments
   }
 
+  /// The chargeback policy of `window` when it is a closed month closed with one: what
+  /// `report chargeback` (without allocation options) and `review` apply to it.
+  public static func closedPolicy(for window: ReportWindow, ledger: Ledger) throws -> ClosePolicy? {
+    guard window.wholeMonth != nil, let first = window.from,
+      try ledger.periods().contains(where: { $0.month == first && $0.isClosed }),
+      let policy = try ledger.closedPolicy(first), !policy.isEmpty
+    else { return nil }
+    return policy
+  }
+
   /// The prior-period adjustments a chargeback of `window` carries: those posted to it when it
   /// is a closed month, the pending ones when it is the first open month, else none (and none
   /// for a window that is not one calendar month).

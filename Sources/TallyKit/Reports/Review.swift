@@ -145,8 +145,7 @@ public struct ReviewReport: Sendable {
     }
     // A closed month is charged back with the policy it was closed with, as `report chargeback`
     // does without options.
-    let isClosed = try ledger.periods().contains { $0.month == first && $0.isClosed }
-    let policy = isClosed ? try ledger.closedPolicy(first)?.options() : nil
+    let policy = try PeriodBooks.closedPolicy(for: window, ledger: ledger)?.options()
     let chargeback = try ChargebackReport(
       spend: try SpendReport.build(ledger: ledger, prices: prices, by: [.tenant], window: window),
       revenue: request.revenue, markupPercent: nil,
@@ -270,12 +269,7 @@ extension SpendReport {
         order.append(values)
         continue
       }
-      sum.requests += row.requests
-      sum.tokens = sum.tokens + row.tokens
-      sum.webSearches += row.webSearches
-      sum.unpricedRequests += row.unpricedRequests
-      if let list = row.listCost { sum.listCost = (sum.listCost ?? .zero) + list }
-      if let cost = row.cost { sum.cost = (sum.cost ?? .zero) + cost }
+      sum.add(row)
       merged[values] = sum
     }
     var report = SpendReport(

@@ -153,6 +153,16 @@ public struct SpendRow: Sendable {
   public var unpricedRequests = 0
 
   public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+
+  /// Adds another row's counts and costs (a cost stays nil only while every row's is).
+  mutating func add(_ row: SpendRow) {
+    requests += row.requests
+    tokens = tokens + row.tokens
+    webSearches += row.webSearches
+    unpricedRequests += row.unpricedRequests
+    if let list = row.listCost { listCost = (listCost ?? .zero) + list }
+    if let cost = row.cost { self.cost = (self.cost ?? .zero) + cost }
+  }
 }
 
 /// `tally report spend`: billed usage and its cost per group, at list and paid rates.
@@ -167,16 +177,7 @@ public struct SpendReport: Sendable {
   public var providerWarnings: [String] = []
 
   public var totals: SpendRow {
-    var total = SpendRow(values: [])
-    for row in rows {
-      total.requests += row.requests
-      total.tokens = total.tokens + row.tokens
-      total.webSearches += row.webSearches
-      total.unpricedRequests += row.unpricedRequests
-      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
-      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
-    }
-    return total
+    rows.reduce(into: SpendRow(values: [])) { $0.add($1) }
   }
 
   /// Aggregates the ledger per `by` and prices each (model, mode, rate day, size class) sum once.

@@ -161,10 +161,6 @@ public struct StatementSet: Sendable {
 }
 
 extension Cell {
-  /// The amount a table or CSV shows for the cell at `precision`: its presented value, else
-  /// its value rounded half-to-even; 0 for an empty cell.
-  func shown(precision: Int) -> Decimal {
-    if case .presented(_, let shown) = self { return shown.numericValue?.decimal ?? 0 }
-    return numericValue.map { ExactDecimal.rounded($0.decimal, scale: precision) } ?? 0
-  }
+  /// The amount a table or CSV shows for the cell at `precision`; 0 for an empty cell.
+  func shown(precision: Int) -> Decimal { shownValue(precision: precision)?.decimal ?? 0 }
 }
