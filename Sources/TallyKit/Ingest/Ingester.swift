@@ -165,8 +165,7 @@ public struct Ingester {
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
-        while let chunk = try parsing.next() {
-          let outcomes = try writer.insert(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
+        func countOutcomes(_ chunk: ParsedChunks.Chunk, _ outcomes: [InsertOutcome]) {
           for (index, outcome) in outcomes.enumerated() {
             let record = chunk.inserts[index].record
             // An iteration's row follows its request, which the counts count once; its model
@@ -204,6 +203,15 @@ public struct Ingester {
             }
           }
         }
+        // Each chunk is sent before the previous one is finished: on PostgreSQL the server
+        // inserts one chunk while this thread prepares the next.
+        var previous: (chunk: ParsedChunks.Chunk, sent: SentInserts)?
+        while let chunk = try parsing.next() {
+          let sent = try writer.send(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
+          if let previous { countOutcomes(previous.chunk, try writer.finish(previous.sent)) }
+          previous = (chunk, sent)
+        }
+        if let previous { countOutcomes(previous.chunk, try writer.finish(previous.sent)) }
         let parsed = parsing.summary
         summary.format = parsed.format
         summary.formatDetected = parsed.formatDetected

@@ -30,6 +30,18 @@ public struct LedgerInsert: Sendable {
   }
 }
 
+/// A chunk of requests `LedgerWriter.send` has started to insert; `finish` gives their outcomes.
+public struct SentInserts {
+  let inserts: [LedgerInsert]
+  let sourceID: Int64
+  let summed: RollupBuffer?
+  let hashes: [Int64]
+  /// Indices of `inserts` by key hash.
+  let order: [Int]
+  /// On PostgreSQL: the inserts the bulk statement carries, and the statement.
+  var bulk: (first: [Int], statement: PostgresSentStatement)?
+}
+
 /// Writes of one ingest transaction.
 ///
 /// Requests are keyed by a 64-bit hash of their key; new requests are summed into the two
@@ -107,28 +119,53 @@ public struct LedgerWriter {
   public func insert(_ inserts: [LedgerInsert], sourceID: Int64, summed: RollupBuffer? = nil) throws
     -> [InsertOutcome]
   {
+    try finish(try send(inserts, sourceID: sourceID, summed: summed))
+  }
+
+  /// Starts `insert`: on PostgreSQL it sends the chunk's one bulk insert and returns without
+  /// waiting, so that the caller can parse and send the next chunk while the server inserts this
+  /// one. `finish` completes it; chunks must be finished in the order they were sent. (Sending
+  /// chunk 2 before finishing chunk 1 gives the outcomes one at a time would: the server runs the
+  /// statements in order, and every key that does not go in at its own hash is looked up after
+  /// its chunk's statement.)
+  public func send(_ inserts: [LedgerInsert], sourceID: Int64, summed: RollupBuffer? = nil) throws
+    -> SentInserts
+  {
     let hashes = inserts.map { keyHash($0.record.key) }
     let order = inserts.indices.sorted { (hashes[$0], $0) < (hashes[$1], $1) }
-    var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
-    let insertAt = try requestInserter()
-    var pending = order
+    var sent = SentInserts(inserts: inserts, sourceID: sourceID, summed: summed, hashes: hashes, order: order)
     if let postgres = sql as? PostgresConnectionBox {
       // One statement for the chunk: each first request of a hash at its own hash. What the
-      // ledger already has (and later requests of the same hash) go through the walk below.
+      // ledger already has (and later requests of the same hash) go through the walk in `finish`.
       var seen = Set<Int64>()
       let first = order.filter { seen.insert(hashes[$0]).inserted }
-      let inserted = Set(
-        try postgres.insertRowsReturningFirstColumn(
-          into: "request", columns: LedgerWriter.requestColumns,
-          rows: first.map { index in
-            LedgerWriter.requestValues(
+      sent.bulk = (
+        first,
+        try postgres.sendBulkInsert(
+          into: "request", columns: LedgerWriter.requestColumns, count: first.count,
+          row: { position in
+            let index = first[position]
+            return LedgerWriter.requestValues(
               inserts[index].record, hash: hashes[index], modelID: inserts[index].modelID, sourceID: sourceID)
-          }, conflict: "ON CONFLICT (key_hash) DO NOTHING"))
+          }, conflict: "ON CONFLICT (key_hash) DO NOTHING", returning: true)
+      )
+    }
+    return sent
+  }
+
+  /// Completes a `send`: the outcome of every insert, in the order given.
+  public func finish(_ sent: SentInserts) throws -> [InsertOutcome] {
+    let (inserts, hashes) = (sent.inserts, sent.hashes)
+    var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
+    let insertAt = try requestInserter()
+    var pending = sent.order
+    if let postgres = sql as? PostgresConnectionBox, let (first, statement) = sent.bulk {
+      let inserted = Set(try postgres.insertedFirstColumn(of: statement))
       var placed = Set<Int>()
       for index in first where inserted.contains(hashes[index]) { placed.insert(index) }
       // The rest are mostly duplicates: their stored rows in one read; only a key whose hash
       // another key holds walks on.
-      let missing = order.filter { !placed.contains($0) }
+      let missing = sent.order.filter { !placed.contains($0) }
       var stored: [Int64: SQLRow] = [:]
       for row in try postgres.requests(
         LedgerWriter.storedRequestSQL + "r.key_hash = ANY(?)", keyHashes: missing.map { hashes[$0] })
@@ -150,7 +187,7 @@ public struct LedgerWriter {
       let record = inserts[index].record
       var hash = hashes[index]
       while true {
-        let inserted = try insertAt(record, hash, inserts[index].modelID, sourceID)
+        let inserted = try insertAt(record, hash, inserts[index].modelID, sent.sourceID)
         if inserted {
           outcomes[index] = .new
           break
@@ -163,7 +200,7 @@ public struct LedgerWriter {
         hash = hash &+ 1
       }
     }
-    if let summed, !outcomes.contains(where: { $0 != .new }) {
+    if let summed = sent.summed, !outcomes.contains(where: { $0 != .new }) {
       try rollups.merge(summed)
     } else {
       for (index, outcome) in outcomes.enumerated() where outcome == .new {

@@ -116,14 +116,25 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
   }
 
   private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
+    try wait(for: send(sql, bindings))
+  }
+
+  /// Sends a statement without waiting for it. The server runs statements in the order they
+  /// are sent, so a caller can prepare the next one while the server runs this one; `wait(for:)`
+  /// then gives its result.
+  func send(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresSentStatement {
     lock.lock()
     defer { lock.unlock() }
     guard !isClosed else { throw LedgerError("\(location): the connection is closed") }
-    do {
-      return try connection.query(
+    return PostgresSentStatement(
+      result: connection.query(
         PostgresQuery(unsafeSQL: PostgresConnectionBox.numberedPlaceholders(sql), binds: bindings),
-        logger: logger
-      ).wait()
+        logger: logger))
+  }
+
+  func wait(for statement: PostgresSentStatement) throws -> PostgresQueryResult {
+    do {
+      return try statement.result.wait()
     } catch {
       throw PostgresStatementError(error: error, location: location)
     }
@@ -175,44 +186,56 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
     into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
   ) throws -> Int {
     guard !rows.isEmpty else { return 0 }
-    let (sql, bindings) = bulkInsert(into: table, columns: columns, rows: rows, conflict: conflict)
-    return try run(sql, bindings).metadata.rows ?? 0
+    let sent = try sendBulkInsert(
+      into: table, columns: columns, count: rows.count, row: { rows[$0] }, conflict: conflict, returning: false)
+    return try wait(for: sent).metadata.rows ?? 0
   }
 
-  /// The rows a bulk insert added, by the value of their first column (`RETURNING` it).
-  func insertRowsReturningFirstColumn(
-    into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
-  ) throws -> [Int64] {
-    guard !rows.isEmpty else { return [] }
-    let (sql, bindings) = bulkInsert(into: table, columns: columns, rows: rows, conflict: conflict)
-    return try run(sql + " RETURNING \(columns[0].name)", bindings).rows.map {
-      try PostgresConnectionBox.row($0)[0]
+  /// Sends a bulk insert of `count` rows (`row(i)` gives row i's values in `columns` order);
+  /// with `returning`, the statement returns the first column of every row it added
+  /// (`insertedFirstColumn(of:)` reads them).
+  func sendBulkInsert(
+    into table: String, columns: [(name: String, type: SQLColumnType)], count: Int,
+    row: (Int) -> [SQLValue], conflict: String, returning: Bool
+  ) throws -> PostgresSentStatement {
+    // Each row's values go straight into their columns' arrays, so that a chunk is walked once.
+    var arrays = columns.map { PostgresColumnArray(type: $0.type, capacity: count) }
+    for index in 0..<count {
+      for (column, value) in row(index).enumerated() { arrays[column].append(value) }
     }
-  }
-
-  /// The statement and parameters of a bulk insert: one array parameter per column.
-  private func bulkInsert(
-    into table: String, columns: [(name: String, type: SQLColumnType)], rows: [[SQLValue]], conflict: String
-  ) -> (String, PostgresBindings) {
     var bindings = PostgresBindings(capacity: columns.count)
-    for (index, column) in columns.enumerated() {
-      bindings.append(PostgresColumnArray(type: column.type, values: rows.map { $0[index] }))
+    for array in arrays { bindings.append(array) }
+    // unnest in the select list, not in FROM: a function in FROM stores its rows in a
+    // tuplestore first (spilling to disk past work_mem); in the select list the arrays are read
+    // in step, row by row.
+    let unnests = columns.enumerated().map { index, column in
+      "unnest($\(index + 1)::\(column.type == .integer ? "bigint" : "text")[])"
     }
-    let arrays = columns.enumerated().map { index, column in
-      "$\(index + 1)::\(column.type == .integer ? "bigint" : "text")[]"
-    }
-    let sql = """
+    var sql = """
       INSERT INTO \(table) (\(columns.map { "\"\($0.name)\"" }.joined(separator: ", ")))
-      SELECT * FROM unnest(\(arrays.joined(separator: ", "))) \(conflict)
+      SELECT \(unnests.joined(separator: ", ")) \(conflict)
       """
-    return (sql, bindings)
+    if returning { sql += " RETURNING \"\(columns[0].name)\"" }
+    return try send(sql, bindings)
+  }
+
+  /// The first column (an integer) of every row a `sendBulkInsert(returning: true)` added.
+  func insertedFirstColumn(of statement: PostgresSentStatement) throws -> [Int64] {
+    try wait(for: statement).rows.map { row in
+      guard let cell = row.first else {
+        throw LedgerError("\(location): a bulk insert returned an empty row")
+      }
+      return try cell.decode(Int64.self)
+    }
   }
 
   /// The rows of a query whose one parameter is a BIGINT array of key hashes.
   func requests(_ sql: String, keyHashes: [Int64]) throws -> [SQLRow] {
     guard !keyHashes.isEmpty else { return [] }
     var bindings = PostgresBindings(capacity: 1)
-    bindings.append(PostgresColumnArray(type: .integer, values: keyHashes.map(SQLValue.integer)))
+    var hashes = PostgresColumnArray(type: .integer, capacity: keyHashes.count)
+    for hash in keyHashes { hashes.append(.integer(hash)) }
+    bindings.append(hashes)
     return try run(sql.replacingOccurrences(of: "?", with: "$1::bigint[]"), bindings).rows.map(
       PostgresConnectionBox.row)
   }
@@ -286,10 +309,40 @@ struct PostgresStatementError: Error, CustomStringConvertible {
   var description: String { message }
 }
 
-/// A column of a bulk insert as one PostgreSQL array (binary format), NULLs included.
-private struct PostgresColumnArray: PostgresDynamicTypeEncodable {
+/// A statement sent to the server whose result has not been waited for.
+struct PostgresSentStatement {
+  let result: EventLoopFuture<PostgresQueryResult>
+}
+
+/// A column of a bulk insert as one PostgreSQL array (binary format), NULLs included, its
+/// elements encoded as they are appended.
+struct PostgresColumnArray: PostgresDynamicTypeEncodable {
   let type: SQLColumnType
-  let values: [SQLValue]
+  private var elements: ByteBuffer
+  private var count: Int32 = 0
+  private var hasNull = false
+
+  init(type: SQLColumnType, capacity: Int) {
+    self.type = type
+    elements = ByteBufferAllocator().buffer(capacity: capacity * (type == .integer ? 12 : 32))
+  }
+
+  mutating func append(_ value: SQLValue) {
+    count += 1
+    switch value {
+    case .null:
+      hasNull = true
+      elements.writeInteger(Int32(-1))
+    case .integer(let integer):
+      elements.writeInteger(Int32(8))
+      elements.writeInteger(integer)
+    case .text(let text):
+      let lengthIndex = elements.writerIndex
+      elements.writeInteger(Int32(0))
+      let written = elements.writeString(text)
+      elements.setInteger(Int32(written), at: lengthIndex)
+    }
+  }
 
   var psqlType: PostgresDataType { type == .integer ? .int8Array : .textArray }
   var psqlFormat: PostgresFormat { .binary }
@@ -297,25 +350,13 @@ private struct PostgresColumnArray: PostgresDynamicTypeEncodable {
   func encode<JSONEncoder: PostgresJSONEncoder>(
     into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
   ) {
-    let hasNull = values.contains(.null)
+    // One dimension, the NULL flag, the element type, the length, the lower bound 1.
     buffer.writeInteger(Int32(1))
     buffer.writeInteger(Int32(hasNull ? 1 : 0))
     buffer.writeInteger(type == .integer ? PostgresDataType.int8.rawValue : PostgresDataType.text.rawValue)
-    buffer.writeInteger(Int32(values.count))
+    buffer.writeInteger(count)
     buffer.writeInteger(Int32(1))
-    for value in values {
-      switch value {
-      case .null:
-        buffer.writeInteger(Int32(-1))
-      case .integer(let integer):
-        buffer.writeInteger(Int32(8))
-        buffer.writeInteger(integer)
-      case .text(let text):
-        let lengthIndex = buffer.writerIndex
-        buffer.writeInteger(Int32(0))
-        let written = buffer.writeString(text)
-        buffer.setInteger(Int32(written), at: lengthIndex)
-      }
-    }
+    var elements = elements
+    buffer.writeBuffer(&elements)
   }
 }
