@@ -76,6 +76,13 @@ enum CLI {
     executable: URL? = nil
   ) throws -> CLIResult {
     let binary = executable ?? CLI.executable
+    var arguments = arguments
+    var extra = extra
+    var ledgers: [(url: String, path: String)] = []
+    if TestEngine.postgres && executable == nil {
+      (arguments, extra, ledgers) = try TestEngine.mapLedgers(
+        arguments, environment: extra, in: directory ?? packageRoot)
+    }
     guard FileManager.default.isExecutableFile(atPath: binary.path) else {
       throw HarnessError("tally binary not found at \(binary.path); run `swift build` first")
     }
@@ -111,8 +118,8 @@ enum CLI {
         "tally \(arguments.joined(separator: " ")) was killed by signal \(process.terminationStatus)")
     }
     return CLIResult(
-      stdout: String(decoding: stdoutData, as: UTF8.self),
-      stderr: String(decoding: errorData, as: UTF8.self),
+      stdout: TestEngine.unmap(String(decoding: stdoutData, as: UTF8.self), ledgers),
+      stderr: TestEngine.unmap(String(decoding: errorData, as: UTF8.self), ledgers),
       status: process.terminationStatus)
   }
 

@@ -136,7 +136,8 @@ struct LedgerCLITests {
     #expect(bad.status == 64)
   }
 
-  @Test func twoIngestProcessesAtOnceLoseNothing() throws {
+  /// (On PostgreSQL: PostgresLedgerCLITests runs ten at once.)
+  @Test(TestEngine.sqliteOnly) func twoIngestProcessesAtOnceLoseNothing() throws {
     let ledger = try Self.ledgerPath()
     let files = ["api-log/mixed.jsonl", "openai-batch/batch_output.jsonl", "anthropic-batch/bom-crlf.jsonl"]
     let logs = files.indices.map { URL(fileURLWithPath: ledger + ".stderr-\($0)") }

@@ -79,3 +79,81 @@ struct TestDatabase {
     _ = try? PostgresServer.psql("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
   }
 }
+
+/// The engine under test: with `TALLY_TEST_ENGINE=postgresql` (the second pass of
+/// `scripts/test`), every ledger a CLI test names by file path, in `--ledger` or
+/// `TALLY_LEDGER`, runs as a database of its own on the test server instead, and the database's
+/// URL in the output reads as the path again: the same tests, expectations and golden files test
+/// both engines. Tests of the SQLite file itself (its permissions, an old version's file, the
+/// bytes on disk) run in the SQLite pass only (`TestEngine.sqliteOnly`).
+enum TestEngine {
+  static let postgres = ProcessInfo.processInfo.environment["TALLY_TEST_ENGINE"] == "postgresql"
+  static let sqliteOnly = ConditionTrait.enabled(
+    if: !postgres, "a test of the SQLite ledger file: runs in the SQLite pass")
+
+  private static let lock = NSLock()
+  /// Ledger file paths (absolute) and the databases they run as.
+  nonisolated(unsafe) private static var databases: [String: TestDatabase] = [:]
+
+  /// The database standing for the ledger file at `path` (relative to `directory`), created
+  /// on first use; `fresh` gives the path a new, empty one.
+  static func database(forPath path: String, in directory: URL, fresh: Bool = false) throws -> TestDatabase {
+    let absolute =
+      path.hasPrefix("/") ? path : directory.appendingPathComponent(path).standardizedFileURL.path
+    lock.lock()
+    defer { lock.unlock() }
+    if !fresh, let database = databases[absolute] { return database }
+    let database = try PostgresServer.makeDatabase("file")
+    databases[absolute] = database
+    return database
+  }
+
+  /// `arguments` and `environment` with every ledger path as its database's URL, the URLs
+  /// with the paths they stand for, and the password in PGPASSWORD.
+  static func mapLedgers(
+    _ arguments: [String], environment: [String: String?], in directory: URL
+  ) throws -> (arguments: [String], environment: [String: String?], paths: [(url: String, path: String)]) {
+    var paths: [(url: String, path: String)] = []
+    func map(_ value: String) throws -> String {
+      guard !value.contains("://") else { return value }
+      let database = try database(forPath: value, in: directory)
+      paths.append((database.url, value))
+      return database.url
+    }
+    var mapped: [String] = []
+    var index = arguments.startIndex
+    while index < arguments.endIndex {
+      let argument = arguments[index]
+      if argument == "--ledger", index + 1 < arguments.endIndex {
+        mapped += [argument, try map(arguments[index + 1])]
+        index += 2
+        continue
+      }
+      if argument.hasPrefix("--ledger=") {
+        mapped.append("--ledger=" + (try map(String(argument.dropFirst("--ledger=".count)))))
+      } else {
+        mapped.append(argument)
+      }
+      index += 1
+    }
+    // The demo writes its ledger into its directory: there, it ingests into a new database too.
+    if arguments.first == "demo", !arguments.contains(where: { $0.hasPrefix("--ledger") }),
+      !arguments.contains("--help")
+    {
+      let dir = arguments.firstIndex(of: "--dir").map { arguments[$0 + 1] } ?? "demo"
+      let path = (dir as NSString).appendingPathComponent("tally.sqlite")
+      let database = try database(forPath: path, in: directory, fresh: true)
+      paths.append((database.url, path))
+      mapped += ["--ledger", database.url]
+    }
+    var environment = environment
+    if let ledger = environment["TALLY_LEDGER"], let ledger { environment["TALLY_LEDGER"] = try map(ledger) }
+    if !paths.isEmpty, let admin = try? PostgresServer.admin() { environment["PGPASSWORD"] = admin.password }
+    return (mapped, environment, paths)
+  }
+
+  /// Output with each database's URL read as the path it stands for.
+  static func unmap(_ text: String, _ paths: [(url: String, path: String)]) -> String {
+    paths.reduce(text) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
+  }
+}

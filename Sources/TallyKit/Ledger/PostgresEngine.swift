@@ -187,7 +187,8 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
   ) throws -> Int {
     guard !rows.isEmpty else { return 0 }
     let sent = try sendBulkInsert(
-      into: table, columns: columns, count: rows.count, row: { rows[$0] }, conflict: conflict, returning: false)
+      into: table, columns: columns, count: rows.count, row: { rows[$0] }, conflict: conflict,
+      returning: false)
     return try wait(for: sent).metadata.rows ?? 0
   }
 
