@@ -32,7 +32,7 @@ struct DemoCommand: ParsableCommand {
     do {
       summaries = try DemoDataSet.install(in: directory, prices: prices)
     } catch let error as DemoError {
-      fail([error.description], exitCode: error.exitStatus)
+      throw CLIFailure([error.description], status: error.exitStatus)
     }
     var ledgerPath = (dir as NSString).appendingPathComponent(DemoDataSet.ledgerName)
     let ledger: Ledger
@@ -40,13 +40,14 @@ struct DemoCommand: ParsableCommand {
       do {
         ledger = try Ledger(path: other)
         guard try ledger.sources(includeRemoved: true).isEmpty else {
-          fail(["\(ledger.path) is not empty: the demo ingests into an empty ledger only"], exitCode: 64)
+          throw CLIFailure(
+            ["\(ledger.path) is not empty: the demo ingests into an empty ledger only"], status: 64)
         }
         summaries = try DemoDataSet.ingestFiles(in: directory, into: ledger, prices: prices)
       } catch let error as DemoError {
-        fail([error.description], exitCode: error.exitStatus)
+        throw CLIFailure([error.description], status: error.exitStatus)
       } catch let error as LedgerError {
-        fail([error.description], exitCode: 1)
+        throw CLIFailure([error.description], status: 1)
       }
       ledgerPath = ledger.path
     } else {

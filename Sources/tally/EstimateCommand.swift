@@ -39,11 +39,11 @@ struct EstimateCommand: ParsableCommand {
     do {
       let scenarios = try ScenarioFile.parse(text, file: file)
       guard !scenarios.workloads.isEmpty else {
-        fail(["\(file): no [[workload]] entries to estimate"], exitCode: 65)
+        throw CLIFailure(["\(file): no [[workload]] entries to estimate"], status: 65)
       }
       report = try EstimateReport.build(scenarios, prices: prices, at: date)
-    } catch {
-      fail([error.description], exitCode: 65)
+    } catch let error as ScenarioFileError {
+      throw CLIFailure([error.description], status: 65)
     }
     for warning in report.warnings { Terminal.warning(warning) }
     let heading = "Monthly cost at the rates in force on \(date) (a month is \(report.daysPerMonth) days):\n"
@@ -52,16 +52,16 @@ struct EstimateCommand: ParsableCommand {
     if let section, output.format == .csv {
       let sections =
         [ReportSection("rows", report.table)] + (margin.map { [ReportSection("margin", $0)] } ?? [])
-      Swift.print(section.csv(sections, output: output, file: file), terminator: "")
+      Swift.print(try section.csv(sections, output: output, file: file), terminator: "")
       return
     }
     let context = ReportContext(
       title: "Estimate \(file)", window: nil, warnings: report.warnings, prices: prices.sources)
     if output.format == .json {
-      output.print(report.table, context: context)
+      try output.print(report.table, context: context)
       return
     }
-    output.print(
+    try output.print(
       report.table, before: heading + context.pricesLine,
       after: margin.map { [$0.renderTable(output.renderOptions)] } ?? [])
   }

@@ -2,7 +2,33 @@ import ArgumentParser
 import Foundation
 import TallyKit
 
-extension InputFormat: ExpressibleByArgument {}
+/// What `--format` asks for: detect the format from the content, or read every file as one.
+///
+/// The option stays a `String`, checked in `validate()`, so its help and its error text list
+/// `auto` with the formats in the order `tally ingest --help` gives them.
+enum IngestFormat: Equatable {
+  case auto
+  case given(InputFormat)
+
+  /// Nil for a word that names no format.
+  init?(_ argument: String) {
+    if argument == "auto" {
+      self = .auto
+    } else if let format = InputFormat(rawValue: argument) {
+      self = .given(format)
+    } else {
+      return nil
+    }
+  }
+
+  /// The format the ingester is told; nil lets it detect one.
+  var inputFormat: InputFormat? {
+    switch self {
+    case .auto: nil
+    case .given(let format): format
+    }
+  }
+}
 
 /// Where `tally ingest` writes its summary.
 enum IngestSummaryFormat: String, ExpressibleByArgument, CaseIterable {
@@ -94,8 +120,11 @@ struct IngestCommand: ParsableCommand {
   @OptionGroup var ledger: LedgerOptions
   @OptionGroup var pricing: PricingOptions
 
+  /// `--format`, checked in `validate()`.
+  var ingestFormat: IngestFormat { IngestFormat(format) ?? .auto }
+
   func validate() throws {
-    if format != "auto" && InputFormat(rawValue: format) == nil {
+    if IngestFormat(format) == nil {
       throw ValidationError(
         "--format: \"\(format)\" is not a format; expected auto, \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))"
       )
@@ -120,7 +149,7 @@ struct IngestCommand: ParsableCommand {
 
   func run() throws {
     var options = IngestOptions()
-    options.format = InputFormat(rawValue: format)
+    options.format = ingestFormat.inputFormat
     options.batchID = batchID
     options.date = date
     options.skipInvalid = skipInvalid
@@ -139,7 +168,7 @@ struct IngestCommand: ParsableCommand {
       }
       if let map { options.attribution.map = try Attribution.parseMap(try readInput(map), file: map) }
     } catch let failure as IngestFailure {
-      report(failure)
+      throw CLIFailure(failure)
     }
     let prices = try pricing.loadPriceBook()
     // A dry run writes nothing at all: on a ledger that does not exist yet, it runs in memory.
@@ -172,16 +201,18 @@ struct IngestCommand: ParsableCommand {
         for warning in result.attribution.warnings(file: file) + result.warnings { Terminal.warning(warning) }
       } catch {
         bar?.finish()
-        let status = report(error, exit: false)
-        failed = max(failed, status)
+        // One file's failure does not stop the others: print it now, exit with the worst status.
+        let failure = CLIFailure(error)
+        for message in failure.messages { Terminal.error(message) }
+        failed = max(failed, failure.status)
         summaries.append(
-          IngestSummary.failureJSON(file: file, exitStatus: status, errors: messages(error).messages))
+          IngestSummary.failureJSON(file: file, exitStatus: failure.status, errors: failure.messages))
       }
     }
     if summary == .json {
       Swift.print(IngestSummary.runJSON(files: summaries, dryRun: dryRun), terminator: "")
     }
-    if failed != 0 { throw ExitCode(failed) }
+    if failed != 0 { throw CLIFailure([], status: failed) }
   }
 
   /// The files to ingest: a directory stands for its `*.jsonl` files, walked recursively in
@@ -192,7 +223,7 @@ struct IngestCommand: ParsableCommand {
     var expanded: [String] = []
     for file in files {
       var isDirectory: ObjCBool = false
-      guard file != "-", format == "auto" || format == InputFormat.claudeCode.rawValue,
+      guard file != "-", ingestFormat == .auto || ingestFormat == .given(.claudeCode),
         FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), isDirectory.boolValue
       else {
         expanded.append(file)
@@ -201,15 +232,15 @@ struct IngestCommand: ParsableCommand {
       let found = ClaudeCodeReader.sessionFiles(in: file)
       // With --format auto, only a tree of Claude Code session logs is walked; any other
       // directory is refused as before (give the files in it).
-      if format == "auto", !found.allSatisfy(Self.isClaudeCodeLog) {
+      if ingestFormat == .auto, !found.allSatisfy(Self.isClaudeCodeLog) {
         expanded.append(file)
         continue
       }
       if found.isEmpty {
-        fail(
+        throw CLIFailure(
           [
             "\(file): is a directory with no *.jsonl files in it (Claude Code keeps them in ~/.claude/projects)"
-          ], exitCode: 64)
+          ], status: 64)
       }
       expanded += found
     }
@@ -229,7 +260,7 @@ struct IngestCommand: ParsableCommand {
   /// The options that shape the rows, as the ledger records them with each source.
   var recordedOptions: [String: String] {
     var recorded: [String: String] = [:]
-    if format != "auto" { recorded["format"] = format }
+    if let format = ingestFormat.inputFormat { recorded["format"] = format.rawValue }
     recorded["batch"] = batch
     recorded["batch_id"] = batchID
     recorded["date"] = date?.description
@@ -251,31 +282,7 @@ struct IngestCommand: ParsableCommand {
       try info.check(now: now)
       return info
     } catch {
-      fail(["\(path): \(error.message)"], exitCode: 65)
-    }
-  }
-
-  /// Prints a failure; exits unless `exit` is false, else returns the exit status.
-  @discardableResult
-  func report(_ failure: IngestFailure, exit: Bool = true) -> Int32 {
-    let (messages, status) = messages(failure)
-    if exit { fail(messages, exitCode: status) }
-    for message in messages { Terminal.error(message) }
-    return status
-  }
-
-  /// What a failure prints, and its exit status.
-  func messages(_ failure: IngestFailure) -> (messages: [String], status: Int32) {
-    switch failure {
-    case .usage(let message): ([message], 64)
-    case .invalidInput(let problems):
-      (
-        problems.map(\.description) + [
-          "\(problems.first?.file ?? ""): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"
-        ], 65
-      )
-    case .failed(let message): ([message], 1)
-    case .refused(let problem): ([problem.description, "\(problem.file): nothing was written"], 65)
+      throw CLIFailure(["\(path): \(error.message)"], status: 65)
     }
   }
 
@@ -378,5 +385,22 @@ final class ProgressBar {
   func finish() {
     guard lastPercent >= 0 else { return }
     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}
+
+extension CLIFailure {
+  /// What an ingest failure prints, and its exit status.
+  init(_ failure: IngestFailure) {
+    switch failure {
+    case .usage(let message): self.init(message, status: 64)
+    case .invalidInput(let problems):
+      self.init(
+        problems.map(\.description) + [
+          "\(problems.first?.file ?? ""): nothing was written (fix the lines above, or pass --skip-invalid to skip them)"
+        ], status: 65)
+    case .failed(let message): self.init(message, status: 1)
+    case .refused(let problem):
+      self.init([problem.description, "\(problem.file): nothing was written"], status: 65)
+    }
   }
 }

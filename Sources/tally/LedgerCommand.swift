@@ -25,7 +25,7 @@ struct LedgerMigrate: ParsableCommand {
 
   func run() throws {
     guard ledger.mayExist else {
-      fail(["no ledger at \(ledger.name): nothing to migrate"], exitCode: 1)
+      throw CLIFailure(["no ledger at \(ledger.name): nothing to migrate"], status: 1)
     }
     let database = try ledger.open()
     try database.checkpoint()
@@ -65,7 +65,9 @@ struct LedgerCopy: ParsableCommand {
     guard Ledger.displayName(from) != Ledger.displayName(to) else {
       throw ValidationError("FROM and TO are the same ledger")
     }
-    guard Ledger.mayExist(from) else { fail(["no ledger at \(from): nothing to copy"], exitCode: 1) }
+    guard Ledger.mayExist(from) else {
+      throw CLIFailure(["no ledger at \(from): nothing to copy"], status: 1)
+    }
     let prices = try pricing.loadPriceBook()
     do {
       let source = try Ledger.openForReading(path: from)
@@ -81,7 +83,7 @@ struct LedgerCopy: ParsableCommand {
         Terminal.info("copied \(source.path) to \(target.path): \(rows.joined(separator: ", ")); \(checked)")
       }
     } catch let error as LedgerError {
-      fail([error.description], exitCode: 1)
+      throw CLIFailure([error.description], status: 1)
     }
   }
 

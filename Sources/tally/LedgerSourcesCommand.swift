@@ -26,9 +26,9 @@ struct LedgerSources: ParsableCommand {
     do {
       sources = try database.sources(includeRemoved: all)
     } catch {
-      fail(["\(error)"], exitCode: 1)
+      throw CLIFailure(["\(error)"], status: 1)
     }
-    output.print(sourcesTable(sources))
+    try output.print(sourcesTable(sources))
   }
 }
 
@@ -53,7 +53,7 @@ struct LedgerRemove: ParsableCommand {
 
   func run() throws {
     guard ledger.mayExist else {
-      fail(["no ledger at \(ledger.name): nothing to remove"], exitCode: 1)
+      throw CLIFailure(["no ledger at \(ledger.name): nothing to remove"], status: 1)
     }
     let database = try ledger.open()
     let removal: SourceRemoval
@@ -62,7 +62,7 @@ struct LedgerRemove: ParsableCommand {
       removal = try database.removeSource(
         found.id, dryRun: dryRun, now: Timestamp.format(Int64(Date().timeIntervalSince1970)))
     } catch let error as LedgerError {
-      fail([error.description], exitCode: 65)
+      throw CLIFailure([error.description], status: 65)
     }
     if !dryRun { try database.checkpoint() }
     FileHandle.standardError.write(Data(describe(removal).map { $0 + "\n" }.joined().utf8))

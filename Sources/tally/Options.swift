@@ -51,24 +51,30 @@ struct OutputOptions: ParsableArguments {
       throw ValidationError("--precision must be between 0 and 12, not \(precision)")
     }
     // Only CSV reads the config file: a table or JSON run works whatever the file says.
-    if format == .csv || format == .focus { _ = try resolvedDialect() }
+    if format == .csv || format == .focus {
+      do { _ = try resolvedDialect() } catch let failure as CLIFailure { failure.exit() }
+    }
   }
 
   /// The CSV settings given on the command line.
   var csvFlags: CSVSettings { CSVSettings(delimiter: csvDelimiter, bom: csvBom, decimalComma: decimalComma) }
 
-  /// The flags over the config file's `[csv]` over the standard; a bad config file exits 64.
+  /// The flags over the config file's `[csv]` over the standard: a `CLIFailure` (64) for a bad
+  /// config file, a `ValidationError` for flags that contradict it.
   func resolvedDialect() throws -> CSVDialect {
+    let config = try UserConfig.file()
     do {
-      return try CSVDialect.resolve(flags: csvFlags, config: UserConfig.file)
+      return try CSVDialect.resolve(flags: csvFlags, config: config)
     } catch {
       throw ValidationError(error.description)
     }
   }
 
   /// The dialect of every CSV this run writes (checked in `validate()`).
-  var csvDialect: CSVDialect {
-    do { return try resolvedDialect() } catch { fail(["\(error)"], exitCode: 64) }
+  func csvDialect() throws -> CSVDialect {
+    do { return try resolvedDialect() } catch let error as ValidationError {
+      throw CLIFailure(error.message, status: 64)
+    }
   }
 
   /// A usage error for `--format focus` on any report but chargeback; call from `validate()`.
@@ -88,16 +94,16 @@ struct OutputOptions: ParsableArguments {
   /// With a context, tables start with its heading and JSON carries it.
   func print(
     _ table: ReportTable, context: ReportContext? = nil, before: String = "", after: [String] = []
-  ) {
+  ) throws {
     switch format {
     case .table:
       var out = (context?.heading ?? "") + before + table.renderTable(renderOptions)
       for section in after { out += "\n" + section }
       Swift.print(out, terminator: "")
-    case .csv: Swift.print(table.renderCSV(precision: precision, dialect: csvDialect), terminator: "")
+    case .csv: Swift.print(table.renderCSV(precision: precision, dialect: try csvDialect()), terminator: "")
     case .json:
       Swift.print(context.map { table.renderJSON(context: $0) } ?? table.renderJSON(), terminator: "")
-    case .focus: fail([Self.focusOnlyForChargeback], exitCode: 64)
+    case .focus: throw CLIFailure([Self.focusOnlyForChargeback], status: 64)
     }
   }
 }
@@ -134,7 +140,7 @@ struct PricingOptions: ParsableArguments {
         + sources.map { (file: $0.file, bundled: false, text: $0.text) }
       return (try PriceBook.load(overrides: sources), tables)
     } catch {
-      fail(error.problems.map(\.description), exitCode: 65)
+      throw CLIFailure(error.problems.map(\.description), status: 65)
     }
   }
 }
@@ -147,12 +153,6 @@ func readInput(_ path: String) throws -> String {
     Terminal.error("\(path): cannot be read as UTF-8 text (\(error.localizedDescription))")
     throw ExitCode(1)
   }
-}
-
-/// Prints messages to stderr and exits with `exitCode`.
-func fail(_ messages: [String], exitCode: Int32) -> Never {
-  for message in messages { Terminal.error(message) }
-  Foundation.exit(exitCode)
 }
 
 extension CivilDate {
@@ -268,7 +268,7 @@ struct LedgerOptions: ParsableArguments {
     do {
       return try Ledger(path: path)
     } catch {
-      fail(["\(error)"], exitCode: 1)
+      throw CLIFailure(["\(error)"], status: 1)
     }
   }
 
@@ -278,7 +278,7 @@ struct LedgerOptions: ParsableArguments {
     do {
       return try Ledger.openForReading(path: path)
     } catch {
-      fail(["\(error)"], exitCode: 1)
+      throw CLIFailure(["\(error)"], status: 1)
     }
   }
 }
@@ -288,7 +288,7 @@ extension Ledger {
   /// tables it was closed with (`PeriodBooks.prices`).
   func books(_ current: PriceBook) throws -> PriceBook {
     do { return try PeriodBooks.prices(ledger: self, current: current) } catch let error as PeriodError {
-      fail([error.description], exitCode: 65)
+      throw CLIFailure([error.description], status: 65)
     }
   }
 }
@@ -362,7 +362,7 @@ struct RowOptions: ParsableArguments {
     do {
       try buildReport { try filter.check(ledger: ledger, prices: prices) }
     } catch let error as FilterError {
-      fail([error.description], exitCode: 65)
+      throw CLIFailure([error.description], status: 65)
     }
     return filter
   }
@@ -404,9 +404,9 @@ struct LedgerReportOptions: ParsableArguments {
     guard !period.isGiven else { return try window() }
     guard let month = try ReportWindow.lastFullMonth(in: database, zone: zone.tz, today: Terminal.today)
     else {
-      throw ValidationError(
-        "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --month or --from and --to"
-      )
+      throw CLIFailure(
+        "the ledger has no usage in a calendar month that ended before \(Terminal.today); give --month or --from and --to",
+        status: 64)
     }
     return month
   }
@@ -429,14 +429,14 @@ struct LedgerReportOptions: ParsableArguments {
 
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65
   /// before the report is printed.
-  func emit(warnings: [String]) {
+  func emit(warnings: [String]) throws {
     guard strict, !warnings.isEmpty else {
       for warning in warnings { Terminal.warning(warning) }
       return
     }
-    fail(
+    throw CLIFailure(
       warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no report written"],
-      exitCode: 65)
+      status: 65)
   }
 
   /// Builds a report on the ledger over the window with the checked `--where` filter, then
@@ -454,10 +454,11 @@ struct LedgerReportOptions: ParsableArguments {
     if report.table.rows.isEmpty && !filter.isEmpty {
       warnings.append(try filter.coverageNote(ledger: database, prices: prices, window: reportWindow))
     }
-    emit(warnings: warnings)
+    try emit(warnings: warnings)
     let context = try context(
       title, window: reportWindow, ledger: database, filter: filter, warnings: warnings, prices: prices)
-    output.print(try rows.shape(report.table), context: context, after: unpricedNote(report.unpricedRequests))
+    try output.print(
+      try rows.shape(report.table), context: context, after: unpricedNote(report.unpricedRequests))
   }
 }
 
@@ -484,7 +485,9 @@ extension BatchesReport: LedgerReport {
 func buildReport<T>(_ body: () throws -> T) throws -> T {
   // Found only once the ledger or a file is read: the message says what to give instead, and a
   // usage line under it would only repeat the command's synopsis.
-  do { return try body() } catch let error as ReportError { fail([error.description], exitCode: 64) }
+  do { return try body() } catch let error as ReportError {
+    throw CLIFailure([error.description], status: 64)
+  }
 }
 
 /// `--tz ZONE`: the zone days, weeks and months are bucketed in (rates always follow UTC).

@@ -50,7 +50,7 @@ struct CloseCommand: ParsableCommand {
         let file = try SharedCostsFile.parse(text, file: sharedCosts)
         try buildReport { try file.checkPeriod(try ReportWindow(month: month), report: "the close") }
       } catch let error as SharedCostsFileError {
-        fail(error.problems, exitCode: 65)
+        throw CLIFailure(error.problems, status: 65)
       }
       (policy.sharedCostsFile, policy.sharedCostsText) = ((sharedCosts as NSString).lastPathComponent, text)
     }
@@ -61,7 +61,7 @@ struct CloseCommand: ParsableCommand {
     let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
     let policy = try policy()
     guard ledger.mayExist else {
-      fail(["no ledger at \(ledger.name): nothing to close"], exitCode: 1)
+      throw CLIFailure(["no ledger at \(ledger.name): nothing to close"], status: 1)
     }
     let database = try ledger.open()
     let (current, tables) = try pricing.loadWithTables()
@@ -144,7 +144,7 @@ struct ReopenCommand: ParsableCommand {
   func run() throws {
     let first = try ReportWindow.argument(month: month, option: "YYYY-MM").from!
     guard ledger.mayExist else {
-      fail(["no ledger at \(ledger.name): nothing to reopen"], exitCode: 1)
+      throw CLIFailure(["no ledger at \(ledger.name): nothing to reopen"], status: 1)
     }
     let database = try ledger.open()
     try periodAction {
@@ -187,12 +187,12 @@ struct PeriodsCommand: ParsableCommand {
       let month = report.firstOpenMonth.map { String($0.description.prefix(7)) }
       let title =
         month.map { "Prior-period adjustments pending, going to \($0)" } ?? "Prior-period adjustments"
-      output.print(
+      try output.print(
         report.adjustmentsTable, context: ReportContext(title: title, window: nil, prices: current.sources))
       return
     }
     let context = ReportContext(title: "Closed months", window: nil, prices: current.sources)
-    output.print(report.table, context: context, after: report.notes)
+    try output.print(report.table, context: context, after: report.notes)
   }
 }
 
@@ -202,8 +202,8 @@ func periodAction<T>(_ body: () throws -> T) throws -> T {
   do {
     return try buildReport(body)
   } catch let error as PeriodError {
-    fail([error.description], exitCode: 65)
+    throw CLIFailure([error.description], status: 65)
   } catch let error as LedgerError {
-    fail([error.description], exitCode: 1)
+    throw CLIFailure([error.description], status: 1)
   }
 }

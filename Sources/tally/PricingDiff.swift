@@ -46,11 +46,11 @@ struct PricingDiff: ParsableCommand {
         let book = try PriceBook.load()
         return (book.bundled, book)
       } catch {
-        fail(error.problems.map(\.description), exitCode: 65)
+        throw CLIFailure(error.problems.map(\.description), status: 65)
       }
     }
     let parsed = PriceTable.parse(try readInput(side), file: side)
-    guard parsed.problems.isEmpty else { fail(parsed.problems.map(\.description), exitCode: 65) }
+    guard parsed.problems.isEmpty else { throw CLIFailure(parsed.problems.map(\.description), status: 65) }
     return (parsed.table.cards, PriceBook(bundled: parsed.table.cards))
   }
 
@@ -60,21 +60,23 @@ struct PricingDiff: ParsableCommand {
     let changes = PriceDiff.changes(old: before.cards, new: after.cards)
     let heading = "Changes from \(old) to \(new) (USD per million tokens; web search per 1,000):\n"
     guard let ledger, let month else {
-      output.print(PriceDiff.table(changes), before: heading)
+      try output.print(PriceDiff.table(changes), before: heading)
       return
     }
     guard Ledger.mayExist(ledger) else {
-      fail(["--ledger \(ledger): no such file; give a ledger made by tally ingest"], exitCode: 64)
+      throw CLIFailure(["--ledger \(ledger): no such file; give a ledger made by tally ingest"], status: 64)
     }
     let database: Ledger
-    do { database = try Ledger.openForReading(path: ledger) } catch { fail(["\(error)"], exitCode: 1) }
+    do { database = try Ledger.openForReading(path: ledger) } catch {
+      throw CLIFailure(["\(error)"], status: 1)
+    }
     let bill = try PriceChangeBill.build(
       ledger: database, old: before.book, new: after.book, window: try monthWindow(month))
     for warning in bill.warnings { Terminal.warning(warning) }
     if output.format == .table {
-      output.print(PriceDiff.table(changes), before: heading)
+      try output.print(PriceDiff.table(changes), before: heading)
       print()
     }
-    output.print(bill.table, before: "Bill of \(month) under \(new) versus \(old) (USD):\n")
+    try output.print(bill.table, before: "Bill of \(month) under \(new) versus \(old) (USD):\n")
   }
 }

@@ -46,7 +46,7 @@ struct PricingImport: ParsableCommand {
       data = FileHandle.standardInput.readDataToEndOfFile()
     } else {
       guard let contents = FileManager.default.contents(atPath: file) else {
-        fail(["\(file): cannot be read"], exitCode: 1)
+        throw CLIFailure(["\(file): cannot be read"], status: 1)
       }
       data = contents
     }
@@ -56,7 +56,8 @@ struct PricingImport: ParsableCommand {
       imported = try PriceImport.run(
         format, data: data, at: date, providers: provider.isEmpty ? nil : Set(provider))
     } catch {
-      fail(["\(file): \(error.description); expected a \(format.rawValue) price list"], exitCode: 65)
+      throw CLIFailure(
+        ["\(file): \(error.description); expected a \(format.rawValue) price list"], status: 65)
     }
     print(imported.csv(effectiveFrom: date), terminator: "")
     for line in imported.report(file: file) {

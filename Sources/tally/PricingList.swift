@@ -47,6 +47,6 @@ struct PricingList: ParsableCommand {
       all
       ? "Every rate period (USD per million tokens; web search per 1,000):\n"
       : "Rates in force on \(date) (USD per million tokens; web search per 1,000):\n"
-    output.print(table, before: heading)
+    try output.print(table, before: heading)
   }
 }

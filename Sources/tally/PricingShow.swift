@@ -24,12 +24,12 @@ struct PricingShow: ParsableCommand {
     let date = at ?? Terminal.today
     let prices = try pricing.loadPriceBook()
     guard let resolved = prices.resolve(model) else {
-      fail([Unpriced.unknownModel(model).description], exitCode: 65)
+      throw CLIFailure([Unpriced.unknownModel(model).description], status: 65)
     }
     let shown = ModelPricing(query: model, model: resolved, at: date, prices: prices)
     if shown.inForce.isEmpty {
       Terminal.warning(Unpriced.noRateInForce(model: resolved.id, on: date).description)
     }
-    output.print(shown.table, before: shown.heading, after: [shown.footer])
+    try output.print(shown.table, before: shown.heading, after: [shown.footer])
   }
 }

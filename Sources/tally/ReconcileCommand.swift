@@ -57,13 +57,13 @@ struct ReconcileCommand: ParsableCommand {
         ledger: database, prices: prices, by: try dimensions(), tolerance: try tolerancePercent(),
         window: window)
     }
-    options.emit(warnings: report.warnings)
+    try options.emit(warnings: report.warnings)
     let heading =
       "Tolerance \(report.tolerance)%: \(report.exceeded == 0 ? "every row agrees" : "\(report.exceeded) row\(report.exceeded == 1 ? "" : "s") beyond tolerance")\n"
     let context = try options.context(
       "Reconcile with the provider's reports", window: report.window, ledger: database,
       warnings: report.warnings, prices: prices)
-    options.output.print(
+    try options.output.print(
       report.table(forTerminal: options.output.format == .table), context: context, before: heading,
       after: report.explanationNotes)
     if report.exceeded > 0 { throw ExitCode(1) }

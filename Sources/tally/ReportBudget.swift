@@ -65,7 +65,7 @@ struct ReportBudget: ParsableCommand {
     do {
       return try BudgetFile.parse(try readInput(budgets), file: budgets)
     } catch let error as BudgetFileError {
-      fail(error.problems, exitCode: 65)
+      throw CLIFailure(error.problems, status: 65)
     }
   }
 
@@ -85,11 +85,11 @@ struct ReportBudget: ParsableCommand {
       try BudgetReport.build(
         ledger: database, prices: prices, budgets: budgetFile, period: period, zone: options.zone.tz)
     }
-    options.emit(warnings: report.warnings)
+    try options.emit(warnings: report.warnings)
     let context = try options.context(
       "Budgets for \(period.month)", window: report.window, ledger: database, warnings: report.warnings,
       prices: prices)
-    options.output.print(report.table, context: context, after: [report.periodNote])
+    try options.output.print(report.table, context: context, after: [report.periodNote])
     if let summary = report.alertSummary {
       Terminal.error(summary)
       throw ExitCode(1)

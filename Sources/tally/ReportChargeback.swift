@@ -76,7 +76,7 @@ struct ReportChargeback: ParsableCommand {
   func resolvedWindow(_ database: Ledger) throws -> ReportWindow {
     let window = try options.window()
     guard !options.period.isGiven, let latest = try database.latestRequestInstant() else { return window }
-    return try ReportWindow(month: String(window.format(latest).prefix(7)), zone: options.zone.tz)
+    return window.month(containing: latest)
   }
 
   /// The prior-period adjustments of closed months this month's chargeback carries (see
@@ -147,8 +147,8 @@ struct ReportChargeback: ParsableCommand {
       }
       export.adjustments = adjustments
       export.closed = try FocusExport.ClosedMonths(ledger: database)
-      options.emit(warnings: warnings)
-      Swift.print(try rows.shape(export.table).renderCSV(dialect: output.csvDialect), terminator: "")
+      try options.emit(warnings: warnings)
+      Swift.print(try rows.shape(export.table).renderCSV(dialect: output.csvDialect()), terminator: "")
       return
     }
     if let markup = markupPercent, markup != 0, markup > -1, markup < 1 {
@@ -169,7 +169,8 @@ struct ReportChargeback: ParsableCommand {
     var set: StatementSet?
     if let statements {
       guard reportWindow.wholeMonth != nil else {
-        fail(["--statements: a statement is for one calendar month: give --month YYYY-MM"], exitCode: 64)
+        throw CLIFailure(
+          ["--statements: a statement is for one calendar month: give --month YYYY-MM"], status: 64)
       }
       let lines = try buildReport {
         try SpendReport.build(
@@ -182,12 +183,12 @@ struct ReportChargeback: ParsableCommand {
         numbers: closed == nil ? [:] : try database.statementNumbers(month), filter: filter,
         prices: prices.sources, precision: output.precision)
     }
-    options.emit(warnings: warnings)
+    try options.emit(warnings: warnings)
     if let set, let statements { try write(set, to: statements) }
     let context = try options.context(
       "Chargeback per tenant", window: reportWindow, ledger: database, filter: filter, warnings: warnings,
       prices: prices)
-    output.print(
+    try output.print(
       try rows.shape(report.table(precision: output.precision)), context: context,
       after: policyNote + (report.allocationNotes.map { [$0] } ?? [])
         + (report.adjustmentNotes.map { [$0] } ?? [])
@@ -207,14 +208,16 @@ extension ReportChargeback {
     let marker = url.appendingPathComponent(Self.statementsMarker)
     var isDirectory: ObjCBool = false
     if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
-      guard isDirectory.boolValue else { fail(["--statements \(directory): not a directory"], exitCode: 64) }
+      guard isDirectory.boolValue else {
+        throw CLIFailure(["--statements \(directory): not a directory"], status: 64)
+      }
       let entries = try manager.contentsOfDirectory(atPath: directory)
       if !entries.isEmpty {
         guard let written = try? String(contentsOf: marker, encoding: .utf8) else {
-          fail(
+          throw CLIFailure(
             [
               "--statements \(directory): the directory is not empty and Tally did not write it; give a new or empty directory"
-            ], exitCode: 64)
+            ], status: 64)
         }
         for name in written.split(separator: "\n") where !name.contains("/") && name != ".." {
           try? manager.removeItem(at: url.appendingPathComponent(String(name)))
@@ -223,7 +226,7 @@ extension ReportChargeback {
     } else {
       try manager.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    let dialect = output.csvDialect
+    let dialect = try output.csvDialect()
     var files: [(String, String)] = [
       ("index.csv", set.indexTable.renderCSV(precision: set.precision, dialect: dialect))
     ]
@@ -249,7 +252,7 @@ extension ClosePolicy {
   /// The chargeback options of the policy; a stored shared-costs text that no longer parses
   /// exits 65 with its problems.
   func chargebackOptions() throws -> ChargebackPolicyOptions {
-    do { return try options() } catch { fail(error.problems, exitCode: 65) }
+    do { return try options() } catch { throw CLIFailure(error.problems, status: 65) }
   }
 }
 
@@ -288,7 +291,7 @@ struct AllocationOptions: ParsableArguments {
     do {
       return try SharedCostsFile.parse(try readInput(sharedCosts), file: sharedCosts)
     } catch let error as SharedCostsFileError {
-      fail(error.problems, exitCode: 65)
+      throw CLIFailure(error.problems, status: 65)
     }
   }
 
@@ -299,7 +302,7 @@ struct AllocationOptions: ParsableArguments {
       return try buildReport(body)
     } catch let error as AllocationError {
       let location = error.line.map { "\(sharedCosts?.file ?? "--shared-costs"):\($0): " } ?? ""
-      fail([location + error.description], exitCode: 65)
+      throw CLIFailure([location + error.description], status: 65)
     }
   }
 }
@@ -333,7 +336,7 @@ struct RevenueOptions: ParsableArguments {
       if let revenueMonth { file.month = revenueMonth }
       return file
     } catch let error as RevenueFileError {
-      fail(error.problems, exitCode: 65)
+      throw CLIFailure(error.problems, status: 65)
     }
   }
 }

@@ -37,12 +37,12 @@ struct ReportOpportunities: ParsableCommand {
       try OpportunitiesReport.build(
         ledger: database, prices: prices, window: window, by: try dimensions(), filter: filter)
     }
-    options.emit(warnings: report.warnings)
+    try options.emit(warnings: report.warnings)
     let context = try options.context(
       "Opportunities: sync traffic ranked by what moving it to batch would save", window: window,
       ledger: database, filter: filter, warnings: report.warnings, prices: prices)
     let notes = "Assumptions:\n" + report.assumptions.map { "- \($0)\n" }.joined()
-    options.output.print(
+    try options.output.print(
       try rows.shape(report.table), context: context,
       after: [notes] + unpricedNote(report.totals.unpricedRequests))
   }

@@ -79,12 +79,10 @@ struct ReviewCommand: ParsableCommand {
     if let month { return try buildReport { try ReportWindow(month: month, zone: zone.tz) } }
     let zoneOnly = try buildReport { try ReportWindow(zone: zone.tz) }
     guard let latest = try database.latestRequestInstant() else {
-      fail(
-        ["the ledger \(ledger.path) has no usage: ingest some first, or give --month YYYY-MM"], exitCode: 65)
+      throw CLIFailure(
+        ["the ledger \(ledger.path) has no usage: ingest some first, or give --month YYYY-MM"], status: 65)
     }
-    return try buildReport {
-      try ReportWindow(month: String(zoneOnly.format(latest).prefix(7)), zone: zone.tz)
-    }
+    return zoneOnly.month(containing: latest)
   }
 
   /// The options every section's command needs to read the same ledger the same way.
@@ -101,7 +99,7 @@ struct ReviewCommand: ParsableCommand {
     do {
       return try BudgetFile.parse(try readInput(budgets), file: budgets)
     } catch let error as BudgetFileError {
-      fail(error.problems, exitCode: 65)
+      throw CLIFailure(error.problems, status: 65)
     }
   }
 
@@ -129,7 +127,7 @@ struct ReviewCommand: ParsableCommand {
     let review = try buildReport {
       try ReviewReport.build(ledger: database, prices: prices, current: current, request: request)
     }
-    emit(warnings: review.warnings)
+    try emit(warnings: review.warnings)
     switch resolvedFormat {
     case .table:
       Swift.print(
@@ -146,7 +144,7 @@ struct ReviewCommand: ParsableCommand {
       do {
         try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
       } catch {
-        fail(["\(path): cannot be written (\(error.localizedDescription))"], exitCode: 1)
+        throw CLIFailure(["\(path): cannot be written (\(error.localizedDescription))"], status: 1)
       }
       FileHandle.standardError.write(
         Data("tally: wrote \(path): the review of \(monthName), one self-contained file\n".utf8))
@@ -154,13 +152,13 @@ struct ReviewCommand: ParsableCommand {
   }
 
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65.
-  func emit(warnings: [String]) {
+  func emit(warnings: [String]) throws {
     guard strict, !warnings.isEmpty else {
       for warning in warnings { Terminal.warning(warning) }
       return
     }
-    fail(
+    throw CLIFailure(
       warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no review written"],
-      exitCode: 65)
+      status: 65)
   }
 }

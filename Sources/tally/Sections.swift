@@ -30,15 +30,15 @@ enum SectionChoice: String, ExpressibleByArgument, CaseIterable {
 
   /// The CSV of the chosen blocks; exits 64 naming `file` when the chosen block is missing (a
   /// margin without a `[finance]` table).
-  func csv(_ sections: [ReportSection], output: OutputOptions, file: String) -> String {
-    let dialect = output.csvDialect
+  func csv(_ sections: [ReportSection], output: OutputOptions, file: String) throws -> String {
+    let dialect = try output.csvDialect()
     if self == .all {
       return ReportSection.renderCSV(sections, precision: output.precision, dialect: dialect)
     }
     guard let section = sections.first(where: { $0.name == rawValue }) else {
-      fail(
+      throw CLIFailure(
         ["--section \(rawValue): \(file) has no [finance] table, so the report has no margin block"],
-        exitCode: 64)
+        status: 64)
     }
     return section.table.renderCSV(precision: output.precision, dialect: dialect)
   }

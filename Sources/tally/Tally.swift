@@ -17,7 +17,8 @@ struct Tally: ParsableCommand {
     version: version,
     subcommands: [
       DemoCommand.self, IngestCommand.self, ReportCommand.self, PricingCommand.self, EstimateCommand.self,
-      WhatIfCommand.self, ReconcileCommand.self, ReviewCommand.self, CloseCommand.self, ReopenCommand.self, PeriodsCommand.self,
+      WhatIfCommand.self, ReconcileCommand.self, ReviewCommand.self, CloseCommand.self, ReopenCommand.self,
+      PeriodsCommand.self,
       LedgerCommand.self,
     ]
   )
@@ -30,11 +31,16 @@ struct Tally: ParsableCommand {
       print(versionText)
       return
     }
-    if let message = unknownSubcommand(arguments) {
-      Terminal.error(message)
-      Foundation.exit(64)
+    if let message = unknownSubcommand(arguments) { CLIFailure(message, status: 64).exit() }
+    // As `ParsableCommand.main`, plus the one place a `CLIFailure` becomes stderr and a status.
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch let failure as CLIFailure {
+      failure.exit()
+    } catch {
+      exit(withError: error)
     }
-    main(arguments)
   }
 
   /// `0.1.0 (price tables: pricing/anthropic.csv of 2026-04-01, …)`: each bundled table named

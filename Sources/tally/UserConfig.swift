@@ -5,10 +5,14 @@ import TallyKit
 ///
 /// `$TALLY_CONFIG` names it explicitly (it must exist; `/dev/null` means no config), else
 /// `$XDG_CONFIG_HOME/tally/config.toml`, else `~/.config/tally/config.toml`; a file absent from
-/// the default places is no config. A file that cannot be read or parsed exits 64 with
-/// `file:line: ...`: a default silently dropped would change every export without a word.
+/// the default places is no config. A file that cannot be read or parsed is a `CLIFailure` (64)
+/// with `file:line: ...`: a default silently dropped would change every export without a word.
 enum UserConfig {
-  static let file: ConfigFile? = load(ProcessInfo.processInfo.environment)
+  private static let loaded = Result { () throws(CLIFailure) in try load(ProcessInfo.processInfo.environment)
+  }
+
+  /// The config file of this run, nil when there is none; read on the first call.
+  static func file() throws(CLIFailure) -> ConfigFile? { try loaded.get() }
 
   /// Where the config file is, and whether the user named it (then it must exist).
   static func location(_ environment: [String: String]) -> (path: String, explicit: Bool)? {
@@ -20,26 +24,26 @@ enum UserConfig {
     return nil
   }
 
-  static func load(_ environment: [String: String]) -> ConfigFile? {
+  static func load(_ environment: [String: String]) throws(CLIFailure) -> ConfigFile? {
     guard let (path, explicit) = location(environment) else { return nil }
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       guard explicit else { return nil }
-      fail(
-        ["TALLY_CONFIG=\(path): no such file; point it at a config file, or unset it (/dev/null: no config)"],
-        exitCode: 64)
+      throw CLIFailure(
+        "TALLY_CONFIG=\(path): no such file; point it at a config file, or unset it (/dev/null: no config)",
+        status: 64)
     }
-    if isDirectory.boolValue { fail(["\(path): is a directory, not a config file"], exitCode: 64) }
+    if isDirectory.boolValue { throw CLIFailure(["\(path): is a directory, not a config file"], status: 64) }
     // Through a file handle: `String(contentsOfFile:)` refuses character devices, `/dev/null` too.
     guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data(),
       let text = String(data: data, encoding: .utf8)
     else {
-      fail(["\(path): cannot be read as UTF-8 text; fix or remove the config file"], exitCode: 64)
+      throw CLIFailure(["\(path): cannot be read as UTF-8 text; fix or remove the config file"], status: 64)
     }
     do {
       return try ConfigFile.parse(text, file: path)
     } catch {
-      fail([error.description], exitCode: 64)
+      throw CLIFailure([error.description], status: 64)
     }
   }
 }

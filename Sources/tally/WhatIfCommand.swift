@@ -67,10 +67,10 @@ struct WhatIfCommand: ParsableCommand {
     do {
       let scenarios = try ScenarioFile.parse(try readInput(file), file: file)
       if let revenueFile, let finance = scenarios.finance, revenueFile.total != finance.revenue {
-        fail(
+        throw CLIFailure(
           [
             "\(file): [finance] revenue is \(finance.revenue.terminal()) a month, and \(revenueFile.file) totals \(revenueFile.total.terminal()): the margin and the per-tenant block would use two revenues; make them agree or leave one out"
-          ], exitCode: 65)
+          ], status: 65)
       }
       let (baseline, lines, database, filter) = try self.baseline(scenarios, prices: prices)
       if let revenueFile, case .ledger(let window, _, _) = baseline {
@@ -93,16 +93,16 @@ struct WhatIfCommand: ParsableCommand {
         "What-if \(file)", window: window, ledger: database, filter: filter, warnings: warnings,
         prices: prices)
     } catch let error as ScenarioFileError {
-      fail([error.description], exitCode: 65)
+      throw CLIFailure([error.description], status: 65)
     }
-    options.emit(warnings: warnings)
+    try options.emit(warnings: warnings)
     let margin = report.margin?.table(
       baselineTitle: "Baseline", scenarioTitle: "Scenario", precision: options.output.precision)
     if let section, options.output.format == .csv {
       let sections =
         [ReportSection("rows", report.table), ReportSection("projection", report.projectionTable)]
         + (margin.map { [ReportSection("margin", $0)] } ?? [])
-      Swift.print(section.csv(sections, output: options.output, file: file), terminator: "")
+      Swift.print(try section.csv(sections, output: options.output, file: file), terminator: "")
       return
     }
     let render = options.output.renderOptions
@@ -115,11 +115,11 @@ struct WhatIfCommand: ParsableCommand {
     let table = try rows.shape(report.table)
     if options.output.format == .table {
       let narrowed = context.filter.isEmpty ? "" : "Only usage where \(context.filter).\n"
-      options.output.print(
+      try options.output.print(
         table, before: report.heading + narrowed + context.pricesLine,
         after: after + unpricedNote(report.totals.unpricedRequests))
     } else {
-      options.output.print(table, context: context)
+      try options.output.print(table, context: context)
     }
   }
 
@@ -129,9 +129,9 @@ struct WhatIfCommand: ParsableCommand {
   ) {
     if !scenarios.workloads.isEmpty {
       guard !period.isGiven, rows.filters.isEmpty else {
-        throw ValidationError(
-          "\(file) declares [[workload]] entries, which are the baseline; --month, --from/--to and --where choose ledger usage"
-        )
+        throw CLIFailure(
+          "\(file) declares [[workload]] entries, which are the baseline; --month, --from/--to and --where choose ledger usage",
+          status: 64)
       }
       let date = at ?? Terminal.today
       return (
@@ -141,9 +141,9 @@ struct WhatIfCommand: ParsableCommand {
     }
     let path = options.ledger.name
     guard options.ledger.mayExist else {
-      throw ValidationError(
-        "no ledger at \(path) and no [[workload]] entries in \(file): ingest usage first (tally ingest), give --ledger, or declare workloads"
-      )
+      throw CLIFailure(
+        "no ledger at \(path) and no [[workload]] entries in \(file): ingest usage first (tally ingest), give --ledger, or declare workloads",
+        status: 64)
     }
     let database = try options.ledger.openForReading()
     let prices = try database.books(prices)
@@ -156,6 +156,11 @@ struct WhatIfCommand: ParsableCommand {
     let lines = try ScenarioLine.ledger(
       database, prices: prices, window: window, filter: filter, at: at, changes: scenarios.changes,
       keeping: keeping)
-    return (.ledger(window: window, days: window.days!, at: at), lines, database, filter)
+    // `validate()` asks for both --from and --to; the default window is a whole month.
+    guard let days = window.days else {
+      throw CLIFailure(
+        "give both --from and --to: the projection scales a window of known length", status: 64)
+    }
+    return (.ledger(window: window, days: days, at: at), lines, database, filter)
   }
 }

@@ -6,8 +6,19 @@ import Foundation
 /// (`UsageRecord.defaultTenant`, such as a Claude Code project). What stays unknown stays nil and
 /// is reported as `(unattributed)`.
 public struct Attribution: Sendable {
-  /// `custom_id` → (tenant, job) from a `custom_id,tenant,job` CSV; empty cells are absent.
-  public var map: [String: (tenant: String?, job: String?)] = [:]
+  /// The tenant and job a mapping file gives one `custom_id`; an empty cell is nil.
+  public struct Mapped: Hashable, Sendable {
+    public var tenant: String?
+    public var job: String?
+
+    public init(tenant: String?, job: String?) {
+      self.tenant = tenant
+      self.job = job
+    }
+  }
+
+  /// `custom_id` → tenant and job, from a `custom_id,tenant,job` CSV (`parseMap`).
+  public var map: [String: Mapped] = [:]
   /// Searched in `custom_id` like grep (it may match anywhere; `^` and `$` anchor it); its
   /// groups `tenant` and `job` fill what the record and the map left empty.
   public var idPattern: IDPattern?
@@ -23,40 +34,39 @@ public struct Attribution: Sendable {
   var readsFields: Bool { tenantFrom != nil || jobFrom != nil }
 
   /// Reads a `custom_id,tenant,job` mapping file; problems name file and line.
-  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: (
-    tenant: String?, job: String?
-  )] {
+  public static func parseMap(_ text: String, file: String) throws(IngestFailure) -> [String: Mapped] {
     let records: [CSVRecord]
     do {
-      records = try CSVReader.records(text)
+      records = try CSVReader.records(text, file: file)
     } catch {
-      throw .invalidInput([IngestProblem(file: file, line: error.line, message: error.message)])
+      throw .invalidInput([error])
     }
     guard let header = records.first,
       header.fields.map({ $0.trimmingCharacters(in: .whitespaces) }) == ["custom_id", "tenant", "job"]
     else {
       throw .invalidInput([
-        IngestProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")
+        SourceProblem(file: file, line: 1, message: "expected the header custom_id,tenant,job")
       ])
     }
-    var map: [String: (tenant: String?, job: String?)] = [:]
-    var problems: [IngestProblem] = []
+    var map: [String: Mapped] = [:]
+    var problems: [SourceProblem] = []
     for record in records.dropFirst() {
       guard record.fields.count == 3, !record.fields[0].isEmpty else {
         problems.append(
-          IngestProblem(
+          SourceProblem(
             file: file, line: record.line, message: "expected custom_id,tenant,job with a custom_id"))
         continue
       }
       let tenant = record.fields[1].isEmpty ? nil : record.fields[1]
       let job = record.fields[2].isEmpty ? nil : record.fields[2]
-      if let earlier = map[record.fields[0]], earlier.tenant != tenant || earlier.job != job {
+      let mapped = Mapped(tenant: tenant, job: job)
+      if let earlier = map[record.fields[0]], earlier != mapped {
         problems.append(
-          IngestProblem(
+          SourceProblem(
             file: file, line: record.line,
             message: "custom_id \"\(record.fields[0])\" is mapped twice, differently"))
       }
-      map[record.fields[0]] = (tenant, job)
+      map[record.fields[0]] = mapped
     }
     guard problems.isEmpty else { throw .invalidInput(problems) }
     return map

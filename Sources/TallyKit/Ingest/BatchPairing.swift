@@ -61,7 +61,7 @@ public enum BatchPairing {
   static func checkID(path: String, batch: BatchInfo, batchPath: String) throws(IngestFailure) {
     guard let named = batchID(inFileName: path), named != batch.id else { return }
     throw .refused(
-      IngestProblem(
+      SourceProblem(
         file: path, line: 0, message: "the batch object \(batchPath) is for batch \(batch.id), not \(named)"))
   }
 
@@ -72,7 +72,7 @@ public enum BatchPairing {
     guard let counts = batch.requestCounts else { return }
     let prefix = "the batch object \(batchPath)"
     func refuse(_ message: String) -> IngestFailure {
-      .refused(IngestProblem(file: path, line: 0, message: message))
+      .refused(SourceProblem(file: path, line: 0, message: message))
     }
     switch format {
     case .anthropicBatch?:

@@ -321,7 +321,7 @@ struct TokenCount: Decodable, Hashable {
     guard decimal == ExactDecimal.rounded(decimal, scale: 0) else {
       throw invalid("\(decimal) is not a whole number of \(unit)")
     }
-    guard decimal <= Decimal(TokenCount.maximum), let whole = Int(ExactDecimal.plain(decimal)) else {
+    guard decimal <= Decimal(TokenCount.maximum), let whole = ExactDecimal.wholeNumber(decimal) else {
       throw invalid("\(decimal) is more than 10^12 \(unit)")
     }
     value = whole

@@ -1,14 +1,5 @@
 import Foundation
 
-/// A problem at a line of an input file: `file:line: what is wrong`.
-public struct IngestProblem: Hashable, Sendable, CustomStringConvertible {
-  public let file: String
-  public let line: Int
-  public let message: String
-  /// `file:line: message`, or `file: message` for the file as a whole (line 0).
-  public var description: String { line == 0 ? "\(file): \(message)" : "\(file):\(line): \(message)" }
-}
-
 /// How a file is ingested (the `tally ingest` options).
 public struct IngestOptions {
   /// Nil: detect from the first record.
@@ -74,7 +65,7 @@ public struct IngestSummary: Sendable {
   /// Usage Tally stores but does not price yet, such as `inference_geo us` → records.
   public var notPricedFeatures: [String: Int] = [:]
   /// The first problems found (at most ten are kept), in line order.
-  public var problems: [IngestProblem] = []
+  public var problems: [SourceProblem] = []
   /// Which attribution rules filled tenant and job, and which matched no id.
   public var attribution = AttributionCounts()
   /// The batch object found beside the file and used for it (no `--batch` was given).
@@ -98,12 +89,12 @@ public enum IngestFailure: Error, Sendable {
   /// A usage error (exit 64): missing batch id or time, conflicting flags.
   case usage(String)
   /// Bad input (exit 65): nothing of the file was written.
-  case invalidInput([IngestProblem])
+  case invalidInput([SourceProblem])
   /// The file could not be read, or the ledger not written (exit 1).
   case failed(String)
   /// Bad input as a whole (exit 65), such as a batch object that is not the file's, or a
   /// file already in the ledger under another batch: nothing of it was written.
-  case refused(IngestProblem)
+  case refused(SourceProblem)
 }
 
 /// Reads input files into the ledger: one transaction per file, idempotent by request key.
@@ -156,7 +147,7 @@ public struct Ingester {
 
     var summary = IngestSummary(file: path, format: options.format)
     if options.batchPairedByName { summary.pairedBatchObject = options.batchPath }
-    var conflicts: [IngestProblem] = []
+    var conflicts: [SourceProblem] = []
     // Lines whose request succeeded (billed), for the batch object's request_counts.
     var successfulLines = 0
     var batchID: String?
@@ -198,7 +189,7 @@ public struct Ingester {
                   existingSourceID == sourceID
                   ? "\(record.customID.map { "custom_id \"\($0)\"" } ?? "request \(record.key)") appears twice in this file with different usage"
                   : "request \(record.key) is already in the ledger (from \(existingPath)) with different usage"
-                conflicts.append(IngestProblem(file: path, line: chunk.lines[index], message: message))
+                conflicts.append(SourceProblem(file: path, line: chunk.lines[index], message: message))
               }
             }
           }
@@ -244,7 +235,7 @@ public struct Ingester {
             contentHash: parsing.contentHash, otherThan: sourceID, batchIDNot: batchID)
         {
           throw IngestFailure.refused(
-            IngestProblem(
+            SourceProblem(
               file: path, line: 0,
               message:
                 "this file is already in the ledger as source \(earlier.id) (\(earlier.path)) under \(earlier.batchID.map { "batch \($0)" } ?? "no batch id"); ingesting it under \(batchID.map { "batch \($0)" } ?? "no batch id") would count its requests twice. If the earlier pairing is wrong, take it out with `tally ledger remove \(earlier.id)`, then ingest this file again"
@@ -258,7 +249,7 @@ public struct Ingester {
     } catch is Rollback {
       throw .invalidInput(summary.problems)
     } catch let overflow as LedgerSumOverflow {
-      throw .invalidInput([IngestProblem(file: path, line: 0, message: overflow.description)])
+      throw .invalidInput([SourceProblem(file: path, line: 0, message: overflow.description)])
     } catch let failure as IngestFailure {
       throw failure
     } catch {
@@ -321,7 +312,7 @@ public struct Ingester {
       summary.read += 1
       summary.invalid += 1
       if summary.problems.count < Ingester.problemLimit {
-        summary.problems.append(IngestProblem(file: path, line: line, message: message))
+        summary.problems.append(SourceProblem(file: path, line: line, message: message))
       }
     }
 
@@ -494,7 +485,7 @@ public struct Ingester {
       summary.formatDetected = true
       return format
     }
-    let problem = IngestProblem(
+    let problem = SourceProblem(
       file: path, line: line,
       message: InputFormat.undetected(bytes)
         ?? (InputFormat.isJSON(bytes)

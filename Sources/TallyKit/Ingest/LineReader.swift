@@ -208,7 +208,7 @@ public final class LineReader {
     try forEachLine(
       overlong: { line in
         throw IngestFailure.invalidInput([
-          IngestProblem(file: path, line: line, message: LineReader.overlongMessage)
+          SourceProblem(file: path, line: line, message: LineReader.overlongMessage)
         ])
       }, body)
   }

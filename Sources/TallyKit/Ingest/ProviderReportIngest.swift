@@ -73,7 +73,7 @@ extension Ingester {
       do {
         documents = try JSONDocuments.parse(Data(input.content))
       } catch {
-        throw .invalidInput([IngestProblem(file: path, line: error.line, message: error.message)])
+        throw .invalidInput([SourceProblem(file: path, line: error.line, message: error.message)])
       }
     }
     let read = ProviderReportReader.read(documents, format: report.format, file: path)
@@ -85,7 +85,7 @@ extension Ingester {
     func problem(_ line: Int, _ message: String) {
       summary.invalid += 1
       if summary.problems.count < Ingester.problemLimit {
-        summary.problems.append(IngestProblem(file: path, line: line, message: message))
+        summary.problems.append(SourceProblem(file: path, line: line, message: message))
       }
     }
 

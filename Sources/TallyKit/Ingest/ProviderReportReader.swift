@@ -116,7 +116,7 @@ struct ProviderReportFile {
   var invalidRows = 0
   /// `next_page` of the last page when it says `has_more: true`: the report continues elsewhere.
   var continuation: String?
-  var problems: [IngestProblem] = []
+  var problems: [SourceProblem] = []
 }
 
 /// Reads Admin API report responses: one page, or several pages concatenated (one per line, or
@@ -202,7 +202,7 @@ enum ProviderReportReader {
       report.invalidRows += 1
       if report.problems.count < Ingester.problemLimit {
         report.problems.append(
-          IngestProblem(file: file, line: error.line, message: "\(error.path): \(error.message)"))
+          SourceProblem(file: file, line: error.line, message: "\(error.path): \(error.message)"))
       }
     }
     for page in pages(documents) {

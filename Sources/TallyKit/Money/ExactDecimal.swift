@@ -60,6 +60,16 @@ public enum ExactDecimal {
     return result
   }
 
+  /// `value` as an `Int` when it is a whole number an `Int` holds, else nil.
+  ///
+  /// The one Decimal-to-Int conversion: exact and the same on every platform, where
+  /// `NSDecimalNumber.intValue` truncates, and wraps out of range, by each Foundation's own path.
+  /// For the whole part of a fraction, pass `floor(value, scale: 0)`.
+  public static func wholeNumber(_ value: Decimal) -> Int? {
+    guard value == rounded(value, scale: 0) else { return nil }
+    return Int(plain(value))
+  }
+
   /// Rounds toward negative infinity to `scale` decimal places.
   public static func floor(_ value: Decimal, scale: Int) -> Decimal {
     var input = value

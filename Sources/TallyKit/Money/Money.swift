@@ -89,7 +89,7 @@ extension Exact {
     let floors = values.map { ExactDecimal.floor($0.decimal, scale: precision) }
     let floorSum = floors.reduce(Decimal(0), +)
     // Without `total`, the difference is a whole number of units between 0 and values.count.
-    let missingUnits = Int(ExactDecimal.plain((total - floorSum) / unit)) ?? 0
+    let missingUnits = ExactDecimal.wholeNumber((total - floorSum) / unit) ?? 0
     var result = floors
     guard missingUnits != 0, !values.isEmpty else { return result }
     // Remainders are computed once and compared as decimals (exact for terminating values, 38

@@ -308,22 +308,17 @@ public struct PriceBook: Sendable {
   }
 }
 
-/// Price tables that failed validation; every problem, in file and line order.
-public struct PriceTableErrors: Error, Sendable, CustomStringConvertible {
-  public let problems: [PricingProblem]
-  public var description: String { problems.map(\.description).joined(separator: "\n") }
-}
-
 extension PriceBook {
   /// The bundled tables plus user tables (`--pricing FILE`, given as file name and text), later
-  /// files overriding earlier ones. Throws every problem if any table does not validate.
-  public static func load(overrides sources: [(file: String, text: String)] = []) throws(PriceTableErrors)
+  /// files overriding earlier ones. Throws every problem, in file and line order, if any table
+  /// does not validate.
+  public static func load(overrides sources: [(file: String, text: String)] = []) throws(SourceProblems)
     -> PriceBook
   {
     let bundled = bundledTableSources.map { PriceTable.parse($0.text, file: $0.file) }
     let user = sources.map { PriceTable.parse($0.text, file: $0.file) }
     let problems = (bundled + user).flatMap(\.problems)
-    guard problems.isEmpty else { throw PriceTableErrors(problems: problems) }
+    guard problems.isEmpty else { throw SourceProblems(problems) }
     var book = PriceBook(bundled: bundled.flatMap(\.table.cards), overrides: user.flatMap(\.table.cards))
     book.sources =
       zip(bundledTableSources, bundled).map { PriceSource($0.0, table: $0.1.table, bundled: true) }
@@ -334,12 +329,12 @@ extension PriceBook {
 
 extension PriceBook {
   /// A book from tables given as text, bundled ones marked: the tables a month was closed with.
-  public static func load(tables: [(file: String, bundled: Bool, text: String)]) throws(PriceTableErrors)
+  public static func load(tables: [(file: String, bundled: Bool, text: String)]) throws(SourceProblems)
     -> PriceBook
   {
     let parsed = tables.map { PriceTable.parse($0.text, file: $0.file) }
     let problems = parsed.flatMap(\.problems)
-    guard problems.isEmpty else { throw PriceTableErrors(problems: problems) }
+    guard problems.isEmpty else { throw SourceProblems(problems) }
     var book = PriceBook(
       bundled: zip(tables, parsed).filter(\.0.bundled).flatMap(\.1.table.cards),
       overrides: zip(tables, parsed).filter { !$0.0.bundled }.flatMap(\.1.table.cards))

@@ -1,18 +1,5 @@
 import Foundation
 
-/// A problem in a price table, reported as `file:line: column NAME: what is wrong`.
-public struct PricingProblem: Error, Hashable, Sendable, CustomStringConvertible {
-  public let file: String
-  public let line: Int
-  public let column: String?
-  public let message: String
-
-  public var description: String {
-    if let column { return "\(file):\(line): column \(column): \(message)" }
-    return "\(file):\(line): \(message)"
-  }
-}
-
 /// The rows of one price table file (`pricing/<provider>.csv` or a `--pricing` file).
 public struct PriceTable: Sendable {
   public let file: String
@@ -33,23 +20,20 @@ public struct PriceTable: Sendable {
 
   /// Parses and validates a table. Returns every problem found; rows with problems are left out
   /// of `cards`, so callers must refuse to use a table whose problem list is not empty.
-  public static func parse(_ text: String, file: String) -> (table: PriceTable, problems: [PricingProblem]) {
-    var problems: [PricingProblem] = []
+  public static func parse(_ text: String, file: String) -> (table: PriceTable, problems: [SourceProblem]) {
+    var problems: [SourceProblem] = []
     let records: [CSVRecord]
     do {
-      records = try CSVReader.records(text)
+      records = try CSVReader.records(text, file: file)
     } catch {
-      return (
-        PriceTable(file: file, cards: []),
-        [PricingProblem(file: file, line: error.line, column: nil, message: error.message)]
-      )
+      return (PriceTable(file: file, cards: []), [error])
     }
     guard let header = records.first else {
       return (
         PriceTable(file: file, cards: []),
         [
-          PricingProblem(
-            file: file, line: 1, column: nil, message: "the file is empty; expected a header row")
+          SourceProblem(
+            file: file, line: 1, message: "the file is empty; expected a header row")
         ]
       )
     }
@@ -57,7 +41,7 @@ public struct PriceTable: Sendable {
     let missing = requiredColumns.filter { !columns.contains($0) }
     for name in missing {
       problems.append(
-        PricingProblem(
+        SourceProblem(
           file: file, line: header.line, column: name, message: "required column is missing from the header"))
     }
     guard missing.isEmpty else { return (PriceTable(file: file, cards: []), problems) }
@@ -67,8 +51,8 @@ public struct PriceTable: Sendable {
       var row = RowReader(file: file, record: record, columns: columns)
       guard record.fields.count == columns.count else {
         problems.append(
-          PricingProblem(
-            file: file, line: record.line, column: nil,
+          SourceProblem(
+            file: file, line: record.line,
             message: "expected \(columns.count) fields as in the header, found \(record.fields.count)"))
         continue
       }
@@ -83,8 +67,8 @@ public struct PriceTable: Sendable {
   }
 
   /// Overlapping periods of one model and tier, and aliases claimed by two models.
-  private static func consistencyProblems(_ cards: [RateCard], file: String) -> [PricingProblem] {
-    var problems: [PricingProblem] = []
+  private static func consistencyProblems(_ cards: [RateCard], file: String) -> [SourceProblem] {
+    var problems: [SourceProblem] = []
     for (index, card) in cards.enumerated() {
       for earlier in cards[..<index]
       where earlier.provider == card.provider && earlier.model == card.model
@@ -92,7 +76,7 @@ public struct PriceTable: Sendable {
         && earlier.overlaps(card)
       {
         problems.append(
-          PricingProblem(
+          SourceProblem(
             file: file, line: card.origin.line, column: "effective_from",
             message:
               "\(card.model) (tier \(card.tierLabel)) from \(card.effectiveFrom) to \(card.effectiveTo?.description ?? "open") overlaps line \(earlier.origin.line) (\(earlier.effectiveFrom) to \(earlier.effectiveTo?.description ?? "open")); end one period where the next begins"
@@ -108,7 +92,7 @@ public struct PriceTable: Sendable {
       for alias in card.aliases {
         if let owner = ownerOfName[card.provider + " " + alias], owner.model != card.model {
           problems.append(
-            PricingProblem(
+            SourceProblem(
               file: file, line: card.origin.line, column: "aliases",
               message:
                 "alias \"\(alias)\" already names \(owner.model) (line \(owner.origin.line)); a name must mean one model"
@@ -127,7 +111,7 @@ private struct RowReader {
   let file: String
   let record: CSVRecord
   let columns: [String]
-  var problems: [PricingProblem] = []
+  var problems: [SourceProblem] = []
 
   init(file: String, record: CSVRecord, columns: [String]) {
     self.file = file
@@ -141,7 +125,7 @@ private struct RowReader {
   }
 
   mutating func problem(_ column: String, _ message: String) {
-    problems.append(PricingProblem(file: file, line: record.line, column: column, message: message))
+    problems.append(SourceProblem(file: file, line: record.line, column: column, message: message))
   }
 
   mutating func required(_ column: String) -> String? {

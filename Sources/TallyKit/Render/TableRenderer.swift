@@ -134,7 +134,7 @@ enum TableRenderer {
   /// A horizontal bar in eighth blocks; any non-zero fraction shows at least a sliver.
   static func bar(_ fraction: Exact, width: Int) -> String {
     let eighths = (fraction * Exact(Decimal(width * 8))).decimal
-    var count = Int(ExactDecimal.plain(ExactDecimal.rounded(eighths, scale: 0))) ?? 0
+    var count = ExactDecimal.wholeNumber(ExactDecimal.rounded(eighths, scale: 0)) ?? 0
     count = min(max(count, fraction.isZero ? 0 : 1), width * 8)
     let partial = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"][count % 8]
     return String(repeating: "█", count: count / 8) + partial

@@ -170,7 +170,7 @@ public struct BudgetRow: Sendable {
 
   /// The largest whole number not above `value` (a small non-negative value).
   static func floor(_ value: Exact) -> Int {
-    var whole = Int(ExactDecimal.plain(ExactDecimal.floor(value.decimal, scale: 0))) ?? 0
+    var whole = ExactDecimal.wholeNumber(ExactDecimal.floor(value.decimal, scale: 0)) ?? 0
     // The decimal is exact only where the value terminates; settle the edge exactly.
     while Exact(Decimal(whole + 1)) <= value { whole += 1 }
     while Exact(Decimal(whole)) > value { whole -= 1 }

@@ -40,12 +40,6 @@ public struct BudgetLine: Sendable, Equatable {
   public var label: String { scope == .total ? "total" : "\(scope.rawValue) \(name)" }
 }
 
-/// A budget file that cannot be read, with every problem found.
-public struct BudgetFileError: Error, Sendable, CustomStringConvertible {
-  public let problems: [String]
-  public var description: String { problems.joined(separator: "\n") }
-}
-
 /// Monthly budgets read from `scope,name,monthly_budget_usd[,alert_pct]` CSV
 /// (`tally report budget --budgets`).
 public struct BudgetFile: Sendable {
@@ -67,19 +61,24 @@ public struct BudgetFile: Sendable {
   /// column); a scope of `tenant`, `job`, `model` (with a name) or `total` (without); a budget
   /// that is a plain decimal of zero or more; an alert percentage in (0, 1000], 100 when empty;
   /// each scope and name once. Every problem is listed as `file:line: column X: ...`.
-  public static func parse(_ text: String, file: String) throws(BudgetFileError) -> BudgetFile {
+  public static func parse(_ text: String, file: String) throws(SourceProblems) -> BudgetFile {
     let records: [CSVRecord]
     do {
-      records = try CSVReader.records(text)
+      records = try CSVReader.records(text, file: file)
     } catch {
-      throw BudgetFileError(problems: ["\(file):\(error.line): \(error.message)"])
+      throw SourceProblems(error)
     }
     let expectedHeader = columns.joined(separator: ",")
     guard let header = records.first else {
-      throw BudgetFileError(problems: ["\(file):1: the file is empty; expected the header \(expectedHeader)"])
+      throw SourceProblems(
+        SourceProblem(
+          file: file, line: 1, message: "the file is empty; expected the header \(expectedHeader)"))
     }
     let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-    var problems: [String] = []
+    var problems: [SourceProblem] = []
+    func headerProblem(_ column: String?, _ message: String) {
+      problems.append(SourceProblem(file: file, line: header.line, column: column, message: message))
+    }
     // A misspelt column would otherwise be ignored: say which known column it seems to mean.
     var meant: [String: String] = [:]
     for name in names where !columns.contains(name) {
@@ -91,80 +90,83 @@ public struct BudgetFile: Sendable {
     }
     for column in requiredColumns where !names.contains(column) {
       let hint = meant[column].map { "; rename the column \($0) to \(column)" } ?? ""
-      problems.append(
-        "\(file):\(header.line): column \(column): missing from the header; expected \(expectedHeader) (alert_pct may be left out)\(hint)"
-      )
+      headerProblem(
+        column,
+        "missing from the header; expected \(expectedHeader) (alert_pct may be left out)\(hint)")
     }
     if let name = meant["alert_pct"] {
-      problems.append(
-        "\(file):\(header.line): column \(name): not a budget file column; did you mean alert_pct?")
+      headerProblem(name, "not a budget file column; did you mean alert_pct?")
     }
-    guard problems.isEmpty else { throw BudgetFileError(problems: problems) }
-    let index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    guard problems.isEmpty, let scopeColumn = names.firstIndex(of: "scope"),
+      let nameColumn = names.firstIndex(of: "name"),
+      let budgetColumn = names.firstIndex(of: "monthly_budget_usd")
+    else { throw SourceProblems(problems) }
+    let alertColumn = names.firstIndex(of: "alert_pct")
 
     var lines: [BudgetLine] = []
     var seen: [String: Int] = [:]
     for record in records.dropFirst() {
-      let location = "\(file):\(record.line)"
+      func problem(_ column: String?, _ message: String) {
+        problems.append(SourceProblem(file: file, line: record.line, column: column, message: message))
+      }
       guard record.fields.count == names.count else {
-        problems.append(
-          "\(location): expected \(names.count) fields (\(names.joined(separator: ","))), found \(record.fields.count)"
-        )
+        problem(
+          nil,
+          "expected \(names.count) fields (\(names.joined(separator: ","))), found \(record.fields.count)")
         continue
       }
-      func field(_ column: String) -> String? {
-        index[column].map { record.fields[$0].trimmingCharacters(in: .whitespaces) }
-      }
+      func field(_ column: Int) -> String { record.fields[column].trimmingCharacters(in: .whitespaces) }
       let problemsBefore = problems.count
-      let scopeText = field("scope")!
+      let scopeText = field(scopeColumn)
       let scope = BudgetScope(rawValue: scopeText)
       if scope == nil {
         let scopes = BudgetScope.allCases.map(\.rawValue)
-        problems.append(
-          "\(location): column scope: \"\(scopeText)\" is not a scope; expected \(Suggestions.orList(scopes))"
+        problem(
+          "scope",
+          "\"\(scopeText)\" is not a scope; expected \(Suggestions.orList(scopes))"
             + Suggestions.phrase(for: scopeText, among: scopes))
       }
-      let name = field("name")!
+      let name = field(nameColumn)
       if let scope {
         if scope == .total, !name.isEmpty {
-          problems.append(
-            "\(location): column name: \"\(name)\" given for scope total; a total budget covers all usage: leave the name empty"
+          problem(
+            "name", "\"\(name)\" given for scope total; a total budget covers all usage: leave the name empty"
           )
         } else if scope != .total, name.isEmpty {
-          problems.append(
-            "\(location): column name: empty; a \(scope.rawValue) budget names the \(scope.rawValue)")
+          problem("name", "empty; a \(scope.rawValue) budget names the \(scope.rawValue)")
         }
       }
-      let budgetText = field("monthly_budget_usd")!
+      let budgetText = field(budgetColumn)
       let budget = Money(parsing: budgetText)
       if budgetText.isEmpty {
-        problems.append(
-          "\(location): column monthly_budget_usd: empty; every line gives a monthly budget in dollars")
+        problem("monthly_budget_usd", "empty; every line gives a monthly budget in dollars")
       } else if budget == nil {
-        problems.append(
-          "\(location): column monthly_budget_usd: \"\(budgetText)\" is not a decimal number; write dollars like 1500 or 1234.56, without $ or thousands separators"
+        problem(
+          "monthly_budget_usd",
+          "\"\(budgetText)\" is not a decimal number; write dollars like 1500 or 1234.56, without $ or thousands separators"
         )
-      } else if budget! < .zero {
-        problems.append(
-          "\(location): column monthly_budget_usd: \(budgetText) is negative; a budget is zero or more")
+      } else if let budget, budget < .zero {
+        problem("monthly_budget_usd", "\(budgetText) is negative; a budget is zero or more")
       }
       var alertPercent: Exact = 100
-      if let alertText = field("alert_pct"), !alertText.isEmpty {
+      if let alertText = alertColumn.map(field), !alertText.isEmpty {
         if let value = ExactDecimal.parse(alertText), value > 0, value <= 1000 {
           alertPercent = Exact(value)
         } else {
-          problems.append(
-            "\(location): column alert_pct: \"\(alertText)\" is not a percentage above 0 and at most 1000; write 80 to alert at 80% of the budget, or leave it empty for 100"
+          problem(
+            "alert_pct",
+            "\"\(alertText)\" is not a percentage above 0 and at most 1000; write 80 to alert at 80% of the budget, or leave it empty for 100"
           )
         }
       }
       guard problems.count == problemsBefore, let scope, let budget else { continue }
       let key = scope.rawValue + "\u{1F}" + name
       if let first = seen[key] {
-        problems.append(
-          scope == .total
-            ? "\(location): column scope: the total already has a budget on line \(first)"
-            : "\(location): column name: \(scope.rawValue) \"\(name)\" already has a budget on line \(first)")
+        if scope == .total {
+          problem("scope", "the total already has a budget on line \(first)")
+        } else {
+          problem("name", "\(scope.rawValue) \"\(name)\" already has a budget on line \(first)")
+        }
         continue
       }
       seen[key] = record.line
@@ -173,11 +175,9 @@ public struct BudgetFile: Sendable {
           scope: scope, name: name, monthlyBudget: budget, alertPercent: alertPercent, line: record.line))
     }
     if problems.isEmpty, lines.isEmpty {
-      problems.append(
-        "\(file):\(header.line): no budget under the header; add lines such as tenant,acme,500,80 or total,,2000"
-      )
+      headerProblem(nil, "no budget under the header; add lines such as tenant,acme,500,80 or total,,2000")
     }
-    guard problems.isEmpty else { throw BudgetFileError(problems: problems) }
+    guard problems.isEmpty else { throw SourceProblems(problems) }
     return BudgetFile(lines: lines, file: file)
   }
 }

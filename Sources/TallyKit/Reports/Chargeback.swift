@@ -1,11 +1,5 @@
 import Foundation
 
-/// A revenue file (`tenant,revenue_usd`) that cannot be read, with every problem found.
-public struct RevenueFileError: Error, Sendable, CustomStringConvertible {
-  public let problems: [String]
-  public var description: String { problems.joined(separator: "\n") }
-}
-
 /// Revenue per tenant for one calendar month, read from `tenant,revenue_usd` CSV.
 public struct RevenueFile: Sendable {
   /// Tenant → revenue, in file order.
@@ -20,59 +14,65 @@ public struct RevenueFile: Sendable {
 
   /// Parses the file strictly: a header naming `tenant` and `revenue_usd` (other columns are
   /// ignored), one line per tenant, plain non-negative decimals, no tenant twice.
-  public static func parse(_ text: String, file: String) throws(RevenueFileError) -> RevenueFile {
+  public static func parse(_ text: String, file: String) throws(SourceProblems) -> RevenueFile {
     let records: [CSVRecord]
     do {
-      records = try CSVReader.records(text)
+      records = try CSVReader.records(text, file: file)
     } catch {
-      throw RevenueFileError(problems: ["\(file):\(error.line): \(error.message)"])
+      throw SourceProblems(error)
     }
     guard let header = records.first else {
-      throw RevenueFileError(problems: [
-        "\(file):1: the file is empty; expected the header tenant,revenue_usd"
-      ])
+      throw SourceProblems(
+        SourceProblem(
+          file: file, line: 1, message: "the file is empty; expected the header tenant,revenue_usd"))
     }
     let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
     guard let tenantColumn = names.firstIndex(of: "tenant"),
       let revenueColumn = names.firstIndex(of: "revenue_usd")
     else {
-      throw RevenueFileError(problems: [
-        "\(file):\(header.line): expected a header with the columns tenant and revenue_usd, found \(names.joined(separator: ","))"
-      ])
+      throw SourceProblems(
+        SourceProblem(
+          file: file, line: header.line,
+          message:
+            "expected a header with the columns tenant and revenue_usd, found \(names.joined(separator: ","))"
+        ))
     }
-    var problems: [String] = []
+    var problems: [SourceProblem] = []
     var revenue: [(tenant: String, amount: Money)] = []
     var lines: [String: Int] = [:]
     for record in records.dropFirst() {
-      let location = "\(file):\(record.line)"
+      func problem(_ column: String?, _ message: String) {
+        problems.append(SourceProblem(file: file, line: record.line, column: column, message: message))
+      }
       guard record.fields.count == names.count else {
-        problems.append("\(location): expected \(names.count) fields, found \(record.fields.count)")
+        problem(nil, "expected \(names.count) fields, found \(record.fields.count)")
         continue
       }
       let tenant = record.fields[tenantColumn].trimmingCharacters(in: .whitespaces)
       let text = record.fields[revenueColumn].trimmingCharacters(in: .whitespaces)
       guard !tenant.isEmpty else {
-        problems.append("\(location): column tenant: empty; every line names a tenant")
+        problem("tenant", "empty; every line names a tenant")
         continue
       }
       guard let amount = Money(parsing: text) else {
-        problems.append(
-          "\(location): column revenue_usd: \"\(text)\" is not a decimal number; write dollars like 1234.56, without $ or thousands separators"
+        problem(
+          "revenue_usd",
+          "\"\(text)\" is not a decimal number; write dollars like 1234.56, without $ or thousands separators"
         )
         continue
       }
       guard !(amount < .zero) else {
-        problems.append("\(location): column revenue_usd: \(text) is negative; revenue is zero or more")
+        problem("revenue_usd", "\(text) is negative; revenue is zero or more")
         continue
       }
       if let first = lines[tenant] {
-        problems.append("\(location): column tenant: \"\(tenant)\" already has revenue on line \(first)")
+        problem("tenant", "\"\(tenant)\" already has revenue on line \(first)")
         continue
       }
       lines[tenant] = record.line
       revenue.append((tenant, amount))
     }
-    guard problems.isEmpty else { throw RevenueFileError(problems: problems) }
+    guard problems.isEmpty else { throw SourceProblems(problems) }
     return RevenueFile(revenue: revenue, file: file, month: monthInName(file))
   }
 
@@ -98,9 +98,7 @@ public struct RevenueFile: Sendable {
   /// names no month is taken for the window's month, with a warning. Returns the warnings.
   public func checkPeriod(_ window: ReportWindow, report: String) throws(ReportError) -> [String] {
     let windowMonth = window.wholeMonth
-    let covers =
-      window.from.flatMap { from in window.to.map { "\(from) to \($0) (\(window.days!) days)" } }
-      ?? window.description
+    let covers = window.coverage
     guard let month else {
       guard let windowMonth else {
         throw ReportError(
@@ -113,8 +111,7 @@ public struct RevenueFile: Sendable {
     }
     guard windowMonth == month else {
       let fix =
-        windowMonth == nil
-        ? "give --month \(month)" : "give --month \(month), or the revenue file for \(windowMonth!)"
+        windowMonth.map { "give --month \(month), or the revenue file for \($0)" } ?? "give --month \(month)"
       throw ReportError(
         "--revenue: \(file) is revenue for \(month), and \(report) covers \(covers); margins compare the same month of revenue and cost: \(fix)"
       )

@@ -64,7 +64,7 @@ public struct EstimateReport: Hashable, Sendable {
   ///
   /// An unknown model, or a model with no rate in force on `at`, is an error naming the
   /// workload, model and date; estimates never price anything at zero.
-  public static func build(_ file: ScenarioFile, prices: PriceBook, at: CivilDate) throws(ScenarioFileError)
+  public static func build(_ file: ScenarioFile, prices: PriceBook, at: CivilDate) throws(SourceProblem)
     -> EstimateReport
   {
     var rows: [EstimateRow] = []

@@ -89,7 +89,7 @@ public struct OpportunitiesReport: Sendable {
     for line in try ScenarioLine.ledger(
       ledger, prices: prices, window: window, filter: filter, keeping: Set(by.map(\.rawValue)))
     {
-      let requests = NSDecimalNumber(decimal: line.requests.decimal).intValue
+      let requests = ExactDecimal.wholeNumber(ExactDecimal.floor(line.requests.decimal, scale: 0)) ?? 0
       let card: RateCard
       let paid: Cost
       do throws(Unpriced) {

@@ -9,8 +9,8 @@ public struct ChargebackPolicyOptions: Sendable {
 
 extension ClosePolicy {
   /// The options the policy stands for: the stored shared-costs text parsed again.
-  public func options() throws(SharedCostsFileError) -> ChargebackPolicyOptions {
-    let sharedCosts = try sharedCostsText.map { text throws(SharedCostsFileError) in
+  public func options() throws(SourceProblems) -> ChargebackPolicyOptions {
+    let sharedCosts = try sharedCostsText.map { text throws(SourceProblems) in
       try SharedCostsFile.parse(text, file: sharedCostsFile ?? "shared costs")
     }
     let markup = markupPercent.flatMap { text in

@@ -1,11 +1,5 @@
 import Foundation
 
-/// A shared-costs file that cannot be read, or cannot be applied, with every problem found.
-public struct SharedCostsFileError: Error, Sendable, CustomStringConvertible {
-  public let problems: [String]
-  public var description: String { problems.joined(separator: "\n") }
-}
-
 /// Monthly fixed costs to allocate to tenants (`--shared-costs`): CSV with the header
 /// `name,amount_usd,method,weights`, one line per cost.
 ///
@@ -23,40 +17,43 @@ public struct SharedCostsFile: Sendable {
   static let columns = ["name", "amount_usd", "method", "weights"]
 
   /// Parses the file strictly, listing every problem as `file:line: column X: what is wrong`.
-  public static func parse(_ text: String, file: String) throws(SharedCostsFileError) -> SharedCostsFile {
+  public static func parse(_ text: String, file: String) throws(SourceProblems) -> SharedCostsFile {
     let records: [CSVRecord]
     do {
-      records = try CSVReader.records(text)
+      records = try CSVReader.records(text, file: file)
     } catch {
-      throw SharedCostsFileError(problems: ["\(file):\(error.line): \(error.message)"])
+      throw SourceProblems(error)
     }
     let expected = columns.joined(separator: ",")
     guard let header = records.first else {
-      throw SharedCostsFileError(problems: ["\(file):1: the file is empty; expected the header \(expected)"])
+      throw SourceProblems(
+        SourceProblem(file: file, line: 1, message: "the file is empty; expected the header \(expected)"))
     }
     let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
-    let positions = columns.map { names.firstIndex(of: $0) }
-    guard positions.allSatisfy({ $0 != nil }) else {
-      throw SharedCostsFileError(problems: [
-        "\(file):\(header.line): expected a header with the columns \(expected), found \(names.joined(separator: ","))"
-      ])
+    guard let nameColumn = names.firstIndex(of: "name"),
+      let amountColumn = names.firstIndex(of: "amount_usd"),
+      let methodColumn = names.firstIndex(of: "method"), let weightsColumn = names.firstIndex(of: "weights")
+    else {
+      throw SourceProblems(
+        SourceProblem(
+          file: file, line: header.line,
+          message: "expected a header with the columns \(expected), found \(names.joined(separator: ","))"))
     }
-    let (nameColumn, amountColumn, methodColumn, weightsColumn) = (
-      positions[0]!, positions[1]!, positions[2]!, positions[3]!
-    )
-    var problems: [String] = []
+    var problems: [SourceProblem] = []
     var policies: [AllocationPolicy] = []
     var slugLines: [String: (line: Int, name: String)] = [:]
     for record in records.dropFirst() {
-      let location = "\(file):\(record.line)"
       guard record.fields.count == names.count else {
-        problems.append("\(location): expected \(names.count) fields, found \(record.fields.count)")
+        problems.append(
+          SourceProblem(
+            file: file, line: record.line,
+            message: "expected \(names.count) fields, found \(record.fields.count)"))
         continue
       }
       func field(_ index: Int) -> String { record.fields[index].trimmingCharacters(in: .whitespaces) }
       let lineProblemsBefore = problems.count
       func problem(_ column: String, _ text: String) {
-        problems.append("\(location): column \(column): \(text)")
+        problems.append(SourceProblem(file: file, line: record.line, column: column, message: text))
       }
 
       let name = field(nameColumn)
@@ -86,7 +83,7 @@ public struct SharedCostsFile: Sendable {
           "amount_usd",
           "\"\(amountText)\" is not a decimal number; write dollars like 1234.56, without $ or thousands separators"
         )
-      } else if amount! < .zero {
+      } else if let amount, amount < .zero {
         problem("amount_usd", "\(amountText) is negative; a shared cost is zero or more")
       }
 
@@ -175,16 +172,14 @@ public struct SharedCostsFile: Sendable {
         AllocationPolicy(
           name: name, column: column, amount: amount, method: method, weights: weights, line: record.line))
     }
-    guard problems.isEmpty else { throw SharedCostsFileError(problems: problems) }
+    guard problems.isEmpty else { throw SourceProblems(problems) }
     return SharedCostsFile(policies: policies, file: file, month: RevenueFile.monthInName(file))
   }
 
   /// Checks that the report covers one whole calendar month (shared costs are monthly amounts),
   /// and the month the file's name gives, if any.
   public func checkPeriod(_ window: ReportWindow, report: String) throws(ReportError) {
-    let covers =
-      window.from.flatMap { from in window.to.map { "\(from) to \($0) (\(window.days!) days)" } }
-      ?? window.description
+    let covers = window.coverage
     guard let windowMonth = window.wholeMonth else {
       throw ReportError(
         "--shared-costs: \(file) holds monthly amounts, and \(report) covers \(covers): give --month \(month ?? "YYYY-MM")"

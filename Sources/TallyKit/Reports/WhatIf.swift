@@ -155,7 +155,7 @@ public struct WhatIfReport: Sendable {
   /// Applies `file`'s changes to `lines` and prices both sides per group.
   ///
   /// Throws `ReportError` for groupings the baseline cannot give (a usage error) and
-  /// `ScenarioFileError` for a change that cannot be applied or priced (bad input).
+  /// `SourceProblem` for a change that cannot be applied or priced (bad input).
   public static func build(
     file: ScenarioFile, lines: [ScenarioLine], baseline: WhatIfBaseline, by: [WhatIfDimension],
     prices: PriceBook, revenue: RevenueFile? = nil, filter: ReportFilter = ReportFilter()
@@ -201,11 +201,12 @@ public struct WhatIfReport: Sendable {
           if case .noRateInForce = reason {
             message += "; give --at DATE to price the whole baseline at a date when it has rates"
           }
-          throw ScenarioFileError(file: file.file, line: change.line(of: "to"), message: message)
+          throw SourceProblem(file: file.file, line: change.line(of: "to"), message: message)
         }
       }
       guard let baselineCost, scenarioCosts.count == outcome.parts.count else {
-        let requests = NSDecimalNumber(decimal: outcome.baseline.requests.decimal).intValue
+        let requests =
+          ExactDecimal.wholeNumber(ExactDecimal.floor(outcome.baseline.requests.decimal, scale: 0)) ?? 0
         rows[baselineKey, default: WhatIfRow(values: baselineKey)].unpricedRequests += requests
         unpricedModels[outcome.baseline.model, default: 0] += requests
         continue

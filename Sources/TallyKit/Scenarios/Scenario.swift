@@ -44,7 +44,8 @@ public struct ScenarioLine: Hashable, Sendable {
     if let requestInput {
       // Round up: a request of 200,000.4 tokens of input is over the 200,000 threshold.
       let whole = ExactDecimal.rounded(requestInput.decimal, scale: 0)
-      let value = NSDecimalNumber(decimal: whole).intValue
+      // Beyond an Int, it is beyond every tier.
+      guard let value = ExactDecimal.wholeNumber(whole) else { return Int.max }
       return Exact(Decimal(value)) < requestInput ? value + 1 : value
     }
     return sizeClass
@@ -92,7 +93,7 @@ extension ScenarioLine {
   ///
   /// A model the price table does not know, or with no rate in force on `at`, is an error naming
   /// the workload, model and date.
-  public static func monthly(_ file: ScenarioFile, at: CivilDate, prices: PriceBook) throws(ScenarioFileError)
+  public static func monthly(_ file: ScenarioFile, at: CivilDate, prices: PriceBook) throws(SourceProblem)
     -> [ScenarioLine]
   {
     var lines: [ScenarioLine] = []
@@ -186,14 +187,15 @@ public struct Scenario: Sendable {
   /// know, a selector that matches no usage at its point in the chain. Warnings: a move-to-batch
   /// whose selected traffic is all batch already, or whose model has no batch rate (that traffic
   /// stays sync).
-  public func apply(to lines: [ScenarioLine], prices: PriceBook) throws(ScenarioFileError) -> (
+  public func apply(to lines: [ScenarioLine], prices: PriceBook) throws(SourceProblem) -> (
     outcomes: [ScenarioOutcome], warnings: [String]
   ) {
     var outcomes = lines.map { ScenarioOutcome(baseline: $0, parts: [ScenarioPart(line: $0)]) }
     var warnings: [String] = []
     for change in changes {
       let selector = resolved(change.selector, prices: prices)
-      var target: ResolvedModel?
+      // Bound before `transform`: a switch to an unknown model fails before any part changes.
+      let target: ResolvedModel?
       if case .switchModel(let to, _) = change.kind {
         guard let model = prices.resolve(to) else {
           throw error(
@@ -202,6 +204,8 @@ public struct Scenario: Sendable {
           )
         }
         target = model
+      } else {
+        target = nil
       }
       var matched = false
       var moved = false
@@ -232,8 +236,9 @@ public struct Scenario: Sendable {
           staying.line = part.line.scaled(by: 1 - share)
           return [staying, changed]
         case .switchModel(_, let ratio):
-          changed.line.model = target!.id
-          changed.line.provider = target!.provider
+          guard let target else { return [part] }
+          changed.line.model = target.id
+          changed.line.provider = target.provider
           changed.switchedBy = change.number
           if let ratio {
             changed.line.usage.tokens = part.line.usage.tokens * ratio
@@ -277,10 +282,12 @@ public struct Scenario: Sendable {
     return (outcomes, warnings)
   }
 
-  private func location(_ change: ScenarioChange) -> String { "\(file):\(change.line)" }
+  private func location(_ change: ScenarioChange) -> FileLocation {
+    FileLocation(file: file, line: change.line)
+  }
 
-  private func error(_ change: ScenarioChange, key: String, _ message: String) -> ScenarioFileError {
-    ScenarioFileError(file: file, line: change.line(of: key), message: "\(change.label): \(message)")
+  private func error(_ change: ScenarioChange, key: String, _ message: String) -> SourceProblem {
+    SourceProblem(file: file, line: change.line(of: key), message: "\(change.label): \(message)")
   }
 
   /// The selector with model names as the price table's canonical ids, so aliases match.

@@ -96,12 +96,12 @@ extension Exact {
 
 extension Reader {
   /// A `[[change]]` table: `kind`, an optional `where`, and the kind's own keys, each checked.
-  func change(_ table: TOMLTable, position: Int) throws(ScenarioFileError) -> ScenarioChange {
+  func change(_ table: TOMLTable, position: Int) throws(SourceProblem) -> ScenarioChange {
     let numbered = "change \(position): "
     let kindName = try required(
       try string(table, "kind", context: numbered), table, "kind", context: numbered)
     let context = "change \(position) (\(kindName)): "
-    func fraction(_ key: String) throws(ScenarioFileError) -> Exact? {
+    func fraction(_ key: String) throws(SourceProblem) -> Exact? {
       guard let value = try number(table, key, context: context) else { return nil }
       guard value >= 0, value <= 1 else {
         throw fail(
@@ -111,7 +111,7 @@ extension Reader {
       }
       return Exact(value)
     }
-    func positive(_ key: String, allowZero: Bool) throws(ScenarioFileError) -> Exact? {
+    func positive(_ key: String, allowZero: Bool) throws(SourceProblem) -> Exact? {
       guard let value = try number(table, key, context: context) else { return nil }
       guard allowZero ? value >= 0 : value > 0 else {
         throw fail(
@@ -122,7 +122,7 @@ extension Reader {
       return Exact(value)
     }
 
-    func allow(_ own: String...) throws(ScenarioFileError) {
+    func allow(_ own: String...) throws(SourceProblem) {
       try checkKeys(table, allowed: ["kind", "where"] + own, context: context)
     }
     let kind: ChangeKind
@@ -163,7 +163,7 @@ extension Reader {
   }
 
   /// `where = { job = "summarize", tenant = ["acme", "globex"] }`.
-  func selector(_ table: TOMLTable, context: String) throws(ScenarioFileError) -> Selector {
+  func selector(_ table: TOMLTable, context: String) throws(SourceProblem) -> Selector {
     guard let value = table["where"] else { return Selector() }
     let line = table.line(of: "where") ?? table.line
     guard case .table(let conditions) = value else {

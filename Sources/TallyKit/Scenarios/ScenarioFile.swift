@@ -1,13 +1,5 @@
 import Foundation
 
-/// A problem in a workload or scenario file: `file:line: what is wrong`.
-public struct ScenarioFileError: Error, Hashable, Sendable, CustomStringConvertible {
-  public let file: String
-  public let line: Int
-  public let message: String
-  public var description: String { "\(file):\(line): \(message)" }
-}
-
 /// How often a workload's `requests` happen.
 public enum Period: String, Sendable, CaseIterable {
   case day, week, month
@@ -55,12 +47,12 @@ public struct ScenarioFile: Sendable {
   /// The `[[change]]` entries in file order, for `tally whatif`.
   public let changes: [ScenarioChange]
 
-  public static func parse(_ text: String, file: String) throws(ScenarioFileError) -> ScenarioFile {
+  public static func parse(_ text: String, file: String) throws(SourceProblem) -> ScenarioFile {
     let root: TOMLTable
     do {
       root = try TOML.parse(text)
     } catch {
-      throw ScenarioFileError(file: file, line: error.line, message: error.message)
+      throw SourceProblem(file: file, line: error.line, message: error.message)
     }
     let reader = Reader(file: file)
     return try reader.scenarioFile(root)
@@ -70,7 +62,7 @@ public struct ScenarioFile: Sendable {
 extension ScenarioFile {
   /// The rate card that prices one request of `workload` on `at`; a model the price table does
   /// not know, or with no rate in force then, is an error naming the workload, model and date.
-  public func card(for workload: Workload, at: CivilDate, prices: PriceBook) throws(ScenarioFileError)
+  public func card(for workload: Workload, at: CivilDate, prices: PriceBook) throws(SourceProblem)
     -> RateCard
   {
     switch prices.card(
@@ -78,7 +70,7 @@ extension ScenarioFile {
     {
     case .success(let card): return card
     case .failure(let reason):
-      throw ScenarioFileError(
+      throw SourceProblem(
         file: file, line: workload.modelLine, message: "workload \"\(workload.name)\": \(reason)")
     }
   }
@@ -88,11 +80,11 @@ extension ScenarioFile {
 struct Reader {
   let file: String
 
-  func fail(_ line: Int, _ message: String) -> ScenarioFileError {
-    ScenarioFileError(file: file, line: line, message: message)
+  func fail(_ line: Int, _ message: String) -> SourceProblem {
+    SourceProblem(file: file, line: line, message: message)
   }
 
-  func checkKeys(_ table: TOMLTable, allowed: [String], context: String) throws(ScenarioFileError) {
+  func checkKeys(_ table: TOMLTable, allowed: [String], context: String) throws(SourceProblem) {
     for key in table.keys where !allowed.contains(key) {
       throw fail(
         table.line(of: key) ?? table.line,
@@ -100,7 +92,7 @@ struct Reader {
     }
   }
 
-  func number(_ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> Decimal? {
+  func number(_ table: TOMLTable, _ key: String, context: String) throws(SourceProblem) -> Decimal? {
     switch table[key] {
     case nil: return nil
     case .integer(let value): return Decimal(value)
@@ -109,7 +101,7 @@ struct Reader {
     }
   }
 
-  func nonNegative(_ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> Decimal? {
+  func nonNegative(_ table: TOMLTable, _ key: String, context: String) throws(SourceProblem) -> Decimal? {
     guard let value = try number(table, key, context: context) else { return nil }
     guard value >= 0 else {
       throw fail(table.line(of: key) ?? table.line, "\(context)\(key): \(value) is negative")
@@ -117,7 +109,7 @@ struct Reader {
     return value
   }
 
-  func tokens(_ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> Int? {
+  func tokens(_ table: TOMLTable, _ key: String, context: String) throws(SourceProblem) -> Int? {
     switch table[key] {
     case nil: return nil
     case .integer(let value) where value >= 0: return value
@@ -133,7 +125,7 @@ struct Reader {
     }
   }
 
-  func string(_ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError) -> String? {
+  func string(_ table: TOMLTable, _ key: String, context: String) throws(SourceProblem) -> String? {
     switch table[key] {
     case nil: return nil
     case .string(let value): return value
@@ -141,14 +133,14 @@ struct Reader {
     }
   }
 
-  func required<T>(_ value: T?, _ table: TOMLTable, _ key: String, context: String) throws(ScenarioFileError)
+  func required<T>(_ value: T?, _ table: TOMLTable, _ key: String, context: String) throws(SourceProblem)
     -> T
   {
     guard let value else { throw fail(table.line, "\(context)\(key) is required") }
     return value
   }
 
-  func tables(_ root: TOMLTable, _ key: String) throws(ScenarioFileError) -> [TOMLTable] {
+  func tables(_ root: TOMLTable, _ key: String) throws(SourceProblem) -> [TOMLTable] {
     switch root[key] {
     case nil: return []
     case .array(let items):
@@ -164,7 +156,7 @@ struct Reader {
     }
   }
 
-  func scenarioFile(_ root: TOMLTable) throws(ScenarioFileError) -> ScenarioFile {
+  func scenarioFile(_ root: TOMLTable) throws(SourceProblem) -> ScenarioFile {
     try checkKeys(root, allowed: ["days_per_month", "workload", "finance", "change"], context: "")
     let daysPerMonth = try number(root, "days_per_month", context: "") ?? 30
     guard daysPerMonth > 0 else {
@@ -198,12 +190,12 @@ struct Reader {
     }
     return ScenarioFile(
       file: file, daysPerMonth: daysPerMonth, workloads: workloads, finance: finance,
-      changes: try tables(root, "change").enumerated().map { (index, table) throws(ScenarioFileError) in
+      changes: try tables(root, "change").enumerated().map { (index, table) throws(SourceProblem) in
         try change(table, position: index + 1)
       })
   }
 
-  func workload(_ table: TOMLTable) throws(ScenarioFileError) -> Workload {
+  func workload(_ table: TOMLTable) throws(SourceProblem) -> Workload {
     let keys = [
       "name", "model", "requests", "per", "input_tokens", "output_tokens", "cache_read_tokens",
       "cache_write_tokens", "mode", "tenant", "job",

@@ -1,13 +1,5 @@
 import Foundation
 
-/// A problem in the config file: `file:line: what is wrong`.
-public struct ConfigFileError: Error, Hashable, Sendable, CustomStringConvertible {
-  public let file: String
-  public let line: Int
-  public let message: String
-  public var description: String { "\(file):\(line): \(message)" }
-}
-
 /// The user's defaults (`config.toml`), parsed from text; the CLI finds and reads the file.
 ///
 /// ```
@@ -38,15 +30,15 @@ public struct ConfigFile: Hashable, Sendable {
     self.lines = [:]
   }
 
-  public static func parse(_ text: String, file: String) throws(ConfigFileError) -> ConfigFile {
+  public static func parse(_ text: String, file: String) throws(SourceProblem) -> ConfigFile {
     let root: TOMLTable
     do {
       root = try TOML.parse(text)
     } catch {
-      throw ConfigFileError(file: file, line: error.line, message: error.message)
+      throw SourceProblem(file: file, line: error.line, message: error.message)
     }
-    func fail(_ line: Int, _ message: String) -> ConfigFileError {
-      ConfigFileError(file: file, line: line, message: message)
+    func fail(_ line: Int, _ message: String) -> SourceProblem {
+      SourceProblem(file: file, line: line, message: message)
     }
     let known = "the config file has the section [csv] (keys bom, delimiter, decimal_comma)"
     var csv = CSVSettings()
