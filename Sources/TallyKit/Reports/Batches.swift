@@ -14,7 +14,10 @@ public struct BatchRow: Sendable {
   /// Every result line of the batch, whatever its outcome.
   public var requests: Int { counts.values.reduce(0, +) }
 
-  public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+  /// Both costs as a pair; nil unless both are known.
+  public var costs: Cost? { listCost.flatMap { list in cost.map { Cost(list: list, actual: $0) } } }
+
+  public var batchSavings: Money? { costs?.batchSavings }
 
   /// Minutes from created to ended; nil unless both are known.
   public var turnaroundMinutes: Exact? {
@@ -32,14 +35,12 @@ public struct BatchesReport: Sendable {
   public let unpricedModels: [String: Int]
 
   public var totals: BatchRow {
-    var total = BatchRow(batch: "Total")
-    for row in rows {
+    rows.reduce(into: BatchRow(batch: "Total")) { total, row in
       total.counts.merge(row.counts, uniquingKeysWith: +)
       total.unpricedRequests += row.unpricedRequests
-      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
-      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
+      total.cost += row.cost
+      total.listCost += row.listCost
     }
-    return total
   }
 
   /// Batches with requests in the window (a batch's results are dated by its creation).

@@ -294,7 +294,3 @@ public struct BudgetReport: Sendable {
   /// Lines for stderr: unpriced models, and budget names the ledger does not know.
   public var warnings: [String] { unpricedWarnings(unpricedModels) + providerWarnings + nameWarnings }
 }
-
-extension Money {
-  fileprivate static func += (lhs: inout Money, rhs: Money) { lhs = lhs + rhs }
-}

@@ -287,7 +287,7 @@ public struct ChargebackReport: Sendable {
     }
     var adjusted: [String: Money] = [:]
     for adjustment in adjustments {
-      adjusted[adjustment.tenant] = (adjusted[adjustment.tenant] ?? .zero) + adjustment.amount
+      adjusted[adjustment.tenant] += adjustment.amount
       if rows[adjustment.tenant] == nil {
         rows[adjustment.tenant] = ChargebackRow(tenant: adjustment.tenant, cost: .zero)
       }

@@ -58,8 +58,8 @@ public struct PriceChangeBill: Sendable {
       total.requests += row.requests
       total.oldUnpriced += row.oldUnpriced
       total.newUnpriced += row.newUnpriced
-      if let cost = row.oldCost { total.oldCost = (total.oldCost ?? .zero) + cost }
-      if let cost = row.newCost { total.newCost = (total.newCost ?? .zero) + cost }
+      total.oldCost += row.oldCost
+      total.newCost += row.newCost
     }
     return total
   }

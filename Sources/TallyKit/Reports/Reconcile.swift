@@ -114,11 +114,9 @@ public struct ReconcileReport: Sendable {
       // `build` checked that these sums fit.
       total.ledgerTokens += row.ledgerTokens
       total.providerTokens += row.providerTokens
-      if let cost = row.ledgerCost { total.ledgerCost = total.ledgerCost! + cost }
-      if let cost = row.providerCost { total.providerCost = (total.providerCost ?? .zero) + cost }
-      if let cost = row.providerListCost {
-        total.providerListCost = (total.providerListCost ?? .zero) + cost
-      }
+      total.ledgerCost += row.ledgerCost
+      total.providerCost += row.providerCost
+      total.providerListCost += row.providerListCost
     }
     return total
   }

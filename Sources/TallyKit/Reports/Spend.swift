@@ -152,7 +152,13 @@ public struct SpendRow: Sendable {
   public var cost: Money?
   public var unpricedRequests = 0
 
-  public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+  /// Both costs as a pair; nil unless both are known. Setting it sets both.
+  public var costs: Cost? {
+    get { listCost.flatMap { list in cost.map { Cost(list: list, actual: $0) } } }
+    set { (listCost, cost) = (newValue?.list, newValue?.actual) }
+  }
+
+  public var batchSavings: Money? { costs?.batchSavings }
 
   /// Adds another row's counts and costs (a cost stays nil only while every row's is).
   mutating func add(_ row: SpendRow) {
@@ -160,8 +166,8 @@ public struct SpendRow: Sendable {
     tokens = tokens + row.tokens
     webSearches += row.webSearches
     unpricedRequests += row.unpricedRequests
-    if let list = row.listCost { listCost = (listCost ?? .zero) + list }
-    if let cost = row.cost { self.cost = (self.cost ?? .zero) + cost }
+    listCost += row.listCost
+    cost += row.cost
   }
 }
 
@@ -248,10 +254,7 @@ public struct SpendReport: Sendable {
     }
     let sorted = rows.values.map { sums in
       var row = sums.row
-      if sums.priced {
-        let cost = sums.cost.cost
-        (row.listCost, row.cost) = (cost.list, cost.actual)
-      }
+      if sums.priced { row.costs = sums.cost.cost }
       return row
     }.filter { $0.requests != 0 || !Usage(tokens: $0.tokens, webSearches: $0.webSearches).isEmpty }
       .sorted { $0.values.lexicographicallyPrecedes($1.values) }

@@ -97,7 +97,7 @@ public struct WhatIfReport: Sendable {
       total.worstScenarioCost = total.worstScenarioCost + row.worstScenarioCost
       total.unpricedRequests += row.unpricedRequests
       total.priced = total.priced || row.priced
-      if let revenue = row.revenue { total.revenue = (total.revenue ?? .zero) + revenue }
+      total.revenue += row.revenue
     }
     if hasRevenue, total.revenue == nil { total.revenue = .zero }
     return total
