@@ -49,7 +49,7 @@ public struct BatchesReport: Sendable {
   ) throws -> BatchesReport {
     let objects = try ledger.batches()
     var rows: [String: BatchRow] = [:]
-    let counts = try ledger.statusCounts(by: "batch_id", window: window, filter: filter, prices: prices)
+    let counts = try ledger.statusCounts(by: .batchID, window: window, filter: filter, prices: prices)
     for (batch, counts) in counts where !batch.isEmpty {
       rows[batch] = BatchRow(
         batch: batch, createdAt: objects[batch]?.createdAt, endedAt: objects[batch]?.endedAt, counts: counts)
@@ -58,7 +58,7 @@ public struct BatchesReport: Sendable {
       ledger: ledger, prices: prices, by: [.batch], filter: filter.and(.mode, [Mode.batch.rawValue]),
       window: window)
     for spendRow in spend.rows {
-      guard var row = rows[spendRow.values[0]] else { continue }
+      guard var row = rows[spend.value(.batch, of: spendRow)] else { continue }
       row.cost = spendRow.cost
       row.listCost = spendRow.listCost
       row.unpricedRequests = spendRow.unpricedRequests

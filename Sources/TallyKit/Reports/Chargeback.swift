@@ -244,8 +244,9 @@ public struct ChargebackReport: Sendable {
     precondition(spend.by == [.tenant], "chargeback is built from spend by tenant")
     var rows: [String: ChargebackRow] = [:]
     for row in spend.rows {
-      rows[row.values[0]] = ChargebackRow(
-        tenant: row.values[0], requests: row.requests, tokens: row.tokens, cost: row.cost,
+      let tenant = spend.value(.tenant, of: row)
+      rows[tenant] = ChargebackRow(
+        tenant: tenant, requests: row.requests, tokens: row.tokens, cost: row.cost,
         unpricedRequests: row.unpricedRequests)
     }
     for (tenant, amount) in revenue?.revenue ?? [] {

@@ -66,14 +66,14 @@ public struct JobsReport: Sendable {
       ledger: ledger, prices: prices, by: [.job, .mode], filter: filter, window: window)
     var rows: [String: JobRow] = [:]
     for row in spend.rows {
-      let job = row.values[0]
-      let batch = row.values[1] == Mode.batch.rawValue
+      let job = spend.value(.job, of: row)
+      let batch = spend.value(.mode, of: row) == Mode.batch.rawValue
       rows[job, default: JobRow(job: job)].add(
         JobRow(
           job: job, billedRequests: row.requests, batchRequests: batch ? row.requests : 0, tokens: row.tokens,
           cost: row.cost, listCost: row.listCost, unpricedRequests: row.unpricedRequests))
     }
-    for (job, counts) in try ledger.statusCounts(by: "job", window: window, filter: filter, prices: prices) {
+    for (job, counts) in try ledger.statusCounts(by: .job, window: window, filter: filter, prices: prices) {
       let failed = counts.filter { $0.key != .succeeded }.values.reduce(0, +)
       guard failed > 0 else { continue }
       let name = job.isEmpty ? unattributed : job

@@ -214,7 +214,7 @@ public struct ReconcileReport: Sendable {
     // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
     var query = UsageQuery(zone: window)
     query.prices = prices
-    query.filters["provider"] = Set(usageByProvider.keys)
+    query.filters[.provider] = Set(usageByProvider.keys)
     func tokens(from: Int64?, to: Int64?) throws -> Int {
       var outside = query
       (outside.from, outside.to) = (from, to)

@@ -4,14 +4,23 @@ import Foundation
 public enum ReportDimension: String, Sendable, CaseIterable {
   case tenant, job, provider, model, mode, day, week, month, context, batch
 
-  /// The rollup column grouped by for this dimension, if it is one.
-  var groupColumn: String? {
+  /// The ledger column holding this dimension's values; nil for time and context, which the
+  /// ledger does not store as columns.
+  var rollupColumn: RollupColumn? {
     switch self {
-    case .tenant, .job, .provider: rawValue
-    case .batch: "batch_id"
-    default: nil
+    case .tenant: .tenant
+    case .job: .job
+    case .provider: .provider
+    case .model: .model
+    case .mode: .mode
+    case .batch: .batchID
+    case .day, .week, .month, .context: nil
     }
   }
+
+  /// The column a query groups by for this dimension, if it must ask (every aggregate is
+  /// grouped by model and mode already).
+  var groupColumn: RollupColumn? { self == .model || self == .mode ? nil : rollupColumn }
 
   /// Parses `--by tenant,month`.
   public static func list(_ text: String) throws(ReportError) -> [ReportDimension] { try dimensionList(text) }
@@ -223,10 +232,10 @@ public struct SpendReport: Sendable {
       let localDay = window.localDay(aggregate.bucketStart)
       func value(_ dimension: ReportDimension) -> String {
         switch dimension {
-        case .tenant, .job, .batch:
-          let text = aggregate.keys[dimension.groupColumn!] ?? ""
-          return text.isEmpty ? (dimension == .batch ? "(none)" : unattributed) : text
-        case .provider: return aggregate.keys["provider"] ?? ""
+        case .tenant: return aggregate.label(of: .tenant)
+        case .job: return aggregate.label(of: .job)
+        case .batch: return aggregate.label(of: .batchID)
+        case .provider: return aggregate.provider
         case .model: return aggregate.model
         case .mode: return aggregate.mode.rawValue
         case .context: return context
@@ -266,6 +275,15 @@ public struct SpendReport: Sendable {
 }
 
 extension SpendReport {
+  /// A row's value of `dimension`, which must be one of `by`. The accessor is the report's, not
+  /// the row's: a row holds its values in the order of `by` and does not know that order.
+  public func value(_ dimension: ReportDimension, of row: SpendRow) -> String {
+    guard let index = by.firstIndex(of: dimension) else {
+      preconditionFailure("a report by \(by.map(\.rawValue)) has no \(dimension.rawValue) values")
+    }
+    return row.values[index]
+  }
+
   /// `Spend by month and model`: the title of the report grouped by `by`.
   public static func title(by: [ReportDimension]) -> String {
     "Spend by " + Suggestions.andList(by.map(\.rawValue))

@@ -263,20 +263,20 @@ extension ScenarioLine {
         query.splitDays.formUnion(prices.rateChangeDays(model: target))
       }
     }
-    query.groupBy = ["provider"] + ["tenant", "job"].filter(keeping.contains)
+    query.groupBy = [.provider] + [RollupColumn.tenant, .job].filter { keeping.contains($0.rawValue) }
     (query.from, query.to) = window.instants
     filter.apply(to: &query, prices: prices)
     var pricer = UsagePricer(prices: prices)
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
     for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer)
     {
-      func label(_ column: String) -> String {
-        guard let value = aggregate.keys[column] else { return "" }
-        return value.isEmpty ? unattributed : value
+      // A column not kept is "" on every line.
+      func label(_ column: RollupColumn) -> String {
+        aggregate.keys[column] == nil ? "" : aggregate.label(of: column)
       }
       // Keyed without quantities: with `at`, usage of every rate day prices alike and sums.
       let line = ScenarioLine(
-        tenant: label("tenant"), job: label("job"), provider: aggregate.keys["provider"] ?? "",
+        tenant: label(.tenant), job: label(.job), provider: aggregate.provider,
         model: aggregate.model, mode: aggregate.mode, rateDay: at ?? aggregate.rateDay,
         sizeClass: aggregate.sizeClass, requests: 0, usage: UsageQuantities(tokens: TokenQuantities()))
       let sum = sums[line] ?? (0, Usage(tokens: TokenCounts()))
