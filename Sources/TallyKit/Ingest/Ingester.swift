@@ -452,7 +452,7 @@ public struct Ingester {
           on: Timestamp.utcDay(record.timestamp),
           requestInputTokens: record.tokens.totalInput, provider: record.provider)
         {
-          summary.reportedSpend = (summary.reportedSpend ?? .zero) + Money(spend)
+          summary.reportedSpend += Money(spend)
           summary.tallyPriceOfReported = summary.tallyPriceOfReported + cost.actual
         } else {
           summary.reportedUnpriced += 1

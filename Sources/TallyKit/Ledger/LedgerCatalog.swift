@@ -3,25 +3,28 @@ import Foundation
 /// What the ledger holds, read from `rollup_month` (a few rows per month and group, never the
 /// requests): the names a `--where` value is checked against and the months a group covers.
 extension Ledger {
-  static let catalogColumns: Set<String> = ["tenant", "job", "batch_id", "provider", "model", "mode"]
+  /// The columns of `rollup_month` a catalog question can name (all but `status`).
+  static let catalogColumns: Set<RollupColumn> = [.tenant, .job, .batchID, .provider, .model, .mode]
 
   /// Every value `column` takes in the ledger, "" for absent tenants, jobs and batches.
-  public func distinctValues(of column: String) throws -> Set<String> {
+  public func distinctValues(of column: RollupColumn) throws -> Set<String> {
     precondition(Ledger.catalogColumns.contains(column))
     return try reading { sql in
-      Set(try sql.values(String.self, "SELECT DISTINCT \(column) FROM rollup_month"))
+      Set(try sql.values(String.self, "SELECT DISTINCT \(column.rawValue) FROM rollup_month"))
     }
   }
 
   /// The first days of the first and the last UTC month with usage (of any status) passing
   /// `filters` (column → accepted values, "" for absent); nil when there is none.
-  public func usageMonths(where filters: [String: Set<String>]) throws -> (first: CivilDate, last: CivilDate)?
-  {
+  public func usageMonths(where filters: [RollupColumn: Set<String>]) throws -> (
+    first: CivilDate, last: CivilDate
+  )? {
     precondition(Set(filters.keys).isSubset(of: Ledger.catalogColumns))
     var conditions: [String] = []
     var arguments: [String] = []
     for (column, values) in filters.sorted(by: { $0.key < $1.key }) {
-      conditions.append("\(column) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
+      conditions.append(
+        "\(column.rawValue) IN (\(Array(repeating: "?", count: values.count).joined(separator: ",")))")
       arguments += values.sorted()
     }
     let whereClause = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")

@@ -124,7 +124,7 @@ extension Ledger {
     }
     for facts in [UsageQuery.Facts.books, .lateOnly] {
       var query = UsageQuery()
-      query.groupBy = ["tenant", "job", "provider", "batch_id", "status"]
+      query.groupBy = [.tenant, .job, .provider, .batchID, .status]
       query.statuses = RequestStatus.allCases
       query.grain = .month
       query.facts = facts

@@ -1,10 +1,19 @@
 import Foundation
 
+/// A column of the ledger's requests and rollups that a `UsageQuery` groups or filters by.
+public enum RollupColumn: String, Sendable, CaseIterable, Comparable {
+  case tenant, job, provider
+  case batchID = "batch_id"
+  case status, model, mode
+
+  /// By column name: the order the SQL names them in, whatever order a caller gives.
+  public static func < (lhs: RollupColumn, rhs: RollupColumn) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
 /// Billed usage summed per group: the input of every report.
 public struct UsageAggregate: Sendable {
-  /// Values of the grouping columns asked for (`tenant`, `job`, `provider`, `batch_id`,
-  /// `status`), absent values as "".
-  public var keys: [String: String]
+  /// Values of the grouping columns asked for (`UsageQuery.groupBy`), absent values as "".
+  public var keys: [RollupColumn: String]
   /// The resolved model id (the name as recorded when no price table knew it at ingest).
   public var model: String
   /// The provider that served the requests: their rates are that provider's.
@@ -25,6 +34,16 @@ public struct UsageAggregate: Sendable {
   public var usage: Usage
 }
 
+extension UsageAggregate {
+  /// The value of a grouping column as reports show it: absent tenants and jobs are
+  /// `(unattributed)`, usage outside any batch `(none)`.
+  func label(of column: RollupColumn) -> String {
+    let value = keys[column] ?? ""
+    guard value.isEmpty else { return value }
+    return column == .batchID ? "(none)" : unattributed
+  }
+}
+
 /// How finely a report buckets time (in its zone).
 public enum TimeGrain: Sendable {
   /// One bucket for the whole window.
@@ -37,12 +56,12 @@ public enum TimeGrain: Sendable {
 
 /// Which usage to sum, grouped how.
 public struct UsageQuery: Sendable {
-  /// Columns to group by besides model, mode, size class and time: any of `tenant`, `job`,
-  /// `provider`, `batch_id`, `status`.
-  public var groupBy: [String] = []
-  /// Filters on `tenant`, `job`, `provider`, `model`, `mode`, `batch_id`, `status`: a row
-  /// passes when its value is one of the set ("" for absent tenant, job or batch).
-  public var filters: [String: Set<String>] = [:]
+  /// Columns to group by besides model, mode, size class and time: any but `model` and `mode`,
+  /// which every aggregate is grouped by already.
+  public var groupBy: [RollupColumn] = []
+  /// A row passes when its value of each column is one of the set ("" for absent tenant, job or
+  /// batch).
+  public var filters: [RollupColumn: Set<String>] = [:]
   public var statuses: [RequestStatus] = [.succeeded]
   /// Half-open interval of instants; nil ends are the start of the ledger's first UTC month
   /// and the end of its last.
@@ -68,10 +87,8 @@ public struct UsageQuery: Sendable {
 
   public init(zone: ReportWindow = .utc) { self.zone = zone }
 
-  static let groupable: Set<String> = ["tenant", "job", "provider", "batch_id", "status"]
-  static let filterable: Set<String> = ["tenant", "job", "provider", "model", "mode", "batch_id", "status"]
   /// The columns of `rollup_day` besides model and mode.
-  static let dayRollupColumns: Set<String> = ["provider", "status"]
+  static let dayRollupColumns: Set<RollupColumn> = [.provider, .status]
 }
 
 extension Ledger {
@@ -80,9 +97,7 @@ extension Ledger {
   /// asked for, and only what remains from the requests themselves. A report's cost thus
   /// follows the rows it prints and the months it cuts, not the requests stored.
   public func usage(_ query: UsageQuery) throws -> [UsageAggregate] {
-    precondition(
-      Set(query.groupBy).isSubset(of: UsageQuery.groupable)
-        && Set(query.filters.keys).isSubset(of: UsageQuery.filterable))
+    precondition(!query.groupBy.contains(.model) && !query.groupBy.contains(.mode), "always grouped by")
     return try reading { sql in
       var plan = UsagePlan(sql: sql, query: query)
       return try plan.run()
@@ -116,7 +131,7 @@ private struct UsagePlan {
   /// Whether the query needs a column only `rollup_month` and the requests have.
   let needsAllColumns: Bool
   /// The grouping columns read: the query's, and `provider` (usage is priced by its provider).
-  let groupColumns: [String]
+  let groupColumns: [RollupColumn]
   /// Where `provider` is in `groupColumns`.
   let providerColumn: Int
   /// Size-class boundaries for sums read from the requests: the rollups' own, plus the
@@ -154,10 +169,13 @@ private struct UsagePlan {
   init(sql: any SQLConnection, query: UsageQuery) {
     self.sql = sql
     self.query = query
-    let columns = Set(query.groupBy).union(query.filters.keys).subtracting(["model", "mode"])
+    let columns = Set(query.groupBy).union(query.filters.keys).subtracting([.model, .mode])
     needsAllColumns = !columns.isSubset(of: UsageQuery.dayRollupColumns)
-    groupColumns = query.groupBy.contains("provider") ? query.groupBy : query.groupBy + ["provider"]
-    providerColumn = groupColumns.firstIndex(of: "provider")!
+    if let index = query.groupBy.firstIndex(of: .provider) {
+      (groupColumns, providerColumn) = (query.groupBy, index)
+    } else {
+      (groupColumns, providerColumn) = (query.groupBy + [.provider], query.groupBy.count)
+    }
   }
 
   mutating func run() throws -> [UsageAggregate] {
@@ -227,7 +245,7 @@ private struct UsagePlan {
   private func aggregates() -> [UsageAggregate] {
     sums.compactMap { key, values in
       guard values.contains(where: { $0 != 0 }) else { return nil }
-      var keys: [String: String] = [:]
+      var keys: [RollupColumn: String] = [:]
       for (column, value) in zip(query.groupBy, key.values) { keys[column] = value }
       return UsageAggregate(
         keys: keys, model: key.model, provider: key.values[providerColumn],
@@ -439,7 +457,8 @@ private struct UsagePlan {
       ? ("month", [])
       : ("CASE WHEN model IN (\(SQLDialect.placeholders(names.count))) THEN -1 ELSE month END", names)
     try select(
-      table: "rollup_month", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
+      table: "rollup_month", columns: \.rawValue, model: "model", sizeClass: "size_class",
+      searched: "searched",
       hasAudio: "has_audio", time: time, range: ("month >= ? AND month < ?", [from, to]), models: nil, handle)
   }
 
@@ -459,7 +478,7 @@ private struct UsagePlan {
     }
     // rollup_day cannot separate the tiers of exact models: those come from the requests.
     try select(
-      table: "rollup_day", columns: { $0 }, model: "model", sizeClass: "size_class", searched: "searched",
+      table: "rollup_day", columns: \.rawValue, model: "model", sizeClass: "size_class", searched: "searched",
       hasAudio: "has_audio", time: ("day", []),
       range: ("day >= ? AND day < ?", [firstWholeDay, endWholeDay]), models: models
     ) { plan, row in
@@ -486,7 +505,9 @@ private struct UsagePlan {
     guard from < to else { return }
     try select(
       table: "request",
-      columns: { column in column == "provider" || column == "status" ? column : "coalesce(\(column), '')" },
+      columns: { column in
+        column == .provider || column == .status ? column.rawValue : "coalesce(\(column.rawValue), '')"
+      },
       model: "coalesce(model_id, model, '')", sizeClass: Ledger.sizeClassSQL(requestBoundaries),
       searched: Ledger.searchedSQL, hasAudio: Ledger.hasAudioSQL,
       time: (perSlot ? "timestamp / 900" : "timestamp / 86400", []),
@@ -494,7 +515,7 @@ private struct UsagePlan {
   }
 
   private mutating func select(
-    table: String, columns: (String) -> String, model: String, sizeClass: String, searched: String,
+    table: String, columns: (RollupColumn) -> String, model: String, sizeClass: String, searched: String,
     hasAudio: String, time: (sql: String, arguments: [any SQLBindable]),
     range: (sql: String, arguments: [any SQLBindable]), models: Set<String>?,
     _ handle: (inout UsagePlan, SumRow) throws -> Void
@@ -504,11 +525,11 @@ private struct UsagePlan {
     // The time expression's parameters come first: it is in the select list.
     var arguments = time.arguments + range.arguments
     conditions.append(
-      "\(columns("status")) IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
+      "\(columns(.status)) IN (\(query.statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
     var filters = query.filters
-    if let models { filters["model"] = filters["model"].map { $0.intersection(models) } ?? models }
+    if let models { filters[.model] = filters[.model].map { $0.intersection(models) } ?? models }
     for (column, values) in filters.sorted(by: { $0.key < $1.key }) {
-      let expression = column == "model" ? model : columns(column)
+      let expression = column == .model ? model : columns(column)
       conditions.append(
         "\(expression) IN (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))")
       arguments += values.sorted() as [any SQLBindable]

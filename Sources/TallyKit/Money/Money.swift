@@ -24,6 +24,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
   public var amount: Decimal { value.decimal }
 
   public static func + (lhs: Money, rhs: Money) -> Money { Money(lhs.value + rhs.value) }
+  public static func += (lhs: inout Money, rhs: Money) { lhs = lhs + rhs }
   public static func - (lhs: Money, rhs: Money) -> Money { Money(lhs.value - rhs.value) }
   public static prefix func - (money: Money) -> Money { Money(-money.value) }
   public static func * (lhs: Money, rhs: Exact) -> Money { Money(lhs.value * rhs) }
@@ -116,4 +117,12 @@ extension Exact {
 extension Sequence where Element == Money {
   /// The exact sum.
   public func sum() -> Money { reduce(.zero, +) }
+}
+
+extension Optional where Wrapped == Money {
+  /// Adds an amount that may be unknown (unpriced): a nil amount is left out, and the sum stays
+  /// nil only while every amount added to it is nil, so unpriced usage never reads as $0.
+  public static func += (lhs: inout Money?, rhs: Money?) {
+    if let rhs { lhs = (lhs ?? .zero) + rhs }
+  }
 }

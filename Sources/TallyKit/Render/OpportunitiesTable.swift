@@ -29,7 +29,7 @@ extension OpportunitiesReport {
       func money(_ amount: Money) -> Cell { .money(priced ? amount : nil) }
       return [.count(index + 1)] + row.values.map(Cell.text) + [
         .count(row.syncRequests), money(row.syncCost), money(row.batchCost), money(row.savings),
-        money(row.savings * monthFactor), money(row.worstSavings * monthFactor),
+        money(monthlySavings(row)), money(monthlyWorstSavings(row)),
         .percent(priced ? shareOfSpend(row) : nil), .count(row.unpricedRequests),
         .text(verdict(row, rank: index + 1)),
       ]
@@ -38,7 +38,7 @@ extension OpportunitiesReport {
     let totalsRow: [Cell] =
       [.text("Total")] + Array(repeating: .text(""), count: by.count) + [
         .count(total.syncRequests), .money(total.syncCost), .money(total.batchCost), .money(total.savings),
-        .money(total.savings * monthFactor), .money(total.worstSavings * monthFactor),
+        .money(monthlySavings(total)), .money(monthlyWorstSavings(total)),
         .percent(shareOfSpend(total)), .count(total.unpricedRequests), .text(""),
       ]
     var header = windowHeader(window)

@@ -38,11 +38,7 @@ extension ReconcileReport {
         Column("verdict", title: "Verdict"),
         forTerminal ? Column("note", title: "Note") : Column("explanation", title: "Explanation"),
       ]
-    var noteNumbers: [String: Int] = [:]
-    for row in rows where !row.explanations.isEmpty {
-      let text = row.explanations.joined(separator: "; ")
-      if noteNumbers[text] == nil { noteNumbers[text] = noteNumbers.count + 1 }
-    }
+    let noteNumbers = explanationNumbers.numbers
     func rate(_ value: Exact?) -> Cell {
       .rate(value.map { $0.terminates ? $0.decimal : ExactDecimal.rounded($0.decimal, scale: 12) })
     }
@@ -57,10 +53,10 @@ extension ReconcileReport {
           .percent(row.deltaCostPercent), .rate(row.tableRate), rate(row.impliedRate),
         ]
     }
-    let body = rows.map { row -> [Cell] in
+    let body = zip(rows, noteNumbers).map { row, number -> [Cell] in
       let text = row.explanations.joined(separator: "; ")
       let explanation: Cell =
-        forTerminal ? .text(text.isEmpty ? "" : "[\(noteNumbers[text]!)]") : .text(text)
+        forTerminal ? .text(text.isEmpty ? "" : number.map { "[\($0)]" } ?? "") : .text(text)
       return row.values.map(Cell.text) + [.text(row.match.rawValue)] + cells(row) + [
         .text(row.verdict.rawValue), explanation,
       ]
@@ -80,14 +76,25 @@ extension ReconcileReport {
       header: header, trailer: [("notes", .array(notes.map { .string($0) }))])
   }
 
+  /// The rows' explanations numbered for the terminal: each distinct text once, numbered from 1
+  /// in the order rows first give it, and each row's number (nil for a row without one).
+  private var explanationNumbers: (texts: [String], numbers: [Int?]) {
+    var texts: [String] = []
+    var numberOf: [String: Int] = [:]
+    let numbers = rows.map { row -> Int? in
+      guard !row.explanations.isEmpty else { return nil }
+      let text = row.explanations.joined(separator: "; ")
+      if let number = numberOf[text] { return number }
+      texts.append(text)
+      numberOf[text] = texts.count
+      return texts.count
+    }
+    return (texts, numbers)
+  }
+
   /// The lines under a terminal table: each numbered explanation, then the report's notes.
   public var explanationNotes: [String] {
-    var seen: [String] = []
-    for row in rows where !row.explanations.isEmpty {
-      let text = row.explanations.joined(separator: "; ")
-      if !seen.contains(text) { seen.append(text) }
-    }
-    var lines = seen.enumerated().map { "[\($0.offset + 1)] \($0.element)\n" }
+    var lines = explanationNumbers.texts.enumerated().map { "[\($0.offset + 1)] \($0.element)\n" }
     lines += notes.map { "Note: \($0)\n" }
     return lines.isEmpty ? [] : [lines.joined()]
   }

@@ -35,7 +35,7 @@ extension WhatIfReport {
         Column("verdict", title: "Verdict", dropPriority: 4),
       ]
     }
-    func cells(_ row: WhatIfRow, label: [Cell]) -> [Cell] {
+    func cells(_ row: WhatIfRow, label: [Cell], isTotal: Bool = false) -> [Cell] {
       // A row of unpriced usage only has unknown costs: empty cells, never $0.
       func money(_ amount: Money) -> Cell { .money(row.priced ? amount : nil) }
       var cells =
@@ -49,7 +49,7 @@ extension WhatIfReport {
         cells += [
           .money(row.revenue), money(row.baselineMargin), money(row.scenarioMargin),
           .percent(row.baselineMarginPercent), .percent(row.scenarioMarginPercent),
-          .text(label.count == 1 && label[0] == .text("Total") ? "" : row.verdict),
+          .text(isTotal ? "" : row.verdict),
         ]
       }
       return cells
@@ -81,29 +81,31 @@ extension WhatIfReport {
 
     // `savings_usd` is the contract's name (baseline minus scenario); `delta_usd` has the sign of
     // every other delta in the report (scenario minus baseline).
-    func projection(_ factor: Exact) -> JSONValue {
+    func projection(_ figures: WhatIfProjection) -> JSONValue {
       var members: [(key: String, value: JSONValue)] = [
-        ("baseline_cost_usd", Cell.money(monthlyBaselineCost * factor).json),
-        ("scenario_cost_usd", Cell.money(monthlyScenarioCost * factor).json),
-        ("savings_usd", Cell.money(monthlySavings * factor).json),
-        ("delta_usd", Cell.money(monthlyDelta * factor).json),
-        ("delta_pct", Cell.percent(monthlyDelta.percent(of: monthlyBaselineCost)).json),
+        ("baseline_cost_usd", Cell.money(figures.baselineCost).json),
+        ("scenario_cost_usd", Cell.money(figures.scenarioCost).json),
+        ("savings_usd", Cell.money(figures.savings).json),
+        ("delta_usd", Cell.money(figures.delta).json),
+        ("delta_pct", Cell.percent(figures.deltaPercent).json),
       ]
       if hasWorstCase {
         members += [
-          ("worst_case_scenario_cost_usd", Cell.money(monthlyWorstScenarioCost * factor).json),
-          ("worst_case_delta_usd", Cell.money(monthlyWorstDelta * factor).json),
-          ("worst_case_delta_pct", Cell.percent(monthlyWorstDelta.percent(of: monthlyBaselineCost)).json),
+          ("worst_case_scenario_cost_usd", Cell.money(figures.worstScenarioCost).json),
+          ("worst_case_delta_usd", Cell.money(figures.worstDelta).json),
+          ("worst_case_delta_pct", Cell.percent(figures.worstDeltaPercent).json),
         ]
       }
       return .object(members)
     }
-    var trailer: [(key: String, value: JSONValue)] = [("monthly", projection(1)), ("annual", projection(12))]
+    var trailer: [(key: String, value: JSONValue)] = [
+      ("monthly", projection(monthly)), ("annual", projection(annual)),
+    ]
     if let margin { trailer.append(("margin", margin.json)) }
     return ReportTable(
       name: "whatif", columns: columns,
       rows: rows.map { row in cells(row, label: row.values.map(Cell.text)) },
-      totals: cells(totals, label: totalLabel), header: header, trailer: trailer)
+      totals: cells(totals, label: totalLabel, isTotal: true), header: header, trailer: trailer)
   }
 
   /// For the terminal: what the baseline is and the changes, one per line.
@@ -140,18 +142,16 @@ extension WhatIfReport {
         Column("worst_case_delta_usd", title: "Worst delta"),
       ]
     }
-    func row(_ label: String, _ factor: Exact) -> [Cell] {
+    func row(_ label: String, _ figures: WhatIfProjection) -> [Cell] {
       var cells: [Cell] = [
-        .text(label), .money(monthlyBaselineCost * factor), .money(monthlyScenarioCost * factor),
-        .money(monthlyDelta * factor), .percent(monthlyDelta.percent(of: monthlyBaselineCost)),
+        .text(label), .money(figures.baselineCost), .money(figures.scenarioCost), .money(figures.delta),
+        .percent(figures.deltaPercent),
       ]
-      if hasWorstCase {
-        cells += [.money(monthlyWorstScenarioCost * factor), .money(monthlyWorstDelta * factor)]
-      }
+      if hasWorstCase { cells += [.money(figures.worstScenarioCost), .money(figures.worstDelta)] }
       return cells
     }
     return ReportTable(
       name: "projection", columns: columns,
-      rows: [row("Per month (\(ExactDecimal.plain(daysPerMonth)) days)", 1), row("Per year", 12)])
+      rows: [row("Per month (\(ExactDecimal.plain(daysPerMonth)) days)", monthly), row("Per year", annual)])
   }
 }

@@ -14,7 +14,10 @@ public struct BatchRow: Sendable {
   /// Every result line of the batch, whatever its outcome.
   public var requests: Int { counts.values.reduce(0, +) }
 
-  public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+  /// Both costs as a pair; nil unless both are known.
+  public var costs: Cost? { listCost.flatMap { list in cost.map { Cost(list: list, actual: $0) } } }
+
+  public var batchSavings: Money? { costs?.batchSavings }
 
   /// Minutes from created to ended; nil unless both are known.
   public var turnaroundMinutes: Exact? {
@@ -32,14 +35,12 @@ public struct BatchesReport: Sendable {
   public let unpricedModels: [String: Int]
 
   public var totals: BatchRow {
-    var total = BatchRow(batch: "Total")
-    for row in rows {
+    rows.reduce(into: BatchRow(batch: "Total")) { total, row in
       total.counts.merge(row.counts, uniquingKeysWith: +)
       total.unpricedRequests += row.unpricedRequests
-      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
-      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
+      total.cost += row.cost
+      total.listCost += row.listCost
     }
-    return total
   }
 
   /// Batches with requests in the window (a batch's results are dated by its creation).
@@ -48,7 +49,7 @@ public struct BatchesReport: Sendable {
   ) throws -> BatchesReport {
     let objects = try ledger.batches()
     var rows: [String: BatchRow] = [:]
-    let counts = try ledger.statusCounts(by: "batch_id", window: window, filter: filter, prices: prices)
+    let counts = try ledger.statusCounts(by: .batchID, window: window, filter: filter, prices: prices)
     for (batch, counts) in counts where !batch.isEmpty {
       rows[batch] = BatchRow(
         batch: batch, createdAt: objects[batch]?.createdAt, endedAt: objects[batch]?.endedAt, counts: counts)
@@ -57,7 +58,7 @@ public struct BatchesReport: Sendable {
       ledger: ledger, prices: prices, by: [.batch], filter: filter.and(.mode, [Mode.batch.rawValue]),
       window: window)
     for spendRow in spend.rows {
-      guard var row = rows[spendRow.values[0]] else { continue }
+      guard var row = rows[spend.value(.batch, of: spendRow)] else { continue }
       row.cost = spendRow.cost
       row.listCost = spendRow.listCost
       row.unpricedRequests = spendRow.unpricedRequests

@@ -223,8 +223,8 @@ public struct BudgetReport: Sendable {
       let by = (scope.dimension.map { [$0] } ?? []) + [.day]
       let spend = try SpendReport.build(ledger: ledger, prices: prices, by: by, window: window)
       for row in spend.rows {
-        let name = scope == .total ? "" : row.values[0]
-        guard let day = CivilDate(parsing: row.values[row.values.count - 1]) else { continue }
+        let name = scope.dimension.map { spend.value($0, of: row) } ?? ""
+        guard let day = CivilDate(parsing: spend.value(.day, of: row)) else { continue }
         if let cost = row.cost { daily[scope, default: [:]][name, default: [:]][day, default: .zero] += cost }
         unpriced[scope, default: [:]][name, default: 0] += row.unpricedRequests
       }
@@ -238,9 +238,9 @@ public struct BudgetReport: Sendable {
     var rows: [BudgetRow] = []
     for line in budgets.lines {
       var key = line.name
-      if let dimension = line.scope.dimension {
+      if let dimension = line.scope.dimension, let column = dimension.rollupColumn {
         if known[line.scope] == nil {
-          var values = try ledger.distinctValues(of: dimension.rawValue)
+          var values = try ledger.distinctValues(of: column)
           if values.remove("") != nil, dimension != .model { values.insert(unattributed) }
           known[line.scope] = values
         }
@@ -293,8 +293,4 @@ public struct BudgetReport: Sendable {
 
   /// Lines for stderr: unpriced models, and budget names the ledger does not know.
   public var warnings: [String] { unpricedWarnings(unpricedModels) + providerWarnings + nameWarnings }
-}
-
-extension Money {
-  fileprivate static func += (lhs: inout Money, rhs: Money) { lhs = lhs + rhs }
 }

@@ -241,8 +241,9 @@ public struct ChargebackReport: Sendable {
     precondition(spend.by == [.tenant], "chargeback is built from spend by tenant")
     var rows: [String: ChargebackRow] = [:]
     for row in spend.rows {
-      rows[row.values[0]] = ChargebackRow(
-        tenant: row.values[0], requests: row.requests, tokens: row.tokens, cost: row.cost,
+      let tenant = spend.value(.tenant, of: row)
+      rows[tenant] = ChargebackRow(
+        tenant: tenant, requests: row.requests, tokens: row.tokens, cost: row.cost,
         unpricedRequests: row.unpricedRequests)
     }
     for (tenant, amount) in revenue?.revenue ?? [] {
@@ -284,7 +285,7 @@ public struct ChargebackReport: Sendable {
     }
     var adjusted: [String: Money] = [:]
     for adjustment in adjustments {
-      adjusted[adjustment.tenant] = (adjusted[adjustment.tenant] ?? .zero) + adjustment.amount
+      adjusted[adjustment.tenant] += adjustment.amount
       if rows[adjustment.tenant] == nil {
         rows[adjustment.tenant] = ChargebackRow(tenant: adjustment.tenant, cost: .zero)
       }

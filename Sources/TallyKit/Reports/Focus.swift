@@ -132,7 +132,7 @@ public struct FocusExport: Sendable {
   ) throws -> FocusExport {
     var query = UsageQuery(zone: window)
     query.prices = prices
-    query.groupBy = ["job", "provider", "tenant"]
+    query.groupBy = [.job, .provider, .tenant]
     query.grain = .day
     (query.from, query.to) = window.instants
     filter.apply(to: &query, prices: prices)
@@ -150,10 +150,6 @@ public struct FocusExport: Sendable {
       }
       let card = priced.card
       let day = window.localDay(aggregate.bucketStart)
-      func label(_ key: String) -> String {
-        let value = aggregate.keys[key] ?? ""
-        return value.isEmpty ? unattributed : value
-      }
       // The pricer priced every nonzero category, so each has both rates.
       var meters: [(FocusMeter, Int, Decimal, Decimal)] = TokenCategory.allCases.compactMap { category in
         guard let list = card.sync[category], let actual = paid[category] else { return nil }
@@ -169,7 +165,7 @@ public struct FocusExport: Sendable {
           day: day, periodStart: window.start(of: day), periodEnd: window.start(of: day.adding(days: 1)),
           billingPeriodStart: window.start(of: day.startOfMonth),
           billingPeriodEnd: window.start(of: day.startOfNextMonth),
-          provider: aggregate.keys["provider"] ?? "", tenant: label("tenant"), job: label("job"),
+          provider: aggregate.provider, tenant: aggregate.label(of: .tenant), job: aggregate.label(of: .job),
           model: aggregate.model, mode: aggregate.mode, context: priced.context, meter: meter,
           listUnitPrice: list, contractedUnitPrice: actual, priceEffectiveFrom: card.effectiveFrom)
         charges[charge, default: 0] += quantity

@@ -33,6 +33,17 @@ public struct JobRow: Sendable {
     return priced == 0 ? nil : cost.map { $0 / Exact(Decimal(priced)) }
   }
 
+  /// Adds another row's counts and costs (a cost stays nil only while every row's is).
+  mutating func add(_ row: JobRow) {
+    billedRequests += row.billedRequests
+    failedRequests += row.failedRequests
+    batchRequests += row.batchRequests
+    tokens = tokens + row.tokens
+    unpricedRequests += row.unpricedRequests
+    cost += row.cost
+    listCost += row.listCost
+  }
+
   private func average(_ total: Int) -> Exact? {
     billedRequests == 0 ? nil : Exact(Decimal(total)) / Exact(Decimal(billedRequests))
   }
@@ -46,19 +57,7 @@ public struct JobsReport: Sendable {
   public let rows: [JobRow]
   public let unpricedModels: [String: Int]
 
-  public var totals: JobRow {
-    var total = JobRow(job: "Total")
-    for row in rows {
-      total.billedRequests += row.billedRequests
-      total.failedRequests += row.failedRequests
-      total.batchRequests += row.batchRequests
-      total.tokens = total.tokens + row.tokens
-      total.unpricedRequests += row.unpricedRequests
-      if let cost = row.cost { total.cost = (total.cost ?? .zero) + cost }
-      if let list = row.listCost { total.listCost = (total.listCost ?? .zero) + list }
-    }
-    return total
-  }
+  public var totals: JobRow { rows.reduce(into: JobRow(job: "Total")) { $0.add($1) } }
 
   public static func build(
     ledger: Ledger, prices: PriceBook, window: ReportWindow, filter: ReportFilter = ReportFilter()
@@ -67,17 +66,14 @@ public struct JobsReport: Sendable {
       ledger: ledger, prices: prices, by: [.job, .mode], filter: filter, window: window)
     var rows: [String: JobRow] = [:]
     for row in spend.rows {
-      let job = row.values[0]
-      var jobRow = rows[job] ?? JobRow(job: job)
-      jobRow.billedRequests += row.requests
-      if row.values[1] == Mode.batch.rawValue { jobRow.batchRequests += row.requests }
-      jobRow.tokens = jobRow.tokens + row.tokens
-      jobRow.unpricedRequests += row.unpricedRequests
-      if let cost = row.cost { jobRow.cost = (jobRow.cost ?? .zero) + cost }
-      if let list = row.listCost { jobRow.listCost = (jobRow.listCost ?? .zero) + list }
-      rows[job] = jobRow
+      let job = spend.value(.job, of: row)
+      let batch = spend.value(.mode, of: row) == Mode.batch.rawValue
+      rows[job, default: JobRow(job: job)].add(
+        JobRow(
+          job: job, billedRequests: row.requests, batchRequests: batch ? row.requests : 0, tokens: row.tokens,
+          cost: row.cost, listCost: row.listCost, unpricedRequests: row.unpricedRequests))
     }
-    for (job, counts) in try ledger.statusCounts(by: "job", window: window, filter: filter, prices: prices) {
+    for (job, counts) in try ledger.statusCounts(by: .job, window: window, filter: filter, prices: prices) {
       let failed = counts.filter { $0.key != .succeeded }.values.reduce(0, +)
       guard failed > 0 else { continue }
       let name = job.isEmpty ? unattributed : job

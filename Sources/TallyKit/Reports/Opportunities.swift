@@ -50,6 +50,12 @@ public struct OpportunitiesReport: Sendable {
     return total
   }
 
+  /// The row's savings scaled from the window to a month of `daysPerMonth` days.
+  public func monthlySavings(_ row: OpportunityRow) -> Money { row.savings * monthFactor }
+
+  /// The row's worst-case savings (`worstSavings`) scaled to a month.
+  public func monthlyWorstSavings(_ row: OpportunityRow) -> Money { row.worstSavings * monthFactor }
+
   /// What share of all spend in the window the row's sync traffic is.
   public func shareOfSpend(_ row: OpportunityRow) -> Exact? { row.syncCost.percent(of: totalSpend) }
 

@@ -189,11 +189,11 @@ public enum PeriodBooks {
           closed[figure.tenant] = (closed[figure.tenant] ?? .zero) + (figure.cost ?? .zero)
         }
         for row in now.rows {
-          adjust(row.values[0]) {
-            $0.repricing = $0.repricing + (row.cost ?? .zero) - (closed[row.values[0]] ?? .zero)
-          }
+          let tenant = now.value(.tenant, of: row)
+          adjust(tenant) { $0.repricing = $0.repricing + (row.cost ?? .zero) - (closed[tenant] ?? .zero) }
         }
-        for (tenant, cost) in closed where !now.rows.contains(where: { $0.values[0] == tenant }) {
+        for (tenant, cost) in closed where !now.rows.contains(where: { now.value(.tenant, of: $0) == tenant })
+        {
           adjust(tenant) { $0.repricing = $0.repricing - cost }
         }
       }
@@ -201,7 +201,7 @@ public enum PeriodBooks {
         let usage = try SpendReport.build(
           ledger: ledger, prices: current, by: [.tenant], window: window, facts: .lateOnly)
         for row in usage.rows {
-          adjust(row.values[0]) {
+          adjust(usage.value(.tenant, of: row)) {
             $0.lateUsage = $0.lateUsage + (row.cost ?? .zero)
             $0.lateRequests += row.requests
             $0.unpricedRequests += row.unpricedRequests
@@ -294,7 +294,8 @@ public enum PeriodBooks {
     }
     let figures = spend.rows.map { row in
       ClosedFigure(
-        tenant: row.values[0], job: row.values[1], model: row.values[2], requests: row.requests,
+        tenant: spend.value(.tenant, of: row), job: spend.value(.job, of: row),
+        model: spend.value(.model, of: row), requests: row.requests,
         cost: row.cost,
         listCost: row.listCost, unpricedRequests: row.unpricedRequests)
     }

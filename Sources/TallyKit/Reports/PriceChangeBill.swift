@@ -34,15 +34,18 @@ public struct PriceChangeBill: Sendable {
     let before = try SpendReport.build(ledger: ledger, prices: old, by: [.provider, .model], window: window)
     let after = try SpendReport.build(ledger: ledger, prices: new, by: [.provider, .model], window: window)
     var rows: [[String]: PriceChangeBillRow] = [:]
+    func newRow(_ report: SpendReport, _ row: SpendRow) -> PriceChangeBillRow {
+      PriceChangeBillRow(provider: report.value(.provider, of: row), model: report.value(.model, of: row))
+    }
     for row in before.rows {
-      var bill = PriceChangeBillRow(provider: row.values[0], model: row.values[1])
+      var bill = newRow(before, row)
       bill.requests = row.requests
       bill.oldCost = row.cost
       bill.oldUnpriced = row.unpricedRequests
       rows[row.values] = bill
     }
     for row in after.rows {
-      var bill = rows[row.values] ?? PriceChangeBillRow(provider: row.values[0], model: row.values[1])
+      var bill = rows[row.values] ?? newRow(after, row)
       bill.requests = max(bill.requests, row.requests)
       bill.newCost = row.cost
       bill.newUnpriced = row.unpricedRequests
@@ -58,8 +61,8 @@ public struct PriceChangeBill: Sendable {
       total.requests += row.requests
       total.oldUnpriced += row.oldUnpriced
       total.newUnpriced += row.newUnpriced
-      if let cost = row.oldCost { total.oldCost = (total.oldCost ?? .zero) + cost }
-      if let cost = row.newCost { total.newCost = (total.newCost ?? .zero) + cost }
+      total.oldCost += row.oldCost
+      total.newCost += row.newCost
     }
     return total
   }

@@ -114,441 +114,167 @@ public struct ReconcileReport: Sendable {
       // `build` checked that these sums fit.
       total.ledgerTokens += row.ledgerTokens
       total.providerTokens += row.providerTokens
-      if let cost = row.ledgerCost { total.ledgerCost = total.ledgerCost! + cost }
-      if let cost = row.providerCost { total.providerCost = (total.providerCost ?? .zero) + cost }
-      if let cost = row.providerListCost {
-        total.providerListCost = (total.providerListCost ?? .zero) + cost
-      }
+      total.ledgerCost += row.ledgerCost
+      total.providerCost += row.providerCost
+      total.providerListCost += row.providerListCost
     }
     return total
   }
 
-  /// The category names, in the order rows show them.
-  static let categories = TokenCategory.allCases.map(\.rawValue) + ["web_search", "code_execution"]
+  /// What a row shows for a dimension the provider's report does not split by.
   static let all = "(all)"
-
-  private struct Key: Hashable {
-    /// `anthropic` or `openai`: whose reports the key is compared with (not a `--by` dimension).
-    var provider: String
-    var day: CivilDate
-    var model: String
-    var mode: String
-    var context: String
-    var category: String
-  }
-
-  private struct Side {
-    var ledgerTokens = 0
-    var providerTokens = 0
-    var ledgerCost = Money.zero
-    var ledgerUnpriced = false
-    var providerCost = Money.zero
-    var providerListCost = Money.zero
-    var providerListed = false
-    /// Whether a cost report row names this key (a model the provider did not bill has none).
-    var providerBilled = false
-    var tableRate: Decimal?
-  }
 
   /// Compares the ledger with the provider reports in `window` (default: the days the usage
   /// reports cover). Throws `ReportError` when the reports cannot answer the question asked
   /// (not grouped by a dimension of `by`, day buckets under another time zone, no usage report).
+  ///
+  /// Both sides are summed per provider, local day, model, tier, context and category
+  /// (`Reconcile+Sides.swift`), then coarsened to `by`; each group gets its verdict.
   public static func build(
     ledger: Ledger, prices: PriceBook, by: [ReconcileDimension], tolerance: Exact, window asked: ReportWindow
   ) throws -> ReconcileReport {
-    // Each provider's reports are compared with that provider's ledger usage only; a provider
-    // without a usage report is left out.
-    var usageByProvider: [String: [(start: Int64, end: Int64, truncated: Bool)]] = [:]
-    var costByProvider: [String: [(start: Int64, end: Int64, truncated: Bool)]] = [:]
-    for provider in ["anthropic", "openai"] {
-      let usage = try ledger.providerBuckets(.usage, provider: provider)
-      if !usage.isEmpty { usageByProvider[provider] = usage }
-      costByProvider[provider] = try ledger.providerBuckets(.cost, provider: provider)
-    }
-    let usageBuckets = usageByProvider.values.flatMap { $0 }.sorted { $0.start < $1.start }
-    guard let first = usageBuckets.first, let last = usageBuckets.max(by: { $0.end < $1.end }) else {
-      throw ReportError(
-        "no usage report in the ledger: ingest a usage report first (tally ingest FILE: Anthropic's Admin API or Analytics API usage report, or OpenAI's completions usage report)"
-      )
-    }
-    var window = asked
-    if window.from == nil { window.from = window.localDay(first.start) }
-    if window.to == nil { window.to = window.localDay(last.end - 1) }
-    let (from, to) = window.instants
-    guard let from, let to, from < to else { throw ReportError("the window \(window) holds no day") }
-
-    // Each bucket must fall inside one local day, and coverage is counted per local day.
-    func coverage(_ buckets: [(start: Int64, end: Int64, truncated: Bool)], name: String) throws -> Set<
-      CivilDate
-    > {
-      var seconds: [CivilDate: Int64] = [:]
-      for bucket in buckets where bucket.end > from && bucket.start < to {
-        let day = window.localDay(bucket.start)
-        guard window.localDay(bucket.end - 1) == day else {
-          throw ReportError(
-            "the \(name) has a bucket from \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)), which spans two days in \(window.zoneName); reconcile with --tz UTC, or download the report with bucket_width 1h"
-          )
-        }
-        seconds[day, default: 0] += bucket.end - bucket.start
-      }
-      return Set(
-        seconds.filter { day, covered in
-          covered == window.start(of: day.adding(days: 1)) - window.start(of: day)
-        }.keys)
-    }
-    var usageDays: [String: Set<CivilDate>] = [:]
-    var costDays: [String: Set<CivilDate>] = [:]
-    // Days with an Analytics bucket at the API's limit of groups, per provider.
-    var truncatedDays: [String: Set<CivilDate>] = [:]
-    for (provider, buckets) in usageByProvider {
-      usageDays[provider] = try coverage(buckets, name: "usage report")
-      costDays[provider] = try coverage(costByProvider[provider] ?? [], name: "cost report")
-      for bucket in buckets + (costByProvider[provider] ?? [])
-      where bucket.truncated && bucket.end > from && bucket.start < to {
-        truncatedDays[provider, default: []].insert(window.localDay(bucket.start))
-      }
-    }
-
+    let coverage = try Self.coverage(ledger: ledger, window: asked)
     var sides: [Key: Side] = [:]
-    var unpricedModels: [String: Int] = [:]
-    var notes: [String] = []
+    let ledgerUsage = try ledgerSides(ledger: ledger, prices: prices, coverage: coverage, into: &sides)
+    let names = ReportNames(prices: prices, by: by)
+    try providerUsageSides(ledger: ledger, coverage: coverage, names: names, into: &sides)
+    let unnamedLineItems = try providerCostSides(
+      ledger: ledger, coverage: coverage, names: names, into: &sides)
+    tableRates(prices: prices, window: coverage.window, into: &sides)
 
-    // The ledger: billed Anthropic usage, priced by Tally's table per UTC day.
-    var query = UsageQuery(zone: window)
-    query.prices = prices
-    query.filters["provider"] = Set(usageByProvider.keys)
-    func tokens(from: Int64?, to: Int64?) throws -> Int {
-      var outside = query
-      (outside.from, outside.to) = (from, to)
-      return try ledger.usage(outside).reduce(0) { sum, aggregate in
-        let tokens = aggregate.usage.tokens
-        return try TokenCategory.allCases.reduce(sum) { try checkedSum($0, tokens[$1]) }
-      }
+    let groups = try group(sides, by: by, coverage: coverage, uncovered: ledgerUsage.uncovered)
+    var rows = groups.map { row(of: $0, by: by, tolerance: tolerance) }
+    for column in [\ReconcileRow.ledgerTokens, \ReconcileRow.providerTokens] {
+      _ = try rows.reduce(0) { try checkedSum($0, $1[keyPath: column]) }
     }
-    let outside = (before: try tokens(from: nil, to: from), after: try tokens(from: to, to: nil))
-    query.grain = .day
-    (query.from, query.to) = (from, to)
-    var uncoveredDays: Set<CivilDate> = []
-    var uncoveredKeys: Set<[String]> = []
-    var pricer = UsagePricer(prices: prices)
-    for aggregate in try ledger.usage(query) {
-      let day = window.localDay(aggregate.bucketStart)
-      if usageDays[aggregate.provider]?.contains(day) != true {
-        uncoveredDays.insert(day)
-        uncoveredKeys.insert([aggregate.provider, day.description])
-      }
-      // Text tokens, audio tokens and searches are priced apart: a missing web-search or audio
-      // rate leaves the text tokens priced.
-      func price(_ usage: Usage) -> PricedUsage? {
-        try? pricer.price(
-          usage, model: aggregate.model, mode: aggregate.mode, rateDay: aggregate.rateDay,
-          sizeClass: aggregate.sizeClass, provider: aggregate.provider
-        ).get()
-      }
-      let text = price(Usage(tokens: aggregate.usage.tokens.withoutAudio))
-      let audio =
-        aggregate.usage.tokens.hasAudio ? price(Usage(tokens: aggregate.usage.tokens.audioOnly)) : nil
-      // OpenAI's reports do not split by context window: its rows compare over all of them.
-      let context =
-        aggregate.provider == "openai"
-        ? all
-        : text?.context
-          ?? pricer.context(
-            model: aggregate.model, rateDay: aggregate.rateDay, sizeClass: aggregate.sizeClass,
-            provider: aggregate.provider)
-      var anyUnpriced = false
-      for (index, category) in TokenCategory.allCases.enumerated() where aggregate.usage.tokens[category] != 0
-      {
-        let key = Key(
-          provider: aggregate.provider, day: day, model: aggregate.model, mode: aggregate.mode.rawValue,
-          context: context, category: category.rawValue)
-        var side = sides[key] ?? Side()
-        side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.tokens[category])
-        if let tokens = category.isAudio ? audio : text {
-          side.ledgerCost = side.ledgerCost + Money(atto: tokens.categoryCosts[index])
-        } else {
-          side.ledgerUnpriced = true
-          anyUnpriced = true
-        }
-        sides[key] = side
-      }
-      if aggregate.usage.webSearches != 0 {
-        let key = Key(
-          provider: aggregate.provider, day: day, model: all, mode: all, context: all, category: "web_search")
-        var side = sides[key] ?? Side()
-        side.ledgerTokens = try checkedSum(side.ledgerTokens, aggregate.usage.webSearches)
-        if let searches = price(Usage(tokens: TokenCounts(), webSearches: aggregate.usage.webSearches)) {
-          side.ledgerCost = side.ledgerCost + Money(atto: searches.cost.actual)
-        } else {
-          side.ledgerUnpriced = true
-          anyUnpriced = true
-        }
-        sides[key] = side
-      }
-      if anyUnpriced { unpricedModels[aggregate.model, default: 0] += aggregate.requests }
-    }
+    rows = sorted(dayBoundaries(rows, by: by), by: by)
+    let notes = Self.notes(
+      rows: rows, keys: Array(sides.keys), coverage: coverage, ledgerUsage: ledgerUsage,
+      unnamedLineItems: unnamedLineItems)
+    return ReconcileReport(
+      by: by, window: coverage.window, tolerance: tolerance, rows: rows,
+      unpricedModels: ledgerUsage.unpricedModels, notes: notes)
+  }
 
-    // The provider's reports, in the report's own names mapped onto the ledger's.
-    func required(
-      _ value: String, _ dimension: ReconcileDimension, report: String, field: String, day: CivilDate
-    ) throws -> String {
-      if value.isEmpty && by.contains(dimension) {
-        throw ReportError(
-          "the \(report) for \(day) is not grouped by \(field); download it with \(report.hasPrefix("OpenAI") ? "group_by" : "group_by[]")=\(field), or leave \(dimension.rawValue) out of --by"
-        )
-      }
-      return value.isEmpty ? all : value
-    }
-    func modelName(_ name: String) -> String { name.isEmpty ? name : (prices.resolve(name)?.id ?? name) }
-    func mode(_ tier: String) -> String {
-      switch tier {
-      case "standard": "sync"
-      case "batch": "batch"
-      default: tier
-      }
-    }
-    func context(_ window: String) -> String { window == "200k-1M" ? "200k+" : window }
+  // MARK: Groups and verdicts
 
-    for row in try ledger.providerUsage(from: from, to: to) where usageByProvider[row.provider] != nil {
-      let day = window.localDay(row.bucketStart)
-      let openAI = row.provider == "openai"
-      let report = openAI ? "OpenAI usage report" : "usage report"
-      let model = try required(modelName(row.model), .model, report: report, field: "model", day: day)
-      let rowMode = try required(
-        mode(row.serviceTier), .mode, report: report, field: openAI ? "batch" : "service_tier", day: day)
-      let rowContext =
-        openAI
-        ? all
-        : try required(
-          context(row.contextWindow), .context, report: "usage report", field: "context_window", day: day)
-      for category in TokenCategory.allCases where row.tokens[category] > 0 {
-        let key = Key(
-          provider: row.provider, day: day, model: model, mode: rowMode, context: rowContext,
-          category: category.rawValue)
-        sides[key, default: Side()].providerTokens = try checkedSum(
-          sides[key, default: Side()].providerTokens, row.tokens[category])
-      }
-      if row.webSearches > 0 {
-        let key = Key(
-          provider: row.provider, day: day, model: all, mode: all, context: all, category: "web_search")
-        sides[key, default: Side()].providerTokens = try checkedSum(
-          sides[key, default: Side()].providerTokens, row.webSearches)
-      }
-    }
-    var unnamedLineItems: [String: Money] = [:]
-    // The modes the usage reports show per provider, day, model, context and category: the
-    // Analytics cost report has no service_tier, so its rows take the one mode the usage report
-    // shows for them.
-    struct ModeKey: Hashable {
-      var provider: String
-      var day: CivilDate
-      var model: String
-      var context: String
-      var category: String
-    }
-    var usageModes: [ModeKey: Set<String>] = [:]
-    for (key, side) in sides where side.providerTokens > 0 {
-      usageModes[
-        ModeKey(
-          provider: key.provider, day: key.day, model: key.model, context: key.context, category: key.category
-        ),
-        default: []
-      ].insert(key.mode)
-    }
-    for row in try ledger.providerCosts(from: from, to: to) where usageByProvider[row.provider] != nil {
-      let day = window.localDay(row.bucketStart)
-      let openAI = row.provider == "openai"
-      let key: Key
-      switch row.costType {
-      case "web_search", "code_execution":
-        key = Key(
-          provider: row.provider, day: day, model: all, mode: all, context: all, category: row.costType)
-      default:
-        guard let category = ProviderReportReader.tokenTypes[row.tokenType] ?? audioTokenTypes[row.tokenType]
-        else {
-          if openAI {
-            // A line item naming no model's tokens (or no line item at all): compared per day.
-            let item =
-              row.dimensions.split(separator: "\n").first { $0.hasPrefix("line_item=") }
-              .map { String($0.dropFirst("line_item=".count)) } ?? "(no line_item)"
-            unnamedLineItems[item, default: .zero] = unnamedLineItems[item, default: .zero] + row.amount
-            key = Key(provider: row.provider, day: day, model: all, mode: all, context: all, category: all)
-            sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
-            sides[key]!.providerBilled = true
-            continue
-          }
-          if by != [.day] {
-            throw ReportError(
-              "the cost report for \(day) is not grouped by description (no model or token_type); download it with group_by[]=description, or reconcile with --by day"
-            )
-          }
-          key = Key(provider: row.provider, day: day, model: all, mode: all, context: all, category: all)
-          sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
-          sides[key]!.providerBilled = true
-          if let list = row.listAmount {
-            sides[key]!.providerListCost = sides[key]!.providerListCost + list
-            sides[key]!.providerListed = true
-          }
-          continue
-        }
-        let rowModel = try required(
-          modelName(row.model), .model, report: "cost report", field: openAI ? "line_item" : "description",
-          day: day)
-        let rowContext =
-          openAI
-          ? all
-          : try required(
-            context(row.contextWindow), .context, report: "cost report", field: "description", day: day)
-        var tier = row.serviceTier
-        if tier.isEmpty, row.listAmountCents != nil {
-          let modes =
-            usageModes[
-              ModeKey(
-                provider: row.provider, day: day, model: rowModel, context: rowContext,
-                category: category.rawValue)
-            ] ?? []
-          if modes.count == 1, let only = modes.first {
-            tier = only == "sync" ? "standard" : only
-          } else if by.contains(.mode) {
-            throw ReportError(
-              "the Analytics cost report for \(day) does not say the service tier of \(rowModel)'s \(category.rawValue) tokens, and the usage report shows \(modes.isEmpty ? "none of them" : "them in \(modes.sorted().joined(separator: " and "))"); leave mode out of --by"
-            )
-          }
-        }
-        key = Key(
-          provider: row.provider, day: day, model: rowModel,
-          mode: try required(
-            mode(tier), .mode, report: "cost report", field: openAI ? "line_item" : "description", day: day),
-          context: rowContext, category: category.rawValue)
-      }
-      sides[key, default: Side()].providerCost = sides[key, default: Side()].providerCost + row.amount
-      sides[key]!.providerBilled = true
-      if let list = row.listAmount {
-        sides[key]!.providerListCost = sides[key]!.providerListCost + list
-        sides[key]!.providerListed = true
-      }
-    }
+  /// The sides of every key of one `--by` group, and what the keys say about comparing them.
+  struct Group {
+    var row: ReconcileRow
+    var keys: [Key] = []
+    var rates: Set<Decimal?> = []
+    var unpriced = false
+    var costDaysMissing = false
+    var uncovered = false
+    var incomplete = false
+    var listed = false
+    var providerBilled = false
+  }
 
-    // Tally's rate for every group, on either side, so a provider-only row shows it too.
-    for key in Array(sides.keys) where key.model != all {
-      // A tier label's lower end: `0-200k` → 0, `200k+` → 200,001.
-      let thousands = Int(key.context.prefix { $0.isNumber }) ?? 0
-      guard let mode = Mode(rawValue: key.mode),
-        let card = try? prices.card(
-          model: key.model, on: Timestamp.utcDay(window.start(of: key.day)),
-          requestInputTokens: thousands == 0 ? 0 : thousands * 1000 + 1
-        ).get(), let rates = card.rates(for: mode),
-        let category = TokenCategory(rawValue: key.category)
-      else { continue }
-      sides[key]!.tableRate = rates[category]
-    }
-
-    // Coarsen to --by.
-    struct Group {
-      var row: ReconcileRow
-      var keys: [Key] = []
-      var rates: Set<Decimal?> = []
-      var unpriced = false
-      var costDaysMissing = false
-      var uncovered = false
-      var incomplete = false
-      var listed = false
-      var providerBilled = false
-    }
+  /// Coarsens the keys to `by`. A group's provider cost sums the days a cost report covers.
+  private static func group(
+    _ sides: [Key: Side], by: [ReconcileDimension], coverage: Coverage,
+    uncovered: [Provider: Set<CivilDate>]
+  ) throws -> [Group] {
     var groups: [[String]: Group] = [:]
     for (key, side) in sides {
-      let values = by.map { dimension -> String in
-        switch dimension {
-        case .day: key.day.description
-        case .model: key.model
-        case .mode: key.mode
-        case .context: key.context
-        case .category: key.category
-        }
-      }
+      let values = by.map(key.value(of:))
       var group = groups[values] ?? Group(row: ReconcileRow(values: values))
       group.keys.append(key)
       group.row.ledgerTokens = try checkedSum(group.row.ledgerTokens, side.ledgerTokens)
       group.row.providerTokens = try checkedSum(group.row.providerTokens, side.providerTokens)
-      group.row.ledgerCost = group.row.ledgerCost! + side.ledgerCost
+      group.row.ledgerCost += side.ledgerCost
       group.unpriced = group.unpriced || side.ledgerUnpriced
       group.providerBilled = group.providerBilled || side.providerBilled || side.providerTokens != 0
-      if costDays[key.provider]?.contains(key.day) == true {
-        group.row.providerCost = (group.row.providerCost ?? .zero) + side.providerCost
-        group.row.providerListCost = (group.row.providerListCost ?? .zero) + side.providerListCost
+      if coverage.costDays[key.provider]?.contains(key.day) == true {
+        group.row.providerCost += side.providerCost
+        group.row.providerListCost += side.providerListCost
         group.listed = group.listed || side.providerListed
       } else {
         group.costDaysMissing = true
       }
       group.uncovered =
-        group.uncovered
-        || (side.ledgerTokens > 0 && uncoveredKeys.contains([key.provider, key.day.description]))
-      group.incomplete = group.incomplete || truncatedDays[key.provider]?.contains(key.day) == true
+        group.uncovered || (side.ledgerTokens > 0 && uncovered[key.provider]?.contains(key.day) == true)
+      group.incomplete = group.incomplete || coverage.truncatedDays[key.provider]?.contains(key.day) == true
       group.rates.insert(side.tableRate)
       groups[values] = group
     }
+    return Array(groups.values)
+  }
 
-    var rows: [ReconcileRow] = []
-    for group in groups.values {
-      var row = group.row
-      if group.costDaysMissing || !group.providerBilled { row.providerCost = nil }
-      if row.providerCost == nil || !group.listed { row.providerListCost = nil }
-      if group.unpriced { row.ledgerCost = nil }
-      let categories = Set(group.keys.map(\.category))
-      if group.rates.count == 1, let rate = group.rates.first! { row.tableRate = rate }
-      if categories.count == 1, let category = categories.first, TokenCategory(rawValue: category) != nil,
-        row.providerTokens > 0, let cost = row.providerCost
-      {
-        row.impliedRate = cost.value * 1_000_000 / Exact(Decimal(row.providerTokens))
-      }
-      row.match =
-        row.ledgerTokens == 0 && row.ledgerCost?.isZero != false
-        ? .providerOnly
-        : row.providerTokens == 0 && (row.providerCost?.isZero ?? true) ? .ledgerOnly : .matched
-      let tokensOff = exceeds(
-        row.deltaTokens == 0 ? nil : Exact(Decimal(row.deltaTokens)), of: Exact(Decimal(row.providerTokens)),
-        tolerance)
-      let costOff =
-        row.deltaCost.map { exceeds($0.isZero ? nil : $0.value, of: row.providerCost!.value, tolerance) }
-        ?? false
-      if group.uncovered {
-        row.verdict = .uncovered
-      } else if group.incomplete {
-        row.verdict = .incomplete
-      } else if group.unpriced {
-        row.verdict = .unpriced
-      } else if tokensOff || costOff {
-        row.verdict = .mismatch
-      }
-      rows.append(explain(row, keys: group.keys, tokensOff: tokensOff, costOff: costOff, by: by))
+  /// A group's row: what can be compared, the match, the verdict and its explanation.
+  private static func row(of group: Group, by: [ReconcileDimension], tolerance: Exact) -> ReconcileRow {
+    var row = group.row
+    if group.costDaysMissing || !group.providerBilled { row.providerCost = nil }
+    if row.providerCost == nil || !group.listed { row.providerListCost = nil }
+    if group.unpriced { row.ledgerCost = nil }
+    if group.rates.count == 1, let only = group.rates.first, let rate = only { row.tableRate = rate }
+    let categories = Set(group.keys.map(\.category))
+    if categories.count == 1, case .some(.some(.tokens)) = categories.first, row.providerTokens > 0,
+      let cost = row.providerCost
+    {
+      row.impliedRate = cost.value * 1_000_000 / Exact(Decimal(row.providerTokens))
     }
-    for column in [\ReconcileRow.ledgerTokens, \ReconcileRow.providerTokens] {
-      _ = try rows.reduce(0) { try checkedSum($0, $1[keyPath: column]) }
+    row.match =
+      row.ledgerTokens == 0 && row.ledgerCost?.isZero != false
+      ? .providerOnly
+      : row.providerTokens == 0 && (row.providerCost?.isZero ?? true) ? .ledgerOnly : .matched
+    let tokensOff = exceeds(
+      row.deltaTokens == 0 ? nil : Exact(Decimal(row.deltaTokens)), of: Exact(Decimal(row.providerTokens)),
+      tolerance)
+    var costOff = false
+    if let billed = row.providerCost, let priced = row.ledgerCost {
+      let delta = billed - priced
+      costOff = exceeds(delta.isZero ? nil : delta.value, of: billed.value, tolerance)
     }
-    rows = dayBoundaries(rows, by: by)
-    let categoryRank = Dictionary(uniqueKeysWithValues: (categories + [all]).enumerated().map { ($1, $0) })
+    if group.uncovered {
+      row.verdict = .uncovered
+    } else if group.incomplete {
+      row.verdict = .incomplete
+    } else if group.unpriced {
+      row.verdict = .unpriced
+    } else if tokensOff || costOff {
+      row.verdict = .mismatch
+    }
+    return explain(row, keys: group.keys, tokensOff: tokensOff, costOff: costOff, by: by)
+  }
+
+  /// Rows in `by` order; categories in the order of `Category.ordered`, not by name.
+  private static func sorted(_ rows: [ReconcileRow], by: [ReconcileDimension]) -> [ReconcileRow] {
+    let names = Category.ordered.map(\.description) + [all]
+    let categoryRank = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
     func sortKey(_ row: ReconcileRow) -> [String] {
       zip(by, row.values).map { dimension, value in
         dimension == .category ? String(format: "%02d", categoryRank[value] ?? 99) : value
       }
     }
-    rows.sort { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
+    return rows.sorted { sortKey($0).lexicographicallyPrecedes(sortKey($1)) }
+  }
 
+  // MARK: Notes
+
+  /// The report-wide observations: usage outside the window, days without a cost or usage
+  /// report, OpenAI line items compared per day, and the Analytics report's discount.
+  private static func notes(
+    rows: [ReconcileRow], keys: [Key], coverage: Coverage, ledgerUsage: LedgerUsage,
+    unnamedLineItems: [String: Money]
+  ) -> [String] {
+    var notes: [String] = []
+    let outside = ledgerUsage.outside
     if outside.before + outside.after > 0 {
       notes.append(
-        "the ledger has \(grouped(outside.before + outside.after)) tokens outside the window \(window) (\(grouped(outside.before)) before, \(grouped(outside.after)) after): usage outside the reported window, not compared"
+        "the ledger has \(grouped(outside.before + outside.after)) tokens outside the window \(coverage.window) (\(grouped(outside.before)) before, \(grouped(outside.after)) after): usage outside the reported window, not compared"
       )
     }
-    let uncosted = sides.keys.filter { costDays[$0.provider]?.contains($0.day) != true }
+    let uncosted = keys.filter { coverage.costDays[$0.provider]?.contains($0.day) != true }
     let missingCostDays = Set(uncosted.map(\.day)).sorted()
     if !missingCostDays.isEmpty {
-      let formats = Set(uncosted.map(\.provider)).sorted().map {
-        $0 == "openai" ? "openai-cost-report" : "anthropic-cost-report or anthropic-analytics-cost"
-      }
+      let formats = Set(uncosted.map(\.provider)).sorted().map(\.costFormats)
       notes.append(
         "no cost report covers \(dayList(missingCostDays)): dollars on those days are not compared; ingest the cost report (tally ingest FILE: \(formats.joined(separator: "; ")))"
       )
     }
+    let uncoveredDays = ledgerUsage.uncovered.values.reduce(into: Set<CivilDate>()) { $0.formUnion($1) }
     if !uncoveredDays.isEmpty {
       notes.append(
         "no usage report covers \(dayList(uncoveredDays.sorted())): the ledger's usage on those days cannot be compared; ingest the report pages for those days"
@@ -575,8 +301,7 @@ public struct ReconcileReport: Sendable {
         "the Analytics cost report lists \(list.terminal()) before discounts and bills \(billed.terminal()): a contracted discount of \(discount.terminal())\(percent)"
       )
     }
-    return ReconcileReport(
-      by: by, window: window, tolerance: tolerance, rows: rows, unpricedModels: unpricedModels, notes: notes)
+    return notes
   }
 
   /// Cost token types only OpenAI's line items name.
@@ -597,11 +322,10 @@ public struct ReconcileReport: Sendable {
     _ row: ReconcileRow, keys: [Key], tokensOff: Bool, costOff: Bool, by: [ReconcileDimension]
   ) -> ReconcileRow {
     var row = row
-    let models = Set(keys.map(\.model)).sorted()
+    let models = Set(keys.map { $0.model ?? all }).sorted()
     let modes = Set(keys.map(\.mode))
     let categories = Set(keys.map(\.category))
-    let searches = categories == ["web_search"]
-    let unit = searches ? "searches" : "tokens"
+    let unit = categories == [.webSearch] ? "searches" : "tokens"
     let days = Set(keys.map(\.day)).sorted()
     switch row.verdict {
     case .ok: return row
@@ -621,20 +345,24 @@ public struct ReconcileReport: Sendable {
       )
     case .mismatch: break
     }
-    if categories == ["code_execution"] {
+    if categories == [.codeExecution] {
       row.explanations.append("code execution is billed per container-hour; the ledger does not record it")
       return row
     }
-    if !modes.isDisjoint(with: ["priority", "flex", "priority_on_demand", "flex_discount"]) {
+    let unpricedTiers: Set<Tier?> = [
+      .other("priority"), .other("flex"), .other("priority_on_demand"), .other("flex_discount"),
+    ]
+    if !modes.isDisjoint(with: unpricedTiers) {
+      let names = modes.map { $0?.description ?? all }.sorted()
       row.explanations.append(
-        "service tier \(modes.sorted().joined(separator: ", ")): Tally records such requests as sync and does not price the tier"
+        "service tier \(names.joined(separator: ", ")): Tally records such requests as sync and does not price the tier"
       )
     }
     if tokensOff && row.deltaTokens > 0 {
       let source =
-        modes == ["batch"]
+        modes == [.mode(.batch)]
         ? "a batch results file not ingested?"
-        : modes == ["sync"] ? "an API log not ingested?" : "a results file or log not ingested?"
+        : modes == [.mode(.sync)] ? "an API log not ingested?" : "a results file or log not ingested?"
       row.explanations.append(
         "requests missing from the ledger: the provider reports \(grouped(row.deltaTokens)) more \(unit) than the ledger holds (\(source))"
       )
@@ -678,7 +406,7 @@ public struct ReconcileReport: Sendable {
           continue
         }
         let tokens = grouped(-rows[position].deltaTokens)
-        let unit = rows[position].values.contains("web_search") ? "searches" : "tokens"
+        let unit = rows[position].values.contains(Category.webSearch.description) ? "searches" : "tokens"
         let text =
           "usage across a day boundary: the ledger dates \(tokens) \(unit) on \(day) that the provider reports on \(neighbour) (the log's clock or time zone, or a batch's created_at against when it ran)"
         rows[position].explanations = [text]
@@ -695,9 +423,10 @@ public struct ReconcileReport: Sendable {
   }
 
   private static func dayList(_ days: [CivilDate]) -> String {
-    days.count <= 3
-      ? days.map(\.description).joined(separator: ", ")
-      : "\(days.count) days from \(days.first!) to \(days.last!)"
+    guard days.count > 3, let first = days.first, let last = days.last else {
+      return days.map(\.description).joined(separator: ", ")
+    }
+    return "\(days.count) days from \(first) to \(last)"
   }
 }
 

@@ -64,12 +64,15 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
   /// `accepts` checks on each aggregate.
   func apply(to query: inout UsageQuery, prices: PriceBook) {
     for clause in clauses {
+      // The ledger stores an absent tenant, job or batch as "".
+      func stored(absent label: String) -> Set<String> { Set(clause.values.map { $0 == label ? "" : $0 }) }
       switch clause.dimension {
-      case .tenant, .job, .batch:
-        let empty = clause.dimension == .batch ? "(none)" : unattributed
-        query.filters[clause.dimension.groupColumn!] = Set(clause.values.map { $0 == empty ? "" : $0 })
-      case .provider, .mode: query.filters[clause.dimension.rawValue] = Set(clause.values)
-      case .model: query.filters["model"] = Set(clause.values.map { prices.resolve($0)?.id ?? $0 })
+      case .tenant: query.filters[.tenant] = stored(absent: unattributed)
+      case .job: query.filters[.job] = stored(absent: unattributed)
+      case .batch: query.filters[.batchID] = stored(absent: "(none)")
+      case .provider: query.filters[.provider] = Set(clause.values)
+      case .mode: query.filters[.mode] = Set(clause.values)
+      case .model: query.filters[.model] = Set(clause.values.map { prices.resolve($0)?.id ?? $0 })
       case .day, .week: query.grain = .day
       case .month: if query.grain == .window { query.grain = .month }
       case .context: break
@@ -167,7 +170,7 @@ public struct ReportFilter: Sendable, CustomStringConvertible {
           throw ReportError("--where mode=\(value): mode is \(Suggestions.orList(modes))")
         }
       case .tenant, .job, .batch, .provider, .model:
-        let column = dimension == .batch ? "batch_id" : dimension.rawValue
+        guard let column = dimension.rollupColumn else { continue }
         var known = try ledger.distinctValues(of: column)
         if known.remove("") != nil, [.tenant, .job, .batch].contains(dimension) {
           known.insert(dimension == .batch ? "(none)" : unattributed)
@@ -234,20 +237,20 @@ public struct FilterError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Ledger {
-  /// Requests per status and value of one column (`job`, `batch_id`) in the window, passing
+  /// Requests per status and value of one column (`job`, `batchID`) in the window, passing
   /// `filter`; absent values are "".
   func statusCounts(
-    by column: String, window: ReportWindow, filter: ReportFilter, prices: PriceBook
+    by column: RollupColumn, window: ReportWindow, filter: ReportFilter, prices: PriceBook
   ) throws -> [String: [RequestStatus: Int]] {
     var query = UsageQuery(zone: window)
-    query.groupBy = [column, "status"]
+    query.groupBy = [column, .status]
     query.statuses = RequestStatus.allCases
     (query.from, query.to) = window.instants
     filter.apply(to: &query, prices: prices)
     var pricer = UsagePricer(prices: prices)
     var counts: [String: [RequestStatus: Int]] = [:]
     for aggregate in try usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer) {
-      guard let status = RequestStatus(rawValue: aggregate.keys["status"] ?? "") else { continue }
+      guard let status = RequestStatus(rawValue: aggregate.keys[.status] ?? "") else { continue }
       counts[aggregate.keys[column] ?? "", default: [:]][status, default: 0] += aggregate.requests
     }
     return counts.mapValues { $0.filter { $0.value != 0 } }

@@ -253,7 +253,9 @@ extension SpendReport {
   /// into one `(N other models)` model, row by row: a chart can tell a handful of models apart.
   func lumpingModels(keeping: Int, ranked: SpendReport) -> SpendReport {
     let kept = Set(
-      sortedByCost(ranked.rows, cost: \.cost, name: { $0.values[0] }).prefix(keeping).map { $0.values[0] })
+      sortedByCost(ranked.rows, cost: \.cost, name: { ranked.value(.model, of: $0) }).prefix(keeping).map {
+        ranked.value(.model, of: $0)
+      })
     let others = ranked.rows.count - kept.count
     guard others > 0, let modelIndex = by.firstIndex(of: .model) else { return self }
     let label = "(\(others) other models)"

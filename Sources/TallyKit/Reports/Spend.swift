@@ -4,14 +4,23 @@ import Foundation
 public enum ReportDimension: String, Sendable, CaseIterable {
   case tenant, job, provider, model, mode, day, week, month, context, batch
 
-  /// The rollup column grouped by for this dimension, if it is one.
-  var groupColumn: String? {
+  /// The ledger column holding this dimension's values; nil for time and context, which the
+  /// ledger does not store as columns.
+  var rollupColumn: RollupColumn? {
     switch self {
-    case .tenant, .job, .provider: rawValue
-    case .batch: "batch_id"
-    default: nil
+    case .tenant: .tenant
+    case .job: .job
+    case .provider: .provider
+    case .model: .model
+    case .mode: .mode
+    case .batch: .batchID
+    case .day, .week, .month, .context: nil
     }
   }
+
+  /// The column a query groups by for this dimension, if it must ask (every aggregate is
+  /// grouped by model and mode already).
+  var groupColumn: RollupColumn? { self == .model || self == .mode ? nil : rollupColumn }
 
   /// Parses `--by tenant,month`.
   public static func list(_ text: String) throws(ReportError) -> [ReportDimension] { try dimensionList(text) }
@@ -152,7 +161,13 @@ public struct SpendRow: Sendable {
   public var cost: Money?
   public var unpricedRequests = 0
 
-  public var batchSavings: Money? { listCost.flatMap { list in cost.map { list - $0 } } }
+  /// Both costs as a pair; nil unless both are known. Setting it sets both.
+  public var costs: Cost? {
+    get { listCost.flatMap { list in cost.map { Cost(list: list, actual: $0) } } }
+    set { (listCost, cost) = (newValue?.list, newValue?.actual) }
+  }
+
+  public var batchSavings: Money? { costs?.batchSavings }
 
   /// Adds another row's counts and costs (a cost stays nil only while every row's is).
   mutating func add(_ row: SpendRow) {
@@ -160,8 +175,8 @@ public struct SpendRow: Sendable {
     tokens = tokens + row.tokens
     webSearches += row.webSearches
     unpricedRequests += row.unpricedRequests
-    if let list = row.listCost { listCost = (listCost ?? .zero) + list }
-    if let cost = row.cost { self.cost = (self.cost ?? .zero) + cost }
+    listCost += row.listCost
+    cost += row.cost
   }
 }
 
@@ -217,10 +232,10 @@ public struct SpendReport: Sendable {
       let localDay = window.localDay(aggregate.bucketStart)
       func value(_ dimension: ReportDimension) -> String {
         switch dimension {
-        case .tenant, .job, .batch:
-          let text = aggregate.keys[dimension.groupColumn!] ?? ""
-          return text.isEmpty ? (dimension == .batch ? "(none)" : unattributed) : text
-        case .provider: return aggregate.keys["provider"] ?? ""
+        case .tenant: return aggregate.label(of: .tenant)
+        case .job: return aggregate.label(of: .job)
+        case .batch: return aggregate.label(of: .batchID)
+        case .provider: return aggregate.provider
         case .model: return aggregate.model
         case .mode: return aggregate.mode.rawValue
         case .context: return context
@@ -248,10 +263,7 @@ public struct SpendReport: Sendable {
     }
     let sorted = rows.values.map { sums in
       var row = sums.row
-      if sums.priced {
-        let cost = sums.cost.cost
-        (row.listCost, row.cost) = (cost.list, cost.actual)
-      }
+      if sums.priced { row.costs = sums.cost.cost }
       return row
     }.filter { $0.requests != 0 || !Usage(tokens: $0.tokens, webSearches: $0.webSearches).isEmpty }
       .sorted { $0.values.lexicographicallyPrecedes($1.values) }
@@ -263,6 +275,15 @@ public struct SpendReport: Sendable {
 }
 
 extension SpendReport {
+  /// A row's value of `dimension`, which must be one of `by`. The accessor is the report's, not
+  /// the row's: a row holds its values in the order of `by` and does not know that order.
+  public func value(_ dimension: ReportDimension, of row: SpendRow) -> String {
+    guard let index = by.firstIndex(of: dimension) else {
+      preconditionFailure("a report by \(by.map(\.rawValue)) has no \(dimension.rawValue) values")
+    }
+    return row.values[index]
+  }
+
   /// `Spend by month and model`: the title of the report grouped by `by`.
   public static func title(by: [ReportDimension]) -> String {
     "Spend by " + Suggestions.andList(by.map(\.rawValue))

@@ -68,7 +68,7 @@ public struct StatementSet: Sendable {
     let adjustmentColumn = column("adjustment_usd")
     let allocatedUnattributed = chargeback.allocations.contains { $0.policy.isUnattributed }
     var usage: [String: [SpendRow]] = [:]
-    for row in spend.rows { usage[row.values[0], default: []].append(row) }
+    for row in spend.rows { usage[spend.value(.tenant, of: row), default: []].append(row) }
 
     let tenants = zip(chargeback.rows, table.rows).filter { row, _ in
       !(row.tenant == unattributed && allocatedUnattributed)
@@ -80,15 +80,19 @@ public struct StatementSet: Sendable {
       let total = cells[totalColumn].shown(precision: precision)
       var lines: [StatementLine] = []
       // Usage lines add up to the shown direct cost.
-      let usageRows = (usage[row.tenant] ?? []).filter { $0.cost != nil }
+      let usageRows = (usage[row.tenant] ?? []).compactMap { line in
+        line.cost.map {
+          (job: spend.value(.job, of: line), model: spend.value(.model, of: line), line, cost: $0)
+        }
+      }
       let amounts = Exact.allocate(
-        usageRows.map { $0.cost!.value }, precision: precision,
-        names: usageRows.map { $0.values[1] + "\u{1F}" + $0.values[2] }, total: cost)
-      for (line, amount) in zip(usageRows, amounts) {
+        usageRows.map { $0.cost.value }, precision: precision,
+        names: usageRows.map { $0.job + "\u{1F}" + $0.model }, total: cost)
+      for ((job, model, line, _), amount) in zip(usageRows, amounts) {
         lines.append(
           StatementLine(
-            kind: .usage, job: line.values[1], model: line.values[2],
-            description: "\(line.values[1]) on \(line.values[2])", requests: line.requests, amount: amount))
+            kind: .usage, job: job, model: model, description: "\(job) on \(model)", requests: line.requests,
+            amount: amount))
       }
       var allocated = Decimal(0)
       for (component, result) in zip(chargeback.components, chargeback.allocations) {

@@ -72,6 +72,24 @@ public struct WhatIfRow: Sendable {
   }
 }
 
+/// A what-if's totals scaled to a month or a year.
+public struct WhatIfProjection: Sendable {
+  public var baselineCost: Money
+  public var scenarioCost: Money
+  /// The scenario if every cache read of the traffic moved to batch misses (`BatchRisk`).
+  public var worstScenarioCost: Money
+  /// Scenario minus baseline: negative when the scenario is cheaper, the sign of every delta in
+  /// the report.
+  public var delta: Money
+  /// The worst-case scenario minus baseline.
+  public var worstDelta: Money
+  /// Baseline minus scenario (`-delta`): the contract's `savings_usd`.
+  public var savings: Money
+  /// The delta in percent of the baseline; nil when the baseline is zero.
+  public var deltaPercent: Exact?
+  public var worstDeltaPercent: Exact?
+}
+
 /// `tally whatif`: a scenario's changes applied to a baseline, per group, with the monthly and
 /// annual projection and the gross margin before and after.
 public struct WhatIfReport: Sendable {
@@ -97,7 +115,7 @@ public struct WhatIfReport: Sendable {
       total.worstScenarioCost = total.worstScenarioCost + row.worstScenarioCost
       total.unpricedRequests += row.unpricedRequests
       total.priced = total.priced || row.priced
-      if let revenue = row.revenue { total.revenue = (total.revenue ?? .zero) + revenue }
+      total.revenue += row.revenue
     }
     if hasRevenue, total.revenue == nil { total.revenue = .zero }
     return total
@@ -121,7 +139,23 @@ public struct WhatIfReport: Sendable {
   public var monthlyWorstDelta: Money { monthlyWorstScenarioCost - monthlyBaselineCost }
   /// Baseline minus scenario (`-monthlyDelta`): the contract's `monthly.savings_usd`.
   public var monthlySavings: Money { -monthlyDelta }
-  public var annualSavings: Money { monthlySavings * 12 }
+  public var annualSavings: Money { annual.savings }
+
+  /// The totals per month (`days_per_month` days): the contract's `monthly`.
+  public var monthly: WhatIfProjection { projection(1) }
+  /// The totals per year, twelve months: the contract's `annual`.
+  public var annual: WhatIfProjection { projection(12) }
+
+  /// The monthly figures times `months`; the percentages are the monthly ones, so every period
+  /// shows the same.
+  private func projection(_ months: Exact) -> WhatIfProjection {
+    WhatIfProjection(
+      baselineCost: monthlyBaselineCost * months, scenarioCost: monthlyScenarioCost * months,
+      worstScenarioCost: monthlyWorstScenarioCost * months, delta: monthlyDelta * months,
+      worstDelta: monthlyWorstDelta * months, savings: monthlySavings * months,
+      deltaPercent: monthlyDelta.percent(of: monthlyBaselineCost),
+      worstDeltaPercent: monthlyWorstDelta.percent(of: monthlyBaselineCost))
+  }
 
   /// Whether some traffic moved to batch has cache reads, so that the worst case differs from the
   /// scenario (then every block shows it).
@@ -264,20 +298,20 @@ extension ScenarioLine {
         query.splitDays.formUnion(prices.rateChangeDays(model: target))
       }
     }
-    query.groupBy = ["provider"] + ["tenant", "job"].filter(keeping.contains)
+    query.groupBy = [.provider] + [RollupColumn.tenant, .job].filter { keeping.contains($0.rawValue) }
     (query.from, query.to) = window.instants
     filter.apply(to: &query, prices: prices)
     var pricer = UsagePricer(prices: prices)
     var sums: [ScenarioLine: (requests: Int, usage: Usage)] = [:]
     for aggregate in try ledger.usage(query) where filter.accepts(aggregate, window: window, pricer: &pricer)
     {
-      func label(_ column: String) -> String {
-        guard let value = aggregate.keys[column] else { return "" }
-        return value.isEmpty ? unattributed : value
+      // A column not kept is "" on every line.
+      func label(_ column: RollupColumn) -> String {
+        aggregate.keys[column] == nil ? "" : aggregate.label(of: column)
       }
       // Keyed without quantities: with `at`, usage of every rate day prices alike and sums.
       let line = ScenarioLine(
-        tenant: label("tenant"), job: label("job"), provider: aggregate.keys["provider"] ?? "",
+        tenant: label(.tenant), job: label(.job), provider: aggregate.provider,
         model: aggregate.model, mode: aggregate.mode, rateDay: at ?? aggregate.rateDay,
         sizeClass: aggregate.sizeClass, requests: 0, usage: UsageQuantities(tokens: TokenQuantities()))
       let sum = sums[line] ?? (0, Usage(tokens: TokenCounts()))

@@ -17,6 +17,20 @@ private func money(_ text: String) -> Money { Money(parsing: text)! }
     }
   }
 
+  @Test func anOptionalSumLeavesUnknownAmountsOutAndStaysNilOnlyWhileAllAreUnknown() {
+    var total: Money? = nil
+    total += nil
+    #expect(total == nil, "unpriced usage is never $0")
+    total += money("1.25")
+    total += nil
+    total += money("0.75")
+    #expect(total == money("2"))
+    var counted: [String: Money] = [:]
+    counted["a"] += money("1")
+    counted["a"] += money("2")
+    #expect(counted == ["a": money("3")])
+  }
+
   @Test func arithmeticIsExact() {
     // 0.1 + 0.2 is 0.3 exactly, unlike binary floating point.
     #expect(money("0.1") + money("0.2") == money("0.3"))

@@ -265,6 +265,16 @@ import Testing
       unpricedModels: ["mystery-1": 1])
   }
 
+  @Test func aRowIsReadByDimensionAndItsTotalsKeepUnpricedCostsUnknown() throws {
+    let report = try Self.report(by: [.month, .model])
+    #expect(report.rows.map { report.value(.model, of: $0) }.contains("mystery-1"))
+    #expect(report.rows.map { report.value(.month, of: $0) } == ["2026-10", "2026-10", "2026-11", "2026-11"])
+    let unpriced = try #require(report.rows.first { report.value(.model, of: $0) == "mystery-1" })
+    #expect(unpriced.costs == nil && unpriced.batchSavings == nil)
+    #expect(report.totals.costs == Cost(list: Money(parsing: "7.75")!, actual: Money(parsing: "4.75")!))
+    #expect(report.totals.batchSavings == Money(parsing: "3"))
+  }
+
   @Test func timeDimensionsAddACostBarBesideTheCost() throws {
     let table = try Self.report(by: [.month, .model]).table
     // Bars are 20 columns at the largest row cost ($3): $1 is a third (53 eighths), $0.75 a quarter.

@@ -115,6 +115,9 @@ enum WhatIfFixtures {
     #expect(report.monthlySavings == Money(Exact(ExactDecimal.parse("68.25")!, over: 31)))
     #expect(report.annualSavings == Money(Exact(819, over: 31)))
     #expect(report.annualSavings.csv() == "26.42")
+    #expect(report.annual.baselineCost == report.monthly.baselineCost * 12)
+    #expect(report.annual.scenarioCost == Money(Exact(ExactDecimal.parse("3717")!, over: 31)))
+    #expect(report.annual.deltaPercent == report.monthly.deltaPercent)
     // Gross margin (100 - cost - 10) / 100: 90 - 12.1935… = 77.806…%, then 90 - 9.9919… = 80.008…%.
     #expect(report.margin?.baselineGrossMarginPercent == Exact(ExactDecimal.parse("2412")!, over: 31))
     #expect(report.margin?.scenarioGrossMarginPercent == Exact(ExactDecimal.parse("2480.25")!, over: 31))
