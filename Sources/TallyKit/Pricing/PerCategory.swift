@@ -40,6 +40,27 @@ extension PerCategory: Equatable where Value: Equatable, AudioValue: Equatable {
 extension PerCategory: Hashable where Value: Hashable, AudioValue: Hashable {}
 extension PerCategory: Sendable where Value: Sendable, AudioValue: Sendable {}
 
+extension PerCategory: CustomStringConvertible {
+  /// `TokenCounts(input: 10, cacheWrite5m: 0, …)`: printed under the name the code uses, as
+  /// these types printed before they were one.
+  public var description: String {
+    let name =
+      switch self {
+      case is TokenCounts: "TokenCounts"
+      case is TokenQuantities: "TokenQuantities"
+      case is CategoryRates: "CategoryRates"
+      default: "PerCategory<\(Value.self), \(AudioValue.self)>"
+      }
+    let values = [
+      ("input", String(reflecting: input)), ("cacheWrite5m", String(reflecting: cacheWrite5m)),
+      ("cacheWrite1h", String(reflecting: cacheWrite1h)), ("cacheRead", String(reflecting: cacheRead)),
+      ("output", String(reflecting: output)), ("audioInput", String(reflecting: audioInput)),
+      ("audioOutput", String(reflecting: audioOutput)),
+    ]
+    return name + "(" + values.map { "\($0): \($1)" }.joined(separator: ", ") + ")"
+  }
+}
+
 extension PerCategory where AudioValue == Value {
   /// Every category's value from `value(category)`, called in `TokenCategory.allCases` order.
   public init<E: Error>(_ value: (TokenCategory) throws(E) -> Value) throws(E) {

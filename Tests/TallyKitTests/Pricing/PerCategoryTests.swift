@@ -58,3 +58,16 @@ import Testing
       ])
   }
 }
+
+extension PerCategoryTests {
+  @Test func eachPrintsUnderItsOwnName() {
+    #expect(
+      "\(TokenCounts(input: 10, output: 5))"
+        == "TokenCounts(input: 10, cacheWrite5m: 0, cacheWrite1h: 0, cacheRead: 0, output: 5, audioInput: 0, audioOutput: 0)"
+    )
+    #expect(
+      "\(CategoryRates(input: 3, cacheWrite5m: 3.75, cacheWrite1h: 6, cacheRead: 0.5, output: 15, audioInput: 1))"
+        == "CategoryRates(input: 3, cacheWrite5m: 3.75, cacheWrite1h: 6, cacheRead: 0.5, output: 15, audioInput: Optional(1), audioOutput: nil)"
+    )
+  }
+}
