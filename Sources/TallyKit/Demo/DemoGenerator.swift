@@ -51,9 +51,6 @@ enum DemoCompany {
   static let firstDay = CivilDate(year: 2026, month: 9, day: 1)!
   static let lastDay = CivilDate(year: 2026, month: 10, day: 31)!
 
-  /// 0 for Monday … 6 for Sunday (1970-01-01 was a Thursday).
-  static func weekday(_ date: CivilDate) -> Int { (date.daysSinceEpoch % 7 + 10) % 7 }
-
   /// Relative traffic per UTC hour: customers in Europe and the Americas, a quiet night.
   static let hourWeights = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 15, 14, 13, 14, 15, 15, 14, 12, 9, 6, 4, 3, 2, 1]
 
@@ -163,7 +160,7 @@ extension DemoCompany {
     for offset in 0..<CivilDate.daysIn(month: month, year: 2026) {
       let day = first.adding(days: offset)
       let growth = 100 + (day.daysSinceEpoch - firstDay.daysSinceEpoch) / 2
-      let weight = [10, 10, 10, 10, 10, 3, 2][weekday(day)]
+      let weight = [10, 10, 10, 10, 10, 3, 2][day.weekday]
       let count = weight * 6 * growth / 100 * random.int(88...112) / 100
       let seconds = (0..<count).map { _ in random.index(weights: hourWeights) * 3600 + random.int(0...3599) }
       for second in seconds.sorted() {

@@ -65,7 +65,7 @@ extension DemoCompany {
     var rows: [String] = []
     var day = date("2026-09-14")
     while day <= lastDay {
-      let weekend = weekday(day) >= 5
+      let weekend = day.weekday >= 5
       let growth = 100 + (day.daysSinceEpoch - firstDay.daysSinceEpoch)
       let count = weekend ? random.int(0...2) : random.int(10...22) * growth / 100
       let seconds = (0..<count).map { _ in random.index(weights: hourWeights) * 3600 + random.int(0...3599) }
@@ -197,7 +197,7 @@ extension DemoCompany {
     var day = firstDay
     while day <= lastDay {
       let weekdays = day.month == 9 ? [0, 3] : [0, 2, 4]
-      if weekdays.contains(weekday(day)) { days.append(day) }
+      if weekdays.contains(day.weekday) { days.append(day) }
       day = day.adding(days: 1)
     }
     for (number, day) in days.enumerated() {

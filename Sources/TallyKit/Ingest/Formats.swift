@@ -317,14 +317,29 @@ struct TokenCount: Decodable, Hashable {
       // A number beyond Decimal's exponent range, such as 1e-400 or 1e400.
       throw invalid("the number is not a whole number of \(unit) from 0 to 10^12")
     }
-    guard decimal >= 0 else { throw invalid("\(decimal) is negative; \(counts) cannot be negative") }
-    guard decimal == ExactDecimal.rounded(decimal, scale: 0) else {
-      throw invalid("\(decimal) is not a whole number of \(unit)")
+    switch TokenCount.whole(decimal, maximum: TokenCount.maximum) {
+    case .count(let whole): value = whole
+    case .negative: throw invalid("\(decimal) is negative; \(counts) cannot be negative")
+    case .fractional: throw invalid("\(decimal) is not a whole number of \(unit)")
+    case .tooLarge: throw invalid("\(decimal) is more than 10^12 \(unit)")
     }
-    guard decimal <= Decimal(TokenCount.maximum), let whole = ExactDecimal.wholeNumber(decimal) else {
-      throw invalid("\(decimal) is more than 10^12 \(unit)")
-    }
-    value = whole
+  }
+
+  /// What a decimal read as a count is: a whole number from 0 to a maximum, or why not.
+  enum Whole: Equatable {
+    case count(Int)
+    case negative
+    case fractional
+    case tooLarge
+  }
+
+  /// Checks a count read exactly as a decimal (so 1.000001 is not mistaken for 1), in this
+  /// order: negative, then fractional, then above `maximum`.
+  static func whole(_ value: Decimal, maximum: Int) -> Whole {
+    guard value >= 0 else { return .negative }
+    guard value == ExactDecimal.rounded(value, scale: 0) else { return .fractional }
+    guard value <= Decimal(maximum), let whole = ExactDecimal.wholeNumber(value) else { return .tooLarge }
+    return .count(whole)
   }
 }
 

@@ -154,6 +154,8 @@ public struct Ingester {
     struct Rollback: Error {}
     do {
       try ledger.transaction(commit: !options.dryRun) { writer in
+        // The requests name their source, so it is added first; the file's hash and format are
+        // known only once the last line is read, and `finishSource` records them.
         let sourceID = try writer.addSource(
           path: path, contentHash: "", format: options.format?.rawValue ?? "auto", ingestedAt: now)
         func countOutcomes(_ chunk: ParsedChunks.Chunk, _ outcomes: [InsertOutcome]) {

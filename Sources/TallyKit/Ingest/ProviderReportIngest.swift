@@ -62,7 +62,6 @@ extension Ingester {
     now: String
   ) throws(IngestFailure) -> IngestSummary {
     let path = input.path
-    let kind = report.format.kind
     var summary = IngestSummary(file: path, format: report.format.format)
     summary.formatDetected = report.detected
     let documents: [JSONNode]
@@ -82,63 +81,7 @@ extension Ingester {
     summary.problems = read.problems
     summary.pages = read.pages
     summary.continuation = read.continuation
-    func problem(_ line: Int, _ message: String) {
-      summary.invalid += 1
-      if summary.problems.count < Ingester.problemLimit {
-        summary.problems.append(SourceProblem(file: path, line: line, message: message))
-      }
-    }
-
-    // The same bucket twice in one file (a page saved twice) counts once; with other numbers
-    // it is an error. A result repeating another's dimensions within a bucket is an error.
-    struct BucketKey: Hashable {
-      let start: Int64
-      let end: Int64
-    }
-    var buckets: [ProviderReportFile.Bucket] = []
-    var seen: [BucketKey: Int] = [:]
-    for bucket in read.buckets {
-      var keys: Set<[String]> = []
-      var repeated = false
-      let rowKeys =
-        bucket.usage.map {
-          ([$0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.dimensions], $0.line)
-        }
-        + bucket.cost.map {
-          (
-            [
-              $0.row.model, $0.row.serviceTier, $0.row.contextWindow, $0.row.costType, $0.row.tokenType,
-              $0.row.dimensions,
-            ],
-            $0.line
-          )
-        }
-      for (key, line) in rowKeys where !keys.insert(key).inserted {
-        problem(
-          line,
-          "this result repeats the dimensions of an earlier result of the bucket starting \(Timestamp.format(bucket.start))"
-        )
-        repeated = true
-      }
-      if repeated { continue }
-      let key = BucketKey(start: bucket.start, end: bucket.end)
-      if let index = seen[key] {
-        let earlier = buckets[index]
-        if Set(earlier.usage.map(\.row)) == Set(bucket.usage.map(\.row))
-          && Set(earlier.cost.map(\.row)) == Set(bucket.cost.map(\.row))
-        {
-          summary.duplicates += bucket.usage.count + bucket.cost.count
-        } else {
-          problem(
-            bucket.line,
-            "the bucket \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)) appears twice in this file with different results"
-          )
-        }
-        continue
-      }
-      seen[key] = buckets.count
-      buckets.append(bucket)
-    }
+    let buckets = Self.dedupe(read.buckets, into: &summary)
     if summary.invalid > 0 && !options.skipInvalid { throw .invalidInput(summary.problems) }
 
     let truncated = buckets.filter(\.truncated)
@@ -157,16 +100,79 @@ extension Ingester {
       }
     }
 
+    try store(
+      buckets, of: report.format, from: input, into: ledger, summary: &summary, options: options, now: now)
+    return summary
+  }
+
+  /// The buckets of a file, each once: the same bucket twice (a page saved twice) counts once,
+  /// as duplicates; with other results it is a problem, and so is a result repeating the
+  /// identity of another in its bucket (such a bucket is left out).
+  static func dedupe(_ read: [ProviderReportFile.Bucket], into summary: inout IngestSummary)
+    -> [ProviderReportFile.Bucket]
+  {
+    struct BucketKey: Hashable {
+      let start: Int64
+      let end: Int64
+    }
+    var buckets: [ProviderReportFile.Bucket] = []
+    var seen: [BucketKey: Int] = [:]
+    for bucket in read {
+      let repeated =
+        repeatedLines(bucket.usage.map { ($0.row.identity, $0.line) })
+        + repeatedLines(bucket.cost.map { ($0.row.identity, $0.line) })
+      for line in repeated {
+        summary.reject(
+          line,
+          "this result repeats the dimensions of an earlier result of the bucket starting \(Timestamp.format(bucket.start))"
+        )
+      }
+      if !repeated.isEmpty { continue }
+      let key = BucketKey(start: bucket.start, end: bucket.end)
+      if let index = seen[key] {
+        let earlier = buckets[index]
+        if Set(earlier.usage.map(\.row)) == Set(bucket.usage.map(\.row))
+          && Set(earlier.cost.map(\.row)) == Set(bucket.cost.map(\.row))
+        {
+          summary.duplicates += bucket.usage.count + bucket.cost.count
+        } else {
+          summary.reject(
+            bucket.line,
+            "the bucket \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)) appears twice in this file with different results"
+          )
+        }
+        continue
+      }
+      seen[key] = buckets.count
+      buckets.append(bucket)
+    }
+    return buckets
+  }
+
+  /// The lines of the results whose identity an earlier result of the list has.
+  private static func repeatedLines<Identity: Hashable>(_ results: [(Identity, line: Int)]) -> [Int] {
+    var seen: Set<Identity> = []
+    return results.filter { !seen.insert($0.0).inserted }.map(\.line)
+  }
+
+  /// Stores the buckets in one transaction under a new source, counting their rows as new,
+  /// duplicate or revised; a bucket overlapping one of another width is a problem, and any
+  /// problem rolls the file back unless `--skip-invalid`.
+  private func store(
+    _ buckets: [ProviderReportFile.Bucket], of format: ProviderReportFormat, from input: LineReader,
+    into ledger: Ledger, summary: inout IngestSummary, options: IngestOptions, now: String
+  ) throws(IngestFailure) {
+    let path = input.path
     struct Rollback: Error {}
     do {
       let contentHash = input.contentHash
       try ledger.transaction(commit: !options.dryRun) { writer in
         let sourceID = try writer.addSource(
-          path: path, contentHash: contentHash, format: report.format.format.rawValue, ingestedAt: now)
+          path: path, contentHash: contentHash, format: format.format.rawValue, ingestedAt: now)
         for bucket in buckets {
           let outcome = try writer.replaceProviderBucket(
-            kind, start: bucket.start, end: bucket.end, usage: bucket.usage.map(\.row),
-            cost: bucket.cost.map(\.row), sourceID: sourceID, provider: report.format.provider,
+            format.kind, start: bucket.start, end: bucket.end, usage: bucket.usage.map(\.row),
+            cost: bucket.cost.map(\.row), sourceID: sourceID, provider: format.provider,
             truncated: bucket.truncated)
           switch outcome {
           case .stored(let new, let duplicates, let revised):
@@ -174,7 +180,7 @@ extension Ingester {
             summary.duplicates += duplicates
             summary.revised += revised
           case .overlaps(let start, let end, let existingPath):
-            problem(
+            summary.reject(
               bucket.line,
               "the bucket \(Timestamp.format(bucket.start)) to \(Timestamp.format(bucket.end)) overlaps the bucket \(Timestamp.format(start)) to \(Timestamp.format(end)) already in the ledger (from \(existingPath)): one period's report must use one bucket_width"
             )
@@ -182,7 +188,7 @@ extension Ingester {
         }
         if summary.invalid > 0 && !options.skipInvalid { throw Rollback() }
         try writer.finishSource(
-          sourceID, contentHash: contentHash, format: report.format.format.rawValue, summary: summary,
+          sourceID, contentHash: contentHash, format: format.format.rawValue, summary: summary,
           options: options.recordedJSON)
       }
     } catch is Rollback {
@@ -190,6 +196,15 @@ extension Ingester {
     } catch {
       throw .failed("\(path): \(error)")
     }
-    return summary
+  }
+}
+
+extension IngestSummary {
+  /// Counts an invalid row and keeps its problem, if fewer than `Ingester.problemLimit` are kept.
+  fileprivate mutating func reject(_ line: Int, _ message: String) {
+    invalid += 1
+    if problems.count < Ingester.problemLimit {
+      problems.append(SourceProblem(file: file, line: line, message: message))
+    }
   }
 }

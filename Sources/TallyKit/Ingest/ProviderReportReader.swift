@@ -351,12 +351,7 @@ enum ProviderReportReader {
       measures.insert("requests")
     }
     let dims = try dimensions(members.filter { !measures.contains($0.key) }, path: path)
-    let context = dims.named["context_window"] ?? ""
-    guard context.isEmpty || contextWindows.contains(context) else {
-      throw RowError(
-        line: node["context_window"]?.line ?? node.line, path: "\(path).context_window",
-        message: "\"\(context)\" is not a context window; expected \"0-200k\", \"200k-1M\" or null")
-    }
+    let context = try contextWindow(dims.named, of: node, path: path)
     return ProviderUsageRow(
       bucketStart: bucket.start, bucketEnd: bucket.end, model: dims.named["model"] ?? "",
       serviceTier: dims.named["service_tier"] ?? "", contextWindow: context, dimensions: dims.others,
@@ -402,12 +397,7 @@ enum ProviderReportReader {
       measures.formUnion(["list_amount", "requests"])
     }
     let dims = try dimensions(members.filter { !measures.contains($0.key) }, path: path)
-    let context = dims.named["context_window"] ?? ""
-    guard context.isEmpty || contextWindows.contains(context) else {
-      throw RowError(
-        line: node["context_window"]?.line ?? node.line, path: "\(path).context_window",
-        message: "\"\(context)\" is not a context window; expected \"0-200k\", \"200k-1M\" or null")
-    }
+    let context = try contextWindow(dims.named, of: node, path: path)
     let tokenType = dims.named["token_type"] ?? ""
     guard tokenType.isEmpty || tokenTypes[tokenType] != nil else {
       throw RowError(
@@ -630,6 +620,19 @@ enum ProviderReportReader {
     return (named, others.sorted().joined(separator: "\n"))
   }
 
+  /// The row's `context_window` dimension: "" when not grouped by it, else one the API names.
+  private static func contextWindow(_ named: [String: String], of node: JSONNode, path: String)
+    throws(RowError) -> String
+  {
+    let context = named["context_window"] ?? ""
+    guard context.isEmpty || contextWindows.contains(context) else {
+      throw RowError(
+        line: node["context_window"]?.line ?? node.line, path: "\(path).context_window",
+        message: "\"\(context)\" is not a context window; expected \"0-200k\", \"200k-1M\" or null")
+    }
+    return context
+  }
+
   private static func object(_ node: JSONNode?, path: String) throws(RowError) -> JSONNode? {
     guard let node, !node.isNull else { return nil }
     guard case .object = node.value else {
@@ -648,19 +651,19 @@ enum ProviderReportReader {
     guard let value = ExactDecimal.parse(text, allowExponent: true) else {
       throw RowError(line: node.line, path: path, message: "\(text) is not a number Tally can read exactly")
     }
-    guard value >= 0 else {
+    // A bucket of a whole organisation's usage stays far below the maximum; more is a corrupt
+    // report.
+    switch TokenCount.whole(value, maximum: ProviderReportReader.maximumCount) {
+    case .count(let whole): return whole
+    case .negative:
       throw RowError(
         line: node.line, path: path, message: "\(text) is negative; token counts cannot be negative")
-    }
-    guard value == ExactDecimal.rounded(value, scale: 0), let whole = Int(ExactDecimal.plain(value)) else {
+    case .fractional:
       throw RowError(line: node.line, path: path, message: "\(text) is not a whole number of tokens")
-    }
-    // A bucket of a whole organisation's usage stays far below this; more is a corrupt report.
-    guard whole <= ProviderReportReader.maximumCount else {
+    case .tooLarge:
       throw RowError(
         line: node.line, path: path, message: "\(text) is more than 10^15, too many for one report row")
     }
-    return whole
   }
 
   private static func describe(_ node: JSONNode) -> String {

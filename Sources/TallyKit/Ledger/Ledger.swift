@@ -117,6 +117,9 @@ public final class Ledger: Sendable {
 
   private static func configuration() -> Configuration {
     var configuration = Configuration()
+    // Each file is ingested in one transaction, so a writer may wait while other ingests finish
+    // whole files (a million lines take about 5 s): two minutes covers a queue of large files,
+    // and a longer wait means a stuck writer, which an error should then name.
     configuration.busyMode = .timeout(120)
     configuration.label = "tally-ledger"
     configuration.foreignKeysEnabled = false

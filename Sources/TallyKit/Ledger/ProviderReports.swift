@@ -138,18 +138,7 @@ extension Ledger {
         SELECT * FROM provider_usage WHERE bucket_start >= ? AND bucket_start < ?
         ORDER BY provider, bucket_start, model, service_tier, context_window, dimensions
         """, [from ?? Int64.min, to ?? Int64.max]
-      ).map { row in
-        ProviderUsageRow(
-          bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
-          serviceTier: row["service_tier"], contextWindow: row["context_window"],
-          dimensions: row["dimensions"],
-          tokens: TokenCounts(
-            input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
-            cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
-            output: row["output_tokens"], audioInput: row["audio_input_tokens"],
-            audioOutput: row["audio_output_tokens"]),
-          webSearches: row["web_searches"], provider: row["provider"])
-      }
+      ).map(ProviderUsageRow.init(stored:))
     }
   }
 
@@ -161,17 +150,129 @@ extension Ledger {
         SELECT * FROM provider_cost WHERE bucket_start >= ? AND bucket_start < ?
         ORDER BY provider, bucket_start, model, service_tier, context_window, cost_type, token_type, dimensions
         """, [from ?? Int64.min, to ?? Int64.max]
-      ).map { row in
-        let text: String = row["amount_cents"]
-        let list: String = row["list_amount_cents"]
-        return ProviderCostRow(
-          bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
-          serviceTier: row["service_tier"], contextWindow: row["context_window"], costType: row["cost_type"],
-          tokenType: row["token_type"], dimensions: row["dimensions"],
-          amountCents: ExactDecimal.parse(text) ?? 0, provider: row["provider"],
-          listAmountCents: list.isEmpty ? nil : ExactDecimal.parse(list))
-      }
+      ).map(ProviderCostRow.init(stored:))
     }
+  }
+}
+
+/// A result row of a provider report as the ledger stores it, in `table`: identity and
+/// measures, under the bucket's provider and times (which `replaceProviderBucket` takes apart).
+///
+/// Written against `SQLConnection`, not GRDB, so that both ledger engines store the reports.
+protocol ProviderReportRow {
+  associatedtype Identity: Hashable
+  associatedtype Measures: Hashable
+  var identity: Identity { get }
+  var measures: Measures { get }
+  static var table: String { get }
+  /// The identity columns, then the measure columns: what `storedValues` binds.
+  static var storedColumns: [(name: String, type: SQLColumnType)] { get }
+  var storedValues: [SQLValue] { get }
+  /// A row of `SELECT * FROM table`.
+  init(stored row: SQLRow)
+}
+
+extension ProviderUsageRow: ProviderReportRow {
+  /// What tells the row apart from the other rows of its bucket: a report states each identity
+  /// once per bucket.
+  public struct Identity: Hashable, Sendable {
+    public var model: String
+    public var serviceTier: String
+    public var contextWindow: String
+    public var dimensions: String
+  }
+
+  /// What the row counts: a newer report of the bucket with other measures revises it.
+  public struct Measures: Hashable, Sendable {
+    public var tokens: TokenCounts
+    public var webSearches: Int
+  }
+
+  public var identity: Identity {
+    Identity(model: model, serviceTier: serviceTier, contextWindow: contextWindow, dimensions: dimensions)
+  }
+
+  public var measures: Measures { Measures(tokens: tokens, webSearches: webSearches) }
+
+  static let table = "provider_usage"
+  static let storedColumns: [(name: String, type: SQLColumnType)] =
+    ["model", "service_tier", "context_window", "dimensions"].map { (name: $0, type: SQLColumnType.text) }
+    + [
+      "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens", "output_tokens",
+      "audio_input_tokens", "audio_output_tokens", "web_searches",
+    ].map { (name: $0, type: SQLColumnType.integer) }
+
+  var storedValues: [SQLValue] {
+    [model, serviceTier, contextWindow, dimensions].map(SQLValue.text)
+      + [
+        tokens.input, tokens.cacheWrite5m, tokens.cacheWrite1h, tokens.cacheRead, tokens.output,
+        tokens.audioInput, tokens.audioOutput, webSearches,
+      ].map { SQLValue.integer(Int64($0)) }
+  }
+
+  init(stored row: SQLRow) {
+    self.init(
+      bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
+      serviceTier: row["service_tier"], contextWindow: row["context_window"], dimensions: row["dimensions"],
+      tokens: TokenCounts(
+        input: row["input_tokens"], cacheWrite5m: row["cache_write_5m_tokens"],
+        cacheWrite1h: row["cache_write_1h_tokens"], cacheRead: row["cache_read_tokens"],
+        output: row["output_tokens"], audioInput: row["audio_input_tokens"],
+        audioOutput: row["audio_output_tokens"]),
+      webSearches: row["web_searches"], provider: row["provider"])
+  }
+}
+
+extension ProviderCostRow: ProviderReportRow {
+  /// What tells the row apart from the other rows of its bucket: a report states each identity
+  /// once per bucket.
+  public struct Identity: Hashable, Sendable {
+    public var model: String
+    public var serviceTier: String
+    public var contextWindow: String
+    public var costType: String
+    public var tokenType: String
+    public var dimensions: String
+  }
+
+  /// What the row bills: a newer report of the bucket with other amounts revises it. Amounts
+  /// compare as numbers (`1.50` and `1.5` cents are the same amount).
+  public struct Measures: Hashable, Sendable {
+    public var amountCents: Decimal
+    public var listAmountCents: Decimal?
+  }
+
+  public var identity: Identity {
+    Identity(
+      model: model, serviceTier: serviceTier, contextWindow: contextWindow, costType: costType,
+      tokenType: tokenType, dimensions: dimensions)
+  }
+
+  public var measures: Measures { Measures(amountCents: amountCents, listAmountCents: listAmountCents) }
+
+  static let table = "provider_cost"
+  /// Amounts are exact decimal text; `list_amount_cents` is '' when the report has none.
+  static let storedColumns: [(name: String, type: SQLColumnType)] =
+    [
+      "model", "service_tier", "context_window", "cost_type", "token_type", "dimensions", "amount_cents",
+      "list_amount_cents",
+    ].map { (name: $0, type: SQLColumnType.text) }
+
+  var storedValues: [SQLValue] {
+    [
+      model, serviceTier, contextWindow, costType, tokenType, dimensions, ExactDecimal.plain(amountCents),
+      listAmountCents.map(ExactDecimal.plain) ?? "",
+    ].map(SQLValue.text)
+  }
+
+  init(stored row: SQLRow) {
+    let list: String = row["list_amount_cents"]
+    self.init(
+      bucketStart: row["bucket_start"], bucketEnd: row["bucket_end"], model: row["model"],
+      serviceTier: row["service_tier"], contextWindow: row["context_window"], costType: row["cost_type"],
+      tokenType: row["token_type"], dimensions: row["dimensions"],
+      amountCents: ExactDecimal.parse(row["amount_cents"] as String) ?? 0, provider: row["provider"],
+      listAmountCents: list.isEmpty ? nil : ExactDecimal.parse(list))
   }
 }
 
@@ -202,57 +303,37 @@ extension LedgerWriter {
     {
       return .overlaps(start: overlap["bucket_start"], end: overlap["bucket_end"], path: overlap["path"])
     }
-    let table = kind == .usage ? "provider_usage" : "provider_cost"
-    let keyColumns =
-      kind == .usage
-      ? ["model", "service_tier", "context_window", "dimensions"]
-      : ["model", "service_tier", "context_window", "cost_type", "token_type", "dimensions"]
-    let valueColumns =
-      kind == .usage
-      ? [
-        "input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-        "output_tokens", "audio_input_tokens", "audio_output_tokens",
-        "web_searches",
-      ] : ["amount_cents", "list_amount_cents"]
-    func plain(_ text: String) -> String {
-      text.isEmpty ? "" : ExactDecimal.plain(ExactDecimal.parse(text) ?? 0)
+    return kind == .usage
+      ? try replaceBucket(
+        usage, report: report, start: start, end: end, sourceID: sourceID, provider: provider,
+        truncated: truncated)
+      : try replaceBucket(
+        cost, report: report, start: start, end: end, sourceID: sourceID, provider: provider,
+        truncated: truncated)
+  }
+
+  /// Replaces the bucket's rows in `Row.table` unless the ledger holds the same ones (compared by
+  /// identity and measures), and records the bucket.
+  private func replaceBucket<Row: ProviderReportRow>(
+    _ rows: [Row], report: String, start: Int64, end: Int64, sourceID: Int64, provider: String,
+    truncated: Bool
+  ) throws -> BucketOutcome {
+    let bucket = "provider = ? AND bucket_start = ? AND bucket_end = ?"
+    var existing: [Row.Identity: Row.Measures] = [:]
+    for stored in try sql.fetchAll("SELECT * FROM \(Row.table) WHERE \(bucket)", [provider, start, end]) {
+      let row = Row(stored: stored)
+      existing[row.identity] = row.measures
     }
-    var existing: [[String]: [String]] = [:]
-    for row in try sql.fetchAll(
-      "SELECT * FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
-      [provider, start, end])
-    {
-      existing[keyColumns.map { row[$0] as String }] = valueColumns.map { column in
-        kind == .cost ? plain(row[column] as String) : String(row[column] as Int)
-      }
-    }
-    let incoming: [(key: [String], values: [String])] =
-      kind == .usage
-      ? usage.map { row in
-        (
-          [row.model, row.serviceTier, row.contextWindow, row.dimensions],
-          [
-            row.tokens.input, row.tokens.cacheWrite5m, row.tokens.cacheWrite1h, row.tokens.cacheRead,
-            row.tokens.output, row.tokens.audioInput, row.tokens.audioOutput, row.webSearches,
-          ].map(String.init)
-        )
-      }
-      : cost.map { row in
-        (
-          [row.model, row.serviceTier, row.contextWindow, row.costType, row.tokenType, row.dimensions],
-          [ExactDecimal.plain(row.amountCents), row.listAmountCents.map(ExactDecimal.plain) ?? ""]
-        )
-      }
     var (new, duplicates, revised) = (0, 0, 0)
-    for (key, values) in incoming {
-      switch existing[key] {
+    for row in rows {
+      switch existing[row.identity] {
       case nil: new += 1
-      case values?: duplicates += 1
+      case row.measures?: duplicates += 1
       default: revised += 1
       }
     }
-    let incomingKeys = Set(incoming.map(\.key))
-    revised += existing.keys.filter { !incomingKeys.contains($0) }.count
+    let incoming = Set(rows.map(\.identity))
+    revised += existing.keys.filter { !incoming.contains($0) }.count
     let known =
       try sql.value(
         Int.self,
@@ -261,19 +342,14 @@ extension LedgerWriter {
       ).map { $0 > 0 } ?? false
     if known && new == 0 && revised == 0 { return .stored(new: 0, duplicates: duplicates, revised: 0) }
 
-    try sql.execute(
-      "DELETE FROM \(table) WHERE provider = ? AND bucket_start = ? AND bucket_end = ?",
-      [provider, start, end])
-    let valueType: SQLColumnType = kind == .usage ? .integer : .text
+    try sql.execute("DELETE FROM \(Row.table) WHERE \(bucket)", [provider, start, end])
     let columns: [(name: String, type: SQLColumnType)] =
-      [("provider", .text), ("bucket_start", .integer), ("bucket_end", .integer)]
-      + keyColumns.map { ($0, .text) } + valueColumns.map { ($0, valueType) } + [("source_id", .integer)]
+      [("provider", .text), ("bucket_start", .integer), ("bucket_end", .integer)] + Row.storedColumns
+      + [("source_id", .integer)]
     try sql.insertRows(
-      into: table, columns: columns,
-      rows: incoming.map { key, values in
-        let typedValues = values.map { kind == .usage ? SQLValue.integer(Int64($0)!) : SQLValue.text($0) }
-        return [.text(provider), .integer(start), .integer(end)] + key.map(SQLValue.text) + typedValues
-          + [.integer(sourceID)]
+      into: Row.table, columns: columns,
+      rows: rows.map { row -> [SQLValue] in
+        [.text(provider), .integer(start), .integer(end)] + row.storedValues + [.integer(sourceID)]
       }, conflict: "")
     try sql.execute(
       """

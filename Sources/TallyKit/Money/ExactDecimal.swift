@@ -39,6 +39,9 @@ public enum ExactDecimal {
     if index < bytes.endIndex {
       guard allowExponent, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E"),
         let parsed = Int(String(decoding: bytes[(index + 1)...], as: UTF8.self)),
+        // Decimal's exponent is 8 bits (-128...127), and past it Decimal makes a value NaN or 0
+        // without a word. Two digits cover every number real inputs write (`3e-06`) and stay
+        // inside that range.
         abs(parsed) < 100
       else { return nil }
       exponent = parsed

@@ -33,23 +33,26 @@ public enum PriceDiff {
   /// The compared columns, in price-table order, and how each reads off a row. `notes` is left
   /// out: it explains a rate, it is not one.
   static let fields: [(column: String, value: @Sendable (RateCard) -> String)] = {
+    typealias Field = (column: String, value: @Sendable (RateCard) -> String)
     @Sendable func rate(_ value: Decimal?) -> String { value.map(ExactDecimal.plain) ?? "" }
-    return [
+    /// The categories' sync rate columns, then their batch ones.
+    func categoryRates(_ categories: [TokenCategory]) -> [Field] {
+      Mode.allCases.flatMap { mode in
+        categories.map { category -> Field in
+          (PriceTable.rateColumn(category, mode: mode), { rate($0.rates(for: mode)?[category] ?? nil) })
+        }
+      }
+    }
+    let period: [Field] = [
       ("effective_to", { $0.effectiveTo?.description ?? "" }),
       ("aliases", { $0.aliases.sorted().joined(separator: " ") }),
-      ("input", { rate($0.sync.input) }), ("output", { rate($0.sync.output) }),
-      ("cache_write_5m", { rate($0.sync.cacheWrite5m) }), ("cache_write_1h", { rate($0.sync.cacheWrite1h) }),
-      ("cache_read", { rate($0.sync.cacheRead) }),
-      ("batch_input", { rate($0.batch?.input) }), ("batch_output", { rate($0.batch?.output) }),
-      ("batch_cache_write_5m", { rate($0.batch?.cacheWrite5m) }),
-      ("batch_cache_write_1h", { rate($0.batch?.cacheWrite1h) }),
-      ("batch_cache_read", { rate($0.batch?.cacheRead) }),
+    ]
+    let webSearch: [Field] = [
       ("web_search_per_1k", { rate($0.webSearchPer1K) }),
       ("batch_web_search_per_1k", { rate($0.batchWebSearchPer1K) }),
-      ("audio_input", { rate($0.sync.audioInput) }), ("audio_output", { rate($0.sync.audioOutput) }),
-      ("batch_audio_input", { rate($0.batch?.audioInput) }),
-      ("batch_audio_output", { rate($0.batch?.audioOutput) }),
     ]
+    return period + categoryRates(TokenCategory.priceTableOrder) + webSearch
+      + categoryRates(TokenCategory.audio)
   }()
 
   /// `input 3, output 15`: what a row added or removed whole costs.

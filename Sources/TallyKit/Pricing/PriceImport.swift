@@ -26,7 +26,8 @@ public struct PriceImport: Sendable {
     public var model: String
     public var aliases: [String] = []
     public var minInputTokens = 0
-    /// input, output, cache_write_5m, cache_write_1h, cache_read.
+    /// The rates in `TokenCategory.priceTableOrder`: input, output, cache_write_5m, cache_write_1h,
+    /// cache_read.
     public var sync: [String]
     /// The same five in batch; nil when the source gives no batch rate.
     public var batch: [String]?
@@ -68,7 +69,7 @@ public struct PriceImport: Sendable {
   public func csv(effectiveFrom: CivilDate) -> String {
     var lines = [Self.columns.joined(separator: ",")]
     for row in rows {
-      let batch = row.batch ?? Array(repeating: "", count: 5)
+      let batch = row.batch ?? Array(repeating: "", count: TokenCategory.priceTableOrder.count)
       let cells =
         [
           CSVRenderer.textField(row.provider), CSVRenderer.textField(row.model),

@@ -11,12 +11,15 @@ public struct PriceTable: Sendable {
   /// Columns every table must have. Optional: `notes`, and the rates `batch_web_search_per_1k`,
   /// `audio_input`, `audio_output`, `batch_audio_input`, `batch_audio_output`, where an empty
   /// cell (or no column) means no rate and usage that needs it is unpriced.
-  public static let requiredColumns = [
-    "provider", "model", "aliases", "effective_from", "effective_to", "min_input_tokens",
-    "input", "output", "cache_write_5m", "cache_write_1h", "cache_read",
-    "batch_input", "batch_output", "batch_cache_write_5m", "batch_cache_write_1h", "batch_cache_read",
-    "web_search_per_1k",
-  ]
+  public static let requiredColumns =
+    ["provider", "model", "aliases", "effective_from", "effective_to", "min_input_tokens"]
+    + Mode.allCases.flatMap { mode in TokenCategory.priceTableOrder.map { rateColumn($0, mode: mode) } }
+    + ["web_search_per_1k"]
+
+  /// The column of a category's rate in a mode: `cache_read`, `batch_cache_read`.
+  public static func rateColumn(_ category: TokenCategory, mode: Mode) -> String {
+    (mode == .batch ? "batch_" : "") + category.rawValue
+  }
 
   /// Parses and validates a table. Returns every problem found; rows with problems are left out
   /// of `cards`, so callers must refuse to use a table whose problem list is not empty.
@@ -180,17 +183,17 @@ private struct RowReader {
     columns.contains(column) ? rate(column, required: false) : .some(nil)
   }
 
-  mutating func rates(prefix: String, required: Bool) -> CategoryRates?? {
-    let names = ["input", "cache_write_5m", "cache_write_1h", "cache_read", "output"].map { prefix + $0 }
+  /// A mode's text rates (the audio ones are optional columns, read apart); `.some(nil)` when
+  /// they are not required and all empty, nil (with a problem per bad cell) when one is missing
+  /// or does not parse.
+  mutating func rates(_ mode: Mode, required: Bool) -> CategoryRates?? {
+    let names = TokenCategory.text.map { PriceTable.rateColumn($0, mode: mode) }
     if !required && names.allSatisfy({ text($0).isEmpty }) { return .some(nil) }
-    let values = names.map { rate($0, required: true) }
-    guard case let .some(.some(input)) = values[0], case let .some(.some(write5m)) = values[1],
-      case let .some(.some(write1h)) = values[2], case let .some(.some(read)) = values[3],
-      case let .some(.some(output)) = values[4]
-    else { return nil }
-    return .some(
-      CategoryRates(
-        input: input, cacheWrite5m: write5m, cacheWrite1h: write1h, cacheRead: read, output: output))
+    // Every cell is read, so that each bad one is reported.
+    let read = PerCategory<Decimal?, Decimal?> { category in
+      category.isAudio ? nil : rate(PriceTable.rateColumn(category, mode: mode), required: true) ?? nil
+    }
+    return CategoryRates(read).map { .some($0) }
   }
 
   mutating func card() -> RateCard? {
@@ -222,8 +225,8 @@ private struct RowReader {
           ? "a value is required (0 for the base tier)"
           : "\"\(minText)\" is not a whole number of tokens >= 0")
     }
-    var sync = rates(prefix: "", required: true)
-    var batch = rates(prefix: "batch_", required: false)
+    var sync = rates(.sync, required: true)
+    var batch = rates(.batch, required: false)
     let audio = (input: optionalRate("audio_input"), output: optionalRate("audio_output"))
     let batchAudio = (input: optionalRate("batch_audio_input"), output: optionalRate("batch_audio_output"))
     if case .some(.none) = batch {
@@ -261,4 +264,11 @@ private struct RowReader {
       batchWebSearchPer1K: batchWebSearchRate, notes: text("notes"),
       origin: FileLocation(file: file, line: record.line))
   }
+}
+
+extension TokenCategory {
+  /// The text categories in the order of a price table's columns: `input` and `output` first,
+  /// as price lists print them, then the cache categories.
+  public static let priceTableOrder: [TokenCategory] =
+    [.input, .output] + text.filter { $0 != .input && $0 != .output }
 }

@@ -4,41 +4,7 @@ import Foundation
 ///
 /// The audio rates are optional: nil means the table gives none, and usage with audio tokens
 /// is then unpriced (never priced as text).
-public struct CategoryRates: Hashable, Sendable {
-  public var input: Decimal
-  public var cacheWrite5m: Decimal
-  public var cacheWrite1h: Decimal
-  public var cacheRead: Decimal
-  public var output: Decimal
-  public var audioInput: Decimal?
-  public var audioOutput: Decimal?
-
-  public init(
-    input: Decimal, cacheWrite5m: Decimal, cacheWrite1h: Decimal, cacheRead: Decimal, output: Decimal,
-    audioInput: Decimal? = nil, audioOutput: Decimal? = nil
-  ) {
-    self.input = input
-    self.cacheWrite5m = cacheWrite5m
-    self.cacheWrite1h = cacheWrite1h
-    self.cacheRead = cacheRead
-    self.output = output
-    self.audioInput = audioInput
-    self.audioOutput = audioOutput
-  }
-
-  /// The rate of a category; nil only for an audio category the table gives no rate for.
-  public subscript(category: TokenCategory) -> Decimal? {
-    switch category {
-    case .input: input
-    case .cacheWrite5m: cacheWrite5m
-    case .cacheWrite1h: cacheWrite1h
-    case .cacheRead: cacheRead
-    case .output: output
-    case .audioInput: audioInput
-    case .audioOutput: audioOutput
-    }
-  }
-}
+public typealias CategoryRates = PerCategory<Decimal, Decimal?>
 
 /// Where a row came from, for messages such as `pricing/anthropic.csv:14`.
 public struct FileLocation: Hashable, Sendable, CustomStringConvertible {

@@ -24,44 +24,9 @@ public enum TokenCategory: String, Sendable, CaseIterable, Hashable {
 
 /// Token counts in disjoint categories (`input` excludes every cache category and audio,
 /// `output` excludes audio).
-public struct TokenCounts: Hashable, Sendable {
-  public var input: Int
-  public var cacheWrite5m: Int
-  public var cacheWrite1h: Int
-  public var cacheRead: Int
-  public var output: Int
-  public var audioInput: Int
-  public var audioOutput: Int
+public typealias TokenCounts = PerCategory<Int, Int>
 
-  public init(
-    input: Int = 0, cacheWrite5m: Int = 0, cacheWrite1h: Int = 0, cacheRead: Int = 0, output: Int = 0,
-    audioInput: Int = 0, audioOutput: Int = 0
-  ) {
-    self.input = input
-    self.cacheWrite5m = cacheWrite5m
-    self.cacheWrite1h = cacheWrite1h
-    self.cacheRead = cacheRead
-    self.output = output
-    self.audioInput = audioInput
-    self.audioOutput = audioOutput
-  }
-
-  public subscript(category: TokenCategory) -> Int {
-    switch category {
-    case .input: input
-    case .cacheWrite5m: cacheWrite5m
-    case .cacheWrite1h: cacheWrite1h
-    case .cacheRead: cacheRead
-    case .output: output
-    case .audioInput: audioInput
-    case .audioOutput: audioOutput
-    }
-  }
-
-  /// Input + cache writes + cache reads + audio input: what the long-context threshold looks
-  /// at (the prompt's every token, as OpenAI's `prompt_tokens` counts it).
-  public var totalInput: Int { input + cacheWrite5m + cacheWrite1h + cacheRead + audioInput }
-
+extension TokenCounts {
   /// Whether any audio category is nonzero: such a request needs the row's audio rates.
   public var hasAudio: Bool { audioInput != 0 || audioOutput != 0 }
 
@@ -74,14 +39,6 @@ public struct TokenCounts: Hashable, Sendable {
 
   /// The audio categories only.
   public var audioOnly: TokenCounts { TokenCounts(audioInput: audioInput, audioOutput: audioOutput) }
-
-  public static func + (lhs: TokenCounts, rhs: TokenCounts) -> TokenCounts {
-    TokenCounts(
-      input: lhs.input + rhs.input, cacheWrite5m: lhs.cacheWrite5m + rhs.cacheWrite5m,
-      cacheWrite1h: lhs.cacheWrite1h + rhs.cacheWrite1h, cacheRead: lhs.cacheRead + rhs.cacheRead,
-      output: lhs.output + rhs.output, audioInput: lhs.audioInput + rhs.audioInput,
-      audioOutput: lhs.audioOutput + rhs.audioOutput)
-  }
 }
 
 /// Billable usage: tokens by category plus web searches (priced per 1,000).
@@ -100,46 +57,11 @@ public struct Usage: Hashable, Sendable {
 
 /// Token counts by category as exact quantities: a what-if can take a fraction of some traffic
 /// (a third of it to batch, 60% of its input from cache), so counts need not be whole.
-public struct TokenQuantities: Hashable, Sendable {
-  public var input: Exact
-  public var cacheWrite5m: Exact
-  public var cacheWrite1h: Exact
-  public var cacheRead: Exact
-  public var output: Exact
-  public var audioInput: Exact
-  public var audioOutput: Exact
+public typealias TokenQuantities = PerCategory<Exact, Exact>
 
-  public init(
-    input: Exact = 0, cacheWrite5m: Exact = 0, cacheWrite1h: Exact = 0, cacheRead: Exact = 0,
-    output: Exact = 0, audioInput: Exact = 0, audioOutput: Exact = 0
-  ) {
-    self.input = input
-    self.cacheWrite5m = cacheWrite5m
-    self.cacheWrite1h = cacheWrite1h
-    self.cacheRead = cacheRead
-    self.output = output
-    self.audioInput = audioInput
-    self.audioOutput = audioOutput
-  }
-
+extension TokenQuantities {
   public init(_ counts: TokenCounts) {
-    self.init(
-      input: Exact(Decimal(counts.input)), cacheWrite5m: Exact(Decimal(counts.cacheWrite5m)),
-      cacheWrite1h: Exact(Decimal(counts.cacheWrite1h)), cacheRead: Exact(Decimal(counts.cacheRead)),
-      output: Exact(Decimal(counts.output)), audioInput: Exact(Decimal(counts.audioInput)),
-      audioOutput: Exact(Decimal(counts.audioOutput)))
-  }
-
-  public subscript(category: TokenCategory) -> Exact {
-    switch category {
-    case .input: input
-    case .cacheWrite5m: cacheWrite5m
-    case .cacheWrite1h: cacheWrite1h
-    case .cacheRead: cacheRead
-    case .output: output
-    case .audioInput: audioInput
-    case .audioOutput: audioOutput
-    }
+    self = counts.map { Exact(Decimal($0)) }
   }
 
   /// Input + cache writes + cache reads + audio input.
@@ -147,11 +69,7 @@ public struct TokenQuantities: Hashable, Sendable {
 
   /// Every category multiplied by `factor`.
   public static func * (lhs: TokenQuantities, factor: Exact) -> TokenQuantities {
-    TokenQuantities(
-      input: lhs.input * factor, cacheWrite5m: lhs.cacheWrite5m * factor,
-      cacheWrite1h: lhs.cacheWrite1h * factor,
-      cacheRead: lhs.cacheRead * factor, output: lhs.output * factor, audioInput: lhs.audioInput * factor,
-      audioOutput: lhs.audioOutput * factor)
+    lhs.map { $0 * factor }
   }
 }
 

@@ -5,12 +5,35 @@ extension RateCard {
   fileprivate var cells: [Cell] {
     [
       .text(provider), .text(model), .text(aliases.joined(separator: " ")), .date(effectiveFrom),
-      .date(effectiveTo),
-      .count(minInputTokens), .rate(sync.input), .rate(sync.output), .rate(sync.cacheWrite5m),
-      .rate(sync.cacheWrite1h),
-      .rate(sync.cacheRead), .rate(batch?.input), .rate(batch?.output), .rate(batch?.cacheWrite5m),
-      .rate(batch?.cacheWrite1h), .rate(batch?.cacheRead), .rate(webSearchPer1K),
+      .date(effectiveTo), .count(minInputTokens),
     ]
+      + TokenCategory.priceTableOrder.map { Cell.rate(sync[$0]) }
+      + TokenCategory.priceTableOrder.map { Cell.rate(batch?[$0] ?? nil) } + [.rate(webSearchPer1K)]
+  }
+
+  /// The optional audio columns' cells, sync then batch.
+  fileprivate var audioCells: [Cell] {
+    TokenCategory.audio.map { Cell.rate(sync[$0]) } + TokenCategory.audio.map { Cell.rate(batch?[$0] ?? nil) }
+  }
+}
+
+extension TokenCategory {
+  /// The `pricing list` column of this category's rate in `mode`; the rarer categories drop
+  /// first on a narrow terminal, and batch ones before sync ones.
+  fileprivate func listingColumn(_ mode: Mode) -> Column {
+    let (title, batchTitle, dropPriority, batchDropPriority) =
+      switch self {
+      case .input: ("Input", "Batch in", 0, 0)
+      case .output: ("Output", "Batch out", 0, 0)
+      case .cacheWrite5m: ("5m write", "B 5m write", 2, 6)
+      case .cacheWrite1h: ("1h write", "B 1h write", 4, 7)
+      case .cacheRead: ("Cache read", "B read", 2, 6)
+      case .audioInput: ("Audio in", "B audio in", 5, 7)
+      case .audioOutput: ("Audio out", "B audio out", 5, 7)
+      }
+    return Column(
+      PriceTable.rateColumn(self, mode: mode), title: mode == .batch ? batchTitle : title,
+      dropPriority: mode == .batch ? batchDropPriority : dropPriority)
   }
 }
 
@@ -21,30 +44,17 @@ public enum PricingListing {
     let titles = [
       ("provider", "Provider", 9), ("model", "Model", 0), ("aliases", "Aliases", 10),
       ("effective_from", "From", 3),
-      ("effective_to", "To", 8), ("min_input_tokens", "Min input", 0), ("input", "Input", 0),
-      ("output", "Output", 0),
-      ("cache_write_5m", "5m write", 2), ("cache_write_1h", "1h write", 4), ("cache_read", "Cache read", 2),
-      ("batch_input", "Batch in", 0), ("batch_output", "Batch out", 0),
-      ("batch_cache_write_5m", "B 5m write", 6),
-      ("batch_cache_write_1h", "B 1h write", 7), ("batch_cache_read", "B read", 6),
-      ("web_search_per_1k", "Search/1k", 5),
+      ("effective_to", "To", 8), ("min_input_tokens", "Min input", 0),
     ]
-    var columns = titles.map { Column($0.0, title: $0.1, dropPriority: $0.2) }
+    var columns =
+      titles.map { Column($0.0, title: $0.1, dropPriority: $0.2) }
+      + Mode.allCases.flatMap { mode in TokenCategory.priceTableOrder.map { $0.listingColumn(mode) } }
+      + [Column("web_search_per_1k", title: "Search/1k", dropPriority: 5)]
     var rows = cards.map(\.cells)
     // The optional audio columns, where a listed row has an audio rate.
     if cards.contains(where: \.hasAudioRate) {
-      columns += [
-        Column("audio_input", title: "Audio in", dropPriority: 5),
-        Column("audio_output", title: "Audio out", dropPriority: 5),
-        Column("batch_audio_input", title: "B audio in", dropPriority: 7),
-        Column("batch_audio_output", title: "B audio out", dropPriority: 7),
-      ]
-      rows = zip(rows, cards).map { cells, card in
-        cells + [
-          .rate(card.sync.audioInput), .rate(card.sync.audioOutput), .rate(card.batch?.audioInput),
-          .rate(card.batch?.audioOutput),
-        ]
-      }
+      columns += Mode.allCases.flatMap { mode in TokenCategory.audio.map { $0.listingColumn(mode) } }
+      rows = zip(rows, cards).map { $0 + $1.audioCells }
     }
     if includeNotes {
       columns.append(Column("notes", title: "Notes", dropPriority: 10))

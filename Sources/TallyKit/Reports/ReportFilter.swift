@@ -256,8 +256,3 @@ extension Ledger {
     return counts.mapValues { $0.filter { $0.value != 0 } }
   }
 }
-
-extension CivilDate {
-  /// The Monday that starts this day's week (weeks in reports start on Mondays).
-  var weekStart: CivilDate { adding(days: -((daysSinceEpoch % 7 + 10) % 7)) }
-}

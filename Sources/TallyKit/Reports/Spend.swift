@@ -195,7 +195,8 @@ public struct SpendReport: Sendable {
     rows.reduce(into: SpendRow(values: [])) { $0.add($1) }
   }
 
-  /// Aggregates the ledger per `by` and prices each (model, mode, rate day, size class) sum once.
+  /// Aggregates the ledger per `by` and prices each ledger aggregate once: a sum per group,
+  /// model, mode, time bucket, rate day and size class (`UsageAggregate`), never a request.
   public static func build(
     ledger: Ledger, prices: PriceBook, by: [ReportDimension], filter: ReportFilter = ReportFilter(),
     window: ReportWindow, facts: UsageQuery.Facts = .books

@@ -57,6 +57,14 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
   public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
+  /// 0 for Monday through 6 for Sunday. Day 0, 1970-01-01, was a Thursday (3); adding 10
+  /// rather than 3 keeps the remainder of a day before 1970 (negative in Swift) from going
+  /// below zero.
+  var weekday: Int { (daysSinceEpoch % 7 + 10) % 7 }
+
+  /// The Monday that starts this date's week (weeks in reports start on Mondays, as in ISO 8601).
+  var weekStart: CivilDate { adding(days: -weekday) }
+
   /// The first day of this date's month.
   public var startOfMonth: CivilDate { CivilDate(year: year, month: month, day: 1)! }
 

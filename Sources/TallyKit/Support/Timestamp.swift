@@ -10,6 +10,7 @@ public enum Timestamp {
       let date = CivilDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self)),
       let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]),
       let second = number(bytes[17..<19]),
+      // Second 60 is a leap second, which RFC 3339 allows (`23:59:60Z`).
       hour < 24, minute < 60, second < 61
     else { return nil }
     var index = 19
@@ -36,6 +37,7 @@ public enum Timestamp {
     default:
       return nil
     }
+    // Unix time has no leap seconds: a leap second is read as the last second of its minute.
     return Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59) - offset)
   }
 
