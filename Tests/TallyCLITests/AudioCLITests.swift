@@ -100,8 +100,10 @@ struct AudioCLITests {
     let show = try CLI.run([
       "pricing", "show", "gpt-4o-audio-preview", "--at", "2026-10-05", "--pricing", Self.audioRates,
     ])
-    #expect(show.stdout.contains("        0  all      audio_input     per 1M tokens       40.00\n"), "\(show)")
-    #expect(show.stdout.contains("        0  all      audio_output    per 1M tokens       80.00\n"), "\(show)")
+    #expect(
+      show.stdout.contains("        0  all      audio_input     per 1M tokens       40.00\n"), "\(show)")
+    #expect(
+      show.stdout.contains("        0  all      audio_output    per 1M tokens       80.00\n"), "\(show)")
     // A row without audio rates shows no audio lines.
     let plain = try CLI.run(["pricing", "show", "gpt-4o", "--at", "2026-10-05"])
     #expect(!plain.stdout.contains("audio"))

@@ -162,7 +162,8 @@ struct PricingOverrideTests {
     #expect(estimate.status == 0, "\(estimate)")
     #expect(
       estimate.stdout.contains(
-        "contract-review,claude-sonnet-4-5-20250929,0-200k,15000,225000000,12000000,855.00,427.50,427.50,50.00\n"))
+        "contract-review,claude-sonnet-4-5-20250929,0-200k,15000,225000000,12000000,855.00,427.50,427.50,50.00\n"
+      ))
   }
 }
 

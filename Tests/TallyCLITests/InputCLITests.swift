@@ -19,7 +19,8 @@ struct InputCLITests {
     "  read 10, new 9, duplicates 1, not billed 0, invalid 0\n"
     + "  attributed: record fields 9, map 0, id-pattern 0, flags 0; unattributed 1\n"
 
-  @Test func standardInputAsDash() throws {
+  /// (SQLite only: the shell runs tally itself, with the path as it is.)
+  @Test(TestEngine.sqliteOnly) func standardInputAsDash() throws {
     let ledger = try L.ledgerPath()
     let result = try Self.bash(
       "cat \(CLI.shellQuoted(Self.log)) | \"$TALLY\" ingest --ledger \(CLI.shellQuoted(ledger)) -")

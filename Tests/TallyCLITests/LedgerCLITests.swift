@@ -124,7 +124,8 @@ struct LedgerCLITests {
       "report", "spend", "--ledger", ledger, "--by", "month", "--format", "csv", "--tz", "America/New_York",
     ])
     #expect(utc.stdout.hasPrefix("month,requests"))
-    #expect(newYork.stdout.contains("2026-09,"))  // the batch created 2026-10-01T02:00Z is still September there
+    // The batch created 2026-10-01T02:00Z is still September there.
+    #expect(newYork.stdout.contains("2026-09,"))
     let total: (String) -> String = { csv in
       csv.split(separator: "\n").dropFirst().map {
         $0.split(separator: ",", omittingEmptySubsequences: false)[9]

@@ -48,8 +48,26 @@ struct PostgresLedgerCLITests {
     #expect(report.status == 1)
     #expect(
       report.stderr
-        == "tally: no ledger in \(database.url): ingest something first (tally ingest FILE --ledger URL)\n")
+        == "tally: no ledger at \(database.url): ingest something first (tally ingest FILE --ledger \(database.url))\n"
+    )
     #expect(try database.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0")
+  }
+
+  /// A ledger of an earlier version (the v2 fixture) moves into PostgreSQL once migrated, and
+  /// every report reads there as it did.
+  @Test func aLedgerOfAnEarlierVersionMovesIntoPostgreSQLWithEveryReportUnchanged() throws {
+    let database = try PostgresServer.makeDatabase("v2")
+    defer { database.drop() }
+    let scratch = try CLI.temporaryDirectory("tally-pg-v2")
+    let ledger = try LedgerFileTests.copyOfTheV2Ledger()
+    let refused = try Self.run(["ledger", "copy", ledger, database.url], database, in: scratch)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("\(ledger) was written by an earlier version of Tally; migrate it"))
+    #expect(try database.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "0")
+    #expect(try CLI.run(["ledger", "migrate", "--ledger", ledger]).status == 0)
+    let copied = try Self.run(["ledger", "copy", ledger, database.url], database, in: scratch)
+    #expect(copied.status == 0, "\(copied)")
+    try LedgerFileTests.expectTheV2Reports(ledger: database.url, environment: database.environment)
   }
 
   @Test func copyBothWaysKeepsEveryReportAndIsIdempotent() throws {

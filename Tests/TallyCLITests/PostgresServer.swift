@@ -149,6 +149,7 @@ enum TestEngine {
     var environment = environment
     if let ledger = environment["TALLY_LEDGER"], let ledger { environment["TALLY_LEDGER"] = try map(ledger) }
     if !paths.isEmpty, let admin = try? PostgresServer.admin() { environment["PGPASSWORD"] = admin.password }
+    lock.withLock { given += paths }
     return (mapped, environment, paths)
   }
 
@@ -156,4 +157,11 @@ enum TestEngine {
   static func unmap(_ text: String, _ paths: [(url: String, path: String)]) -> String {
     paths.reduce(text) { $0.replacingOccurrences(of: $1.url, with: $1.path) }
   }
+
+  /// A file tally wrote, with every database's URL read as the path the test gave for it.
+  static func readingPaths(_ text: String) -> String {
+    unmap(text, lock.withLock { given })
+  }
+  /// Every URL given for a path, and the path as the test gave it.
+  nonisolated(unsafe) private static var given: [(url: String, path: String)] = []
 }

@@ -147,7 +147,7 @@ struct ReviewCLITests {
       #expect(check.by_name[key] == value, "\(key)")
     }
     // Every section is there, with its chart and the command that prints its figures.
-    let html = try String(contentsOf: page, encoding: .utf8)
+    let html = TestEngine.readingPaths(try String(contentsOf: page, encoding: .utf8))
     for id in ["daily-chart", "tenant-chart", "jobs-chart", "opportunities-chart", "budget-chart"] {
       #expect(html.contains("id=\"\(id)-title\""), "\(id)")
     }

@@ -241,10 +241,14 @@ extension Ledger {
   /// `postgres://`) rather than a SQLite file.
   public static func isServer(_ location: String) -> Bool { PostgresLocation.isURL(location) }
 
-  /// Whether a ledger may be at `location`: a file that exists, or any server URL (the server
-  /// says whether it holds one).
+  /// Whether a ledger may be at `location`: a file that exists, or a database that holds a
+  /// ledger's tables. A server that cannot be asked may hold one: opening it then says why not.
   public static func mayExist(_ location: String) -> Bool {
-    isServer(location) || FileManager.default.fileExists(atPath: location)
+    guard isServer(location) else { return FileManager.default.fileExists(atPath: location) }
+    guard let place = try? PostgresLocation(url: location), let connection = try? PostgresConnectionBox(place)
+    else { return true }
+    defer { connection.close() }
+    return (try? PostgresSchema.holdsLedger(connection)) ?? true
   }
 
   /// `location` as messages may show it: a server URL without its password.

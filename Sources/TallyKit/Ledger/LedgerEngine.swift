@@ -393,9 +393,13 @@ enum PostgresSchema {
 
   /// The names of the migrations not applied yet, in order; all of them when the ledger has no
   /// tables yet. A database with other tables but no `tally_migrations` is not a Tally ledger.
+  /// Whether the database holds a ledger (its migrations table), as a SQLite ledger's file exists.
+  static func holdsLedger(_ connection: PostgresConnectionBox) throws -> Bool {
+    try connection.value(String.self, "SELECT CAST(to_regclass('tally_migrations') AS TEXT)") != nil
+  }
+
   private static func pending(_ connection: PostgresConnectionBox) throws -> [String] {
-    guard try connection.value(String.self, "SELECT CAST(to_regclass('tally_migrations') AS TEXT)") != nil
-    else {
+    guard try holdsLedger(connection) else {
       if try connection.value(String.self, "SELECT CAST(to_regclass('source') AS TEXT)") != nil {
         throw LedgerError(
           "\(connection.location) has a table named source but is not a Tally ledger (no tally_migrations table)"
@@ -419,7 +423,8 @@ enum PostgresSchema {
     guard missing.isEmpty else {
       if missing.count == migrations.count {
         throw LedgerError(
-          "no ledger in \(connection.location): ingest something first (tally ingest FILE --ledger URL)")
+          "no ledger at \(connection.location): ingest something first (tally ingest FILE --ledger \(connection.location))"
+        )
       }
       throw LedgerError(
         "\(connection.location) was written by an earlier version of Tally; migrate it with `tally ledger migrate --ledger URL` (or any `tally ingest` into it), then run the report again"

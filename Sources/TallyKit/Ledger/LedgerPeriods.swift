@@ -448,8 +448,8 @@ extension LedgerWriter {
         VALUES (?, ?, ?, ?, ?)
         """,
         [
-          month, close.policy.allocateUnattributed, close.policy.sharedCostsFile, close.policy.sharedCostsText,
-          close.policy.markupPercent,
+          month, close.policy.allocateUnattributed, close.policy.sharedCostsFile,
+          close.policy.sharedCostsText, close.policy.markupPercent,
         ])
     }
     for posting in close.postings {

@@ -115,7 +115,8 @@ private func cost(
   @Test func longContextIsACliffAt200000TotalInputTokens() throws {
     // 200,000 total input (input + cache writes + cache reads) stays at base rates.
     let atThreshold = TokenCounts(input: 150_000, cacheWrite5m: 20_000, cacheRead: 30_000, output: 1_000)
-    #expect(try cost("claude-sonnet-4-5", atThreshold).get().actual == dollars("0.549"))  // 0.45 + 0.075 + 0.009 + 0.015
+    // 0.45 + 0.075 + 0.009 + 0.015
+    #expect(try cost("claude-sonnet-4-5", atThreshold).get().actual == dollars("0.549"))
     // One token more and every token of the request is at the premium: 6 / 7.50 / 0.60 / 22.50.
     let over = TokenCounts(input: 150_001, cacheWrite5m: 20_000, cacheRead: 30_000, output: 1_000)
     #expect(try cost("claude-sonnet-4-5", over).get().actual == dollars("1.090506"))
