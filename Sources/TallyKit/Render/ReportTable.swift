@@ -263,3 +263,16 @@ extension Cell {
     }
   }
 }
+
+/// The JSON members every ledger report starts with: its window and zone.
+func windowHeader(_ window: ReportWindow) -> [(key: String, value: JSONValue)] {
+  [
+    ("from", window.from.map { .string($0.description) } ?? .null),
+    ("to", window.to.map { .string($0.description) } ?? .null),
+    ("tz", .string(window.zoneName)),
+  ]
+}
+
+func unpricedModelsMember(_ models: [String: Int]) -> (key: String, value: JSONValue) {
+  ("unpriced_models", .array(models.keys.sorted().map { .string($0) }))
+}

@@ -84,15 +84,3 @@ public struct JobsReport: Sendable {
       unpricedModels: spend.unpricedModels)
   }
 }
-
-/// Largest cost first, unknown costs last, ties by name: the order of every per-entity report.
-func sortedByCost<Row>(_ rows: [Row], cost: (Row) -> Money?, name: (Row) -> String) -> [Row] {
-  rows.sorted { left, right in
-    switch (cost(left), cost(right)) {
-    case (let l?, let r?) where l != r: l > r
-    case (.some, nil): true
-    case (nil, .some): false
-    default: name(left) < name(right)
-    }
-  }
-}

@@ -332,34 +332,3 @@ extension ScenarioLine {
     }
   }
 }
-
-extension ReportWindow {
-  /// The latest calendar month (in `zone`) with usage in the ledger that ended before `today`:
-  /// the default window of what-if runs, which scale a whole month. Nil when there is none.
-  public static func lastFullMonth(in ledger: Ledger, zone: String, today: CivilDate) throws -> ReportWindow?
-  {
-    let zoneOnly = try ReportWindow(zone: zone)
-    guard let latest = try ledger.latestRequestInstant() else { return nil }
-    var month = zoneOnly.localDay(latest).startOfMonth
-    if month.startOfNextMonth > today { month = month.adding(days: -1).startOfMonth }
-    let window = try ReportWindow(from: month, to: month.startOfNextMonth.adding(days: -1), zone: zone)
-    var query = UsageQuery(zone: window)
-    (query.from, query.to) = window.instants
-    query.statuses = RequestStatus.allCases
-    return try ledger.usage(query).isEmpty ? nil : window
-  }
-
-  /// `YYYY-MM` when the window is exactly one calendar month, else nil.
-  public var wholeMonth: String? {
-    guard let from, let to, from == from.startOfMonth, to == from.startOfNextMonth.adding(days: -1) else {
-      return nil
-    }
-    return String(from.description.prefix(7))
-  }
-
-  /// The number of days from `from` to `to`, both included.
-  public var days: Int? {
-    guard let from, let to else { return nil }
-    return to.daysSinceEpoch - from.daysSinceEpoch + 1
-  }
-}

@@ -94,7 +94,7 @@ extension Exact {
   var brief: String { terminates ? description : ExactDecimal.fixed(decimal, scale: 2) }
 }
 
-extension Reader {
+extension ScenarioFileReader {
   /// A `[[change]]` table: `kind`, an optional `where`, and the kind's own keys, each checked.
   func change(_ table: TOMLTable, position: Int) throws(SourceProblem) -> ScenarioChange {
     let numbered = "change \(position): "

@@ -54,7 +54,7 @@ public struct ScenarioFile: Sendable {
     } catch {
       throw SourceProblem(file: file, line: error.line, message: error.message)
     }
-    let reader = Reader(file: file)
+    let reader = ScenarioFileReader(file: file)
     return try reader.scenarioFile(root)
   }
 }
@@ -77,7 +77,7 @@ extension ScenarioFile {
 }
 
 /// Typed access to TOML values with `file:line` errors that name the entry and key.
-struct Reader {
+struct ScenarioFileReader {
   let file: String
 
   func fail(_ line: Int, _ message: String) -> SourceProblem {
