@@ -47,6 +47,9 @@ struct OutputOptions: ParsableArguments {
   var decimalComma: Bool?
 
   func validate() throws {
+    // 12 places show one token's cost exactly at every bundled rate (the finest, $0.0625 per 1M
+    // tokens, is $0.0000000625 a token) with room for finer user rates; JSON carries every
+    // value exact whatever the precision.
     guard (0...12).contains(precision) else {
       throw ValidationError("--precision must be between 0 and 12, not \(precision)")
     }

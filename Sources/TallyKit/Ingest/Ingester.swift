@@ -196,15 +196,19 @@ public struct Ingester {
             }
           }
         }
-        // Each chunk is sent before the previous one is finished: on PostgreSQL the server
+        // On PostgreSQL each chunk is sent before the previous one is finished: the server
         // inserts one chunk while this thread prepares the next.
         var previous: (chunk: ParsedChunks.Chunk, sent: SentInserts)?
         while let chunk = try parsing.next() {
           let sent = try writer.send(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
-          if let previous { countOutcomes(previous.chunk, try writer.finish(previous.sent)) }
-          previous = (chunk, sent)
+          if let ahead = previous.take() { countOutcomes(ahead.chunk, try writer.finish(ahead.sent)) }
+          if writer.sendsAhead {
+            previous = (chunk, sent)
+          } else {
+            countOutcomes(chunk, try writer.finish(sent))
+          }
         }
-        if let previous { countOutcomes(previous.chunk, try writer.finish(previous.sent)) }
+        if let ahead = previous.take() { countOutcomes(ahead.chunk, try writer.finish(ahead.sent)) }
         let parsed = parsing.summary
         summary.format = parsed.format
         summary.formatDetected = parsed.formatDetected

@@ -123,11 +123,11 @@ public struct LedgerWriter {
   }
 
   /// Starts `insert`: on PostgreSQL it sends the chunk's one bulk insert and returns without
-  /// waiting, so that the caller can parse and send the next chunk while the server inserts this
-  /// one. `finish` completes it; chunks must be finished in the order they were sent. (Sending
-  /// chunk 2 before finishing chunk 1 gives the outcomes one at a time would: the server runs the
-  /// statements in order, and every key that does not go in at its own hash is looked up after
-  /// its chunk's statement.)
+  /// waiting, so that the caller can prepare and send the next chunk while the server inserts
+  /// this one. `finish` completes it; chunks must be finished in the order they were sent.
+  /// Sending chunk 2 before finishing chunk 1 gives the outcomes of inserting them one after the
+  /// other: the server runs the statements in order, and a key that does not go in at its own
+  /// hash is looked up by its text after its chunk's statement.
   public func send(_ inserts: [LedgerInsert], sourceID: Int64, summed: RollupBuffer? = nil) throws
     -> SentInserts
   {
@@ -152,6 +152,10 @@ public struct LedgerWriter {
     }
     return sent
   }
+
+  /// Whether `send` leaves work to the server while the caller goes on (PostgreSQL). On SQLite
+  /// `finish` does it all, so a caller should finish each chunk at once rather than hold it.
+  public var sendsAhead: Bool { sql is PostgresConnectionBox }
 
   /// Completes a `send`: the outcome of every insert, in the order given.
   public func finish(_ sent: SentInserts) throws -> [InsertOutcome] {

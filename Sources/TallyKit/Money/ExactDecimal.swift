@@ -51,6 +51,10 @@ public enum ExactDecimal {
     guard digits.count <= 38 else { return nil }
     var significand = Decimal(0)
     for digit in digits { significand = significand * 10 + Decimal(Int(digit)) }
+    if significand == 0 { return 0 }
+    // Past Decimal's exponent range (0.000...1 with 128 zeros) the value would become 0
+    // without a word: a rate written so must be refused, not read as free.
+    guard (-128...127).contains(exponent - scale) else { return nil }
     let value = Decimal(sign: .plus, exponent: exponent - scale, significand: significand)
     return negative ? -value : value
   }

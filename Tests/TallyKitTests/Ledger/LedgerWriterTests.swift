@@ -13,12 +13,8 @@ struct LedgerWriterTests {
       tokens: TokenCounts(input: input, output: output))
   }
 
-  static func emptyLedger() throws -> Ledger {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "tally-writer-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return try Ledger(path: directory.appendingPathComponent("ledger.sqlite").path)
-  }
+  /// A new ledger in memory: nothing left behind in the temporary directory.
+  static func emptyLedger() throws -> Ledger { try Ledger.inMemory() }
 
   /// Every key hashes to 42: keys must still be told apart by their text.
   @Test func keysWhoseHashesCollideAreStillToldApart() throws {

@@ -17,6 +17,18 @@ private func money(_ text: String) -> Money { Money(parsing: text)! }
     }
   }
 
+  /// Past Decimal's exponent range a number would silently become 0: it is refused instead.
+  @Test func aNumberTooSmallForDecimalIsRefusedNotReadAsZero() {
+    let zeros = String(repeating: "0", count: 130)
+    #expect(ExactDecimal.parse("0.\(zeros)1") == nil)
+    #expect(ExactDecimal.parse("0.\(zeros)") == 0)
+    #expect(
+      ExactDecimal.parse("0.\(String(repeating: "0", count: 126))1")
+        == Decimal(sign: .plus, exponent: -127, significand: 1))
+    #expect(
+      ExactDecimal.parse("1e-99", allowExponent: true) == Decimal(sign: .plus, exponent: -99, significand: 1))
+  }
+
   @Test func anOptionalSumLeavesUnknownAmountsOutAndStaysNilOnlyWhileAllAreUnknown() {
     var total: Money? = nil
     total += nil
