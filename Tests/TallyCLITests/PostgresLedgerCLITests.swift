@@ -36,8 +36,43 @@ struct PostgresLedgerCLITests {
       return try await group.reduce(into: []) { $0.append($1) }
     }
     #expect(results.allSatisfy { $0.status == 0 }, "\(results.filter { $0.status != 0 })")
-    #expect(try database.psql("SELECT string_agg(identifier, ',') FROM tally_migrations") == "v8")
+    #expect(
+      try database.psql("SELECT string_agg(identifier, ',' ORDER BY identifier) FROM tally_migrations")
+        == "postgres-1,v8")
     #expect(try database.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "18")
+  }
+
+  /// A ledger as the first PostgreSQL schema left it (v8, the timestamp as a B-tree) is refused
+  /// by reports until migrated, and reports the same after.
+  @Test func aLedgerOfTheFirstPostgreSQLSchemaMigratesWithItsReportsUnchanged() throws {
+    let database = try PostgresServer.makeDatabase("v8")
+    defer { database.drop() }
+    let scratch = try CLI.temporaryDirectory("tally-pg-v8")
+    let log = scratch.appendingPathComponent("api.jsonl")
+    try Self.apiLog(0..<500).write(to: log, atomically: true, encoding: .utf8)
+    #expect(try Self.run(["ingest", log.path, "--ledger", database.url], database, in: scratch).status == 0)
+    let spend = ["report", "spend", "--by", "day,tenant", "--format", "csv", "--ledger", database.url]
+    let before = try Self.run(spend, database, in: scratch)
+    #expect(before.status == 0, "\(before)")
+    try database.psql(
+      """
+      DROP INDEX request_on_timestamp; CREATE INDEX request_on_timestamp ON request(timestamp);
+      DELETE FROM tally_migrations WHERE identifier = 'postgres-1'
+      """)
+    let refused = try Self.run(spend, database, in: scratch)
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("was written by an earlier version of Tally; migrate it"), "\(refused)")
+    let migrate = try Self.run(["ledger", "migrate", "--ledger", database.url], database, in: scratch)
+    #expect(migrate.status == 0, "\(migrate)")
+    #expect(
+      try database.psql(
+        "SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE relname = 'request_on_timestamp'"
+      )
+        == "brin")
+    let after = try Self.run(spend, database, in: scratch)
+    #expect(after.stdout == before.stdout)
+    // The header and seven tenants on 2026-10-01 (500 requests, one a minute).
+    #expect(after.stdout.split(separator: "\n").count == 8)
   }
 
   @Test func aReportOnADatabaseWithoutALedgerSaysSoAndCreatesNothing() throws {

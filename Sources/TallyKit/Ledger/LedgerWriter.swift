@@ -143,10 +143,11 @@ public struct LedgerWriter {
         first,
         try postgres.sendBulkInsert(
           into: "request", columns: LedgerWriter.requestColumns, count: first.count,
-          row: { position in
+          row: { position, value in
             let index = first[position]
-            return LedgerWriter.requestValues(
-              inserts[index].record, hash: hashes[index], modelID: inserts[index].modelID, sourceID: sourceID)
+            LedgerWriter.forEachRequestValue(
+              inserts[index].record, hash: hashes[index], modelID: inserts[index].modelID, sourceID: sourceID,
+              value)
           }, conflict: "ON CONFLICT (key_hash) DO NOTHING", returning: true)
       )
     }
@@ -230,18 +231,44 @@ public struct LedgerWriter {
   static func requestValues(_ record: UsageRecord, hash: Int64, modelID: String?, sourceID: Int64)
     -> [SQLValue]
   {
+    var values: [SQLValue] = []
+    values.reserveCapacity(requestColumns.count)
+    forEachRequestValue(record, hash: hash, modelID: modelID, sourceID: sourceID) { values.append($0) }
+    return values
+  }
+
+  /// Hands a request row's values to `value` one by one, in `requestColumns` order (a bulk insert
+  /// writes them straight into its column arrays, with no array per row).
+  static func forEachRequestValue(
+    _ record: borrowing UsageRecord, hash: Int64, modelID: String?, sourceID: Int64,
+    _ value: (SQLValue) -> Void
+  ) {
     let tokens = record.tokens
-    return [
-      .integer(hash), .text(record.key), .text(record.provider), record.model.sqlValue, modelID.sqlValue,
-      .text(record.mode.rawValue), .integer(record.timestamp), .text(record.status.rawValue),
-      record.tenant.sqlValue, record.job.sqlValue, record.customID.sqlValue, record.batchID.sqlValue,
-      .integer(Int64(tokens.input)), .integer(Int64(tokens.cacheWrite5m)),
-      .integer(Int64(tokens.cacheWrite1h)),
-      .integer(Int64(tokens.cacheRead)), .integer(Int64(tokens.output)), .integer(Int64(record.webSearches)),
-      .integer(Int64(tokens.totalInput)), record.serviceTier.sqlValue, record.inferenceGeo.sqlValue,
-      .integer(sourceID), .integer(Int64(tokens.audioInput)), .integer(Int64(tokens.audioOutput)),
-      .integer(Int64(record.part)),
-    ]
+    value(.integer(hash))
+    value(.text(record.key))
+    value(.text(record.provider))
+    value(record.model.sqlValue)
+    value(modelID.sqlValue)
+    value(.text(record.mode.rawValue))
+    value(.integer(record.timestamp))
+    value(.text(record.status.rawValue))
+    value(record.tenant.sqlValue)
+    value(record.job.sqlValue)
+    value(record.customID.sqlValue)
+    value(record.batchID.sqlValue)
+    value(.integer(Int64(tokens.input)))
+    value(.integer(Int64(tokens.cacheWrite5m)))
+    value(.integer(Int64(tokens.cacheWrite1h)))
+    value(.integer(Int64(tokens.cacheRead)))
+    value(.integer(Int64(tokens.output)))
+    value(.integer(Int64(record.webSearches)))
+    value(.integer(Int64(tokens.totalInput)))
+    value(record.serviceTier.sqlValue)
+    value(record.inferenceGeo.sqlValue)
+    value(.integer(sourceID))
+    value(.integer(Int64(tokens.audioInput)))
+    value(.integer(Int64(tokens.audioOutput)))
+    value(.integer(Int64(record.part)))
   }
 
   /// Inserts one request at a hash unless the hash is taken; true when it added the row. On
