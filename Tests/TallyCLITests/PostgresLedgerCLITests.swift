@@ -42,8 +42,9 @@ struct PostgresLedgerCLITests {
     #expect(try database.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == "18")
   }
 
-  /// A ledger as the first PostgreSQL schema left it (v8, the timestamp as a B-tree) is refused
-  /// by reports until migrated, and reports the same after.
+  /// A ledger as the first PostgreSQL schema left it (v8: the id the primary key, B-trees on
+  /// the key hash and the timestamp) is refused by reports until migrated, and reports the same
+  /// after.
   @Test func aLedgerOfTheFirstPostgreSQLSchemaMigratesWithItsReportsUnchanged() throws {
     let database = try PostgresServer.makeDatabase("v8")
     defer { database.drop() }
@@ -57,6 +58,8 @@ struct PostgresLedgerCLITests {
     try database.psql(
       """
       DROP INDEX request_on_timestamp; CREATE INDEX request_on_timestamp ON request(timestamp);
+      DROP INDEX request_on_id; ALTER TABLE request DROP CONSTRAINT request_on_key_hash;
+      ALTER TABLE request ADD PRIMARY KEY (id); CREATE UNIQUE INDEX request_on_key_hash ON request(key_hash);
       DELETE FROM tally_migrations WHERE identifier = 'postgres-1'
       """)
     let refused = try Self.run(spend, database, in: scratch)

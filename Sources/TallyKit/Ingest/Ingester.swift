@@ -200,6 +200,9 @@ public struct Ingester {
         // inserts one chunk while this thread prepares the next.
         var previous: (chunk: ParsedChunks.Chunk, sent: SentInserts)?
         while let chunk = try parsing.next() {
+          if !writer.sendsAhead, let ahead = previous.take() {
+            countOutcomes(ahead.chunk, try writer.finish(ahead.sent))
+          }
           let sent = try writer.send(chunk.inserts, sourceID: sourceID, summed: chunk.rollups)
           if let ahead = previous.take() { countOutcomes(ahead.chunk, try writer.finish(ahead.sent)) }
           if writer.sendsAhead {

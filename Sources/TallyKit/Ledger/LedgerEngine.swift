@@ -75,6 +75,7 @@ final class PostgresEngine: LedgerEngine, @unchecked Sendable {
     _ begin: String, lockWriters: Bool, _ body: (any SQLConnection) throws -> (value: T, commit: Bool)
   ) throws -> T {
     try connection.execute(begin)
+    connection.bulkTriesFailed = false
     lock.withLock { inTransaction = true }
     defer { lock.withLock { inTransaction = false } }
     do {

@@ -38,8 +38,14 @@ public struct SentInserts {
   let hashes: [Int64]
   /// Indices of `inserts` by key hash.
   let order: [Int]
-  /// On PostgreSQL: the inserts the bulk statement carries, and the statement.
-  var bulk: (first: [Int], statement: PostgresSentStatement)?
+  /// On PostgreSQL: the inserts the bulk statement carries, and how they were sent: as a first
+  /// try, or (once a try has failed in this transaction) with `ON CONFLICT`.
+  var bulk: (first: [Int], statement: Bulk)?
+
+  enum Bulk {
+    case tried(PostgresBulkTry)
+    case sent(PostgresSentStatement)
+  }
 }
 
 /// Writes of one ingest transaction.
@@ -139,24 +145,45 @@ public struct LedgerWriter {
       // ledger already has (and later requests of the same hash) go through the walk in `finish`.
       var seen = Set<Int64>()
       let first = order.filter { seen.insert(hashes[$0]).inserted }
-      sent.bulk = (
-        first,
-        try postgres.sendBulkInsert(
-          into: "request", columns: LedgerWriter.requestColumns, count: first.count,
-          row: { position, value in
-            let index = first[position]
-            LedgerWriter.forEachRequestValue(
-              inserts[index].record, hash: hashes[index], modelID: inserts[index].modelID, sourceID: sourceID,
-              value)
-          }, conflict: "ON CONFLICT (key_hash) DO NOTHING", returning: true)
-      )
+      if postgres.bulkTriesFailed {
+        sent.bulk = (
+          first,
+          .sent(
+            try LedgerWriter.sendRequests(
+              sent, first, to: postgres, conflict: "ON CONFLICT (key_hash) DO NOTHING", returning: true))
+        )
+      } else {
+        sent.bulk = (
+          first,
+          .tried(
+            try postgres.sendTry(bulkInsert: { conflict, returning in
+              try LedgerWriter.sendRequests(
+                sent, first, to: postgres, conflict: conflict, returning: returning)
+            }))
+        )
+      }
     }
     return sent
   }
 
-  /// Whether `send` leaves work to the server while the caller goes on (PostgreSQL). On SQLite
-  /// `finish` does it all, so a caller should finish each chunk at once rather than hold it.
-  public var sendsAhead: Bool { sql is PostgresConnectionBox }
+  /// Sends the bulk insert of a chunk's first requests.
+  private static func sendRequests(
+    _ sent: SentInserts, _ first: [Int], to postgres: PostgresConnectionBox, conflict: String, returning: Bool
+  ) throws -> PostgresSentStatement {
+    try postgres.sendBulkInsert(
+      into: "request", columns: LedgerWriter.requestColumns, count: first.count,
+      row: { position, value in
+        let index = first[position]
+        LedgerWriter.forEachRequestValue(
+          sent.inserts[index].record, hash: sent.hashes[index], modelID: sent.inserts[index].modelID,
+          sourceID: sent.sourceID, value)
+      }, conflict: conflict, returning: returning)
+  }
+
+  /// Whether `send` leaves work to the server while the caller goes on (PostgreSQL, until a file
+  /// repeats the ledger's keys). Otherwise a caller must finish each chunk before it sends the
+  /// next (on SQLite `finish` does all the work anyway).
+  public var sendsAhead: Bool { (sql as? PostgresConnectionBox).map { !$0.bulkTriesFailed } ?? false }
 
   /// Completes a `send`: the outcome of every insert, in the order given.
   public func finish(_ sent: SentInserts) throws -> [InsertOutcome] {
@@ -164,8 +191,20 @@ public struct LedgerWriter {
     var outcomes = [InsertOutcome](repeating: .new, count: inserts.count)
     let insertAt = try requestInserter()
     var pending = sent.order
-    if let postgres = sql as? PostgresConnectionBox, let (first, statement) = sent.bulk {
-      let inserted = Set(try postgres.insertedFirstColumn(of: statement))
+    if let postgres = sql as? PostgresConnectionBox, let (first, bulk) = sent.bulk {
+      let inserted: Set<Int64>
+      switch bulk {
+      case .tried(let attempt) where try postgres.finishTry(attempt):
+        inserted = Set(first.map { hashes[$0] })
+      case .tried:
+        // A key of the chunk was in the ledger already: the chunk again, keys taken skipped.
+        inserted = Set(
+          try postgres.insertedFirstColumn(
+            of: try LedgerWriter.sendRequests(
+              sent, first, to: postgres, conflict: "ON CONFLICT (key_hash) DO NOTHING", returning: true)))
+      case .sent(let statement):
+        inserted = Set(try postgres.insertedFirstColumn(of: statement))
+      }
       var placed = Set<Int>()
       for index in first where inserted.contains(hashes[index]) { placed.insert(index) }
       // The rest are mostly duplicates: their stored rows in one read; only a key whose hash

@@ -12,6 +12,9 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
   private let logger: Logger
   private let lock = NSLock()
   private var isClosed = false
+  /// Set once a bulk insert's first try met a key already in the ledger: the rest of the
+  /// transaction inserts with `ON CONFLICT`, one chunk at a time (see `finishTry`).
+  var bulkTriesFailed = false
   var dialect: SQLDialect { .postgres }
 
   init(_ location: PostgresLocation) throws {
@@ -224,6 +227,45 @@ final class PostgresConnectionBox: SQLConnection, @unchecked Sendable {
     return try send(sql, bindings)
   }
 
+  /// Sends a bulk insert's first try: the plain insert (no `ON CONFLICT`, no `RETURNING`) in a
+  /// savepoint. A new chunk, the usual case, goes in whole at about two thirds of the server's
+  /// work with `ON CONFLICT` (which probes the key index for every row before inserting it).
+  /// `bulkInsert(conflict, returning)` sends the statement.
+  func sendTry(bulkInsert: (String, Bool) throws -> PostgresSentStatement) throws -> PostgresBulkTry {
+    PostgresBulkTry(
+      savepoint: try send("SAVEPOINT tally_bulk_insert", PostgresBindings()),
+      insert: try bulkInsert("", false),
+      release: try send("RELEASE SAVEPOINT tally_bulk_insert", PostgresBindings()))
+  }
+
+  /// Waits for a first try: true when the chunk went in whole. False when one of its keys was
+  /// in the ledger already (the savepoint is then rolled back) or when an earlier chunk's try
+  /// failed after this one was sent (none of it ran; that chunk's rollback has mended the
+  /// transaction): the caller then inserts the chunk with `ON CONFLICT`. After a failed try
+  /// `bulkTriesFailed` is set: a file that repeats the ledger's keys is written with `ON
+  /// CONFLICT` from then on, each chunk finished before the next is sent, so that no statement
+  /// is sent into a transaction a failed try has aborted and chunks go in in file order.
+  func finishTry(_ attempt: PostgresBulkTry) throws -> Bool {
+    do {
+      _ = try wait(for: attempt.savepoint)
+    } catch let error as PostgresStatementError where error.sqlState == "25P02" {
+      _ = try? wait(for: attempt.insert)
+      _ = try? wait(for: attempt.release)
+      return false
+    }
+    do {
+      _ = try wait(for: attempt.insert)
+    } catch let error as PostgresStatementError where error.sqlState == "23505" {
+      bulkTriesFailed = true
+      _ = try? wait(for: attempt.release)
+      try execute("ROLLBACK TO SAVEPOINT tally_bulk_insert", [])
+      try execute("RELEASE SAVEPOINT tally_bulk_insert", [])
+      return false
+    }
+    _ = try wait(for: attempt.release)
+    return true
+  }
+
   /// The first column (an integer) of every row a `sendBulkInsert(returning: true)` added.
   func insertedFirstColumn(of statement: PostgresSentStatement) throws -> [Int64] {
     try wait(for: statement).rows.map { row in
@@ -317,6 +359,13 @@ struct PostgresStatementError: Error, CustomStringConvertible {
 /// A statement sent to the server whose result has not been waited for.
 struct PostgresSentStatement {
   let result: EventLoopFuture<PostgresQueryResult>
+}
+
+/// A bulk insert's first try, sent (`PostgresConnectionBox.sendTry`).
+struct PostgresBulkTry {
+  let savepoint: PostgresSentStatement
+  let insert: PostgresSentStatement
+  let release: PostgresSentStatement
 }
 
 /// A column of a bulk insert as one PostgreSQL array (binary format), NULLs included, its
