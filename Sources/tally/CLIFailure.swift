@@ -19,6 +19,20 @@ struct CLIFailure: Error {
 
   init(_ message: String, status: Int32) { self.init([message], status: status) }
 
+  /// Prints `warnings` to stderr; with `strict`, any warning is a failure (exit 65) and the
+  /// `unwritten` output (`report`, `review`) is not written.
+  static func emit(_ warnings: [String], strict: Bool, unwritten: String) throws {
+    guard strict, !warnings.isEmpty else {
+      for warning in warnings { Terminal.warning(warning) }
+      return
+    }
+    throw CLIFailure(
+      warnings + [
+        "--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no \(unwritten) written"
+      ],
+      status: 65)
+  }
+
   /// Prints the messages and ends the process.
   ///
   /// Only `Tally.main` and a `validate()` may call this: argument-parser turns anything a

@@ -433,13 +433,7 @@ struct LedgerReportOptions: ParsableArguments {
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65
   /// before the report is printed.
   func emit(warnings: [String]) throws {
-    guard strict, !warnings.isEmpty else {
-      for warning in warnings { Terminal.warning(warning) }
-      return
-    }
-    throw CLIFailure(
-      warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no report written"],
-      status: 65)
+    try CLIFailure.emit(warnings, strict: strict, unwritten: "report")
   }
 
   /// Builds a report on the ledger over the window with the checked `--where` filter, then

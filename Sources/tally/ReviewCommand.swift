@@ -153,12 +153,6 @@ struct ReviewCommand: ParsableCommand {
 
   /// Prints the warnings to stderr; with `--strict`, any warning ends the run with exit 65.
   func emit(warnings: [String]) throws {
-    guard strict, !warnings.isEmpty else {
-      for warning in warnings { Terminal.warning(warning) }
-      return
-    }
-    throw CLIFailure(
-      warnings + ["--strict: \(warnings.count) warning\(warnings.count == 1 ? "" : "s"), no review written"],
-      status: 65)
+    try CLIFailure.emit(warnings, strict: strict, unwritten: "review")
   }
 }

@@ -441,9 +441,7 @@ extension JSONScanner {
 
   /// Reads a token count, or `null` as absent.
   mutating func tokenCount(into count: inout TokenCount?) -> Bool {
-    if null() { return true }
-    guard let value = tokenCount() else { return false }
-    count = TokenCount(value: value)
-    return true
+    var ignored: UsageFields.Nulls = []
+    return tokenCount(into: &count, in: &ignored)
   }
 }
